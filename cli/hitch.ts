@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+/**
+ * The `hitch` command: one entry point, one module per subcommand.
+ * Every subcommand module exports `run(argv): Promise<number>` (the exit code).
+ */
+import { UsageError } from './errors.js'
+
+interface Command {
+  summary: string
+  load: () => Promise<{ run: (argv: string[]) => Promise<number> }>
+}
+
+const COMMANDS: Record<string, Command> = {
+  route: { summary: 'shortest route between two points on a road map', load: async () => await import('./commands/route.js') }
+}
+
+function usage (): string {
+  const width = Math.max(...Object.keys(COMMANDS).map(k => k.length))
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+  return [
+    'hitch: peer-to-peer ride sharing',
+    '',
+    'usage: hitch <command> [options]     (hitch <command> --help for its options)',
+    '',
+    'commands:',
+    ...lines
+  ].join('\n')
+}
+
+async function main (argv: string[]): Promise<number> {
+  const [name, ...rest] = argv
+  if (name == null || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage() + '\n')
+    return name == null ? 2 : 0
+  }
+  if (name === '--version') {
+    const { createRequire } = await import('node:module')
+    const pkg = createRequire(import.meta.url)('../../package.json')
+    process.stdout.write(`${String(pkg.version)}\n`)
+    return 0
+  }
+  const command = COMMANDS[name]
+  if (command == null) throw new UsageError(`unknown command "${name}" (see hitch --help)`)
+  const mod = await command.load()
+  return await mod.run(rest)
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2))
+} catch (err: any) {
+  // One line, never a stack trace, unless asked for with HITCH_DEBUG=1.
+  const message = err instanceof Error ? err.message : String(err)
+  process.stderr.write(`hitch: ${message.split('\n')[0]}\n`)
+  if (process.env.HITCH_DEBUG === '1' && err instanceof Error) process.stderr.write(`${err.stack ?? ''}\n`)
+  process.exitCode = err instanceof UsageError ? err.exitCode : 1
+}
