@@ -1,0 +1,16 @@
+/**
+ * The road graph: its CSR contract, OSM import, synthetic cities, spatial
+ * snapping and a binary serialization. Pure: bytes in, graphs out.
+ */
+export type { RoadGraph, RoadGraphMeta, Metric } from './road-graph.js'
+export { MapFormatError } from './errors.js'
+export type { MapErrorCode } from './errors.js'
+export { mulberry32, randomInt, randomRange } from './random.js'
+export type { Random } from './random.js'
+export { EARTH_RADIUS_M, haversineM, toDistCm, toTimeMs } from './geo.js'
+export { stronglyConnectedComponents, isStronglyConnected } from './scc.js'
+export type { Components } from './scc.js'
+export { buildRoadGraph, reverseGraph, edgeTails } from './build.js'
+export type { EdgeList, BuildOptions, ReverseGraph } from './build.js'
+export { parseOsmPbf, carWayRules, parseMaxspeed, DEFAULT_SPEEDS_KMH } from './osm-import.js'
+export type { CarWay, ParseOsmOptions } from './osm-import.js'
