@@ -16,3 +16,5 @@ export { parseOsmPbf, carWayRules, parseMaxspeed, DEFAULT_SPEEDS_KMH } from './o
 export type { CarWay, ParseOsmOptions } from './osm-import.js'
 export { syntheticCity, resolveSyntheticCityOptions, SYNTHETIC_CITY_DEFAULTS } from './synthetic-city.js'
 export type { SyntheticCityOptions, OneWayPattern } from './synthetic-city.js'
+export { SpatialIndex, DEFAULT_SNAP_MAX_DISTANCE_M, DEFAULT_SNAP_CELL_M } from './spatial-index.js'
+export type { Snap, SpatialIndexOptions } from './spatial-index.js'
