@@ -18,3 +18,5 @@ export { syntheticCity, resolveSyntheticCityOptions, SYNTHETIC_CITY_DEFAULTS } f
 export type { SyntheticCityOptions, OneWayPattern } from './synthetic-city.js'
 export { SpatialIndex, DEFAULT_SNAP_MAX_DISTANCE_M, DEFAULT_SNAP_CELL_M } from './spatial-index.js'
 export type { Snap, SpatialIndexOptions } from './spatial-index.js'
+export { serializeGraph, deserializeGraph, GRAPH_MAGIC, GRAPH_FORMAT_VERSION } from './serialize.js'
+export type { ExtraArray, GraphExtras } from './serialize.js'
