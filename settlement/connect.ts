@@ -1,0 +1,56 @@
+import type { AbortOptions } from '@libp2p/interface'
+import type { Address, Hex } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import type { Chain } from './chain.js'
+import { normalizePrivateKey } from './channel-state.js'
+import { EmbeddedEvm, type EmbeddedChain } from './embedded-chain.js'
+import { RpcChain } from './rpc-chain.js'
+
+/** Options of `connectChain`. */
+export interface ConnectChainOptions extends AbortOptions {
+  /** the account's secp256k1 key (the node's identity key) */
+  privateKeyHex: Hex | string
+  /**
+   * The adjudicator's address (JSON-RPC only).
+   * @default asked of a Hitch dev chain with `hitch_info`
+   */
+  adjudicator?: Address
+  /**
+   * Challenge period of a new embedded chain, in seconds.
+   * @default 60
+   */
+  challengePeriodS?: number
+  /**
+   * Ether given to the account on an embedded chain, in wei.
+   * @default 1000 ether
+   */
+  fundWei?: bigint
+  /**
+   * JSON-RPC polling interval, in milliseconds.
+   * @default 250
+   */
+  pollingIntervalMs?: number
+}
+
+/**
+ * A `Chain` for `spec`: `'embedded'` starts a private in-process EVM (owned by the returned
+ * client, stopped with it) and funds the account; a URL connects over JSON-RPC.
+ */
+export async function connectChain (spec: 'embedded' | string, options: ConnectChainOptions): Promise<Chain> {
+  if (spec === 'embedded') {
+    const key = normalizePrivateKey(options.privateKeyHex)
+    const evm = await EmbeddedEvm.start({
+      challengePeriodS: options.challengePeriodS,
+      fund: [privateKeyToAccount(key).address],
+      fundWei: options.fundWei
+    })
+    const chain: EmbeddedChain = await evm.connect(key)
+    chain.ownsEvm = true
+    return chain
+  }
+  return await RpcChain.connect(spec, {
+    privateKeyHex: options.privateKeyHex,
+    adjudicator: options.adjudicator,
+    pollingIntervalMs: options.pollingIntervalMs
+  }, options)
+}

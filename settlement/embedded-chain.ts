@@ -1,0 +1,228 @@
+/**
+ * An in-process EVM (Hardhat 3's EDR, reached through a programmatic Hardhat runtime with an
+ * inline config: nothing is read from or written to the user's working directory, nothing is
+ * downloaded) with the adjudicator deployed on it.
+ */
+import { fileURLToPath } from 'node:url'
+import { logger } from '@libp2p/logger'
+import { createPublicClient, createWalletClient, custom, keccak256, toHex, type Address, type EIP1193RequestFn, type Hex, type PublicClient } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import type { AbortOptions } from '@libp2p/interface'
+import { adjudicatorAbi, adjudicatorBytecode } from './abi.js'
+import { normalizePrivateKey } from './channel-state.js'
+import { SettlementError } from './errors.js'
+import { ViemChain, viemChainFor } from './viem-chain.js'
+
+const log = logger('hitch:chain:embedded')
+
+/** Default challenge period of embedded and dev chains, in seconds. */
+export const DEFAULT_DEV_CHALLENGE_PERIOD_S = 60
+/** Default chain id of embedded and dev chains (Hardhat's). */
+export const DEFAULT_DEV_CHAIN_ID = 31337
+/** Default amount `fund` gives an account: 1000 ether. */
+export const DEFAULT_FUND_WEI = 1000n * 10n ** 18n
+/** How often embedded clients poll; blocks are mined at once, so this can be short. */
+const EMBEDDED_POLLING_MS = 20
+
+/**
+ * The deployer of the embedded adjudicator. Deliberately public: it only ever holds dev-chain
+ * ether, and a fixed deployer gives the adjudicator the same address on every embedded chain.
+ */
+const DEPLOYER_KEY: Hex = keccak256(toHex('hitch embedded chain deployer'))
+
+/** An EIP-1193 provider, as EDR exposes it. */
+export interface Eip1193Provider {
+  request: (args: { method: string, params?: unknown[] | object }) => Promise<unknown>
+}
+
+/** Options of `EmbeddedEvm.start`. */
+export interface EmbeddedEvmInit {
+  /**
+   * The adjudicator's challenge period, in seconds.
+   * @default 60
+   */
+  challengePeriodS?: number
+  /**
+   * Chain id.
+   * @default 31337
+   */
+  chainId?: number
+  /** Addresses to give `fundWei` each at start. */
+  fund?: readonly string[]
+  /**
+   * What each funded address gets, in wei.
+   * @default 1000 ether
+   */
+  fundWei?: bigint
+}
+
+interface HardhatConnection { provider: Eip1193Provider, close: () => Promise<void> }
+interface HardhatRuntime {
+  network: { connect: (params: { network: string, override?: Record<string, unknown> }) => Promise<HardhatConnection> }
+}
+
+let runtime: Promise<HardhatRuntime> | undefined
+
+async function hardhatRuntime (): Promise<HardhatRuntime> {
+  runtime ??= (async () => {
+    const { createHardhatRuntimeEnvironment } = await import('hardhat/hre')
+    // Hardhat wants a project root with a package.json: the Hitch package itself (this file
+    // lives in settlement/ or dist/settlement/), never the user's cwd.
+    const projectRoot = fileURLToPath(new URL('..', import.meta.url))
+    const hre = await createHardhatRuntimeEnvironment({
+      networks: {
+        embedded: {
+          type: 'edr-simulated',
+          chainType: 'l1',
+          chainId: DEFAULT_DEV_CHAIN_ID,
+          hardfork: 'cancun',
+          accounts: [],
+          mining: { auto: true, interval: 0 }
+        }
+      }
+    } as any, {}, projectRoot)
+    return hre as unknown as HardhatRuntime
+  })()
+  runtime.catch(() => { runtime = undefined })
+  return await runtime
+}
+
+/**
+ * One in-process EVM with the adjudicator deployed. Many `EmbeddedChain` clients (one per
+ * account) can share it; tests steer its clock with `increaseTime`.
+ */
+export class EmbeddedEvm {
+  readonly provider: Eip1193Provider
+  readonly chainId: number
+  readonly adjudicator: Address
+  readonly challengePeriodS: number
+  private readonly connection: HardhatConnection
+  private readonly publicClient: PublicClient
+  private stopped = false
+
+  private constructor (connection: HardhatConnection, chainId: number, adjudicator: Address, challengePeriodS: number) {
+    this.connection = connection
+    this.provider = connection.provider
+    this.chainId = chainId
+    this.adjudicator = adjudicator
+    this.challengePeriodS = challengePeriodS
+    this.publicClient = createPublicClient({ chain: viemChainFor(chainId), transport: this.transport(), pollingInterval: EMBEDDED_POLLING_MS })
+  }
+
+  /** Starts a fresh EVM, deploys the adjudicator and funds `init.fund`. */
+  static async start (init: EmbeddedEvmInit = {}): Promise<EmbeddedEvm> {
+    const chainId = init.chainId ?? DEFAULT_DEV_CHAIN_ID
+    const challengePeriodS = init.challengePeriodS ?? DEFAULT_DEV_CHALLENGE_PERIOD_S
+    if (!Number.isInteger(challengePeriodS) || challengePeriodS < 0) {
+      throw new SettlementError('INVALID_ARGUMENT', 'the challenge period is a whole number of seconds')
+    }
+    const hre = await hardhatRuntime()
+    const connection = await hre.network.connect({ network: 'embedded', override: { chainId } })
+    try {
+      const transport = custom({ request: connection.provider.request.bind(connection.provider) as EIP1193RequestFn })
+      const chain = viemChainFor(chainId)
+      const deployer = privateKeyToAccount(DEPLOYER_KEY)
+      await connection.provider.request({ method: 'hardhat_setBalance', params: [deployer.address, toHex(DEFAULT_FUND_WEI)] })
+      const wallet = createWalletClient({ chain, transport, account: deployer })
+      const pub = createPublicClient({ chain, transport, pollingInterval: EMBEDDED_POLLING_MS })
+      const hash = await wallet.deployContract({ abi: adjudicatorAbi, bytecode: adjudicatorBytecode, args: [BigInt(challengePeriodS)] })
+      const receipt = await pub.waitForTransactionReceipt({ hash })
+      if (receipt.contractAddress == null) throw new SettlementError('NO_ADJUDICATOR', 'adjudicator deployment failed')
+      const evm = new EmbeddedEvm(connection, chainId, receipt.contractAddress, challengePeriodS)
+      log('embedded chain %d: adjudicator %s (deploy gas %d), challenge period %ds', chainId, evm.adjudicator, receipt.gasUsed, challengePeriodS)
+      for (const address of init.fund ?? []) {
+        await evm.fund(address as Address, init.fundWei ?? DEFAULT_FUND_WEI)
+      }
+      return evm
+    } catch (err) {
+      await connection.close().catch(() => {})
+      throw err
+    }
+  }
+
+  /** A viem transport onto this EVM. */
+  transport (): ReturnType<typeof custom> {
+    return custom({ request: this.provider.request.bind(this.provider) as EIP1193RequestFn })
+  }
+
+  /** A client of the adjudicator for one account (funded with `fundWei` if given). */
+  async connect (privateKeyHex: Hex | string, options: { fundWei?: bigint } = {}): Promise<EmbeddedChain> {
+    this.assertRunning()
+    const chain = new EmbeddedChain(this, privateKeyHex)
+    if (options.fundWei != null && options.fundWei > 0n) await this.fund(chain.address, options.fundWei)
+    return chain
+  }
+
+  /** Adds `amountWei` to `address`'s balance (dev chain only: it mints ether). */
+  async fund (address: Address, amountWei: bigint = DEFAULT_FUND_WEI): Promise<bigint> {
+    this.assertRunning()
+    const balance = await this.publicClient.getBalance({ address })
+    const next = balance + amountWei
+    await this.provider.request({ method: 'hardhat_setBalance', params: [address, toHex(next)] })
+    return next
+  }
+
+  /** Moves the chain's clock forward and mines a block stamped with the new time. */
+  async increaseTime (seconds: number, options?: AbortOptions): Promise<void> {
+    this.assertRunning()
+    options?.signal?.throwIfAborted()
+    await this.provider.request({ method: 'evm_increaseTime', params: [seconds] })
+    await this.mine()
+  }
+
+  /** Mines one empty block. */
+  async mine (): Promise<void> {
+    this.assertRunning()
+    await this.provider.request({ method: 'evm_mine', params: [] })
+  }
+
+  /** The latest block's timestamp, in unix seconds. */
+  async now (): Promise<bigint> {
+    const block = await this.publicClient.getBlock({ blockTag: 'latest' })
+    return block.timestamp
+  }
+
+  /** Releases the EVM. Idempotent. */
+  async stop (): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    await this.connection.close()
+  }
+
+  get isStopped (): boolean {
+    return this.stopped
+  }
+
+  private assertRunning (): void {
+    if (this.stopped) throw new SettlementError('STOPPED', 'the embedded chain was stopped')
+  }
+}
+
+/** The `Chain` port for one account on an `EmbeddedEvm`. */
+export class EmbeddedChain extends ViemChain {
+  readonly evm: EmbeddedEvm
+  /** whether `stop()` also stops the EVM (set by `connectChain('embedded')`) */
+  ownsEvm = false
+
+  constructor (evm: EmbeddedEvm, privateKeyHex: Hex | string) {
+    super({
+      transport: evm.transport(),
+      chainId: evm.chainId,
+      adjudicator: evm.adjudicator,
+      privateKeyHex: normalizePrivateKey(privateKeyHex),
+      challengePeriodS: evm.challengePeriodS,
+      pollingIntervalMs: EMBEDDED_POLLING_MS
+    })
+    this.evm = evm
+  }
+
+  /** Moves the chain's clock forward (and mines a block). */
+  async increaseTime (seconds: number, options?: AbortOptions): Promise<void> {
+    await this.evm.increaseTime(seconds, options)
+  }
+
+  override async stop (): Promise<void> {
+    await super.stop()
+    if (this.ownsEvm) await this.evm.stop()
+  }
+}

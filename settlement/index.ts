@@ -1,0 +1,20 @@
+/**
+ * Settlement: the adjudicator contract and the chain client (the `Chain` port and its adapters).
+ */
+export type { Chain, ChannelInfo, ChannelStatus, AdjudicatorEvent, OpenResult, TxResult, Watcher, WatchOptions } from './chain.js'
+export {
+  type ChannelState, type ChannelDomain, type ChannelSignatures,
+  FINAL_NONCE, ZERO_HASH, DOMAIN_NAME, DOMAIN_VERSION, CHANNEL_STATE_TYPES,
+  channelStateTypedData, hashChannelState, signChannelState, recoverChannelStateSigner,
+  finalChannelState, normalizePrivateKey
+} from './channel-state.js'
+export { SettlementError, type SettlementErrorCode } from './errors.js'
+export { connectChain, type ConnectChainOptions } from './connect.js'
+export {
+  EmbeddedEvm, EmbeddedChain, type EmbeddedEvmInit, type Eip1193Provider,
+  DEFAULT_DEV_CHALLENGE_PERIOD_S, DEFAULT_DEV_CHAIN_ID, DEFAULT_FUND_WEI
+} from './embedded-chain.js'
+export { RpcChain, type RpcChainInit, type DevChainInfo, devChainInfo, DEFAULT_RPC_POLLING_MS } from './rpc-chain.js'
+export { ViemChain } from './viem-chain.js'
+export { startDevChain, type DevChain, type DevChainInit } from './dev-chain-server.js'
+export { adjudicatorAbi, adjudicatorBytecode } from './abi.js'

@@ -1,0 +1,120 @@
+/** The `Chain` port over any Ethereum JSON-RPC endpoint. */
+import { logger } from '@libp2p/logger'
+import { createPublicClient, http, isAddress, type Address, type Hex } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import type { AbortOptions } from '@libp2p/interface'
+import { adjudicatorAbi } from './abi.js'
+import { normalizePrivateKey } from './channel-state.js'
+import { SettlementError } from './errors.js'
+import { ViemChain, toSettlementError } from './viem-chain.js'
+
+const log = logger('hitch:chain:rpc')
+
+/** What a Hitch dev chain answers to `hitch_info`. */
+export interface DevChainInfo {
+  adjudicator: Address
+  chainId: number
+  challengePeriodS: number
+}
+
+/** Options of `RpcChain.connect`. */
+export interface RpcChainInit {
+  privateKeyHex: Hex | string
+  /**
+   * The adjudicator's address.
+   * @default asked of the endpoint with `hitch_info` (Hitch dev chains only)
+   */
+  adjudicator?: Address
+  /**
+   * When the account has no ether and the endpoint is a Hitch dev chain, ask it for some with
+   * `hitch_fund`.
+   * @default true
+   */
+  autoFund?: boolean
+  /**
+   * How often to poll for receipts and new blocks, in milliseconds.
+   * @default 250
+   */
+  pollingIntervalMs?: number
+  /**
+   * Per-request timeout, in milliseconds.
+   * @default 30000
+   */
+  timeoutMs?: number
+}
+
+/** Default polling interval of JSON-RPC clients. */
+export const DEFAULT_RPC_POLLING_MS = 250
+
+/** The `Chain` port over JSON-RPC (HTTP). */
+export class RpcChain extends ViemChain {
+  readonly url: string
+
+  private constructor (url: string, init: ConstructorParameters<typeof ViemChain>[0]) {
+    super(init)
+    this.url = url
+  }
+
+  /**
+   * Connects to `url`. Without `adjudicator`, the endpoint must be a Hitch dev chain (it answers
+   * `hitch_info`).
+   */
+  static async connect (url: string, init: RpcChainInit, options?: AbortOptions): Promise<RpcChain> {
+    let parsed: URL
+    try {
+      parsed = new URL(url)
+    } catch (err) {
+      throw new SettlementError('INVALID_ARGUMENT', `not a URL: ${url}`, { cause: err })
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new SettlementError('INVALID_ARGUMENT', `only http(s) JSON-RPC URLs are supported: ${url}`)
+    }
+    const pollingIntervalMs = init.pollingIntervalMs ?? DEFAULT_RPC_POLLING_MS
+    const transport = http(url, { timeout: init.timeoutMs ?? 30_000, retryCount: 1, batch: false })
+    const probe = createPublicClient({ transport })
+    options?.signal?.throwIfAborted()
+
+    const info = await devChainInfo(probe)
+    let chainId: number
+    try {
+      chainId = await probe.getChainId()
+    } catch (err) {
+      throw toSettlementError(err, 'eth_chainId')
+    }
+    const adjudicator = init.adjudicator ?? info?.adjudicator
+    if (adjudicator == null || !isAddress(adjudicator)) {
+      throw new SettlementError('NO_ADJUDICATOR', `no adjudicator address given and ${url} is not a Hitch dev chain`)
+    }
+    const code = await probe.getCode({ address: adjudicator }).catch((err: unknown) => { throw toSettlementError(err, 'eth_getCode') })
+    if (code == null || code === '0x') {
+      throw new SettlementError('NO_ADJUDICATOR', `no contract at ${adjudicator} on chain ${chainId}`)
+    }
+    options?.signal?.throwIfAborted()
+    const challengePeriod = await probe.readContract({ address: adjudicator, abi: adjudicatorAbi, functionName: 'challengePeriod' })
+      .catch((err: unknown) => { throw toSettlementError(err, 'challengePeriod') })
+
+    const key = normalizePrivateKey(init.privateKeyHex)
+    if (info != null && (init.autoFund ?? true)) {
+      const address = privateKeyToAccount(key).address
+      const balance = await probe.getBalance({ address })
+      if (balance === 0n) {
+        await probe.request({ method: 'hitch_fund' as any, params: [address] as any })
+        log('funded %s from the dev chain', address)
+      }
+    }
+    return new RpcChain(url, {
+      transport, chainId, adjudicator, privateKeyHex: key, challengePeriodS: Number(challengePeriod), pollingIntervalMs
+    })
+  }
+}
+
+/** Asks an endpoint for `hitch_info`; undefined if it is not a Hitch dev chain. */
+export async function devChainInfo (client: { request: (args: any) => Promise<unknown> }): Promise<DevChainInfo | undefined> {
+  try {
+    const info = await client.request({ method: 'hitch_info', params: [] }) as DevChainInfo
+    if (info != null && typeof info.adjudicator === 'string' && typeof info.chainId === 'number') return info
+  } catch {
+    // an ordinary node answers "method not found"
+  }
+  return undefined
+}
