@@ -1,0 +1,201 @@
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { bootstrap } from '@libp2p/bootstrap'
+import { gossipsub } from '@libp2p/gossipsub'
+import { identify } from '@libp2p/identify'
+import { kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p/kad-dht'
+import { defaultLogger, prefixLogger } from '@libp2p/logger'
+import { mdns } from '@libp2p/mdns'
+import { memory } from '@libp2p/memory'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p } from 'libp2p'
+import type { GossipSub, GossipsubOpts } from '@libp2p/gossipsub'
+import type { Identify } from '@libp2p/identify'
+import type { KadDHT } from '@libp2p/kad-dht'
+import type { Libp2p, PrivateKey, PeerDiscovery, ComponentLogger } from '@libp2p/interface'
+import type { Ping } from '@libp2p/ping'
+import type { Datastore } from 'interface-datastore'
+import type { Libp2pOptions } from 'libp2p'
+
+/** The transports a Hitch node can run on */
+export type HitchTransport = 'tcp' | 'memory'
+
+/** Options for {@link createHitchLibp2p} */
+export interface HitchLibp2pInit {
+  /** The node's identity (see `node/identity`) */
+  privateKey: PrivateKey
+
+  /**
+   * `tcp` for real nodes, `memory` for many nodes in one process.
+   */
+  transport: HitchTransport
+
+  /**
+   * Listen addresses.
+   *
+   * @default ['/ip4/0.0.0.0/tcp/0'] for tcp, ['/memory'] (a random name) for memory
+   */
+  listen?: string[]
+
+  /**
+   * Multiaddrs (ending in `/p2p/<peerId>`) of bootstrap peers to connect to at start.
+   *
+   * @default []
+   */
+  bootstrap?: string[]
+
+  /**
+   * Discover peers on the local network with mDNS (tcp only).
+   *
+   * @default false
+   */
+  mdns?: boolean
+
+  /**
+   * Where the peer store (and the DHT's own records) persist.
+   *
+   * @default an in-memory datastore (libp2p's default)
+   */
+  datastore?: Datastore
+
+  /**
+   * Run the Hitch kad-dht (server mode) for provider records.
+   *
+   * @default true
+   */
+  dht?: boolean
+
+  /**
+   * For tests and simulations with many nodes on one host: gossipsub's
+   * IP-colocation penalty off, connection-manager limits raised, loopback
+   * addresses kept in DHT records. Production keeps the defaults.
+   *
+   * @default false
+   */
+  loopbackFriendly?: boolean
+
+  /**
+   * Prefix for this node's libp2p logs, e.g. `node-7` in a simulation.
+   *
+   * @default no prefix
+   */
+  logPrefix?: string
+
+  /**
+   * Extra gossipsub options, applied over Hitch's defaults.
+   *
+   * @default {}
+   */
+  gossipsub?: Partial<GossipsubOpts>
+}
+
+/** The services every Hitch libp2p node has; `dht` is absent when `dht: false` */
+export type HitchServices = {
+  identify: Identify
+  ping: Ping
+  pubsub: GossipSub
+  dht?: KadDHT
+}
+
+/** A libp2p node as composed by {@link createHitchLibp2p} */
+export type HitchLibp2p = Libp2p<HitchServices>
+
+/** Our own DHT, so Hitch nodes never join (or pollute) the public IPFS DHT */
+export const HITCH_DHT_PROTOCOL = '/hitch/kad/1.0.0'
+
+/** @default ['/ip4/0.0.0.0/tcp/0'] */
+export const DEFAULT_TCP_LISTEN = ['/ip4/0.0.0.0/tcp/0']
+
+/** @default ['/memory'] */
+export const DEFAULT_MEMORY_LISTEN = ['/memory']
+
+/** @default true */
+export const DEFAULT_DHT = true
+
+/** @default false */
+export const DEFAULT_MDNS = false
+
+/** @default false */
+export const DEFAULT_LOOPBACK_FRIENDLY = false
+
+/** How long the bootstrap module waits after start before dialing its list, in ms */
+export const DEFAULT_BOOTSTRAP_DELAY_MS = 0
+
+/** Connection-manager limits used when `loopbackFriendly` is set */
+export const LOOPBACK_CONNECTION_LIMITS = {
+  maxConnections: 1_000,
+  inboundConnectionThreshold: 10_000,
+  maxIncomingPendingConnections: 1_000
+} as const
+
+/**
+ * The one composition root for the libp2p side of a Hitch node: transports,
+ * encryption, muxing, identify, ping, gossipsub, the Hitch DHT, discovery.
+ * The node is created but not started.
+ */
+export async function createHitchLibp2p (init: HitchLibp2pInit): Promise<HitchLibp2p> {
+  const transport = init.transport
+  const listen = init.listen ?? (transport === 'tcp' ? DEFAULT_TCP_LISTEN : DEFAULT_MEMORY_LISTEN)
+  const bootstrapList = init.bootstrap ?? []
+  const useMdns = init.mdns ?? DEFAULT_MDNS
+  const useDht = init.dht ?? DEFAULT_DHT
+  const loopbackFriendly = init.loopbackFriendly ?? DEFAULT_LOOPBACK_FRIENDLY
+  const logger: ComponentLogger = init.logPrefix != null ? prefixLogger(init.logPrefix) : defaultLogger()
+
+  const peerDiscovery: Array<(components: any) => PeerDiscovery> = []
+  if (bootstrapList.length > 0) {
+    peerDiscovery.push(bootstrap({ list: bootstrapList, timeout: DEFAULT_BOOTSTRAP_DELAY_MS }))
+  }
+  if (useMdns && transport === 'tcp') {
+    peerDiscovery.push(mdns())
+  }
+
+  const gossipOptions: Partial<GossipsubOpts> = {
+    emitSelf: false,
+    // roles publish offers before anyone listens in their cell; that is normal
+    allowPublishToZeroTopicPeers: true,
+    // the same offer may be re-published unchanged on a timer
+    ignoreDuplicatePublishError: true,
+    ...(loopbackFriendly
+      ? { scoreParams: { IPColocationFactorWeight: 0 } }
+      : {}),
+    ...init.gossipsub
+  }
+
+  const services: Record<string, unknown> = {
+    identify: identify(),
+    ping: ping(),
+    pubsub: gossipsub(gossipOptions)
+  }
+  if (useDht) {
+    services.dht = kadDHT({
+      protocol: HITCH_DHT_PROTOCOL,
+      // a Hitch node is a DHT server from the start: small city networks have
+      // no public addresses to trigger the automatic switch
+      clientMode: false,
+      // dropping private addresses would make every provider record on a LAN
+      // or loopback useless
+      peerInfoMapper: loopbackFriendly || transport === 'memory' ? passthroughMapper : removePrivateAddressesMapper,
+      logPrefix: 'hitch:kad-dht',
+      // a lone node can still answer its own queries; the first peer arrives later
+      allowQueryWithZeroPeers: true
+    })
+  }
+
+  const options: Libp2pOptions<HitchServices> = {
+    privateKey: init.privateKey,
+    addresses: { listen },
+    transports: [transport === 'tcp' ? tcp() : memory()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery,
+    services: services as any,
+    logger,
+    start: false,
+    ...(init.datastore != null ? { datastore: init.datastore } : {}),
+    ...(loopbackFriendly ? { connectionManager: { ...LOOPBACK_CONNECTION_LIMITS } } : {})
+  }
+
+  return createLibp2p<HitchServices>(options)
+}

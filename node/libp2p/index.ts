@@ -1,0 +1,20 @@
+/**
+ * @packageDocumentation
+ *
+ * The composition root of a node's libp2p stack, and `createNetwork` which
+ * wraps it in the `Network` port.
+ */
+export {
+  createHitchLibp2p,
+  DEFAULT_BOOTSTRAP_DELAY_MS,
+  DEFAULT_DHT,
+  DEFAULT_LOOPBACK_FRIENDLY,
+  DEFAULT_MDNS,
+  DEFAULT_MEMORY_LISTEN,
+  DEFAULT_TCP_LISTEN,
+  HITCH_DHT_PROTOCOL,
+  LOOPBACK_CONNECTION_LIMITS
+} from './create-libp2p.js'
+export type { HitchLibp2p, HitchLibp2pInit, HitchServices, HitchTransport } from './create-libp2p.js'
+export { createNetwork, DEFAULT_MDNS_MIN_CONNECTIONS } from './create-network.js'
+export type { CreateNetworkInit } from './create-network.js'

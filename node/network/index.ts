@@ -1,0 +1,43 @@
+/**
+ * @packageDocumentation
+ *
+ * The `Network` port the roles run on (gossip with validation, one-shot
+ * request/response streams, DHT provider records) and its libp2p adapter.
+ */
+export { HITCH_TOPIC_PREFIX } from './network.js'
+export type {
+  DirectRequest,
+  GossipMessage,
+  HandleOptions,
+  MessageHandler,
+  Network,
+  NetworkStats,
+  ProviderInfo,
+  RequestHandler,
+  RequestOptions,
+  TopicValidator,
+  TrafficCounters,
+  ValidationResult
+} from './network.js'
+export {
+  Libp2pNetwork,
+  DEFAULT_HANDLER_TIMEOUT_MS,
+  DEFAULT_MAX_INBOUND_STREAMS,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_REQUEST_TIMEOUT_MS
+} from './libp2p-network.js'
+export type { Libp2pNetworkInit } from './libp2p-network.js'
+export {
+  GossipValidationError,
+  InvalidAddressError,
+  MessageTooLargeError,
+  NetworkError,
+  NoHandlerError,
+  NoResponseError,
+  NotStartedError,
+  RequestAbortedError,
+  RequestFailedError,
+  RequestTimeoutError
+} from './errors.js'
+export type { NetworkErrorCode } from './errors.js'
+export { cidForKey } from './cid.js'

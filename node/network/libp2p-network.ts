@@ -1,0 +1,459 @@
+import { TopicValidatorResult } from '@libp2p/gossipsub'
+import { logger as createLogger, prefixLogger } from '@libp2p/logger'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { lpStream } from '@libp2p/utils'
+import { multiaddr } from '@multiformats/multiaddr'
+import {
+  GossipValidationError,
+  InvalidAddressError,
+  MessageTooLargeError,
+  NoHandlerError,
+  NoResponseError,
+  NotStartedError,
+  RequestAbortedError,
+  RequestFailedError,
+  RequestTimeoutError
+} from './errors.js'
+import { HITCH_TOPIC_PREFIX } from './network.js'
+import type {
+  HandleOptions,
+  MessageHandler,
+  Network,
+  NetworkStats,
+  ProviderInfo,
+  RequestHandler,
+  RequestOptions,
+  TopicValidator,
+  ValidationResult
+} from './network.js'
+import type { HitchLibp2p } from '../libp2p/create-libp2p.js'
+import type { Message } from '@libp2p/gossipsub'
+import type { AbortOptions, Connection, Logger, PeerId, PeerInfo, Stream } from '@libp2p/interface'
+import type { CID } from 'multiformats/cid'
+
+/** Options for {@link Libp2pNetwork} */
+export interface Libp2pNetworkInit {
+  /** A node from `createHitchLibp2p`; the network starts and stops it */
+  libp2p: HitchLibp2p
+
+  /**
+   * Prefix for log lines, e.g. the node's name in a simulation.
+   *
+   * @default no prefix
+   */
+  logPrefix?: string
+
+  /**
+   * Default timeout of an outbound request in ms.
+   *
+   * @default 10_000
+   */
+  requestTimeoutMs?: number
+
+  /**
+   * Default timeout of an inbound handler in ms.
+   *
+   * @default 10_000
+   */
+  handlerTimeoutMs?: number
+
+  /**
+   * Default size limit of requests and responses in bytes.
+   *
+   * @default 65_536
+   */
+  maxMessageBytes?: number
+
+  /**
+   * Dial peers found by discovery (mDNS, DHT) while we have fewer than
+   * `minConnections` connections. libp2p 3 no longer dials discovered peers.
+   *
+   * @default false
+   */
+  autoDial?: false | { minConnections: number }
+}
+
+/** @default 10_000 */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
+/** @default 10_000 */
+export const DEFAULT_HANDLER_TIMEOUT_MS = 10_000
+/** @default 65_536 */
+export const DEFAULT_MAX_MESSAGE_BYTES = 65_536
+/** @default 32 */
+export const DEFAULT_MAX_INBOUND_STREAMS = 32
+
+const VERDICTS: Record<ValidationResult, TopicValidatorResult> = {
+  accept: TopicValidatorResult.Accept,
+  ignore: TopicValidatorResult.Ignore,
+  reject: TopicValidatorResult.Reject
+}
+
+/** The libp2p adapter of the {@link Network} port */
+export class Libp2pNetwork implements Network {
+  readonly peerId: string
+  readonly libp2p: HitchLibp2p
+  private readonly log: Logger
+  private readonly requestTimeoutMs: number
+  private readonly handlerTimeoutMs: number
+  private readonly maxMessageBytes: number
+  private readonly autoDial: false | { minConnections: number }
+  private readonly handlers = new Set<MessageHandler>()
+  private readonly protocols = new Set<string>()
+  private validator: TopicValidator | undefined
+  private lifetime = new AbortController()
+  private started = false
+  private readonly counters: NetworkStats = {
+    gossip: { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, rejected: 0, ignored: 0 },
+    direct: { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, failedRequests: 0, failedHandlers: 0 }
+  }
+
+  constructor (init: Libp2pNetworkInit) {
+    this.libp2p = init.libp2p
+    this.peerId = init.libp2p.peerId.toString()
+    this.log = init.logPrefix != null
+      ? prefixLogger(init.logPrefix).forComponent('hitch:network')
+      : createLogger('hitch:network')
+    this.requestTimeoutMs = init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+    this.handlerTimeoutMs = init.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS
+    this.maxMessageBytes = init.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES
+    this.autoDial = init.autoDial ?? false
+  }
+
+  async start (): Promise<void> {
+    if (this.started) {
+      return
+    }
+    this.lifetime = new AbortController()
+    this.libp2p.services.pubsub.addEventListener('message', this.onGossip)
+    this.libp2p.addEventListener('peer:discovery', this.onDiscovery)
+    await this.libp2p.start()
+    this.started = true
+    this.log('started as %s', this.peerId)
+  }
+
+  async stop (): Promise<void> {
+    if (!this.started) {
+      return
+    }
+    this.started = false
+    // in-flight inbound handlers see their signal abort
+    this.lifetime.abort(new NotStartedError('Network stopped'))
+    for (const protocol of [...this.protocols].reverse()) {
+      await this.libp2p.unhandle(protocol).catch(err => { this.log.error('unhandle %s failed - %e', protocol, err) })
+    }
+    this.protocols.clear()
+    for (const topic of this.libp2p.services.pubsub.getTopics()) {
+      this.libp2p.services.pubsub.topicValidators.delete(topic)
+    }
+    this.libp2p.removeEventListener('peer:discovery', this.onDiscovery)
+    this.libp2p.services.pubsub.removeEventListener('message', this.onGossip)
+    await this.libp2p.stop()
+    this.log('stopped')
+  }
+
+  addresses (): string[] {
+    return this.libp2p.getMultiaddrs().map(ma => {
+      const str = ma.toString()
+      return str.includes('/p2p/') ? str : `${str}/p2p/${this.peerId}`
+    })
+  }
+
+  subscribe (topic: string): void {
+    this.assertStarted()
+    if (topic.startsWith(HITCH_TOPIC_PREFIX)) {
+      this.libp2p.services.pubsub.topicValidators.set(topic, this.gossipValidator)
+    }
+    this.libp2p.services.pubsub.subscribe(topic)
+  }
+
+  unsubscribe (topic: string): void {
+    this.assertStarted()
+    this.libp2p.services.pubsub.unsubscribe(topic)
+    this.libp2p.services.pubsub.topicValidators.delete(topic)
+  }
+
+  topics (): string[] {
+    return this.libp2p.services.pubsub.getTopics()
+  }
+
+  topicPeers (topic: string): string[] {
+    return this.libp2p.services.pubsub.getSubscribers(topic).map(p => p.toString())
+  }
+
+  /**
+   * Peers in our gossipsub mesh for `topic` (adapter-only: for tests and
+   * metrics, since the mesh is a gossipsub notion).
+   */
+  meshPeers (topic: string): string[] {
+    const pubsub = this.libp2p.services.pubsub as unknown as { getMeshPeers?: (topic: string) => string[] }
+    return pubsub.getMeshPeers?.(topic) ?? []
+  }
+
+  async publish (topic: string, data: Uint8Array, options: AbortOptions = {}): Promise<{ recipients: number }> {
+    this.assertStarted()
+    options.signal?.throwIfAborted()
+    const result = await this.libp2p.services.pubsub.publish(topic, data)
+    this.counters.gossip.messagesOut++
+    this.counters.gossip.bytesOut += data.byteLength
+    return { recipients: result.recipients.length }
+  }
+
+  onMessage (handler: MessageHandler): () => void {
+    this.handlers.add(handler)
+    return () => { this.handlers.delete(handler) }
+  }
+
+  setValidator (validator: TopicValidator | undefined): void {
+    // topic entries call through this field, so a new validator applies at once
+    this.validator = validator
+  }
+
+  async handle (protocol: string, handler: RequestHandler, options: HandleOptions = {}): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? this.handlerTimeoutMs
+    const maxRequestBytes = options.maxRequestBytes ?? this.maxMessageBytes
+    await this.libp2p.handle(protocol, async (stream, connection) => {
+      await this.serve(protocol, handler, stream, connection, timeoutMs, maxRequestBytes)
+    }, {
+      maxInboundStreams: options.maxInboundStreams ?? DEFAULT_MAX_INBOUND_STREAMS
+    })
+    this.protocols.add(protocol)
+  }
+
+  async unhandle (protocol: string): Promise<void> {
+    this.protocols.delete(protocol)
+    await this.libp2p.unhandle(protocol)
+  }
+
+  async request (peerId: string, protocol: string, data: Uint8Array, options: RequestOptions = {}): Promise<Uint8Array> {
+    this.assertStarted()
+    const target = parsePeerId(peerId)
+    if (data.byteLength > this.maxMessageBytes) {
+      this.counters.direct.failedRequests++
+      throw new MessageTooLargeError(`request of ${data.byteLength} bytes exceeds ${this.maxMessageBytes}`)
+    }
+    const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs
+    const maxResponseBytes = options.maxResponseBytes ?? this.maxMessageBytes
+    const timeout = AbortSignal.timeout(timeoutMs)
+    const signals = [timeout, this.lifetime.signal]
+    if (options.signal != null) {
+      signals.push(options.signal)
+    }
+    const signal = AbortSignal.any(signals)
+
+    let stream: Stream | undefined
+    try {
+      stream = await this.libp2p.dialProtocol(target, protocol, { signal })
+      const lp = lpStream(stream, { maxDataLength: maxResponseBytes })
+      await lp.write(data, { signal })
+      this.counters.direct.messagesOut++
+      this.counters.direct.bytesOut += data.byteLength
+      const response = (await lp.read({ signal })).subarray()
+      this.counters.direct.messagesIn++
+      this.counters.direct.bytesIn += response.byteLength
+      await stream.close({ signal }).catch(() => {})
+      return response
+    } catch (err: any) {
+      this.counters.direct.failedRequests++
+      stream?.abort(err)
+      const mapped = this.requestError(err, stream, { timeout, caller: options.signal, protocol, peerId, timeoutMs })
+      this.log('request %s to %s failed - %s', protocol, peerId, mapped.code)
+      throw mapped
+    }
+  }
+
+  async provide (key: CID, options: AbortOptions = {}): Promise<void> {
+    this.assertStarted()
+    await this.libp2p.contentRouting.provide(key, options)
+  }
+
+  async * findProviders (key: CID, options: AbortOptions = {}): AsyncIterable<ProviderInfo> {
+    this.assertStarted()
+    const seen = new Set<string>()
+    for await (const info of this.libp2p.contentRouting.findProviders(key, options)) {
+      const id = info.id.toString()
+      // a node looking for a cell's providers wants other nodes, not itself
+      if (id === this.peerId || seen.has(id)) {
+        continue
+      }
+      seen.add(id)
+      yield { peerId: id, addrs: info.multiaddrs.map(ma => ma.toString()) }
+    }
+  }
+
+  async dial (peerIdOrMultiaddr: string, options: AbortOptions = {}): Promise<void> {
+    this.assertStarted()
+    if (peerIdOrMultiaddr.startsWith('/')) {
+      let ma
+      try {
+        ma = multiaddr(peerIdOrMultiaddr)
+      } catch (err) {
+        throw new InvalidAddressError(`not a multiaddr: ${peerIdOrMultiaddr}`, { cause: err })
+      }
+      await this.libp2p.dial(ma, options)
+    } else {
+      await this.libp2p.dial(parsePeerId(peerIdOrMultiaddr), options)
+    }
+  }
+
+  async hangUp (peerId: string, options: AbortOptions = {}): Promise<void> {
+    await this.libp2p.hangUp(parsePeerId(peerId), options)
+  }
+
+  connectedPeers (): string[] {
+    return this.libp2p.getPeers().map(p => p.toString())
+  }
+
+  stats (): NetworkStats {
+    return {
+      gossip: { ...this.counters.gossip },
+      direct: { ...this.counters.direct }
+    }
+  }
+
+  private assertStarted (): void {
+    if (!this.started) {
+      throw new NotStartedError()
+    }
+  }
+
+  private readonly onGossip = (evt: CustomEvent<Message>): void => {
+    const msg = evt.detail
+    const from = msg.type === 'signed' ? msg.from.toString() : 'anonymous'
+    this.counters.gossip.messagesIn++
+    this.counters.gossip.bytesIn += msg.data.byteLength
+    for (const handler of this.handlers) {
+      try {
+        handler({ topic: msg.topic, from, data: msg.data })
+      } catch (err) {
+        this.log.error('message handler failed on %s - %e', msg.topic, err)
+      }
+    }
+  }
+
+  private readonly gossipValidator = async (propagationSource: PeerId, msg: Message): Promise<TopicValidatorResult> => {
+    const validator = this.validator
+    if (validator == null) {
+      return TopicValidatorResult.Accept
+    }
+    const source = propagationSource.toString()
+    const from = msg.type === 'signed' ? msg.from.toString() : source
+    let verdict: ValidationResult
+    try {
+      verdict = await validator(msg.topic, from, msg.data, source)
+    } catch (err: any) {
+      if (err instanceof GossipValidationError || err?.verdict === 'reject' || err?.verdict === 'ignore') {
+        verdict = err.verdict
+      } else {
+        this.log.error('validator threw on %s, ignoring the message - %e', msg.topic, err)
+        verdict = 'ignore'
+      }
+    }
+    if (verdict === 'reject') {
+      this.counters.gossip.rejected++
+    } else if (verdict === 'ignore') {
+      this.counters.gossip.ignored++
+    }
+    return VERDICTS[verdict] ?? TopicValidatorResult.Ignore
+  }
+
+  private readonly onDiscovery = (evt: CustomEvent<PeerInfo>): void => {
+    if (this.autoDial === false || !this.started) {
+      return
+    }
+    const peer = evt.detail.id
+    if (peer.equals(this.libp2p.peerId) || this.libp2p.getConnections(peer).length > 0) {
+      return
+    }
+    if (this.libp2p.getConnections().length >= this.autoDial.minConnections) {
+      return
+    }
+    this.libp2p.dial(peer, { signal: AbortSignal.any([this.lifetime.signal, AbortSignal.timeout(this.requestTimeoutMs)]) })
+      .catch(err => { this.log('auto-dial of discovered %p failed - %e', peer, err) })
+  }
+
+  private async serve (protocol: string, handler: RequestHandler, stream: Stream, connection: Connection, timeoutMs: number, maxRequestBytes: number): Promise<void> {
+    const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), this.lifetime.signal])
+    const from = connection.remotePeer.toString()
+    try {
+      const lp = lpStream(stream, { maxDataLength: maxRequestBytes })
+      const data = (await lp.read({ signal })).subarray()
+      this.counters.direct.messagesIn++
+      this.counters.direct.bytesIn += data.byteLength
+      const response = await raceSignal(handler({ from, protocol, data }, { signal }), signal)
+      if (response === undefined) {
+        await stream.close({ signal })
+        return
+      }
+      if (response.byteLength > this.maxMessageBytes) {
+        throw new MessageTooLargeError(`response of ${response.byteLength} bytes exceeds ${this.maxMessageBytes}`)
+      }
+      await lp.write(response, { signal })
+      this.counters.direct.messagesOut++
+      this.counters.direct.bytesOut += response.byteLength
+      await stream.close({ signal })
+    } catch (err: any) {
+      this.counters.direct.failedHandlers++
+      const reason = signal.aborted ? 'timed out or stopped' : err?.name
+      this.log('handler for %s from %s failed (%s) - %e', protocol, from, reason, err)
+      stream.abort(err instanceof Error ? err : new Error(String(err)))
+    }
+  }
+
+  private requestError (err: any, stream: Stream | undefined, ctx: { timeout: AbortSignal, caller?: AbortSignal, protocol: string, peerId: string, timeoutMs: number }): RequestFailedError | RequestTimeoutError | RequestAbortedError | NoResponseError | MessageTooLargeError | NoHandlerError | NotStartedError {
+    const what = `${ctx.protocol} to ${ctx.peerId}`
+    if (ctx.caller?.aborted === true) {
+      return new RequestAbortedError(`request ${what} aborted`, { cause: err })
+    }
+    if (ctx.timeout.aborted) {
+      return new RequestTimeoutError(`request ${what} timed out after ${ctx.timeoutMs}ms`, { cause: err })
+    }
+    if (this.lifetime.signal.aborted) {
+      return new NotStartedError(`request ${what} interrupted: network stopped`)
+    }
+    switch (err?.name) {
+      case 'UnsupportedProtocolError':
+        return new NoHandlerError(`peer does not handle ${what}`, { cause: err })
+      case 'InvalidDataLengthError':
+        return new MessageTooLargeError(`response to ${what} exceeds the size limit`, { cause: err })
+      case 'UnexpectedEOFError':
+        // a clean end of the stream means the handler chose not to answer; a
+        // reset or a closed connection means the peer went away
+        if (stream != null && stream.status !== 'reset' && stream.status !== 'aborted' && stream.remoteWriteStatus === 'closed') {
+          return new NoResponseError(`peer closed ${what} without a response`, { cause: err })
+        }
+        return new RequestFailedError(`stream for ${what} ended before a response`, { cause: err })
+      default:
+        return new RequestFailedError(`request ${what} failed: ${err?.name ?? 'unknown error'}`, { cause: err })
+    }
+  }
+}
+
+function parsePeerId (peerId: string): PeerId {
+  try {
+    return peerIdFromString(peerId)
+  } catch (err) {
+    throw new InvalidAddressError(`not a peer id: ${peerId}`, { cause: err })
+  }
+}
+
+/** Settle with `promise`, or reject with the signal's reason once it aborts */
+async function raceSignal<T> (promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => {})
+    throw signal.reason
+  }
+  let onAbort: (() => void) | undefined
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_resolve, reject) => {
+        onAbort = () => { reject(signal.reason) }
+        signal.addEventListener('abort', onAbort, { once: true })
+      })
+    ])
+  } finally {
+    if (onAbort != null) {
+      signal.removeEventListener('abort', onAbort)
+    }
+  }
+}

@@ -1,0 +1,188 @@
+import type { AbortOptions } from '@libp2p/interface'
+import type { CID } from 'multiformats/cid'
+
+/** Topics under this prefix go through the validator set with `setValidator` */
+export const HITCH_TOPIC_PREFIX = '/hitch/1/'
+
+/** What a validator decides about a gossip message (gossipsub's verdicts) */
+export type ValidationResult = 'accept' | 'ignore' | 'reject'
+
+/** A gossip message delivered to the application */
+export interface GossipMessage {
+  topic: string
+  /** Peer id (string) of the author who signed the message */
+  from: string
+  data: Uint8Array
+}
+
+/** Receives every delivered gossip message on a subscribed topic */
+export type MessageHandler = (message: GossipMessage) => void
+
+/**
+ * Decides whether a gossip message on a `/hitch/1/` topic is delivered and
+ * forwarded. `from` is the author; `propagationSource` the neighbour that
+ * relayed it to us. Throw a `GossipValidationError` to pick a verdict by
+ * exception; any other exception counts as `'ignore'`.
+ */
+export type TopicValidator = (topic: string, from: string, data: Uint8Array, propagationSource: string) => ValidationResult | Promise<ValidationResult>
+
+/** An inbound direct request */
+export interface DirectRequest {
+  /** Peer id (string) of the requester, authenticated by the connection */
+  from: string
+  protocol: string
+  data: Uint8Array
+}
+
+/**
+ * Answers a direct request. Returning `undefined` closes the stream without an
+ * answer (the requester gets a `NoResponseError`). The signal aborts when the
+ * handler's timeout passes or the network stops.
+ */
+export type RequestHandler = (request: DirectRequest, options: Required<AbortOptions>) => Promise<Uint8Array | undefined>
+
+/** Options for {@link Network.handle} */
+export interface HandleOptions {
+  /**
+   * The handler (including reading the request and writing the answer) must
+   * finish within this many ms or the stream is aborted.
+   *
+   * @default 10_000
+   */
+  timeoutMs?: number
+
+  /**
+   * Largest accepted request in bytes.
+   *
+   * @default 65_536
+   */
+  maxRequestBytes?: number
+
+  /**
+   * Concurrent inbound streams allowed per connection on this protocol.
+   *
+   * @default 32
+   */
+  maxInboundStreams?: number
+}
+
+/** Options for {@link Network.request} */
+export interface RequestOptions extends AbortOptions {
+  /**
+   * Give up (with a `RequestTimeoutError`) after this many ms, dial included.
+   *
+   * @default 10_000
+   */
+  timeoutMs?: number
+
+  /**
+   * Largest accepted response in bytes.
+   *
+   * @default 65_536
+   */
+  maxResponseBytes?: number
+}
+
+/** A provider record found in the DHT */
+export interface ProviderInfo {
+  peerId: string
+  addrs: string[]
+}
+
+/** Message and byte counters of one kind of traffic */
+export interface TrafficCounters {
+  messagesIn: number
+  messagesOut: number
+  bytesIn: number
+  bytesOut: number
+}
+
+/** Counters since start, for metrics */
+export interface NetworkStats {
+  /** Gossip: `in` counts delivered messages, `out` our publishes (payload bytes) */
+  gossip: TrafficCounters & {
+    /** Messages our validator rejected */
+    rejected: number
+    /** Messages our validator ignored */
+    ignored: number
+  }
+  /** Direct requests and responses, both as requester and responder (payload bytes) */
+  direct: TrafficCounters & {
+    /** Outbound requests that ended in an error */
+    failedRequests: number
+    /** Inbound requests whose handler failed or timed out */
+    failedHandlers: number
+  }
+}
+
+/**
+ * The `Network` port: everything the roles need from the peer-to-peer layer.
+ * Peer ids and addresses are strings so that roles never touch libp2p types.
+ */
+export interface Network {
+  /** This node's peer id */
+  readonly peerId: string
+
+  /** Addresses others can dial, each ending in `/p2p/<peerId>` */
+  addresses(): string[]
+
+  /** Start the node; calling it again is a no-op */
+  start(): Promise<void>
+
+  /** Stop the node and release everything; calling it again is a no-op */
+  stop(): Promise<void>
+
+  /** Join a gossip topic (sets the validator on it when under `/hitch/1/`) */
+  subscribe(topic: string): void
+
+  /** Leave a gossip topic */
+  unsubscribe(topic: string): void
+
+  /** Topics this node is subscribed to */
+  topics(): string[]
+
+  /** Peers known to be subscribed to `topic` */
+  topicPeers(topic: string): string[]
+
+  /**
+   * Publish on a topic. Succeeds even when nobody is listening yet (returns 0
+   * recipients); the payload is not delivered to our own handlers.
+   */
+  publish(topic: string, data: Uint8Array, options?: AbortOptions): Promise<{ recipients: number }>
+
+  /** Register a handler for delivered gossip; returns a function that removes it */
+  onMessage(handler: MessageHandler): () => void
+
+  /** Set (or clear, with `undefined`) the validator for all `/hitch/1/` topics */
+  setValidator(validator: TopicValidator | undefined): void
+
+  /** Serve a request/response protocol */
+  handle(protocol: string, handler: RequestHandler, options?: HandleOptions): Promise<void>
+
+  /** Stop serving a protocol */
+  unhandle(protocol: string): Promise<void>
+
+  /**
+   * Send one request to a peer on a fresh stream and wait for its one response.
+   * Dials the peer if needed.
+   */
+  request(peerId: string, protocol: string, data: Uint8Array, options?: RequestOptions): Promise<Uint8Array>
+
+  /** Announce in the DHT that this node provides `key` (e.g. serves a map cell) */
+  provide(key: CID, options?: AbortOptions): Promise<void>
+
+  /** Find peers that announced `key`; ends when the DHT query ends */
+  findProviders(key: CID, options?: AbortOptions): AsyncIterable<ProviderInfo>
+
+  /** Connect to a peer by peer id (addresses from the peer store/DHT) or by multiaddr */
+  dial(peerIdOrMultiaddr: string, options?: AbortOptions): Promise<void>
+
+  /** Close all connections to a peer */
+  hangUp(peerId: string, options?: AbortOptions): Promise<void>
+
+  /** Peers with an open connection */
+  connectedPeers(): string[]
+
+  /** Traffic counters since construction */
+  stats(): NetworkStats
+}
