@@ -8,6 +8,13 @@ import type { RoadGraph } from './road-graph.js'
 const log = logger('hitch:graph:osm')
 
 /**
+ * Version of the import rules (way selection, speeds, weights). Bump it
+ * whenever a change would give a different graph from the same file, so
+ * that caches keyed on it are rebuilt.
+ */
+export const OSM_IMPORT_VERSION = 1
+
+/**
  * Speed, km/h, of a car way without a usable `maxspeed`, by `highway` type.
  * The values are those of OSRM's car profile (free-flow speeds that already
  * allow for junctions), so travel times are comparable with OSRM's. A

@@ -1,0 +1,6 @@
+/**
+ * Loading road maps from disk, with a cache of prepared graphs.
+ */
+export { loadMap, loadDefaultCity, defaultCacheDir } from './load-map.js'
+export type { LoadMapOptions, MapCacheOptions, LoadedMap } from './load-map.js'
+export { MapFileError } from './errors.js'
