@@ -1,0 +1,188 @@
+import { publicKeyFromProtobuf, publicKeyToProtobuf } from '@libp2p/crypto/keys'
+import { peerIdFromPublicKey } from '@libp2p/peer-id'
+import { reader as protoReader } from 'protons-runtime'
+import { concat as uint8ArrayConcat } from 'uint8arrays/concat'
+import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
+import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
+import { ignore, reject, ValidationError } from './errors.js'
+import { decodeBody, encodeBody, messageTypeOf, wireTypeOf } from './hitch-message.js'
+import { Envelope } from './pb/messages.js'
+import type { HitchMessage } from './hitch-message.js'
+import type { PeerId, PrivateKey, PublicKey } from '@libp2p/interface'
+
+/** The envelope version this code writes and reads. */
+export const ENVELOPE_VERSION = 1
+
+/** Bytes prefixed to the signed part of an envelope, so a Hitch signature means nothing elsewhere. */
+export const ENVELOPE_SIGNATURE_DOMAIN = uint8ArrayFromString('hitch/envelope/1\n')
+
+/** Shortest accepted nonce, in bytes. */
+export const MIN_NONCE_BYTES = 8
+/** Longest accepted nonce, in bytes. */
+export const MAX_NONCE_BYTES = 32
+
+/** The field number of `Envelope.signature`; it must be the final field on the wire. */
+const SIGNATURE_FIELD = 7
+const LENGTH_DELIMITED = 2
+
+/** Options of {@link signEnvelope}. */
+export interface SignEnvelopeOptions {
+  /** the caller's clock, ms since the epoch (protocol/ never reads a clock) */
+  now: number
+  /** how long the message stays valid; `expiresAt = now + ttlMs` */
+  ttlMs: number
+  /** 8..32 random bytes from the caller; with the sender it is the message id */
+  nonce: Uint8Array
+}
+
+/** A decoded envelope whose signature verified. */
+export interface OpenedEnvelope {
+  message: HitchMessage
+  /** the signer, derived from the embedded public key */
+  sender: PeerId
+  senderKey: PublicKey
+  version: number
+  expiresAt: number
+  nonce: Uint8Array
+  /** `<sender peer id>/<nonce hex>`: the key for replay protection */
+  msgId: string
+  /** size of the envelope on the wire, in bytes */
+  size: number
+}
+
+/**
+ * Encodes and signs a message. The signature (libp2p secp256k1: sha256, DER) covers the
+ * signature domain followed by every envelope byte before the signature field.
+ */
+export async function signEnvelope (key: PrivateKey, message: HitchMessage, options: SignEnvelopeOptions): Promise<Uint8Array> {
+  if (key.type !== 'secp256k1') {
+    throw reject('unsupported-key', `envelopes are signed with secp256k1 keys, not ${key.type}`)
+  }
+  if (options.nonce.byteLength < MIN_NONCE_BYTES || options.nonce.byteLength > MAX_NONCE_BYTES) {
+    throw reject('bad-field', `nonce must be ${MIN_NONCE_BYTES}..${MAX_NONCE_BYTES} bytes`)
+  }
+  const expiresAt = options.now + options.ttlMs
+  if (!Number.isSafeInteger(expiresAt) || options.ttlMs <= 0) {
+    throw reject('bad-field', 'now and ttlMs must be integers and ttlMs positive')
+  }
+  const unsigned = Envelope.encode({
+    version: ENVELOPE_VERSION,
+    type: wireTypeOf(message.type),
+    payload: encodeBody(message) as Uint8Array<ArrayBuffer>,
+    senderKey: publicKeyToProtobuf(key.publicKey) as Uint8Array<ArrayBuffer>,
+    expiresAt,
+    nonce: options.nonce as Uint8Array<ArrayBuffer>,
+    signature: new Uint8Array(0)
+  })
+  const signature = await key.sign(uint8ArrayConcat([ENVELOPE_SIGNATURE_DOMAIN, unsigned]))
+  // appending field 7 keeps the signed prefix byte-identical to what was signed
+  const tail = Envelope.encode({ signature } as Envelope)
+  return uint8ArrayConcat([unsigned, tail])
+}
+
+/**
+ * Finds where the signature field starts. Throws `unsigned` unless it is present exactly once
+ * and is the final field.
+ */
+function signedLength (bytes: Uint8Array): number {
+  const r = protoReader(bytes)
+  let start = -1
+  while (r.pos < r.len) {
+    const fieldStart = r.pos
+    const tag = r.uint32()
+    if ((tag >>> 3) === SIGNATURE_FIELD && (tag & 7) === LENGTH_DELIMITED) {
+      if (start !== -1) {
+        throw reject('unsigned', 'more than one signature field')
+      }
+      start = fieldStart
+      r.bytes()
+      if (r.pos !== r.len) {
+        throw reject('unsigned', 'the signature is not the final field')
+      }
+    } else {
+      r.skipType(tag & 7)
+    }
+  }
+  if (start === -1) {
+    throw reject('unsigned', 'no signature')
+  }
+  return start
+}
+
+/** Lower-case hex. */
+export function toHex (bytes: Uint8Array): string {
+  return uint8ArrayToString(bytes, 'base16')
+}
+
+/**
+ * Decodes an envelope, verifies its signature and decodes its typed body. Does not look at
+ * the clock, replays or field ranges: see `validateGossip` / `validateDirect`.
+ *
+ * @throws {ValidationError} `malformed`, `unsupported-version` (ignore), `unsupported-key`,
+ * `unsigned`, `bad-signature`, `bad-field`
+ */
+export async function openEnvelope (bytes: Uint8Array): Promise<OpenedEnvelope> {
+  let envelope: Envelope
+  let signedLen: number
+  try {
+    envelope = Envelope.decode(bytes)
+    signedLen = signedLength(bytes)
+  } catch (err: any) {
+    if (err instanceof ValidationError) {
+      throw err
+    }
+    throw reject('malformed', `envelope does not decode: ${String(err?.message ?? err)}`)
+  }
+  if (envelope.version !== ENVELOPE_VERSION) {
+    // a newer peer is not misbehaving: drop quietly rather than penalise
+    throw ignore('unsupported-version', `envelope version ${envelope.version} is not ${ENVELOPE_VERSION}`)
+  }
+  if (envelope.signature.byteLength === 0) {
+    throw reject('unsigned', 'empty signature')
+  }
+  let senderKey: PublicKey
+  try {
+    senderKey = publicKeyFromProtobuf(envelope.senderKey)
+  } catch {
+    throw reject('unsupported-key', 'sender key does not decode')
+  }
+  if (senderKey.type !== 'secp256k1') {
+    throw reject('unsupported-key', `sender key is ${senderKey.type}, not secp256k1`)
+  }
+  let ok: boolean
+  try {
+    ok = await senderKey.verify(uint8ArrayConcat([ENVELOPE_SIGNATURE_DOMAIN, bytes.subarray(0, signedLen)]), envelope.signature)
+  } catch {
+    ok = false
+  }
+  if (!ok) {
+    throw reject('bad-signature', 'signature does not verify')
+  }
+  if (!Number.isSafeInteger(envelope.expiresAt) || envelope.expiresAt <= 0) {
+    throw reject('bad-field', 'expiresAt missing or out of range')
+  }
+  if (envelope.nonce.byteLength < MIN_NONCE_BYTES || envelope.nonce.byteLength > MAX_NONCE_BYTES) {
+    throw reject('bad-field', `nonce must be ${MIN_NONCE_BYTES}..${MAX_NONCE_BYTES} bytes`)
+  }
+  const type = messageTypeOf(envelope.type)
+  if (type == null) {
+    throw reject('malformed', 'envelope type unspecified')
+  }
+  let message: HitchMessage
+  try {
+    message = decodeBody(type, envelope.payload)
+  } catch (err: any) {
+    throw reject('malformed', `${type} body does not decode: ${String(err?.message ?? err)}`)
+  }
+  const sender = peerIdFromPublicKey(senderKey)
+  return {
+    message,
+    sender,
+    senderKey,
+    version: envelope.version,
+    expiresAt: envelope.expiresAt,
+    nonce: envelope.nonce,
+    msgId: `${sender.toString()}/${toHex(envelope.nonce)}`,
+    size: bytes.byteLength
+  }
+}

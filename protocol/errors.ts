@@ -1,0 +1,108 @@
+/**
+ * Named errors of the wire protocol. Callers branch on `code` (and, for validation, on
+ * `verdict`), never on message text.
+ */
+
+/** What a gossip router should do with a message: forward it, drop it quietly, or drop it and penalise the sender. */
+export type Verdict = 'accept' | 'ignore' | 'reject'
+
+/** Why a message was not accepted. */
+export type ValidationCode =
+  /** not a decodable envelope or body, or a required field is missing */
+  | 'malformed'
+  /** larger than the allowed size */
+  | 'oversized'
+  /** an envelope version this code does not speak */
+  | 'unsupported-version'
+  /** the sender key is not a secp256k1 libp2p public key */
+  | 'unsupported-key'
+  /** no signature, or the signature is not the final field */
+  | 'unsigned'
+  /** the signature does not verify against the embedded key */
+  | 'bad-signature'
+  /** the envelope or the body has expired */
+  | 'expired'
+  /** an expiry (or latest pickup) further in the future than allowed */
+  | 'expiry-too-far'
+  /** the same message id from the same sender was already seen within its lifetime */
+  | 'replayed'
+  /** the message's cell does not belong to the topic it arrived on */
+  | 'wrong-topic'
+  /** a message with exact points (Accept, TripUpdate) arrived on gossip */
+  | 'exact-point-on-gossip'
+  /** a message that belongs on a direct stream (Quote, Confirm, ...) arrived on gossip */
+  | 'direct-only'
+  /** the signer is not the peer at the other end of the stream */
+  | 'wrong-sender'
+  /** seats out of 1..8 (or free seats above capacity) */
+  | 'bad-seats'
+  /** not a valid H3 cell index at the gossip resolution */
+  | 'bad-cell'
+  /** latitude or longitude out of range or not finite */
+  | 'bad-lat-lon'
+  /** an amount that is negative */
+  | 'negative-amount'
+  /** an amount that is not a decimal integer within uint256 */
+  | 'bad-amount'
+  /** any other field out of range (ids, strings, enums, times, ratings) */
+  | 'bad-field'
+
+/**
+ * A message failed validation. `verdict` says what gossip should do with it; one adapter in
+ * the node maps it to gossipsub's `TopicValidatorResult` (Lodestar style).
+ */
+export class ValidationError extends Error {
+  override readonly name = 'ValidationError'
+  readonly code: ValidationCode
+  readonly verdict: Exclude<Verdict, 'accept'>
+
+  constructor (code: ValidationCode, verdict: Exclude<Verdict, 'accept'>, message: string) {
+    super(message)
+    this.code = code
+    this.verdict = verdict
+  }
+}
+
+/** Shorthand for a REJECT (penalise the sender) validation error. */
+export function reject (code: ValidationCode, message: string): ValidationError {
+  return new ValidationError(code, 'reject', message)
+}
+
+/** Shorthand for an IGNORE (drop quietly) validation error. */
+export function ignore (code: ValidationCode, message: string): ValidationError {
+  return new ValidationError(code, 'ignore', message)
+}
+
+/** Codes of {@link TopicError}. */
+export type TopicErrorCode = 'bad-topic' | 'bad-cell' | 'bad-lat-lon' | 'bad-protocol'
+
+/** A topic name, cell, coordinate or protocol id could not be parsed or built. */
+export class TopicError extends Error {
+  override readonly name = 'TopicError'
+  readonly code: TopicErrorCode
+
+  constructor (code: TopicErrorCode, message: string) {
+    super(message)
+    this.code = code
+  }
+}
+
+/** Codes of {@link TripRecordError}. */
+export type TripRecordErrorCode =
+  /** the JSON or protobuf form is not a well-formed trip record */
+  | 'malformed'
+  /** the signing key does not belong to the peer named for that role */
+  | 'wrong-key'
+  /** an event cannot be appended (wrong time order, after the fare, ...) */
+  | 'bad-event'
+
+/** A trip record could not be parsed, built or signed. Verification problems are returned, not thrown. */
+export class TripRecordError extends Error {
+  override readonly name = 'TripRecordError'
+  readonly code: TripRecordErrorCode
+
+  constructor (code: TripRecordErrorCode, message: string) {
+    super(message)
+    this.code = code
+  }
+}
