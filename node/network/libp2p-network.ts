@@ -254,8 +254,9 @@ export class Libp2pNetwork implements Network {
       return response
     } catch (err: any) {
       this.counters.direct.failedRequests++
-      stream?.abort(err)
+      // map before aborting: the mapping reads the stream's final state
       const mapped = this.requestError(err, stream, { timeout, caller: options.signal, protocol, peerId, timeoutMs })
+      stream?.abort(err)
       this.log('request %s to %s failed - %s', protocol, peerId, mapped.code)
       throw mapped
     }
@@ -414,6 +415,7 @@ export class Libp2pNetwork implements Network {
       case 'UnsupportedProtocolError':
         return new NoHandlerError(`peer does not handle ${what}`, { cause: err })
       case 'InvalidDataLengthError':
+      case 'InvalidDataLengthLengthError':
         return new MessageTooLargeError(`response to ${what} exceeds the size limit`, { cause: err })
       case 'UnexpectedEOFError':
         // a clean end of the stream means the handler chose not to answer; a
