@@ -142,7 +142,7 @@ export class EmbeddedEvm {
 
   /** A viem transport onto this EVM. */
   transport (): ReturnType<typeof custom> {
-    return custom({ request: this.provider.request.bind(this.provider) as EIP1193RequestFn })
+    return custom({ request: this.provider.request.bind(this.provider) as EIP1193RequestFn }, { retryCount: 0 })
   }
 
   /** A client of the adjudicator for one account (funded with `fundWei` if given). */
