@@ -7,6 +7,7 @@ import { kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p
 import { defaultLogger, prefixLogger } from '@libp2p/logger'
 import { mdns } from '@libp2p/mdns'
 import { memory } from '@libp2p/memory'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
@@ -34,7 +35,7 @@ export interface HitchLibp2pInit {
   /**
    * Listen addresses.
    *
-   * @default ['/ip4/0.0.0.0/tcp/0'] for tcp, ['/memory'] (a random name) for memory
+   * @default ['/ip4/0.0.0.0/tcp/0'] for tcp, ['/memory/<peerId>'] for memory
    */
   listen?: string[]
 
@@ -107,8 +108,10 @@ export const HITCH_DHT_PROTOCOL = '/hitch/kad/1.0.0'
 /** @default ['/ip4/0.0.0.0/tcp/0'] */
 export const DEFAULT_TCP_LISTEN = ['/ip4/0.0.0.0/tcp/0']
 
-/** @default ['/memory'] */
-export const DEFAULT_MEMORY_LISTEN = ['/memory']
+/** The memory transport needs a unique name per listener: the peer id is one */
+export function defaultMemoryListen (privateKey: PrivateKey): string[] {
+  return [`/memory/${peerIdFromPrivateKey(privateKey).toString()}`]
+}
 
 /** @default true */
 export const DEFAULT_DHT = true
@@ -136,7 +139,7 @@ export const LOOPBACK_CONNECTION_LIMITS = {
  */
 export async function createHitchLibp2p (init: HitchLibp2pInit): Promise<HitchLibp2p> {
   const transport = init.transport
-  const listen = init.listen ?? (transport === 'tcp' ? DEFAULT_TCP_LISTEN : DEFAULT_MEMORY_LISTEN)
+  const listen = init.listen ?? (transport === 'tcp' ? DEFAULT_TCP_LISTEN : defaultMemoryListen(init.privateKey))
   const bootstrapList = init.bootstrap ?? []
   const useMdns = init.mdns ?? DEFAULT_MDNS
   const useDht = init.dht ?? DEFAULT_DHT
