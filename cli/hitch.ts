@@ -45,6 +45,12 @@ async function main (argv: string[]): Promise<number> {
   return await mod.run(rest)
 }
 
+// A closed pipe (`hitch route … | head`) is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0)
+  throw err
+})
+
 try {
   process.exitCode = await main(process.argv.slice(2))
 } catch (err: any) {

@@ -1,0 +1,14 @@
+/**
+ * The matching engine: who drives whom, and how. Pure: no I/O, no clock.
+ *
+ * - `graph/`: the road graph (OSM import, synthetic city, snapping, binary form)
+ * - `routing/`: exact shortest paths (contraction hierarchies, Dijkstra reference)
+ * - `insertion/`: inserting a ride request into a vehicle's plan
+ * - `pricing/`: fares
+ * - `ranking/`: the rider's ranking of quotes
+ */
+export * from './graph/index.js'
+export * from './routing/index.js'
+export * from './insertion/index.js'
+export * from './pricing/index.js'
+export * from './ranking/index.js'
