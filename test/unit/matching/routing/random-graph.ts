@@ -117,3 +117,26 @@ export function pathWeight (g: RoadGraph, nodes: readonly number[], metric: 'tim
   }
   return sum
 }
+
+/**
+ * Sums both weights along `nodes` taking, between consecutive vertices, the
+ * edge lightest by `metric` (ties: lightest by the other), the rule the
+ * router documents for parallel edges.
+ */
+export function pathSums (g: RoadGraph, nodes: readonly number[], metric: 'time' | 'distance'): { timeMs: number, distCm: number } {
+  const main = metric === 'time' ? g.timeMs : g.distCm
+  const other = metric === 'time' ? g.distCm : g.timeMs
+  let timeMs = 0
+  let distCm = 0
+  for (let i = 1; i < nodes.length; i++) {
+    let best = -1
+    for (let e = g.firstOut[nodes[i - 1]]; e < g.firstOut[nodes[i - 1] + 1]; e++) {
+      if (g.head[e] !== nodes[i]) continue
+      if (best < 0 || main[e] < main[best] || (main[e] === main[best] && other[e] < other[best])) best = e
+    }
+    if (best < 0) throw new Error(`no edge ${nodes[i - 1]} -> ${nodes[i]}`)
+    timeMs += g.timeMs[best]
+    distCm += g.distCm[best]
+  }
+  return { timeMs, distCm }
+}
