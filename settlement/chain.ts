@@ -29,7 +29,10 @@ export interface ChannelInfo {
   driver: Address
   /** wei held for the channel */
   deposit: bigint
-  /** nonce of the state of the pending or settled close (0 while open) */
+  /**
+   * nonce of the state of the pending or finalized unilateral close (0 while open; a co-operative
+   * close leaves the fields below untouched: its state is in the `ClosedCooperatively` event)
+   */
   nonce: bigint
   /** what the pending or settled close pays the driver; the rest of the deposit goes to the rider */
   balanceDriver: bigint

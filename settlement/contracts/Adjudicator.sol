@@ -177,10 +177,8 @@ contract Adjudicator {
 
         uint256 deposit = c.deposit;
         uint256 toDriver = state.balanceDriver;
+        // the settled state lives in the event only: storing it would cost ~45k gas for nobody
         _settle(c);
-        c.nonce = state.nonce;
-        c.balanceDriver = toDriver;
-        c.tripRecordHash = state.tripRecordHash;
         emit ClosedCooperatively(state.channelId, state.nonce, deposit - toDriver, toDriver, state.tripRecordHash);
 
         _pay(c.rider, deposit - toDriver);
