@@ -14,3 +14,4 @@ export {
   Envelope, LatLon, FareSummary, VehicleOffer, RideRequest, Quote, Accept, Confirm, Decline,
   Cancel, TripUpdate, TripEvent as TripEventPb, TripHeader as TripHeaderPb, TripRecord as TripRecordPb
 } from './pb/messages.js'
+export * from './negotiation/index.js'

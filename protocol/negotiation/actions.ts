@@ -1,0 +1,27 @@
+import type { HitchMessage } from '../hitch-message.js'
+import type { Accept } from '../pb/messages.js'
+
+/**
+ * What a negotiation machine asks its node to do. The machines never touch the network or a
+ * clock: the node executes these and feeds the outcomes back as events.
+ */
+export type NegotiationAction =
+  /** sign and send `message` to the peer `to` on a direct stream */
+  | { type: 'send', to: string, message: HitchMessage }
+  /** sign and publish `message` on the gossip topic */
+  | { type: 'publish', topic: string, message: HitchMessage }
+  /** after `afterMs` of the node's clock, deliver `{ type: 'timer', id }`; replaces a timer with the same id */
+  | { type: 'set-timer', id: string, afterMs: number }
+  /** forget the timer `id` (no-op if it already fired) */
+  | { type: 'clear-timer', id: string }
+  /**
+   * Driver only: re-run insertion of this accepted ride into the current plan, with the exact
+   * points, and answer with a `recheck-result` event.
+   */
+  | { type: 'recheck', requestId: string, rider: string, accept: Accept }
+
+/** The result of one step of a machine. */
+export interface Transition<S> {
+  state: S
+  actions: NegotiationAction[]
+}

@@ -1,0 +1,140 @@
+import { expect } from 'chai'
+import { cheapestThenEarliest, initialRiderState, riderTimers, stepRider } from '../../../../protocol/negotiation/index.js'
+import { Cancel, Decline, TripUpdate } from '../../../../protocol/pb/messages.js'
+import { cellTopic } from '../../../../protocol/topics.js'
+import { BERLIN_CELL, NOW, quote, request } from '../fixtures.js'
+import type { NegotiationAction, RiderEvent, RiderState, ReceivedQuote } from '../../../../protocol/negotiation/index.js'
+import type { Quote, RideRequest } from '../../../../protocol/pb/messages.js'
+
+const req = request().body as RideRequest
+const pickup = { lat: 52.5201, lon: 13.4049 }
+const dropoff = { lat: 52.391, lon: 13.065 }
+const ride = { request: req, pickup, dropoff, deadlineAt: NOW + 30_000 }
+const q = (over: Partial<Quote>): Quote => ({ ...(quote().body as Quote), ...over })
+const A: ReceivedQuote = { from: 'driver-a', quote: q({ quoteId: 'qa', price: '5000' }) }
+const B: ReceivedQuote = { from: 'driver-b', quote: q({ quoteId: 'qb', price: '4000' }) }
+const C: ReceivedQuote = { from: 'driver-c', quote: q({ quoteId: 'qc', price: '4000', pickupEta: NOW + 60_000 }) }
+const id = req.requestId
+
+const acceptTo = (r: ReceivedQuote): NegotiationAction => ({
+  type: 'send',
+  to: r.from,
+  message: { type: 'accept', body: { requestId: id, quoteId: r.quote.quoteId, pickup, dropoff, seats: 1 } }
+})
+const acceptTimer: NegotiationAction = { type: 'set-timer', id: riderTimers.accept(id), afterMs: 5000 }
+const clear = (t: string): NegotiationAction => ({ type: 'clear-timer', id: t })
+const cancelTo = (to: string, reason: Cancel.Reason): NegotiationAction => ({ type: 'send', to, message: { type: 'cancel', body: { requestId: id, reason, note: '' } } })
+const clearAll = [clear(riderTimers.quoteWindow(id)), clear(riderTimers.accept(id)), clear(riderTimers.deadline(id))]
+
+describe('protocol/negotiation/rider', () => {
+  const rows: Array<[string, RiderState, RiderEvent, RiderState, NegotiationAction[]]> = [
+    ['publishes the request and starts the window and deadline',
+      initialRiderState(), { type: 'request', request: req, pickup, dropoff, now: NOW },
+      { phase: 'requested', ride, quotes: [], windowClosed: false },
+      [
+        { type: 'publish', topic: cellTopic(BERLIN_CELL), message: { type: 'ride-request', body: req } },
+        { type: 'set-timer', id: riderTimers.quoteWindow(id), afterMs: 3000 },
+        { type: 'set-timer', id: riderTimers.deadline(id), afterMs: 30_000 }
+      ]],
+    ['collects a quote in the window',
+      { phase: 'requested', ride, quotes: [A], windowClosed: false }, { type: 'quote', ...B, now: NOW + 1 },
+      { phase: 'requested', ride, quotes: [A, B], windowClosed: false }, []],
+    ['ignores a quote above the price ceiling',
+      { phase: 'requested', ride, quotes: [], windowClosed: false }, { type: 'quote', from: 'x', quote: q({ price: '100001' }), now: NOW + 1 },
+      { phase: 'requested', ride, quotes: [], windowClosed: false }, []],
+    ['ignores an expired quote',
+      { phase: 'requested', ride, quotes: [], windowClosed: false }, { type: 'quote', from: 'x', quote: q({ expiresAt: NOW }), now: NOW + 1 },
+      { phase: 'requested', ride, quotes: [], windowClosed: false }, []],
+    ['ignores a quote for another request',
+      { phase: 'requested', ride, quotes: [], windowClosed: false }, { type: 'quote', from: 'x', quote: q({ requestId: 'other' }), now: NOW + 1 },
+      { phase: 'requested', ride, quotes: [], windowClosed: false }, []],
+    ['accepts the cheapest, then earliest, when the window closes',
+      { phase: 'requested', ride, quotes: [A, C, B], windowClosed: false }, { type: 'timer', id: riderTimers.quoteWindow(id), now: NOW + 3000 },
+      { phase: 'accepting', ride, current: C, quotes: [B, A] }, [acceptTo(C), acceptTimer]],
+    ['keeps waiting when the window closes with no quotes',
+      { phase: 'requested', ride, quotes: [], windowClosed: false }, { type: 'timer', id: riderTimers.quoteWindow(id), now: NOW + 3000 },
+      { phase: 'requested', ride, quotes: [], windowClosed: true }, []],
+    ['accepts a late quote at once after the window',
+      { phase: 'requested', ride, quotes: [], windowClosed: true }, { type: 'quote', ...A, now: NOW + 5000 },
+      { phase: 'accepting', ride, current: A, quotes: [] }, [acceptTo(A), acceptTimer]],
+    ['fails with no driver at the deadline',
+      { phase: 'requested', ride, quotes: [], windowClosed: true }, { type: 'timer', id: riderTimers.deadline(id), now: NOW + 30_000 },
+      { phase: 'failed', ride, reason: 'no-driver' },
+      [...clearAll, { type: 'publish', topic: cellTopic(BERLIN_CELL), message: { type: 'cancel', body: { requestId: id, reason: Cancel.Reason.TIMEOUT, note: '' } } }]],
+    ['is confirmed by the accepted driver',
+      { phase: 'accepting', ride, current: B, quotes: [A] }, { type: 'confirm', from: 'driver-b', confirm: { requestId: id, quoteId: 'qb', pickupEta: NOW + 99 }, now: NOW + 4000 },
+      { phase: 'confirmed', ride, driver: B, pickupEta: NOW + 99 },
+      [clear(riderTimers.accept(id)), clear(riderTimers.deadline(id)), clear(riderTimers.quoteWindow(id))]],
+    ['ignores a confirm for another quote id',
+      { phase: 'accepting', ride, current: B, quotes: [A] }, { type: 'confirm', from: 'driver-b', confirm: { requestId: id, quoteId: 'old', pickupEta: 1 }, now: NOW + 4000 },
+      { phase: 'accepting', ride, current: B, quotes: [A] }, []],
+    ['falls back to the next quote on decline',
+      { phase: 'accepting', ride, current: B, quotes: [A] }, { type: 'decline', from: 'driver-b', decline: { requestId: id, quoteId: 'qb', reason: Decline.Reason.NO_SEATS }, now: NOW + 4000 },
+      { phase: 'accepting', ride, current: A, quotes: [] }, [clear(riderTimers.accept(id)), acceptTo(A), acceptTimer]],
+    ['ignores a decline from a driver it is not waiting for',
+      { phase: 'accepting', ride, current: B, quotes: [A] }, { type: 'decline', from: 'driver-a', decline: { requestId: id, quoteId: 'qa', reason: Decline.Reason.NO_SEATS }, now: NOW + 4000 },
+      { phase: 'accepting', ride, current: B, quotes: [A] }, []],
+    ['falls back, and cancels, when the accepted driver times out',
+      { phase: 'accepting', ride, current: B, quotes: [A] }, { type: 'timer', id: riderTimers.accept(id), now: NOW + 9000 },
+      { phase: 'accepting', ride, current: A, quotes: [] }, [cancelTo('driver-b', Cancel.Reason.TIMEOUT), acceptTo(A), acceptTimer]],
+    ['skips fallbacks whose quotes expired meanwhile',
+      { phase: 'accepting', ride, current: B, quotes: [{ ...A, quote: q({ quoteId: 'qa', expiresAt: NOW + 100 }) }] },
+      { type: 'decline', from: 'driver-b', decline: { requestId: id, quoteId: 'qb', reason: Decline.Reason.BUSY }, now: NOW + 4000 },
+      { phase: 'requested', ride, quotes: [], windowClosed: true }, [clear(riderTimers.accept(id))]],
+    ['fails when declined after the deadline with nothing left',
+      { phase: 'accepting', ride, current: B, quotes: [] }, { type: 'decline', from: 'driver-b', decline: { requestId: id, quoteId: 'qb', reason: Decline.Reason.NO_SEATS }, now: NOW + 31_000 },
+      { phase: 'failed', ride, reason: 'no-driver' },
+      [clear(riderTimers.accept(id)), ...clearAll, { type: 'publish', topic: cellTopic(BERLIN_CELL), message: { type: 'cancel', body: { requestId: id, reason: Cancel.Reason.TIMEOUT, note: '' } } }]],
+    ['keeps a late quote as a fallback while accepting',
+      { phase: 'accepting', ride, current: B, quotes: [] }, { type: 'quote', ...A, now: NOW + 4000 },
+      { phase: 'accepting', ride, current: B, quotes: [A] }, []],
+    ['cancels a late confirm from a driver it gave up on',
+      { phase: 'accepting', ride, current: A, quotes: [] }, { type: 'confirm', from: 'driver-b', confirm: { requestId: id, quoteId: 'qb', pickupEta: 1 }, now: NOW + 9500 },
+      { phase: 'accepting', ride, current: A, quotes: [] }, [cancelTo('driver-b', Cancel.Reason.TIMEOUT)]],
+    ['starts the trip at pickup',
+      { phase: 'confirmed', ride, driver: B, pickupEta: 1 }, { type: 'trip-update', from: 'driver-b', update: { requestId: id, phase: TripUpdate.Phase.PICKED_UP, time: NOW, distanceM: 0 }, now: NOW },
+      { phase: 'in-trip', ride, driver: B }, []],
+    ['ignores trip updates from another peer',
+      { phase: 'confirmed', ride, driver: B, pickupEta: 1 }, { type: 'trip-update', from: 'driver-a', update: { requestId: id, phase: TripUpdate.Phase.PICKED_UP, time: NOW, distanceM: 0 }, now: NOW },
+      { phase: 'confirmed', ride, driver: B, pickupEta: 1 }, []],
+    ['completes at dropoff',
+      { phase: 'in-trip', ride, driver: B }, { type: 'trip-update', from: 'driver-b', update: { requestId: id, phase: TripUpdate.Phase.DROPPED_OFF, time: NOW, distanceM: 9 }, now: NOW },
+      { phase: 'completed', ride, driver: B }, []],
+    ['fails when the driver cancels after confirming',
+      { phase: 'confirmed', ride, driver: B, pickupEta: 1 }, { type: 'cancel', from: 'driver-b', cancel: { requestId: id, reason: Cancel.Reason.DRIVER_CANCELLED, note: '' }, now: NOW },
+      { phase: 'failed', ride, reason: 'driver-cancelled' }, clearAll],
+    ['cancels a published request',
+      { phase: 'requested', ride, quotes: [A], windowClosed: false }, { type: 'user-cancel', now: NOW },
+      { phase: 'cancelled', ride },
+      [...clearAll, { type: 'publish', topic: cellTopic(BERLIN_CELL), message: { type: 'cancel', body: { requestId: id, reason: Cancel.Reason.RIDER_CANCELLED, note: '' } } }]],
+    ['cancels towards the driver while accepting',
+      { phase: 'accepting', ride, current: B, quotes: [] }, { type: 'user-cancel', now: NOW },
+      { phase: 'cancelled', ride }, [...clearAll, cancelTo('driver-b', Cancel.Reason.RIDER_CANCELLED)]],
+    ['cancels towards the driver in the trip',
+      { phase: 'in-trip', ride, driver: B }, { type: 'user-cancel', now: NOW },
+      { phase: 'cancelled', ride }, [...clearAll, cancelTo('driver-b', Cancel.Reason.RIDER_CANCELLED)]],
+    ['stays completed',
+      { phase: 'completed', ride, driver: B }, { type: 'user-cancel', now: NOW },
+      { phase: 'completed', ride, driver: B }, []]
+  ]
+
+  for (const [name, state, event, next, actions] of rows) {
+    it(name, () => {
+      const t = stepRider(state, event)
+      expect(t.state).to.deep.equal(next)
+      expect(t.actions).to.deep.equal(actions)
+    })
+  }
+
+  it('uses the ranking passed in config', () => {
+    const byRating = (qs: readonly ReceivedQuote[]): ReceivedQuote[] => [...qs].sort((a, b) => b.quote.driverRating - a.quote.driverRating)
+    const rated = { ...A, quote: { ...A.quote, driverRating: 5 } }
+    const t = stepRider({ phase: 'requested', ride, quotes: [B, rated], windowClosed: false },
+      { type: 'timer', id: riderTimers.quoteWindow(id), now: NOW + 3000 }, { rank: byRating })
+    expect(t.state.phase === 'accepting' && t.state.current.from).to.equal('driver-a')
+  })
+
+  it('ranks deterministically', () => {
+    expect(cheapestThenEarliest([A, C, B], { request: req, now: NOW }).map(r => r.from)).to.deep.equal(['driver-c', 'driver-b', 'driver-a'])
+  })
+})
