@@ -137,6 +137,11 @@ function checkRequest (request: RideRequest, seats: number, maxWait: number, fac
  * - `detour-exceeded`: some positions pick up in time and keep every
  *   promise, but all of them make this rider's own ride too long.
  *
+ * Times: arrivals are counted from `plan.time`, so keep it current (an idle
+ * vehicle's plan should carry the time of the request). The rider is taken
+ * to be ready from the moment of the request: a vehicle never waits at a
+ * pickup, and requests booked ahead of time are not modelled.
+ *
  * Cost: four batched oracle calls (to and from the pickup and the dropoff
  * over the plan's points) plus the plan's legs, which a {@link PreparedPlan}
  * caches between requests; then O(n²) arithmetic with early exits.
