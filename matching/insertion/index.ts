@@ -3,7 +3,7 @@
  * breaking the seat count, the promises already made or the rider's limits.
  * Pure: travel times come from an injected {@link TravelTimeOracle}.
  */
-export type { Stop, VehiclePlan, PreparedPlan, ServedStop } from './plan.js'
+export type { Stop, VehiclePlan, PreparedPlan, ServedStop, RouteSource, PlanRoute } from './plan.js'
 export {
   PROMISE_TOLERANCE_S,
   planPoints,
@@ -13,7 +13,8 @@ export {
   isPreparedPlan,
   moveVehicle,
   completeNextStop,
-  advancePlan
+  advancePlan,
+  planRoute
 } from './plan.js'
 export type { RideRequest, InsertionOptions, InsertionRejection, Insertion, InsertionResult } from './insert.js'
 export { insertRequest, DEFAULT_MAX_WAIT_S, DEFAULT_MAX_DETOUR_FACTOR, DEFAULT_DETOUR_SLACK_S } from './insert.js'

@@ -237,3 +237,55 @@ export function advancePlan (plan: VehiclePlan, oracle: TravelTimeOracle, untilT
   if (current.stops.length === 0 && current.time < untilTime) current = { ...current, time: untilTime }
   return { plan: current, served }
 }
+
+/** What {@link planRoute} needs of a router (the routing `Router` fits). */
+export interface RouteSource {
+  route: (from: number, to: number) => { distanceM: number, durationS: number, nodes: number[] } | null
+}
+
+/** The road path a vehicle follows to make its stops. */
+export interface PlanRoute {
+  /** Vertices from the vehicle's position through every stop, each junction once. */
+  readonly nodes: number[]
+  /** One per stop: the leg that ends at it. */
+  readonly legs: Array<{
+    /** Index in `nodes` where the leg starts (its end is the next leg's start, or the last node). */
+    readonly startIndex: number
+    readonly distanceM: number
+    readonly durationS: number
+  }>
+  /** Whole route, metres. */
+  readonly distanceM: number
+  /** Whole route, seconds. */
+  readonly durationS: number
+}
+
+/**
+ * The road path through a plan's stops, for moving the vehicle along it and
+ * for distance-based payments.
+ *
+ * @throws InvalidPlanError if a stop cannot be reached
+ */
+export function planRoute (plan: VehiclePlan, router: RouteSource): PlanRoute {
+  const nodes: number[] = [plan.position]
+  const legs: Array<{ startIndex: number, distanceM: number, durationS: number }> = []
+  let distanceM = 0
+  let durationS = 0
+  let at = plan.position
+  for (let k = 0; k < plan.stops.length; k++) {
+    const to = plan.stops[k].location
+    const startIndex = nodes.length - 1
+    if (to === at) {
+      legs.push({ startIndex, distanceM: 0, durationS: 0 })
+      continue
+    }
+    const r = router.route(at, to)
+    if (r == null) throw new InvalidPlanError(`stop ${k} cannot be reached from the point before it`)
+    for (let i = 1; i < r.nodes.length; i++) nodes.push(r.nodes[i])
+    legs.push({ startIndex, distanceM: r.distanceM, durationS: r.durationS })
+    distanceM += r.distanceM
+    durationS += r.durationS
+    at = to
+  }
+  return { nodes, legs, distanceM, durationS }
+}

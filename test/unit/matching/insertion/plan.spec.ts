@@ -7,10 +7,12 @@ import {
   legTimes,
   moveVehicle,
   planPoints,
+  planRoute,
   preparePlan
 } from '../../../../matching/insertion/index.js'
 import type { Stop, VehiclePlan } from '../../../../matching/insertion/index.js'
 import { DijkstraOracle, smallGraph } from '../../../fixtures/insertion-oracle.js'
+import { Router } from '../../../../matching/routing/index.js'
 
 // a two-way street 0—1—2—3—4—5—6 of 60 s blocks
 const oracle = new DijkstraOracle(smallGraph(7, [[0, 1, 60], [1, 2, 60], [2, 3, 60], [3, 4, 60], [4, 5, 60], [5, 6, 60]], { twoWay: true }))
@@ -78,5 +80,15 @@ describe('matching/insertion: plans', () => {
     const prepared = insertRequest(preparePlan(relaxed, oracle), request, oracle)
     expect(prepared).to.deep.equal(bare)
     expect(bare.ok).to.equal(true)
+  })
+
+  it('follows the roads through every stop', () => {
+    const router = Router.build(oracle.graph)
+    const r = planRoute({ ...plan, stops: [...plan.stops.slice(0, 2), stop('dropoff', 'c', 5, 900), plan.stops[2]] }, router)
+    expect(r.nodes).to.deep.equal([0, 1, 2, 3, 4, 5, 6])
+    expect(r.legs.map(l => [l.startIndex, l.durationS])).to.deep.equal([[0, 120], [2, 180], [5, 0], [5, 60]])
+    expect(r.durationS).to.equal(360)
+    expect(r.distanceM).to.equal(r.legs.reduce((a, l) => a + l.distanceM, 0))
+    expect(() => planRoute({ ...plan, stops: [stop('dropoff', 'a', 2, 9)] }, { route: () => null })).to.throw(InvalidPlanError)
   })
 })
