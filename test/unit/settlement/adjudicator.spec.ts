@@ -7,7 +7,7 @@ import { EmbeddedEvm } from '../../../settlement/embedded-chain.js'
 import { FINAL_NONCE, finalChannelState, hashChannelState, recoverChannelStateSigner, signChannelState } from '../../../settlement/channel-state.js'
 import { compileSolidity } from '../../../settlement/solc.js'
 import type { AdjudicatorEvent } from '../../../settlement/chain.js'
-import { cosign, ETHER, expectRevert, parties, state } from './helpers.js'
+import { cosign, ETHER, expectRevert, parties, repoPath, state } from './helpers.js'
 
 const PERIOD = 100
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n
@@ -248,7 +248,7 @@ describe('settlement/Adjudicator', function () {
     let receiverBytecode: Hex
 
     before(() => {
-      const source = readFileSync(new URL('../../fixtures/ReentrantReceiver.sol', import.meta.url), 'utf8')
+      const source = readFileSync(repoPath('test/fixtures/ReentrantReceiver.sol'), 'utf8')
       const artifact = compileSolidity({ 'ReentrantReceiver.sol': source }, 'ReentrantReceiver.sol', 'ReentrantReceiver')
       receiverAbi = artifact.abi as Abi
       receiverBytecode = artifact.bytecode

@@ -1,4 +1,6 @@
 import { expect } from 'chai'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { generatePrivateKey } from 'viem/accounts'
 import { type Hex } from 'viem'
 import { EmbeddedEvm, type EmbeddedChain } from '../../../settlement/embedded-chain.js'
@@ -34,4 +36,13 @@ export async function expectRevert (promise: Promise<unknown>, name: string): Pr
     return e
   }
   expect.fail(`expected a ${name} revert`)
+}
+
+/** A file of the repository, from test/unit/settlement/ (tsx) or dist/test/unit/settlement/ (built). */
+export function repoPath (relative: string): string {
+  for (const up of ['../../../', '../../../../']) {
+    const path = fileURLToPath(new URL(up + relative, import.meta.url))
+    if (existsSync(path)) return path
+  }
+  throw new Error(`${relative} not found`)
 }
