@@ -4,7 +4,8 @@
  */
 const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<void> }>> = {
   route: async () => await import('./route.js'),
-  insertion: async () => await import('./insertion.js')
+  insertion: async () => await import('./insertion.js'),
+  'channel-gas': async () => await import('./channel-gas.js')
 }
 
 const [name, ...args] = process.argv.slice(2)

@@ -11,7 +11,8 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
-  route: { summary: 'shortest route between two points on a road map', load: async () => await import('./commands/route.js') }
+  route: { summary: 'shortest route between two points on a road map', load: async () => await import('./commands/route.js') },
+  chain: { summary: 'a local development chain with the adjudicator deployed', load: async () => await import('./commands/chain.js') }
 }
 
 function usage (): string {
