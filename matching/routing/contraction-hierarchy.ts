@@ -13,20 +13,20 @@ export interface ContractionOptions {
    * search that gives up early only adds shortcuts that were not needed:
    * answers stay exact, the hierarchy grows a little.
    *
-   * @default 500
+   * @default 200
    */
   witnessSettleLimit?: number
   /**
    * Most vertices a witness search settles while estimating a vertex's
    * priority (the contraction is simulated many more times than it is done).
    *
-   * @default 60
+   * @default 20
    */
   simulationSettleLimit?: number
 }
 
-const DEFAULT_WITNESS_SETTLE_LIMIT = 500
-const DEFAULT_SIMULATION_SETTLE_LIMIT = 60
+const DEFAULT_WITNESS_SETTLE_LIMIT = 200
+const DEFAULT_SIMULATION_SETTLE_LIMIT = 20
 
 /**
  * The flat typed arrays of a contraction hierarchy, ready to be cached.
