@@ -1,0 +1,14 @@
+/**
+ * @packageDocumentation
+ *
+ * The payment channel's rules as a pure state machine (`channelStep`), the validation of
+ * proposals and final states, and the wire codec of `/hitch/pay/1.0.0` messages.
+ */
+export {
+  type Channel, type ChannelRole, type ChannelPhase, type CoSignedState, type ProposedState, type ClosingInfo,
+  type ChannelEvent, type ChannelAction, type ChannelTransition, type ProposalVerdict,
+  newChannel, latestNonce, paidToDriver, highestNonce, highestTotal, arrears,
+  nextProposal, validateProposal, finalStateOf, validateFinal, sameState, channelStep
+} from './machine.js'
+export { type ChannelMessage, encodeChannelMessage, decodeChannelMessage, MAX_CHANNEL_MESSAGE_BYTES } from './codec.js'
+export { ChannelProtocolError, type ChannelRejectCode } from './errors.js'
