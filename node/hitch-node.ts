@@ -1,0 +1,435 @@
+import { randomBytes } from 'node:crypto'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { logger as createLogger, prefixLogger } from '@libp2p/logger'
+import {
+  RIDE_PROTOCOL, ReplayCache, openEnvelope, parseCellTopic, signEnvelope, validateDirect, validateGossip,
+  DEFAULT_MAX_TTL_MS
+} from '../protocol/index.js'
+import { WallClock } from './clock/index.js'
+import { identityFromKey, loadOrCreateIdentity } from './identity/index.js'
+import { createNetwork } from './libp2p/index.js'
+import { openRoutedMap } from './map/index.js'
+import { memoryStore, openStore } from './store/index.js'
+import type { Clock } from './clock/index.js'
+import type { NodeIdentity } from './identity/index.js'
+import type { HitchTransport } from './libp2p/index.js'
+import type { RoutedMap } from './map/index.js'
+import type { Libp2pNetwork, RequestOptions } from './network/index.js'
+import type { NodeStore } from './store/index.js'
+import type { HitchMessage, OpenedEnvelope } from '../protocol/index.js'
+import type { AbortOptions, Logger } from '@libp2p/interface'
+import type { Secp256k1PrivateKey } from '@libp2p/interface'
+
+/** How long a message this node signs stays valid, in clock ms. @default 60_000 */
+export const DEFAULT_MESSAGE_TTL_MS = 60_000
+
+/** Bytes of random nonce per signed message. */
+const NONCE_BYTES = 16
+
+/** Options of {@link createHitchNode}. */
+export interface HitchNodeInit {
+  /**
+   * Where the identity key (`identity.key`) and the LevelDB store live. Without it the node
+   * keeps everything in memory (tests, simulations) and uses `privateKey` or a fresh key.
+   *
+   * @default undefined (in memory)
+   */
+  dataDir?: string
+
+  /**
+   * The node's key when there is no `dataDir` (tests). Ignored when `dataDir` is set.
+   *
+   * @default a fresh secp256k1 key
+   */
+  privateKey?: Secp256k1PrivateKey
+
+  /**
+   * `tcp` for real nodes, `memory` for many nodes in one process.
+   *
+   * @default 'tcp'
+   */
+  transport?: HitchTransport
+
+  /**
+   * Listen addresses.
+   *
+   * @default ['/ip4/0.0.0.0/tcp/0'] for tcp, ['/memory/<peerId>'] for memory
+   */
+  listen?: string[]
+
+  /**
+   * Multiaddrs (with `/p2p/<peerId>`) to connect to at start.
+   *
+   * @default []
+   */
+  bootstrap?: string[]
+
+  /**
+   * Discover peers on the LAN with mDNS (tcp only).
+   *
+   * @default false
+   */
+  mdns?: boolean
+
+  /**
+   * Many nodes on one host (tests, simulations): gossipsub colocation penalty off, higher
+   * connection limits, loopback addresses kept in DHT records.
+   *
+   * @default false
+   */
+  loopbackFriendly?: boolean
+
+  /**
+   * The node's clock. Nodes of one process that must agree on time (tests, simulations)
+   * share one clock.
+   *
+   * @default a WallClock with `speedUp`
+   */
+  clock?: Clock
+
+  /**
+   * Speed-up of the default WallClock (ignored when `clock` is given). Nodes in different
+   * processes with a speed-up above 1 only agree on time when they share `startEpoch`.
+   *
+   * @default 1
+   */
+  speedUp?: number
+
+  /**
+   * The default WallClock's time at creation (ignored when `clock` is given).
+   *
+   * @default Date.now()
+   */
+  startEpoch?: number
+
+  /**
+   * The road map: a loaded one (shared by the nodes of a simulation), or the path of an
+   * `.osm.pbf` file.
+   *
+   * @default the synthetic default city
+   */
+  map?: RoutedMap | string
+
+  /**
+   * Prefix of this node's log lines, e.g. `driver-3` in a simulation.
+   *
+   * @default no prefix
+   */
+  logPrefix?: string
+
+  /**
+   * Most message ids remembered against replays (gossip and direct each).
+   *
+   * @default 65536
+   */
+  replayCacheEntries?: number
+
+  /**
+   * Lifetime of the messages this node signs, clock ms.
+   *
+   * @default DEFAULT_MESSAGE_TTL_MS (60 s)
+   */
+  messageTtlMs?: number
+
+  /**
+   * Run the Hitch kad-dht (provider records of cells).
+   *
+   * @default true
+   */
+  dht?: boolean
+}
+
+/** A validated gossip message, as handed to the roles. */
+export interface HitchGossip {
+  topic: string
+  /** the cell of the topic */
+  cell: string
+  envelope: OpenedEnvelope
+}
+
+/** Handles a validated gossip message. */
+export type HitchGossipHandler = (message: HitchGossip) => void
+
+/**
+ * Handles a validated direct message from `from`. Return a message to answer with (signed by
+ * the node), or `undefined` to answer with a bare acknowledgement.
+ */
+export type HitchDirectHandler = (from: string, envelope: OpenedEnvelope, options: Required<AbortOptions>) => Promise<HitchMessage | undefined> | HitchMessage | undefined
+
+/** Options of {@link HitchNode.send}. */
+export interface SendOptions extends RequestOptions {
+  /** lifetime of the signed message, clock ms. @default the node's messageTtlMs */
+  ttlMs?: number
+}
+
+/**
+ * One running Hitch peer: identity, store, network, clock and map, with the Hitch ride
+ * protocol served and gossip validated. Roles (driver, rider) run on top of it.
+ */
+export interface HitchNode {
+  readonly peerId: string
+  /** checksummed Ethereum address of the node key */
+  readonly ethAddress: `0x${string}`
+  readonly identity: NodeIdentity
+  readonly network: Libp2pNetwork
+  readonly clock: Clock
+  readonly store: NodeStore
+  readonly map: RoutedMap
+  /** message ids of accepted gossip, against replays */
+  readonly gossipReplay: ReplayCache
+  /** dialable addresses, each with `/p2p/<peerId>` */
+  addresses(): string[]
+  /** Start the network and serve the ride protocol; idempotent. */
+  start(): Promise<void>
+  /** Stop everything in reverse order of start; idempotent. */
+  stop(): Promise<void>
+  /** Sign a message with the node key (a fresh nonce, expiry from the clock). */
+  sign(message: HitchMessage, ttlMs?: number): Promise<Uint8Array>
+  /** Sign and publish a message on a gossip topic. */
+  publish(topic: string, message: HitchMessage, options?: AbortOptions): Promise<{ recipients: number }>
+  /**
+   * Sign and send a message to a peer on the ride protocol; resolves with the peer's signed
+   * answer (validated, signer checked) or `undefined` for a bare acknowledgement.
+   */
+  send(peerId: string, message: HitchMessage, options?: SendOptions): Promise<OpenedEnvelope | undefined>
+  /** Receive validated gossip; returns a function that removes the handler. */
+  onGossip(handler: HitchGossipHandler): () => void
+  /** Receive validated direct messages; returns a function that removes the handler. */
+  onDirect(handler: HitchDirectHandler): () => void
+  /** A logger for a component of this node, e.g. `hitch:driver`, prefixed like the node. */
+  logger(component: string): Logger
+}
+
+/** Codes of {@link HitchNodeError}. */
+export type HitchNodeErrorCode = 'ERR_BAD_ANSWER' | 'ERR_NOT_STARTED'
+
+/** A peer answered a direct message with something that does not validate, or the node is stopped. */
+export class HitchNodeError extends Error {
+  override readonly name = 'HitchNodeError'
+  readonly code: HitchNodeErrorCode
+
+  constructor (code: HitchNodeErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.code = code
+  }
+}
+
+const EMPTY = new Uint8Array(0)
+
+/**
+ * The composition root of one Hitch peer. Creates (but does not start) the node: identity
+ * from `dataDir` (or the given key), LevelDB or in-memory store, the clock, the map, and the
+ * libp2p network whose gossip validator is `validateGossip` with a replay cache.
+ */
+export async function createHitchNode (init: HitchNodeInit = {}): Promise<HitchNode> {
+  const identity = init.dataDir != null
+    ? await loadOrCreateIdentity(init.dataDir)
+    : identityFromKey(init.privateKey ?? await generateKeyPair('secp256k1'))
+  const clock = init.clock ?? new WallClock({ speedUp: init.speedUp, startEpoch: init.startEpoch })
+  const map = typeof init.map === 'object' ? init.map : await openRoutedMap(init.map)
+  const store = init.dataDir != null ? await openStore(init.dataDir) : memoryStore()
+  let network: Libp2pNetwork
+  try {
+    network = await createNetwork({
+      privateKey: identity.privateKey,
+      transport: init.transport ?? 'tcp',
+      listen: init.listen,
+      bootstrap: init.bootstrap,
+      mdns: init.mdns,
+      dht: init.dht,
+      datastore: store.datastore,
+      loopbackFriendly: init.loopbackFriendly,
+      logPrefix: init.logPrefix
+    })
+  } catch (err) {
+    await store.close()
+    throw err
+  }
+  return new RunningNode({ identity, clock, map, store, network, init })
+}
+
+interface Parts {
+  identity: NodeIdentity
+  clock: Clock
+  map: RoutedMap
+  store: NodeStore
+  network: Libp2pNetwork
+  init: HitchNodeInit
+}
+
+class RunningNode implements HitchNode {
+  readonly peerId: string
+  readonly ethAddress: `0x${string}`
+  readonly identity: NodeIdentity
+  readonly network: Libp2pNetwork
+  readonly clock: Clock
+  readonly store: NodeStore
+  readonly map: RoutedMap
+  readonly gossipReplay: ReplayCache
+  private readonly directReplay: ReplayCache
+  private readonly log: Logger
+  private readonly logPrefix?: string
+  private readonly ttlMs: number
+  private readonly gossipHandlers = new Set<HitchGossipHandler>()
+  private readonly directHandlers = new Set<HitchDirectHandler>()
+  /** envelopes opened by the validator, so delivery does not verify the signature twice */
+  private readonly opened = new WeakMap<Uint8Array, OpenedEnvelope>()
+  private removeMessageHandler?: () => void
+  private started = false
+  private stopped = false
+
+  constructor (parts: Parts) {
+    this.identity = parts.identity
+    this.peerId = parts.identity.peerId
+    this.ethAddress = parts.identity.ethAddress
+    this.network = parts.network
+    this.clock = parts.clock
+    this.store = parts.store
+    this.map = parts.map
+    this.logPrefix = parts.init.logPrefix
+    this.ttlMs = parts.init.messageTtlMs ?? DEFAULT_MESSAGE_TTL_MS
+    if (!(this.ttlMs > 0 && this.ttlMs <= DEFAULT_MAX_TTL_MS)) {
+      throw new RangeError(`messageTtlMs must be in 1..${DEFAULT_MAX_TTL_MS}`)
+    }
+    this.gossipReplay = new ReplayCache({ maxEntries: parts.init.replayCacheEntries })
+    this.directReplay = new ReplayCache({ maxEntries: parts.init.replayCacheEntries })
+    this.log = this.logger('hitch:node')
+  }
+
+  logger (component: string): Logger {
+    return this.logPrefix != null ? prefixLogger(this.logPrefix).forComponent(component) : createLogger(component)
+  }
+
+  addresses (): string[] {
+    return this.network.addresses()
+  }
+
+  async start (): Promise<void> {
+    if (this.started) {
+      return
+    }
+    if (this.stopped) {
+      // the store is closed and libp2p cannot be restarted cleanly on it
+      throw new HitchNodeError('ERR_NOT_STARTED', 'a stopped node cannot be started again; create a new one')
+    }
+    this.network.setValidator(this.validate)
+    this.removeMessageHandler = this.network.onMessage(msg => { this.deliverGossip(msg.topic, msg.data) })
+    await this.network.start()
+    await this.network.handle(RIDE_PROTOCOL, async (request, options) => this.serve(request.from, request.data, options))
+    this.started = true
+    this.log('started %s (%s)', this.peerId, this.ethAddress)
+  }
+
+  async stop (): Promise<void> {
+    if (!this.started || this.stopped) {
+      return
+    }
+    this.stopped = true
+    this.started = false
+    await this.network.unhandle(RIDE_PROTOCOL).catch(() => {})
+    await this.network.stop()
+    this.removeMessageHandler?.()
+    this.network.setValidator(undefined)
+    await this.store.close()
+    this.log('stopped')
+  }
+
+  async sign (message: HitchMessage, ttlMs: number = this.ttlMs): Promise<Uint8Array> {
+    return signEnvelope(this.identity.privateKey, message, {
+      now: Math.floor(this.clock.now()),
+      ttlMs: Math.max(1, Math.floor(ttlMs)),
+      nonce: randomBytes(NONCE_BYTES)
+    })
+  }
+
+  async publish (topic: string, message: HitchMessage, options?: AbortOptions): Promise<{ recipients: number }> {
+    const data = await this.sign(message)
+    return this.network.publish(topic, data, options)
+  }
+
+  async send (peerId: string, message: HitchMessage, options: SendOptions = {}): Promise<OpenedEnvelope | undefined> {
+    const data = await this.sign(message, options.ttlMs)
+    const answer = await this.network.request(peerId, RIDE_PROTOCOL, data, options)
+    if (answer.byteLength === 0) {
+      return undefined
+    }
+    const result = await validateDirect(answer, { now: this.clock.now(), remotePeer: peerId, replay: this.directReplay })
+    if (result.verdict !== 'accept') {
+      throw new HitchNodeError('ERR_BAD_ANSWER', `answer from ${peerId} rejected: ${result.reason}`, { cause: result.error })
+    }
+    return result.envelope
+  }
+
+  onGossip (handler: HitchGossipHandler): () => void {
+    this.gossipHandlers.add(handler)
+    return () => { this.gossipHandlers.delete(handler) }
+  }
+
+  onDirect (handler: HitchDirectHandler): () => void {
+    this.directHandlers.add(handler)
+    return () => { this.directHandlers.delete(handler) }
+  }
+
+  /** The one gossip validator: protocol rules, replay cache, the topic's cell. */
+  private readonly validate = async (topic: string, _from: string, data: Uint8Array): Promise<'accept' | 'ignore' | 'reject'> => {
+    let topicCell: string
+    try {
+      topicCell = parseCellTopic(topic)
+    } catch {
+      return 'reject'
+    }
+    const result = await validateGossip(data, { now: this.clock.now(), replay: this.gossipReplay, topicCell })
+    if (result.verdict === 'accept') {
+      this.opened.set(data, result.envelope)
+      return 'accept'
+    }
+    this.log('gossip on %s %s: %s', topic, result.verdict, result.reason)
+    return result.verdict
+  }
+
+  private deliverGossip (topic: string, data: Uint8Array): void {
+    if (this.gossipHandlers.size === 0) {
+      return
+    }
+    let cell: string
+    try {
+      cell = parseCellTopic(topic)
+    } catch {
+      return
+    }
+    const known = this.opened.get(data)
+    const deliver = (envelope: OpenedEnvelope): void => {
+      for (const handler of this.gossipHandlers) {
+        try {
+          handler({ topic, cell, envelope })
+        } catch (err) {
+          this.log.error('gossip handler failed - %e', err)
+        }
+      }
+    }
+    if (known != null) {
+      deliver(known)
+      return
+    }
+    // the validator ran on another copy of the bytes: open again (it was accepted already)
+    openEnvelope(data).then(deliver, err => { this.log('delivered gossip does not open - %e', err) })
+  }
+
+  private async serve (from: string, data: Uint8Array, options: Required<AbortOptions>): Promise<Uint8Array | undefined> {
+    const result = await validateDirect(data, { now: this.clock.now(), remotePeer: from, replay: this.directReplay })
+    if (result.verdict !== 'accept') {
+      this.log('direct message from %s %s: %s', from, result.verdict, result.reason)
+      // closing without an answer tells the sender it was not taken
+      return undefined
+    }
+    let answer: HitchMessage | undefined
+    for (const handler of this.directHandlers) {
+      try {
+        answer = (await handler(from, result.envelope, options)) ?? answer
+      } catch (err) {
+        this.log.error('direct handler failed on %s from %s - %e', result.envelope.message.type, from, err)
+      }
+    }
+    return answer == null ? EMPTY : this.sign(answer)
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * @packageDocumentation
+ *
+ * Everything that runs one Hitch peer: the composition root and the roles.
+ */
+export { createHitchNode, HitchNodeError, DEFAULT_MESSAGE_TTL_MS } from './hitch-node.js'
+export type {
+  HitchNode, HitchNodeInit, HitchNodeErrorCode, HitchGossip, HitchGossipHandler, HitchDirectHandler, SendOptions
+} from './hitch-node.js'
+export * from './roles/index.js'

@@ -1,0 +1,21 @@
+/**
+ * @packageDocumentation
+ *
+ * The driver and rider roles. They run the pure negotiation machines of `protocol/` and the
+ * matching of `matching/` on a {@link HitchNode}: the machines decide, the roles execute
+ * (timers on the node's clock, sends on the ride protocol, publishes on cell topics).
+ */
+export {
+  Driver, DRIVER_EVENTS, DEFAULT_OFFER_INTERVAL_MS, DEFAULT_RING, DEFAULT_QUOTE_TTL_MS, DEFAULT_POSITION_EVERY_M,
+  DEFAULT_DRIVER_RATING, DEFAULT_CURRENCY, DEFAULT_ESTIMATE_SLACK_S, DEFAULT_ESTIMATE_SNAP_M
+} from './driver.js'
+export type { DriverInit, DriverEvents, DriverPosition } from './driver.js'
+export {
+  Rider, RIDER_EVENTS, DEFAULT_MAX_WAIT_MS, DEFAULT_REPUBLISH_MS, DEFAULT_DISCOVERY_TIMEOUT_MS, DEFAULT_RECORD_TIMEOUT_MS
+} from './rider.js'
+export type { RiderInit, RiderEvents, RiderQuote, RiderUpdate, RideRequestOptions, RideResult } from './rider.js'
+export { RideError, NoDriverError } from './errors.js'
+export type { RideErrorCode } from './errors.js'
+export { TypedEvents } from './events.js'
+export { ethAddressOfPeer } from './peer-address.js'
+export type { LatLonPoint, PaymentHooks, RideInfo } from './types.js'

@@ -1,0 +1,725 @@
+import { randomBytes } from 'node:crypto'
+import {
+  Decline, DEFAULT_ACCEPT_TIMEOUT_MS, DEFAULT_MAX_TTL_MS, DEFAULT_QUOTE_WINDOW_MS, DEFAULT_RIDE_DEADLINE_MS, TripUpdate,
+  Cancel, cellOf, initialRiderState, providerKey, riderTimers, signRecord, stepRider, tripRecordFromProto,
+  tripRecordToJSON, tripRecordToProto, verifyTripRecord
+} from '../../protocol/index.js'
+import { rankQuotes } from '../../matching/index.js'
+import { DEFAULT_CURRENCY } from './driver.js'
+import { NoDriverError, RideError } from './errors.js'
+import { TypedEvents } from './events.js'
+import type { LatLonPoint, PaymentHooks, RideInfo } from './types.js'
+import type { HitchNode } from '../hitch-node.js'
+import type { TimerHandle } from '../clock/index.js'
+import type {
+  HitchMessage, NegotiationAction, OpenedEnvelope, QuoteRanking, ReceivedQuote, RideRequest, RiderEvent, RiderState,
+  TripRecord, TripRecordJSON, TripRecordPb
+} from '../../protocol/index.js'
+import type { RankingPrefs } from '../../matching/index.js'
+import type { AbortOptions, Logger } from '@libp2p/interface'
+
+/** @default 600_000 (10 minutes, clock ms) */
+export const DEFAULT_MAX_WAIT_MS = 600_000
+/** Re-publish the request this often until a quote arrives, clock ms. @default 2000 */
+export const DEFAULT_REPUBLISH_MS = 2_000
+/** Give up finding drivers in the DHT after this long, real ms. @default 5000 */
+export const DEFAULT_DISCOVERY_TIMEOUT_MS = 5_000
+/** Wait this long after dropoff for the driver's trip record, clock ms. @default 120_000 */
+export const DEFAULT_RECORD_TIMEOUT_MS = 120_000
+/** No price ceiling: the largest amount validation accepts is far above any fare. */
+const NO_CEILING = '1000000000000000000000000'
+
+/** A quote as the rider's events and `choose` see it. */
+export interface RiderQuote {
+  /** the driver's peer id */
+  driver: string
+  requestId: string
+  quoteId: string
+  price: string
+  currency: string
+  /** clock ms since the epoch */
+  pickupEta: number
+  dropoffEta: number
+  rating: number
+  pooled: boolean
+  seats: number
+  expiresAt: number
+}
+
+/** One ride to ask for. */
+export interface RideRequestOptions {
+  from: LatLonPoint
+  to: LatLonPoint
+  /** @default 1 */
+  seats?: number
+  /** longest wait for pickup, clock ms. @default DEFAULT_MAX_WAIT_MS (10 min) */
+  maxWaitMs?: number
+  /** price ceiling, integer units of `currency`. @default no ceiling */
+  maxPrice?: string | number | bigint
+  /** @default DEFAULT_CURRENCY ('usd-cent') */
+  currency?: string
+  /** collect quotes this long before choosing, clock ms. @default DEFAULT_QUOTE_WINDOW_MS (3 s) */
+  quoteWindowMs?: number
+  /** how long a driver has to confirm an accept, clock ms. @default DEFAULT_ACCEPT_TIMEOUT_MS (5 s) */
+  acceptTimeoutMs?: number
+  /** give up with {@link NoDriverError} when no driver confirmed by then, clock ms. @default DEFAULT_RIDE_DEADLINE_MS (30 s) */
+  timeoutMs?: number
+  /** how quotes are weighed (price, wait, rating). @default matching's DEFAULT_RANKING */
+  ranking?: RankingPrefs
+  /**
+   * Interactive pick among the usable quotes (best first). Return the one to accept, or
+   * `undefined` to give up the ride. Called for the first pick and for each fallback.
+   *
+   * @default the best by `rankQuotes`
+   */
+  choose?: (quotes: RiderQuote[]) => Promise<RiderQuote | undefined>
+}
+
+/** A completed ride. */
+export interface RideResult {
+  requestId: string
+  /** the driver's peer id */
+  driver: string
+  quote: RiderQuote
+  /** the trip record signed by both */
+  record: TripRecord
+  json: TripRecordJSON
+}
+
+/** Options of {@link Rider}. */
+export interface RiderInit {
+  node: HitchNode
+  /** @default none */
+  payments?: PaymentHooks
+  /** @default DEFAULT_REPUBLISH_MS (2 s, clock) */
+  republishMs?: number
+  /** @default DEFAULT_DISCOVERY_TIMEOUT_MS (5 s, real) */
+  discoveryTimeoutMs?: number
+  /** @default DEFAULT_RECORD_TIMEOUT_MS (2 min, clock) */
+  recordTimeoutMs?: number
+  /** timeout of each direct message to a driver, real ms. @default the network's (10 s) */
+  sendTimeoutMs?: number
+}
+
+/** A trip update as the rider's events report it. */
+export interface RiderUpdate {
+  requestId: string
+  driver: string
+  phase: 'en-route' | 'arrived' | 'picked-up' | 'position' | 'dropped-off'
+  position: LatLonPoint
+  /** clock ms */
+  time: number
+  /** metres driven with the rider so far */
+  distanceM: number
+  /** before pickup: the driver's estimated arrival at the pickup, clock ms */
+  pickupEta?: number
+}
+
+/** The rider's events (`--json` lines of `hitch ride`). */
+export interface RiderEvents {
+  /** the request was published (again) on the pickup cell */
+  requested: { requestId: string, pickupCell: string, dropoffCell: string, drivers: number, recipients: number }
+  quote: { requestId: string, quote: RiderQuote }
+  /** an accept was sent to this driver */
+  accepted: { requestId: string, driver: string, quoteId: string }
+  confirmed: { requestId: string, driver: string, pickupEta: number }
+  declined: { requestId: string, driver: string, reason: string }
+  /** the accepted driver declined, vanished or timed out: trying the next quote (or waiting for more) */
+  fallback: { requestId: string, from: string, to?: string }
+  update: RiderUpdate
+  completed: RideResult & { json: TripRecordJSON }
+  error: { requestId?: string, error: Error }
+}
+
+/** The names of {@link RiderEvents}, for `onAny`. */
+export const RIDER_EVENTS: ReadonlyArray<keyof RiderEvents> = [
+  'requested', 'quote', 'accepted', 'confirmed', 'declined', 'fallback', 'update', 'completed', 'error'
+]
+
+const PHASES: Record<string, RiderUpdate['phase']> = {
+  [TripUpdate.Phase.EN_ROUTE]: 'en-route',
+  [TripUpdate.Phase.ARRIVED]: 'arrived',
+  [TripUpdate.Phase.PICKED_UP]: 'picked-up',
+  [TripUpdate.Phase.POSITION]: 'position',
+  [TripUpdate.Phase.DROPPED_OFF]: 'dropped-off'
+}
+
+/** One ride in progress. */
+interface Run {
+  id: string
+  options: RideRequestOptions
+  state: RiderState
+  rank: QuoteRanking
+  /** the quote `choose` picked, put first by `rank` */
+  preferred?: string
+  pickupNode: number
+  timers: Map<string, TimerHandle>
+  republish?: TimerHandle
+  recordTimer?: TimerHandle
+  /** events are handled one at a time (choose may await the user) */
+  queue: Promise<void>
+  done: boolean
+  resolve: (result: RideResult) => void
+  reject: (err: Error) => void
+  record?: RideResult
+}
+
+/**
+ * The rider role: finds drivers of the pickup cell, publishes a signed request (cells only),
+ * collects and ranks quotes, accepts the best with the exact points over a direct stream,
+ * falls back on decline or silence, follows the trip and countersigns the trip record.
+ * Negotiation decisions are the `stepRider` machine's; this class runs its actions.
+ */
+export class Rider extends TypedEvents<RiderEvents> {
+  readonly node: HitchNode
+  private readonly log: Logger
+  private readonly payments: PaymentHooks
+  private readonly republishMs: number
+  private readonly discoveryTimeoutMs: number
+  private readonly recordTimeoutMs: number
+  private readonly sendTimeoutMs?: number
+  private readonly runs = new Map<string, Run>()
+  private running = false
+  private offDirect?: () => void
+
+  constructor (init: RiderInit) {
+    super()
+    this.node = init.node
+    this.log = init.node.logger('hitch:rider')
+    this.payments = init.payments ?? {}
+    this.republishMs = init.republishMs ?? DEFAULT_REPUBLISH_MS
+    this.discoveryTimeoutMs = init.discoveryTimeoutMs ?? DEFAULT_DISCOVERY_TIMEOUT_MS
+    this.recordTimeoutMs = init.recordTimeoutMs ?? DEFAULT_RECORD_TIMEOUT_MS
+    this.sendTimeoutMs = init.sendTimeoutMs
+  }
+
+  /** Listen for drivers' messages. Idempotent; starts the node if needed. */
+  async start (): Promise<void> {
+    if (this.running) {
+      return
+    }
+    await this.node.start()
+    this.running = true
+    this.offDirect = this.node.onDirect(this.onDirect)
+  }
+
+  /** Abandon every ride in progress (telling the drivers) and stop listening. Idempotent; does not stop the node. */
+  async stop (): Promise<void> {
+    if (!this.running) {
+      return
+    }
+    for (const run of [...this.runs.values()]) {
+      this.finish(run, new RideError('ERR_RIDE_ABORTED', 'the rider stopped'), true)
+    }
+    this.running = false
+    this.offDirect?.()
+  }
+
+  /**
+   * Ask for a ride and follow it to the end: resolves with the doubly signed trip record once
+   * the driver dropped the rider off, rejects with {@link NoDriverError} when no driver
+   * confirmed within `timeoutMs`, or a {@link RideError} otherwise.
+   */
+  async requestRide (options: RideRequestOptions, abort: AbortOptions = {}): Promise<RideResult> {
+    if (!this.running) {
+      throw new RideError('ERR_NOT_STARTED', 'start the rider first')
+    }
+    abort.signal?.throwIfAborted()
+    const map = this.node.map
+    const pickupSnap = map.snap(options.from.lat, options.from.lon)
+    if (pickupSnap == null || map.snap(options.to.lat, options.to.lon) == null) {
+      throw new RideError('ERR_OFF_MAP', 'pickup or dropoff is off the map')
+    }
+    const now = Math.floor(this.now())
+    const timeoutMs = options.timeoutMs ?? DEFAULT_RIDE_DEADLINE_MS
+    const request: RideRequest = {
+      requestId: randomBytes(12).toString('base64url'),
+      pickupCell: cellOf(options.from.lat, options.from.lon),
+      dropoffCell: cellOf(options.to.lat, options.to.lon),
+      seats: options.seats ?? 1,
+      latestPickupAt: now + (options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS),
+      maxPrice: options.maxPrice != null ? String(options.maxPrice) : NO_CEILING,
+      expiresAt: now + Math.min(timeoutMs, DEFAULT_MAX_TTL_MS),
+      currency: options.currency ?? DEFAULT_CURRENCY
+    }
+    const id = request.requestId
+    this.log('ride %s from cell %s to cell %s', id, request.pickupCell, request.dropoffCell)
+    this.log.trace('ride %s from %f,%f to %f,%f', id, options.from.lat, options.from.lon, options.to.lat, options.to.lon)
+
+    let resolve!: (result: RideResult) => void
+    let reject!: (err: Error) => void
+    const promise = new Promise<RideResult>((res, rej) => { resolve = res; reject = rej })
+    const run: Run = {
+      id,
+      options,
+      state: initialRiderState(),
+      rank: this.ranking(options),
+      pickupNode: pickupSnap.node,
+      timers: new Map(),
+      queue: Promise.resolve(),
+      done: false,
+      resolve,
+      reject
+    }
+    run.rank = this.ranking(options, run)
+    this.runs.set(id, run)
+    const onAbort = (): void => { this.enqueue(run, async () => { await this.feed(run, { type: 'user-cancel', now: this.now() }) }) }
+    abort.signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      // drivers of the cell announce it in the DHT: connect to them so gossip has a path
+      await this.findDrivers(request.pickupCell, abort)
+      this.enqueue(run, async () => {
+        await this.feed(run, { type: 'request', request, pickup: options.from, dropoff: options.to, now: this.now() })
+      })
+      return await promise
+    } finally {
+      abort.signal?.removeEventListener('abort', onAbort)
+      this.runs.delete(id)
+    }
+  }
+
+  // ---- discovery -------------------------------------------------------------------------
+
+  private async findDrivers (cell: string, abort: AbortOptions): Promise<number> {
+    const signal = AbortSignal.any([AbortSignal.timeout(this.discoveryTimeoutMs), ...(abort.signal != null ? [abort.signal] : [])])
+    const dials: Array<Promise<void>> = []
+    try {
+      for await (const provider of this.node.network.findProviders(providerKey(cell), { signal })) {
+        if (this.node.network.connectedPeers().includes(provider.peerId)) {
+          continue
+        }
+        dials.push(this.node.network.dial(provider.addrs.length > 0 ? `${provider.addrs[0]}/p2p/${provider.peerId}`.replace(/\/p2p\/[^/]+\/p2p\//, '/p2p/') : provider.peerId, { signal })
+          .catch(async () => { await this.node.network.dial(provider.peerId, { signal }) })
+          .catch(err => { this.log('dialing driver %s failed - %e', provider.peerId, err) }))
+      }
+    } catch (err) {
+      abort.signal?.throwIfAborted()
+      this.log('finding drivers of %s ended - %e', cell, err)
+    }
+    await Promise.all(dials)
+    return dials.length
+  }
+
+  // ---- the machine and its actions -------------------------------------------------------
+
+  private enqueue (run: Run, task: () => Promise<void>): void {
+    run.queue = run.queue.then(task).catch(err => {
+      this.log.error('ride %s: %e', run.id, err)
+      this.emit('error', { requestId: run.id, error: err })
+    })
+  }
+
+  /** Feeds one event to the machine (asking `choose` first when it is about to pick a quote). */
+  private async feed (run: Run, event: RiderEvent): Promise<void> {
+    if (run.done) {
+      return
+    }
+    if (run.options.choose != null) {
+      const candidates = this.aboutToChoose(run, event)
+      if (candidates != null && candidates.length > 0) {
+        const picked = await run.options.choose(candidates.map(q => toRiderQuote(q)))
+        if (run.done) {
+          return
+        }
+        if (picked == null) {
+          event = { type: 'user-cancel', now: this.now() }
+        } else {
+          run.preferred = picked.quoteId
+        }
+        event = { ...event, now: this.now() }
+      }
+    }
+    const before = run.state
+    const t = stepRider(before, event, {
+      quoteWindowMs: run.options.quoteWindowMs ?? DEFAULT_QUOTE_WINDOW_MS,
+      acceptTimeoutMs: run.options.acceptTimeoutMs ?? DEFAULT_ACCEPT_TIMEOUT_MS,
+      deadlineMs: run.options.timeoutMs ?? DEFAULT_RIDE_DEADLINE_MS,
+      rank: run.rank
+    })
+    run.state = t.state
+    this.observe(run, before, t.state, event)
+    await this.execute(run, t.actions)
+  }
+
+  /** The usable quotes, ranked, when this event would make the machine pick one. */
+  private aboutToChoose (run: Run, event: RiderEvent): ReceivedQuote[] | undefined {
+    const s = run.state
+    const id = run.id
+    let pool: ReceivedQuote[] | undefined
+    if (s.phase === 'requested') {
+      if ((event.type === 'timer' && event.id === riderTimers.quoteWindow(id)) || (event.type === 'quote' && s.windowClosed)) {
+        pool = event.type === 'quote' ? [...s.quotes.filter(q => q.from !== event.from), { from: event.from, quote: event.quote }] : s.quotes
+      }
+    } else if (s.phase === 'accepting') {
+      const fromCurrent = 'from' in event && event.from === s.current.from
+      if ((event.type === 'decline' && fromCurrent) || (event.type === 'cancel' && fromCurrent) ||
+        (event.type === 'timer' && event.id === riderTimers.accept(id))) {
+        pool = s.quotes
+      }
+    }
+    if (pool == null) {
+      return undefined
+    }
+    const now = event.now
+    const request = s.phase === 'requested' || s.phase === 'accepting' ? s.ride.request : undefined
+    const usable = pool.filter(q => request != null && q.quote.expiresAt >= now && q.quote.currency === request.currency &&
+      BigInt(q.quote.price) <= BigInt(request.maxPrice) && q.quote.seats >= request.seats)
+    return this.ranking(run.options)(usable, { request: request!, now })
+  }
+
+  /** matching's ranking, with the quote `choose` picked first. */
+  private ranking (options: RideRequestOptions, run?: Run): QuoteRanking {
+    return (quotes, ctx) => {
+      const ranked = rankQuotes(quotes.map(q => ({
+        driverId: q.from,
+        quoteId: q.quote.quoteId,
+        priceCents: Number(q.quote.price),
+        pickupEtaS: Math.max(0, (q.quote.pickupEta - ctx.now) / 1000),
+        dropoffEtaS: Math.max(0, (q.quote.pickupEta - ctx.now) / 1000, (q.quote.dropoffEta - ctx.now) / 1000),
+        rating: q.quote.driverRating,
+        received: q
+      })), options.ranking).ranked.map(r => r.quote.received)
+      const preferred = run?.preferred
+      if (preferred == null) {
+        return ranked
+      }
+      const pick = ranked.find(q => q.quote.quoteId === preferred)
+      return pick == null ? ranked : [pick, ...ranked.filter(q => q !== pick)]
+    }
+  }
+
+  /** Events for what a step changed. */
+  private observe (run: Run, before: RiderState, after: RiderState, event: RiderEvent): void {
+    const id = run.id
+    if (event.type === 'quote' && (after.phase === 'requested' || after.phase === 'accepting') && after !== before) {
+      this.emit('quote', { requestId: id, quote: toRiderQuote({ from: event.from, quote: event.quote }) })
+    }
+    if (event.type === 'decline' && before.phase === 'accepting' && event.from === before.current.from) {
+      this.emit('declined', { requestId: id, driver: event.from, reason: String(event.decline.reason) })
+    }
+    if (before.phase === 'accepting' && (after.phase === 'accepting' || after.phase === 'requested') &&
+      (after.phase === 'requested' || after.current.from !== before.current.from)) {
+      this.emit('fallback', { requestId: id, from: before.current.from, to: after.phase === 'accepting' ? after.current.from : undefined })
+    }
+    if (after.phase === 'confirmed' && before.phase !== 'confirmed') {
+      this.emit('confirmed', { requestId: id, driver: after.driver.from, pickupEta: after.pickupEta })
+      this.hook(run, () => this.payments.onAccepted?.(rideInfo(after.driver, this.node.peerId, after.ride.request.seats)))
+    }
+    if (after.phase === 'failed') {
+      this.finish(run, after.reason === 'no-driver'
+        ? new NoDriverError()
+        : new RideError('ERR_DRIVER_CANCELLED', 'the driver cancelled the ride'))
+    }
+    if (after.phase === 'cancelled') {
+      this.finish(run, new RideError('ERR_RIDE_ABORTED', 'the ride was cancelled'))
+    }
+    if (after.phase === 'completed' && before.phase !== 'completed') {
+      // the record follows the dropoff: wait for it, not forever
+      run.recordTimer = this.node.clock.setTimeout(() => {
+        if (run.record == null) {
+          this.finish(run, new RideError('ERR_NO_TRIP_RECORD', 'no trip record arrived after the dropoff'))
+        }
+      }, this.recordTimeoutMs)
+    }
+  }
+
+  private async execute (run: Run, actions: NegotiationAction[]): Promise<void> {
+    for (const action of actions) {
+      switch (action.type) {
+        case 'publish':
+          await this.publish(run, action.topic, action.message)
+          if (action.message.type === 'ride-request') {
+            this.scheduleRepublish(run, action.topic, action.message)
+          }
+          break
+        case 'send':
+          if (action.message.type === 'accept') {
+            this.emit('accepted', { requestId: run.id, driver: action.to, quoteId: action.message.body.quoteId })
+            this.sendAccept(run, action.to, action.message)
+          } else {
+            this.node.send(action.to, action.message, this.sendOptions())
+              .catch(err => { this.log('sending %s to %s failed - %e', action.message.type, action.to, err) })
+          }
+          break
+        case 'set-timer': {
+          this.clearTimer(run, action.id)
+          const id = action.id
+          run.timers.set(id, this.node.clock.setTimeout(() => {
+            run.timers.delete(id)
+            this.enqueue(run, async () => { await this.feed(run, { type: 'timer', id, now: this.now() }) })
+          }, action.afterMs))
+          break
+        }
+        case 'clear-timer':
+          this.clearTimer(run, action.id)
+          break
+        case 'recheck':
+          // a driver-only action
+          break
+      }
+    }
+  }
+
+  /**
+   * Sends an accept. The answer comes later as a confirm or decline; a driver that cannot be
+   * reached counts as a decline, so the rider falls back at once instead of waiting out the
+   * accept timeout.
+   */
+  private sendAccept (run: Run, driver: string, message: HitchMessage): void {
+    if (message.type !== 'accept') {
+      return
+    }
+    const { requestId, quoteId } = message.body
+    this.node.send(driver, message, this.sendOptions()).catch(err => {
+      this.log('accept to %s failed, falling back - %e', driver, err)
+      this.enqueue(run, async () => {
+        await this.feed(run, { type: 'decline', from: driver, decline: { requestId, quoteId, reason: Decline.Reason.OTHER }, now: this.now() })
+      })
+    })
+  }
+
+  private async publish (run: Run, topic: string, message: HitchMessage): Promise<void> {
+    try {
+      const { recipients } = await this.node.publish(topic, message)
+      if (message.type === 'ride-request') {
+        this.emit('requested', {
+          requestId: run.id, pickupCell: message.body.pickupCell, dropoffCell: message.body.dropoffCell,
+          drivers: this.node.network.topicPeers(topic).length, recipients
+        })
+      }
+    } catch (err: any) {
+      this.log('publishing %s failed - %e', message.type, err)
+    }
+  }
+
+  /** Meshes form on heartbeats: re-publish (newly signed) until a quote arrives. */
+  private scheduleRepublish (run: Run, topic: string, message: HitchMessage): void {
+    if (run.republish != null) {
+      this.node.clock.clearTimeout(run.republish)
+    }
+    run.republish = this.node.clock.setTimeout(() => {
+      run.republish = undefined
+      if (run.done || run.state.phase !== 'requested' || run.state.quotes.length > 0) {
+        return
+      }
+      this.enqueue(run, async () => {
+        await this.publish(run, topic, message)
+        this.scheduleRepublish(run, topic, message)
+      })
+    }, this.republishMs)
+  }
+
+  // ---- direct messages -------------------------------------------------------------------
+
+  private readonly onDirect = async (from: string, envelope: OpenedEnvelope): Promise<HitchMessage | undefined> => {
+    const message = envelope.message
+    const now = this.now()
+    switch (message.type) {
+      case 'quote':
+        this.route(message.body.requestId, run => this.feed(run, { type: 'quote', from, quote: message.body, now }))
+        return undefined
+      case 'confirm':
+        this.route(message.body.requestId, run => this.feed(run, { type: 'confirm', from, confirm: message.body, now }))
+        return undefined
+      case 'decline':
+        this.route(message.body.requestId, run => this.feed(run, { type: 'decline', from, decline: message.body, now }))
+        return undefined
+      case 'cancel':
+        this.route(message.body.requestId, run => this.feed(run, { type: 'cancel', from, cancel: message.body, now }))
+        return undefined
+      case 'trip-update':
+        this.route(message.body.requestId, async run => {
+          this.onUpdate(run, from, message.body)
+          await this.feed(run, { type: 'trip-update', from, update: message.body, now })
+        })
+        return undefined
+      case 'trip-record':
+        return this.onRecord(from, message.body)
+      default:
+        return undefined
+    }
+  }
+
+  private route (requestId: string, task: (run: Run) => Promise<void>): void {
+    const run = this.runs.get(requestId)
+    if (run != null && !run.done) {
+      this.enqueue(run, async () => { await task(run) })
+    }
+  }
+
+  private onUpdate (run: Run, from: string, update: TripUpdate): void {
+    const s = run.state
+    if ((s.phase !== 'confirmed' && s.phase !== 'in-trip') || s.driver.from !== from || update.position == null) {
+      return
+    }
+    const detail: RiderUpdate = {
+      requestId: run.id,
+      driver: from,
+      phase: PHASES[update.phase] ?? 'position',
+      position: { lat: update.position.lat, lon: update.position.lon },
+      time: update.time,
+      distanceM: update.distanceM
+    }
+    if (s.phase === 'confirmed') {
+      const at = this.node.map.snap(update.position.lat, update.position.lon)
+      const seconds = at == null ? Infinity : this.node.map.router.time(at.node, run.pickupNode)
+      if (Number.isFinite(seconds)) {
+        detail.pickupEta = Math.round(this.now() + seconds * 1000)
+      }
+    }
+    this.log.trace('update %s %s at %f,%f', run.id, detail.phase, detail.position.lat, detail.position.lon)
+    this.emit('update', detail)
+  }
+
+  /** Verifies the driver's record against the ride, countersigns and stores it; answers with it. */
+  private async onRecord (from: string, pb: TripRecordPb): Promise<HitchMessage | undefined> {
+    let record: TripRecord
+    try {
+      record = tripRecordFromProto(pb)
+    } catch {
+      return undefined
+    }
+    const run = this.runs.get(record.header.rideId)
+    if (run == null || run.done) {
+      return undefined
+    }
+    const s = run.state
+    const problem = await this.checkRecord(run, from, record)
+    if (problem != null || (s.phase !== 'completed' && s.phase !== 'in-trip')) {
+      const err = new RideError('ERR_BAD_TRIP_RECORD', problem ?? `trip record before the dropoff (${s.phase})`)
+      this.emit('error', { requestId: run.id, error: err })
+      return undefined
+    }
+    const driver = s.driver
+    const signed = await signRecord(record, this.node.identity.privateKey, 'rider')
+    const check = await verifyTripRecord(signed)
+    if (!check.ok) {
+      return undefined
+    }
+    const json = tripRecordToJSON(signed)
+    await this.node.store.rides.putTrip({ id: run.id, ...json })
+    const now = Math.floor(this.now())
+    await this.node.store.rides.putRide({
+      id: run.id, role: 'rider', counterparty: from, status: 'completed',
+      createdAt: record.events[0]?.time ?? now, updatedAt: now, price: driver.quote.price, currency: driver.quote.currency
+    })
+    const result: RideResult = { requestId: run.id, driver: from, quote: toRiderQuote(driver), record: signed, json }
+    run.record = result
+    this.hook(run, () => this.payments.onDropoff?.(rideInfo(driver, this.node.peerId, s.ride.request.seats), driver.quote.price))
+    this.emit('completed', result)
+    this.finish(run, result)
+    return { type: 'trip-record', body: tripRecordToProto(signed) }
+  }
+
+  /** What is wrong with a record the driver asks us to sign, or undefined. */
+  private async checkRecord (run: Run, from: string, record: TripRecord): Promise<string | undefined> {
+    const s = run.state
+    if (s.phase !== 'completed' && s.phase !== 'in-trip') {
+      return `no trip in progress (${s.phase})`
+    }
+    const h = record.header
+    const q = s.driver.quote
+    if (s.driver.from !== from || h.driver !== from || h.rider !== this.node.peerId) {
+      return 'the record names other parties'
+    }
+    if (h.fare !== q.price || h.currency !== q.currency) {
+      return 'the record states another fare than the quote'
+    }
+    const accepted = record.events[0]
+    if (accepted?.type !== 'accepted' || accepted.data.quoteId !== q.quoteId || accepted.data.price !== q.price) {
+      return 'the record does not start with the accepted quote'
+    }
+    const last = record.events[record.events.length - 1]
+    if (last?.type !== 'fare' || last.data.amount !== q.price) {
+      return 'the record does not end with the agreed fare'
+    }
+    if (h.riderAddress != null && h.riderAddress !== this.node.ethAddress.toLowerCase()) {
+      return 'the record names another rider address'
+    }
+    const check = await verifyTripRecord(record)
+    if (!check.ok && check.problems.some(p => p.code !== 'missing-rider-signature')) {
+      return `the record does not verify: ${check.problems.map(p => p.code).join(', ')}`
+    }
+    return undefined
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------
+
+  private finish (run: Run, outcome: RideResult | Error, cancel = false): void {
+    if (run.done) {
+      return
+    }
+    if (cancel && run.state.phase !== 'completed') {
+      const s = run.state
+      const driver = s.phase === 'accepting' ? s.current.from : s.phase === 'confirmed' || s.phase === 'in-trip' ? s.driver.from : undefined
+      if (driver != null) {
+        this.node.send(driver, { type: 'cancel', body: { requestId: run.id, reason: Cancel.Reason.RIDER_CANCELLED, note: '' } }, this.sendOptions()).catch(() => {})
+      }
+    }
+    run.done = true
+    for (const handle of run.timers.values()) {
+      this.node.clock.clearTimeout(handle)
+    }
+    run.timers.clear()
+    if (run.republish != null) this.node.clock.clearTimeout(run.republish)
+    if (run.recordTimer != null) this.node.clock.clearTimeout(run.recordTimer)
+    if (outcome instanceof Error) {
+      run.reject(outcome)
+    } else {
+      run.resolve(outcome)
+    }
+  }
+
+  private clearTimer (run: Run, id: string): void {
+    const handle = run.timers.get(id)
+    if (handle != null) {
+      this.node.clock.clearTimeout(handle)
+      run.timers.delete(id)
+    }
+  }
+
+  private hook (run: Run, fn: () => void | Promise<void>): void {
+    try {
+      Promise.resolve(fn()).catch(err => { this.emit('error', { requestId: run.id, error: err }) })
+    } catch (err: any) {
+      this.emit('error', { requestId: run.id, error: err })
+    }
+  }
+
+  private sendOptions (): { timeoutMs?: number } {
+    return this.sendTimeoutMs != null ? { timeoutMs: this.sendTimeoutMs } : {}
+  }
+
+  private now (): number {
+    return this.node.clock.now()
+  }
+}
+
+function toRiderQuote (q: ReceivedQuote): RiderQuote {
+  return {
+    driver: q.from,
+    requestId: q.quote.requestId,
+    quoteId: q.quote.quoteId,
+    price: q.quote.price,
+    currency: q.quote.currency,
+    pickupEta: q.quote.pickupEta,
+    dropoffEta: q.quote.dropoffEta,
+    rating: q.quote.driverRating,
+    pooled: q.quote.pooled,
+    seats: q.quote.seats,
+    expiresAt: q.quote.expiresAt
+  }
+}
+
+function rideInfo (driver: ReceivedQuote, rider: string, seats: number): RideInfo {
+  return {
+    requestId: driver.quote.requestId,
+    rider,
+    driver: driver.from,
+    quoteId: driver.quote.quoteId,
+    price: driver.quote.price,
+    currency: driver.quote.currency,
+    seats,
+    pooled: driver.quote.pooled
+  }
+}
