@@ -169,7 +169,7 @@ export async function run (args: string[]): Promise<void> {
   console.log(`  graph          ${g.numNodes} vertices, ${g.numEdges} edges (import ${fmt(importMs, 0)} ms)`)
   console.log(`  CH build       both metrics ${fmt(buildMs, 0)} ms` +
     ` (alone: time ${fmt(perMetricMs.time, 0)} ms, distance ${fmt(perMetricMs.distance, 0)} ms)`)
-  console.log(`  CH (${metric})     ${ch.upHead.length} up + ${ch.downHead.length} down edges, ${mb(ch.byteLength)} of arrays`)
+  console.log(`  ${`CH (${metric})`.padEnd(15)}${ch.upHead.length} up + ${ch.downHead.length} down edges, ${mb(ch.byteLength)} of arrays`)
   const extrasBytes = Object.values(router.toExtras()).reduce((s, a) => s + a.byteLength, 0)
   console.log(`  extras         ${mb(extrasBytes)} (both metrics, as cached)`)
   console.log(`  memory delta   heap ${mb(mem1.heapUsed - mem0.heapUsed)}, RSS ${mb(mem1.rss - mem0.rss)}, array buffers ${mb(mem1.arrayBuffers - mem0.arrayBuffers)}`)
