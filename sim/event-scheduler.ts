@@ -1,0 +1,245 @@
+import { AbortError, InvalidParametersError } from '@libp2p/interface'
+import type { Clock, TimerHandle } from '../node/clock/index.js'
+import type { AbortOptions } from '@libp2p/interface'
+
+interface ScheduledEvent {
+  time: number
+  seq: number
+  fn: () => void
+  cancelled: boolean
+}
+
+/** A scheduled event, for {@link EventScheduler.cancel} */
+export interface EventHandle {
+  readonly seq: number
+}
+
+/**
+ * The heart of a discrete-event simulation: a priority queue of callbacks
+ * keyed by (time, seq). Time is in milliseconds of simulated time from 0;
+ * events at the same time run in the order they were scheduled. Nothing
+ * reads the wall clock, so a run is a pure function of its inputs.
+ */
+export class EventScheduler {
+  private heap: ScheduledEvent[] = []
+  private readonly live = new Map<number, ScheduledEvent>()
+  private current = 0
+  private nextSeq = 0
+  private executed = 0
+
+  /** Simulated milliseconds since the start */
+  now (): number {
+    return this.current
+  }
+
+  /** Events run so far */
+  eventsRun (): number {
+    return this.executed
+  }
+
+  /** Events waiting to run */
+  pending (): number {
+    return this.live.size
+  }
+
+  /** Time of the next pending event, or undefined */
+  nextTime (): number | undefined {
+    this.dropCancelled()
+    return this.heap[0]?.time
+  }
+
+  /**
+   * Run `fn` at simulated time `time` (ms). A time in the past runs at the
+   * current time, after the events already due.
+   */
+  scheduleAt (time: number, fn: () => void): EventHandle {
+    if (Number.isNaN(time)) throw new InvalidParametersError('event time is NaN')
+    const ev: ScheduledEvent = { time: Math.max(time, this.current), seq: this.nextSeq++, fn, cancelled: false }
+    this.push(ev)
+    this.live.set(ev.seq, ev)
+    return { seq: ev.seq }
+  }
+
+  /** Run `fn` `delayMs` after the current time */
+  schedule (delayMs: number, fn: () => void): EventHandle {
+    return this.scheduleAt(this.current + Math.max(0, delayMs), fn)
+  }
+
+  /** Cancel a pending event; unknown or already run events are ignored */
+  cancel (handle: EventHandle): void {
+    const ev = this.live.get(handle.seq)
+    if (ev != null) {
+      ev.cancelled = true
+      this.live.delete(handle.seq)
+    }
+  }
+
+  /**
+   * Run every event due at or before `time`, in (time, seq) order, then set
+   * the time to `time`. Events scheduled by running events run too when they
+   * fall due. An event that throws stops the run with that error, the time
+   * left at the failed event.
+   */
+  runUntil (time: number): number {
+    let ran = 0
+    for (;;) {
+      const ev = this.popDue(time)
+      if (ev == null) break
+      this.current = ev.time
+      this.executed++
+      ran++
+      ev.fn()
+    }
+    if (time > this.current) this.current = time
+    return ran
+  }
+
+  /**
+   * Like {@link runUntil}, but lets promise continuations run after every
+   * event (before the next one, at the same simulated time), so async code
+   * written against the `Clock` and `Network` ports makes progress as it
+   * would on a real event loop. Stops early when `signal` aborts.
+   */
+  async runUntilAsync (time: number, options: AbortOptions & { onEvent?: () => void } = {}): Promise<number> {
+    let ran = 0
+    await drainMicrotasks()
+    for (;;) {
+      options.signal?.throwIfAborted()
+      const ev = this.popDue(time)
+      if (ev == null) break
+      this.current = ev.time
+      this.executed++
+      ran++
+      ev.fn()
+      await drainMicrotasks()
+      options.onEvent?.()
+    }
+    if (time > this.current) this.current = time
+    return ran
+  }
+
+  private popDue (time: number): ScheduledEvent | undefined {
+    this.dropCancelled()
+    const top = this.heap[0]
+    if (top == null || top.time > time) return undefined
+    this.pop()
+    this.live.delete(top.seq)
+    return top
+  }
+
+  private dropCancelled (): void {
+    while (this.heap.length > 0 && this.heap[0].cancelled) this.pop()
+  }
+
+  private less (a: ScheduledEvent, b: ScheduledEvent): boolean {
+    return a.time < b.time || (a.time === b.time && a.seq < b.seq)
+  }
+
+  private push (ev: ScheduledEvent): void {
+    const h = this.heap
+    h.push(ev)
+    let i = h.length - 1
+    while (i > 0) {
+      const p = (i - 1) >> 1
+      if (!this.less(h[i], h[p])) break
+      ;[h[i], h[p]] = [h[p], h[i]]
+      i = p
+    }
+  }
+
+  private pop (): void {
+    const h = this.heap
+    const last = h.pop()
+    if (last == null || h.length === 0) return
+    h[0] = last
+    let i = 0
+    for (;;) {
+      const l = 2 * i + 1
+      const r = l + 1
+      let m = i
+      if (l < h.length && this.less(h[l], h[m])) m = l
+      if (r < h.length && this.less(h[r], h[m])) m = r
+      if (m === i) break
+      ;[h[i], h[m]] = [h[m], h[i]]
+      i = m
+    }
+  }
+}
+
+/**
+ * Lets every queued promise continuation run: `setImmediate` fires only once
+ * the microtask queue is empty. Not a timer: no wall-clock time is measured.
+ */
+async function drainMicrotasks (): Promise<void> {
+  await new Promise<void>(resolve => { setImmediate(resolve) })
+}
+
+/** Options for {@link VirtualClock} */
+export interface VirtualClockInit {
+  /**
+   * `now()` at simulated time 0, ms since the epoch.
+   *
+   * @default 0
+   */
+  epochMs?: number
+}
+
+/**
+ * The `Clock` port on an {@link EventScheduler}: `now()` is the scheduler's
+ * time (plus an epoch) and timers are scheduled events, so every node of a
+ * simulation shares one virtual time.
+ */
+export class VirtualClock implements Clock {
+  readonly scheduler: EventScheduler
+  readonly epochMs: number
+  private readonly events = new Map<number, EventHandle>()
+  private nextId = 1
+
+  constructor (scheduler: EventScheduler, init: VirtualClockInit = {}) {
+    this.scheduler = scheduler
+    this.epochMs = init.epochMs ?? 0
+  }
+
+  now (): number {
+    return this.epochMs + this.scheduler.now()
+  }
+
+  setTimeout (fn: () => void, ms: number): TimerHandle {
+    const id = this.nextId++
+    const ev = this.scheduler.schedule(Math.max(0, ms), () => {
+      this.events.delete(id)
+      fn()
+    })
+    this.events.set(id, ev)
+    return { id }
+  }
+
+  clearTimeout (handle: TimerHandle): void {
+    const ev = this.events.get(handle.id)
+    if (ev != null) {
+      this.scheduler.cancel(ev)
+      this.events.delete(handle.id)
+    }
+  }
+
+  async sleep (ms: number, options: AbortOptions = {}): Promise<void> {
+    const signal = options.signal
+    if (signal?.aborted === true) throw new AbortError('Sleep aborted')
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        this.clearTimeout(handle)
+        reject(new AbortError('Sleep aborted'))
+      }
+      const handle = this.setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort)
+        resolve()
+      }, ms)
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+
+  /** Timers of this clock that have not fired or been cleared */
+  pendingTimers (): number {
+    return this.events.size
+  }
+}

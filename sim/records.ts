@@ -1,0 +1,85 @@
+import type { VehicleRecord } from './vehicle.js'
+
+export type { VehicleRecord }
+
+/** How a ride request ended */
+export type RequestStatus = 'served' | 'cancelled' | 'unfinished'
+
+/**
+ * What happened to one ride request, in either run. Times are simulated
+ * seconds from the start; `null` where the step never happened.
+ */
+export interface RequestRecord {
+  id: string
+  status: RequestStatus
+  /** When the rider asked */
+  requestTimeS: number
+  /** When a vehicle confirmed the ride */
+  assignTimeS: number | null
+  /** Wall-clock milliseconds from the request's handling to the confirmation */
+  matchWallMs: number | null
+  pickupTimeS: number | null
+  dropoffTimeS: number | null
+  /** Travel time of the direct route pickup → dropoff, seconds */
+  directTimeS: number
+  /** Length of the direct (fastest) route, metres */
+  directDistanceM: number
+  /** dropoff − pickup, seconds */
+  inCarS: number | null
+  /** The fare agreed, cents */
+  fareCents: number | null
+  /** Whether the rider shared the car with another rider during the ride */
+  pooled: boolean
+  /** The vehicle (or driver peer) that took the ride */
+  vehicle: string | null
+  seats: number
+  /** Snapped positions, degrees (for the map of the report) */
+  pickupLat: number
+  pickupLon: number
+  dropoffLat: number
+  dropoffLon: number
+}
+
+/** Network counters of one peer, for per-node metrics */
+export interface NodeNetworkRecord {
+  peerId: string
+  role: 'driver' | 'rider'
+  gossipMessagesIn: number
+  gossipMessagesOut: number
+  gossipBytesIn: number
+  gossipBytesOut: number
+  directMessagesIn: number
+  directMessagesOut: number
+  directBytesIn: number
+  directBytesOut: number
+}
+
+/** Payment figures of a run, when payments run */
+export interface PaymentRecord {
+  channelUpdates: number
+  onChainTxs: number
+  gasUsed: number
+}
+
+/** Everything one run (centralized or decentralized) produced */
+export interface RunRecords {
+  /** `'centralized'` or `'decentralized'` */
+  kind: 'centralized' | 'decentralized'
+  requests: RequestRecord[]
+  vehicles: VehicleRecord[]
+  /** Per-node network counters; empty for the centralized run */
+  nodes: NodeNetworkRecord[]
+  payments: PaymentRecord | null
+  /** Simulated seconds the run covered */
+  simulatedS: number
+  /** Wall-clock milliseconds the run took */
+  wallMs: number
+  /** CPU microseconds (user + system) of this process during the run */
+  cpuUs: number
+  /** Peak resident memory of the process seen during the run, bytes */
+  peakRssBytes: number
+  /** Number of processes/peers the work ran on (1 for the centralized run) */
+  processes: number
+  /** Why parts of the run are missing, if they are */
+  notes: string[]
+}
