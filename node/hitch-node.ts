@@ -14,7 +14,7 @@ import type { Clock } from './clock/index.js'
 import type { NodeIdentity } from './identity/index.js'
 import type { HitchTransport } from './libp2p/index.js'
 import type { RoutedMap } from './map/index.js'
-import type { Libp2pNetwork, RequestOptions } from './network/index.js'
+import type { Network, RequestOptions } from './network/index.js'
 import type { NodeStore } from './store/index.js'
 import type { HitchMessage, OpenedEnvelope } from '../protocol/index.js'
 import type { AbortOptions, Logger } from '@libp2p/interface'
@@ -137,6 +137,15 @@ export interface HitchNodeInit {
    * @default true
    */
   dht?: boolean
+
+  /**
+   * A `Network` to run on instead of a new libp2p node (e.g. the simulator's discrete-event
+   * network); its peer id must be the node key's. `transport`, `listen`, `bootstrap`, `mdns`,
+   * `dht` and `loopbackFriendly` are then ignored.
+   *
+   * @default a libp2p node from `createNetwork`
+   */
+  network?: Network
 }
 
 /** A validated gossip message, as handed to the roles. */
@@ -171,7 +180,7 @@ export interface HitchNode {
   /** checksummed Ethereum address of the node key */
   readonly ethAddress: `0x${string}`
   readonly identity: NodeIdentity
-  readonly network: Libp2pNetwork
+  readonly network: Network
   readonly clock: Clock
   readonly store: NodeStore
   readonly map: RoutedMap
@@ -228,9 +237,13 @@ export async function createHitchNode (init: HitchNodeInit = {}): Promise<HitchN
   const clock = init.clock ?? new WallClock({ speedUp: init.speedUp, startEpoch: init.startEpoch })
   const map = typeof init.map === 'object' ? init.map : await openRoutedMap(init.map)
   const store = init.dataDir != null ? await openStore(init.dataDir) : memoryStore()
-  let network: Libp2pNetwork
+  if (init.network != null && init.network.peerId !== identity.peerId) {
+    await store.close()
+    throw new RangeError('init.network must have the peer id of the node key')
+  }
+  let network: Network
   try {
-    network = await createNetwork({
+    network = init.network ?? await createNetwork({
       privateKey: identity.privateKey,
       transport: init.transport ?? 'tcp',
       listen: init.listen,
@@ -253,7 +266,7 @@ interface Parts {
   clock: Clock
   map: RoutedMap
   store: NodeStore
-  network: Libp2pNetwork
+  network: Network
   init: HitchNodeInit
 }
 
@@ -261,7 +274,7 @@ class RunningNode implements HitchNode {
   readonly peerId: string
   readonly ethAddress: `0x${string}`
   readonly identity: NodeIdentity
-  readonly network: Libp2pNetwork
+  readonly network: Network
   readonly clock: Clock
   readonly store: NodeStore
   readonly map: RoutedMap
