@@ -381,6 +381,10 @@ export class Libp2pNetwork implements Network {
       this.counters.direct.messagesIn++
       this.counters.direct.bytesIn += data.byteLength
       const response = await raceSignal(handler({ from, protocol, data }, { signal }), signal)
+      // A handler that returns because it was aborted (timeout, or this node
+      // stopping) did not choose to stay silent: reset the stream, so the
+      // requester sees a failure rather than a clean "no answer".
+      signal.throwIfAborted()
       if (response === undefined) {
         await stream.close({ signal })
         return
