@@ -1,0 +1,312 @@
+import { privateKeyFromRaw } from '@libp2p/crypto/keys'
+import { logger } from '@libp2p/logger'
+import { mulberry32 } from '../matching/index.js'
+import { WallClock } from '../node/clock/index.js'
+import { createHitchNode } from '../node/hitch-node.js'
+import { identityFromKey } from '../node/identity/index.js'
+import { Driver, NoDriverError, Rider } from '../node/roles/index.js'
+import { EventScheduler, VirtualClock } from './event-scheduler.js'
+import { SimulatedWorld } from './simulated-network.js'
+import { initialRecords } from './centralized.js'
+import type { RunOptions } from './centralized.js'
+import type { TripRequest } from './demand.js'
+import type { NodeNetworkRecord, RequestRecord, RunRecords, VehicleRecord } from './records.js'
+import type { Scenario } from './scenario.js'
+import type { Clock } from '../node/clock/index.js'
+import type { HitchNode } from '../node/hitch-node.js'
+import type { RoutedMap } from '../node/map/index.js'
+import type { Network } from '../node/network/index.js'
+import type { Secp256k1PrivateKey } from '@libp2p/interface'
+
+const log = logger('hitch:sim:decentralized')
+
+/** `clock.now()` at simulated time 0: a fixed instant, so runs repeat exactly */
+export const SIM_EPOCH_MS = Date.UTC(2024, 0, 1)
+
+/** Options of {@link DecentralizedRun} */
+export interface DecentralizedInit {
+  map: RoutedMap
+  requests: readonly TripRequest[]
+  scenario: Scenario
+  /** Starting vertex of each driver (the centralized fleet's, for a fair comparison) */
+  positions: readonly number[]
+}
+
+interface DriverPeer {
+  id: string
+  node: HitchNode
+  driver: Driver
+  aboard: Set<string>
+  odometerM: number
+  onboard: number
+  metres: { empty: number, occupied: number, passenger: number }
+  served: number
+}
+
+/**
+ * The decentralized run: one Hitch peer per driver and per rider, running
+ * the real `Driver` and `Rider` roles of `node/roles` (real signatures, real
+ * validation, real negotiation machines), either on the discrete-event
+ * {@link SimulatedWorld} with one {@link VirtualClock} (mode `'simulated'`,
+ * deterministic, as fast as the CPU allows) or on real libp2p nodes over
+ * the memory or TCP transport with a sped-up `WallClock` (mode `'libp2p'`).
+ * Riders appear at their request time, give up after their patience, and
+ * leave the network once their ride ends.
+ */
+export class DecentralizedRun {
+  private readonly map: RoutedMap
+  private readonly requests: readonly TripRequest[]
+  private readonly scenario: Scenario
+  private readonly positions: readonly number[]
+
+  constructor (init: DecentralizedInit) {
+    this.map = init.map
+    this.requests = init.requests
+    this.scenario = init.scenario
+    this.positions = init.positions
+  }
+
+  /** Runs every driver and rider to the end of the scenario and returns the records */
+  async run (options: RunOptions = {}): Promise<RunRecords> {
+    const s = this.scenario
+    const wallStart = performance.now()
+    const cpuStart = process.cpuUsage()
+    let peakRss = process.memoryUsage().rss
+    const keyRand = mulberry32(s.seed ^ 0x6b657973)
+    const newKey = (): Secp256k1PrivateKey => {
+      // a seeded key: the same peer ids every run (a valid scalar with overwhelming probability)
+      const raw = new Uint8Array(32)
+      for (let i = 0; i < 32; i++) raw[i] = Math.floor(keyRand() * 256)
+      raw[0] = (raw[0] & 0x7f) | 0x01
+      return privateKeyFromRaw(raw) as Secp256k1PrivateKey
+    }
+
+    const simulated = s.network.mode === 'simulated'
+    const scheduler = new EventScheduler()
+    const world = simulated
+      ? new SimulatedWorld({ scheduler, seed: s.seed, latencyMs: s.network.latencyMs, jitterMs: s.network.jitterMs, bandwidthBps: s.network.bandwidthBps, loss: s.network.loss, lookupMs: s.network.lookupMs })
+      : undefined
+    const clock: Clock = simulated
+      ? new VirtualClock(scheduler, { epochMs: SIM_EPOCH_MS })
+      : new WallClock({ speedUp: s.speedup, startEpoch: SIM_EPOCH_MS, unref: true })
+    const simS = (): number => (clock.now() - SIM_EPOCH_MS) / 1000
+    const notes: string[] = []
+    const networks: Array<{ role: 'driver' | 'rider', net: Network }> = []
+    let bootstrap: string[] = []
+
+    const makeNode = async (name: string): Promise<HitchNode> => {
+      const privateKey = newKey()
+      let network: Network | undefined
+      if (world != null) {
+        network = world.createPeer({ peerId: identityFromKey(privateKey).peerId, logPrefix: name, clock: clock as VirtualClock })
+      }
+      const node = await createHitchNode({
+        privateKey,
+        network,
+        clock,
+        map: this.map,
+        logPrefix: name,
+        transport: s.network.transport,
+        loopbackFriendly: true,
+        bootstrap
+      })
+      return node
+    }
+
+    const records = initialRecords(this.map, this.requests)
+    const byProtocolId = new Map<string, RequestRecord>()
+    const drivers: DriverPeer[] = []
+    const endS = s.durationS + s.drainS
+    let finishedRiders = 0
+    let served = 0
+    let cancelled = 0
+
+    // drivers first: they subscribe to their cells and announce them
+    for (let i = 0; i < this.positions.length; i++) {
+      const v = this.positions[i]
+      const node = await makeNode(`driver-${i}`)
+      const driver = new Driver({
+        node,
+        position: { lat: this.map.graph.lat[v], lon: this.map.graph.lon[v] },
+        seats: Math.min(8, s.seats),
+        fare: s.fare,
+        insertion: { maxWaitS: s.patienceS, maxDetourFactor: s.maxDetourFactor, detourSlackS: s.detourSlackS }
+      })
+      const peer: DriverPeer = { id: node.peerId, node, driver, aboard: new Set(), odometerM: 0, onboard: 0, metres: { empty: 0, occupied: 0, passenger: 0 }, served: 0 }
+      driver.on('pickup', ({ requestId, time }) => {
+        const rec = byProtocolId.get(requestId)
+        if (rec != null) rec.pickupTimeS = (time - SIM_EPOCH_MS) / 1000
+        if (peer.aboard.size > 0) {
+          for (const other of [...peer.aboard, requestId]) {
+            const r = byProtocolId.get(other)
+            if (r != null) r.pooled = true
+          }
+        }
+        peer.aboard.add(requestId)
+      })
+      driver.on('dropoff', ({ requestId, time, distanceM }) => {
+        peer.aboard.delete(requestId)
+        peer.served++
+        const rec = byProtocolId.get(requestId)
+        if (rec == null) return
+        rec.dropoffTimeS = (time - SIM_EPOCH_MS) / 1000
+        rec.inCarS = rec.dropoffTimeS - (rec.pickupTimeS ?? rec.dropoffTimeS)
+        peer.metres.passenger += distanceM * rec.seats
+      })
+      driver.on('position', ({ odometerM, onboard }) => {
+        // attributed at the granularity of position events (every 250 m by default)
+        const delta = odometerM - peer.odometerM
+        if (peer.onboard > 0 || onboard > 0) peer.metres.occupied += delta
+        else peer.metres.empty += delta
+        peer.odometerM = odometerM
+        peer.onboard = onboard
+      })
+      drivers.push(peer)
+      networks.push({ role: 'driver', net: node.network })
+      if (!simulated && bootstrap.length === 0) {
+        await driver.start()
+        bootstrap = node.addresses().slice(0, 1)
+      }
+    }
+
+    const startRider = async (req: TripRequest, rec: RequestRecord): Promise<void> => {
+      const node = await makeNode(`rider-${req.index}`)
+      networks.push({ role: 'rider', net: node.network })
+      const rider = new Rider({ node })
+      const asked = performance.now()
+      const g = this.map.graph
+      rider.on('confirmed', ({ requestId }) => {
+        rec.assignTimeS = simS()
+        rec.matchWallMs = performance.now() - asked
+        rec.status = 'unfinished'
+        byProtocolId.set(requestId, rec)
+      })
+      try {
+        await rider.start()
+        const result = await rider.requestRide({
+          from: { lat: g.lat[req.pickup], lon: g.lon[req.pickup] },
+          to: { lat: g.lat[req.dropoff], lon: g.lon[req.dropoff] },
+          seats: req.seats,
+          maxWaitMs: s.patienceS * 1000,
+          timeoutMs: s.patienceS * 1000
+        })
+        rec.status = 'served'
+        rec.fareCents = Number(result.quote.price)
+        rec.vehicle = result.driver
+        if (rec.dropoffTimeS == null) rec.dropoffTimeS = simS()
+        served++
+      } catch (err) {
+        if (err instanceof NoDriverError) {
+          rec.status = 'cancelled'
+          cancelled++
+        } else {
+          log('rider %s failed - %e', req.id, err)
+          if (rec.status !== 'unfinished') {
+            rec.status = 'cancelled'
+            cancelled++
+          }
+        }
+      } finally {
+        finishedRiders++
+        await rider.stop().catch(() => {})
+        await node.stop().catch(() => {})
+      }
+    }
+
+    const riderTasks: Array<Promise<void>> = []
+    for (let i = 0; i < this.requests.length; i++) {
+      const req = this.requests[i]
+      const rec = records[i]
+      clock.setTimeout(() => { riderTasks.push(startRider(req, rec)) }, req.timeS * 1000)
+    }
+
+    const progress = (): void => {
+      options.onProgress?.({ run: 'decentralized', simS: simS(), totalS: s.durationS, served, cancelled, requests: this.requests.length })
+      peakRss = Math.max(peakRss, process.memoryUsage().rss)
+    }
+    const allDone = (): boolean => finishedRiders === this.requests.length && drivers.every(d => d.driver.currentPlan.stops.length === 0)
+
+    try {
+      if (simulated) {
+        clock.setTimeout(() => {
+          for (const d of drivers) void d.driver.start()
+        }, 0)
+        let lastProgress = performance.now()
+        for (let t = 0; t <= endS; t += 1) {
+          await scheduler.runUntilAsync(t * 1000, { signal: options.signal })
+          if (performance.now() - lastProgress > 500) {
+            progress()
+            lastProgress = performance.now()
+          }
+          if (t >= s.durationS && allDone()) break
+        }
+      } else {
+        for (const d of drivers) await d.driver.start()
+        await new Promise<void>((resolve, reject) => {
+          const tick = (): void => {
+            progress()
+            if (options.signal?.aborted === true) { reject(options.signal.reason); return }
+            if (simS() >= endS || (simS() >= s.durationS && allDone())) { resolve(); return }
+            clock.setTimeout(tick, 1000 * Math.max(1, s.speedup / 4))
+          }
+          tick()
+        })
+      }
+    } finally {
+      const stopAll = async (): Promise<void> => {
+        for (const d of drivers) await d.driver.stop().catch(() => {})
+      }
+      if (simulated) {
+        // stopping awaits clock events: keep the scheduler turning meanwhile
+        const stopping = stopAll()
+        let done = false
+        void stopping.finally(() => { done = true })
+        while (!done) await scheduler.runUntilAsync(scheduler.now() + 1000)
+      } else {
+        await stopAll()
+      }
+      await Promise.allSettled(riderTasks)
+      for (const d of drivers) await d.node.stop().catch(() => {})
+    }
+    progress()
+
+    const nodes: NodeNetworkRecord[] = networks.map(({ role, net }) => {
+      const st = net.stats()
+      return {
+        peerId: net.peerId,
+        role,
+        gossipMessagesIn: st.gossip.messagesIn,
+        gossipMessagesOut: st.gossip.messagesOut,
+        gossipBytesIn: st.gossip.bytesIn,
+        gossipBytesOut: st.gossip.bytesOut,
+        directMessagesIn: st.direct.messagesIn,
+        directMessagesOut: st.direct.messagesOut,
+        directBytesIn: st.direct.bytesIn,
+        directBytesOut: st.direct.bytesOut
+      }
+    })
+    const vehicles: VehicleRecord[] = drivers.map(d => ({
+      id: d.id,
+      kmEmpty: d.metres.empty / 1000,
+      kmOccupied: d.metres.occupied / 1000,
+      passengerKm: d.metres.passenger / 1000,
+      ridesServed: d.served
+    }))
+    notes.push('vehicle km empty/occupied come from the drivers\' position events (every 250 m), so they are accurate to about 250 m per change of load')
+    if (s.workers > 1) notes.push(`workers: ${s.workers} requested, but every peer ran in this one process`)
+    const cpu = process.cpuUsage(cpuStart)
+    return {
+      kind: 'decentralized',
+      requests: records,
+      vehicles,
+      nodes,
+      payments: null,
+      simulatedS: Math.min(simS(), endS),
+      wallMs: performance.now() - wallStart,
+      cpuUs: cpu.user + cpu.system,
+      peakRssBytes: Math.max(peakRss, process.memoryUsage().rss),
+      processes: 1,
+      notes
+    }
+  }
+}
