@@ -1,0 +1,42 @@
+/**
+ * @packageDocumentation
+ *
+ * The researchers' simulator: many Hitch peers on a real road network with
+ * real trip demand, measured beside a centralized dispatcher on the same
+ * demand. Scenarios, demand, a discrete-event world (scheduler, virtual
+ * clock, simulated `Network`), the centralized baseline, the decentralized
+ * run of the real roles, metrics and the report.
+ */
+export {
+  SCENARIO_FIELDS, DEFAULT_SCENARIO, defaultScenario, resolveScenario, loadScenario, applyFlags,
+  scenarioFlagOptions, scenarioFlagHelp, getScenarioField, parseDurationMs
+} from './scenario.js'
+export type {
+  Scenario, ScenarioInput, ScenarioField, ScenarioFlags, CityOptions, DemandOptions, NetworkOptions, NetworkMode, SimTransport
+} from './scenario.js'
+export {
+  buildDemand, loadTrips, parseTripsCsv, loadHourlyProfile, parseHourlyProfile, requestTimes, syntheticTrips
+} from './demand.js'
+export type { Demand, DemandStats, DemandMap, TripRequest, RawTrip, ParsedTrips, BuildDemandOptions } from './demand.js'
+export { EventScheduler, VirtualClock } from './event-scheduler.js'
+export type { EventHandle, VirtualClockInit } from './event-scheduler.js'
+export {
+  SimulatedWorld, SimulatedNetwork, DEFAULT_SIM_LATENCY_MS, DEFAULT_SIM_JITTER_MS, DEFAULT_SIM_BANDWIDTH_BPS, DEFAULT_SIM_LOOKUP_MS
+} from './simulated-network.js'
+export type { LinkModel, SimulatedWorldInit, WorldStats } from './simulated-network.js'
+export { Vehicle, edgeBetween, initialPositions } from './vehicle.js'
+export { runCentralized, initialRecords, DEFAULT_BATCH_S, DEFAULT_DRAIN_S } from './centralized.js'
+export type { CentralizedOptions, RunOptions, RunProgress, DispatchMap } from './centralized.js'
+export { DecentralizedRun, SIM_EPOCH_MS } from './decentralized.js'
+export type { DecentralizedInit } from './decentralized.js'
+export type { RequestRecord, RequestStatus, VehicleRecord, NodeNetworkRecord, PaymentRecord, RunRecords } from './records.js'
+export { computeMetrics, distribution } from './metrics.js'
+export type { RunMetrics, Distribution, PerNodeTraffic, MetricsOptions } from './metrics.js'
+export { writeReport, reportHtml, summaryTable, summaryRows, mapSvg, barChart, lineChart } from './report.js'
+export type { ReportFiles } from './report.js'
+export { ProgressBar, formatClock } from './progress.js'
+export type { ProgressBarInit } from './progress.js'
+export { runSimulation, hitchVersion } from './runner.js'
+export type { SimulationOptions, SimulationResults, SimulationOutput, RunKind } from './runner.js'
+export { ScenarioError, DemandError, SimulatedNetworkError, SimulationError } from './errors.js'
+export type { SimErrorCode } from './errors.js'
