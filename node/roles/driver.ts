@@ -79,6 +79,14 @@ export interface DriverInit {
   payments?: PaymentHooks
   /** timeout of each direct message to a rider, real ms. @default the network's (10 s) */
   sendTimeoutMs?: number
+  /**
+   * The car drives this many times faster than the road graph's travel times, in the node's
+   * clock (a demo knob for `hitch drive --speedup` that leaves protocol time real). Quotes
+   * still promise the graph's times, so they stay upper bounds.
+   *
+   * @default 1
+   */
+  driveSpeedUp?: number
 }
 
 /** A trip update as the driver's events report it. */
@@ -159,6 +167,7 @@ export class Driver extends TypedEvents<DriverEvents> {
   private readonly estimateSlackS: number
   private readonly payments: PaymentHooks
   private readonly sendTimeoutMs?: number
+  private readonly driveSpeedUp: number
 
   private state: DriverState
   private plan: VehiclePlan
@@ -198,6 +207,10 @@ export class Driver extends TypedEvents<DriverEvents> {
     this.estimateSlackS = init.estimateSlackS ?? DEFAULT_ESTIMATE_SLACK_S
     this.payments = init.payments ?? {}
     this.sendTimeoutMs = init.sendTimeoutMs
+    this.driveSpeedUp = init.driveSpeedUp ?? 1
+    if (!(Number.isFinite(this.driveSpeedUp) && this.driveSpeedUp > 0)) {
+      throw new RangeError('driveSpeedUp must be a finite number > 0')
+    }
     const snap = this.node.map.snap(init.position.lat, init.position.lon)
     if (snap == null) {
       throw new RideError('ERR_OFF_MAP', 'the driver position is off the map')
@@ -507,9 +520,10 @@ export class Driver extends TypedEvents<DriverEvents> {
       const to = route.nodes[1]
       const edge = edgeBetween(graph, from, to)
       // the car is committed to this edge: plan from its far end, at the time it gets there
-      this.plan = moveVehicle(this.plan, to, this.nowS() + edge.timeMs / 1000)
+      const edgeMs = edge.timeMs / this.driveSpeedUp
+      this.plan = moveVehicle(this.plan, to, this.nowS() + edgeMs / 1000)
       try {
-        await this.node.clock.sleep(edge.timeMs, { signal })
+        await this.node.clock.sleep(edgeMs, { signal })
       } catch {
         return
       }

@@ -20,7 +20,7 @@ import type { AbortOptions, Logger } from '@libp2p/interface'
 
 /** @default 600_000 (10 minutes, clock ms) */
 export const DEFAULT_MAX_WAIT_MS = 600_000
-/** Re-publish the request this often until a quote arrives, clock ms. @default 2000 */
+/** Re-publish the request this often while collecting quotes, clock ms. @default 2000 */
 export const DEFAULT_REPUBLISH_MS = 2_000
 /** Give up finding drivers in the DHT after this long, real ms. @default 5000 */
 export const DEFAULT_DISCOVERY_TIMEOUT_MS = 5_000
@@ -317,7 +317,14 @@ export class Rider extends TypedEvents<RiderEvents> {
     if (run.options.choose != null) {
       const candidates = this.aboutToChoose(run, event)
       if (candidates != null && candidates.length > 0) {
-        const picked = await run.options.choose(candidates.map(q => toRiderQuote(q)))
+        let picked: RiderQuote | undefined | null = null
+        try {
+          picked = await run.options.choose(candidates.map(q => toRiderQuote(q)))
+        } catch (err: any) {
+          // a failing chooser must not stall the ride: fall back to the ranking
+          this.emit('error', { requestId: run.id, error: err })
+          picked = toRiderQuote(candidates[0])
+        }
         if (run.done) {
           return
         }
@@ -492,14 +499,16 @@ export class Rider extends TypedEvents<RiderEvents> {
     }
   }
 
-  /** Meshes form on heartbeats: re-publish (newly signed) until a quote arrives. */
+  /** Meshes form on heartbeats: re-publish (newly signed) while the rider is collecting quotes. */
   private scheduleRepublish (run: Run, topic: string, message: HitchMessage): void {
     if (run.republish != null) {
       this.node.clock.clearTimeout(run.republish)
     }
     run.republish = this.node.clock.setTimeout(() => {
       run.republish = undefined
-      if (run.done || run.state.phase !== 'requested' || run.state.quotes.length > 0) {
+      // until the rider accepts a quote: a driver that missed the first copy (not yet in the
+      // topic's mesh) can still quote, and drivers ignore copies of a request they have seen
+      if (run.done || run.state.phase !== 'requested') {
         return
       }
       this.enqueue(run, async () => {
