@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { logger as createLogger, prefixLogger } from '@libp2p/logger'
 import {
-  RIDE_PROTOCOL, ReplayCache, openEnvelope, parseCellTopic, signEnvelope, validateDirect, validateGossip,
+  RIDE_PROTOCOL, ReplayCache, openEnvelope, parseCellTopic, signEnvelope, toHex, validateDirect, validateGossip,
   DEFAULT_MAX_TTL_MS
 } from '../protocol/index.js'
 import { WallClock } from './clock/index.js'
@@ -356,7 +356,11 @@ class RunningNode implements HitchNode {
   }
 
   async publish (topic: string, message: HitchMessage, options?: AbortOptions): Promise<{ recipients: number }> {
-    const data = await this.sign(message)
+    const now = Math.floor(this.clock.now())
+    const nonce = randomBytes(NONCE_BYTES)
+    const data = await signEnvelope(this.identity.privateKey, message, { now, ttlMs: this.ttlMs, nonce })
+    // gossipsub does not validate our own messages: remember them, so a copy replayed to us is not taken as news
+    this.gossipReplay.add(`${this.peerId}/${toHex(nonce)}`, now + this.ttlMs, now)
     return this.network.publish(topic, data, options)
   }
 
