@@ -14,7 +14,8 @@ const COMMANDS: Record<string, Command> = {
   route: { summary: 'shortest route between two points on a road map', load: async () => await import('./commands/route.js') },
   id: { summary: "print this node's peer id and Ethereum address", load: async () => await import('./commands/id.js') },
   receipt: { summary: 'verify a signed trip record', load: async () => await import('./commands/receipt.js') },
-  chain: { summary: 'a local development chain with the adjudicator deployed', load: async () => await import('./commands/chain.js') }
+  chain: { summary: 'a local development chain with the adjudicator deployed', load: async () => await import('./commands/chain.js') },
+  sim: { summary: 'many peers on a road network with trip demand, beside a centralized dispatcher', load: async () => await import('./commands/sim.js') }
 }
 
 function usage (): string {
