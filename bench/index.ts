@@ -5,7 +5,8 @@
 const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<void> }>> = {
   route: async () => await import('./route.js'),
   insertion: async () => await import('./insertion.js'),
-  'channel-gas': async () => await import('./channel-gas.js')
+  'channel-gas': async () => await import('./channel-gas.js'),
+  sim: async () => await import('./sim.js')
 }
 
 const [name, ...args] = process.argv.slice(2)

@@ -154,7 +154,7 @@ describe('sim/simulated-network', () => {
   it('finds providers after the lookup latency, not itself and not stopped peers', async () => {
     const world = new SimulatedWorld({ lookupMs: 100 })
     const [a, b, c] = await started(world, 3)
-    const key: CID = cidForKey('cell-x')
+    const key: CID = await cidForKey('cell-x')
     const pump = world.scheduler.runUntilAsync(10_000)
     await Promise.all([a.provide(key), b.provide(key), c.provide(key)])
     await c.stop()

@@ -1,0 +1,37 @@
+import { expect } from 'chai'
+import { openRoutedMap } from '../../node/map/index.js'
+import { defaultScenario, runSimulation } from '../../sim/index.js'
+
+describe('sim: decentralized run of the real roles on the simulated network', () => {
+  it('drivers and riders negotiate, ride and are measured beside the centralized baseline', async function () {
+    this.timeout(180_000)
+    const map = await openRoutedMap()
+    const s = defaultScenario()
+    s.riders = 8
+    s.drivers = 4
+    s.durationS = 600
+    s.drainS = 1800
+    s.seed = 5
+    const { results } = await runSimulation(s, { map })
+    const d = results.decentralized
+    const c = results.centralized
+    expect(d).to.not.equal(null)
+    expect(c).to.not.equal(null)
+    if (d == null || c == null) return
+    expect(d.requests).to.equal(8)
+    expect(d.served).to.be.at.least(6)
+    for (const r of results.records.decentralized?.requests ?? []) {
+      if (r.status !== 'served') continue
+      expect(r.assignTimeS as number).to.be.at.least(r.requestTimeS)
+      expect(r.pickupTimeS as number).to.be.at.least(r.assignTimeS as number)
+      expect((r.pickupTimeS as number) - r.requestTimeS).to.be.at.most(s.patienceS + 1)
+      expect(r.dropoffTimeS as number).to.be.greaterThan(r.pickupTimeS as number)
+      expect(r.fareCents as number).to.be.at.least(s.fare.minimumCents * (1 - s.fare.poolingDiscountBps / 10_000))
+    }
+    expect(d.network?.nodes).to.equal(12)
+    expect(d.network?.gossip.messagesPerNode).to.be.greaterThan(0)
+    expect(d.network?.direct.messagesPerNode).to.be.greaterThan(0)
+    expect(d.vehicleKm.total).to.be.greaterThan(0)
+    expect(results.notes.join(' ')).to.include('payments')
+  })
+})
