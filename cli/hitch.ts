@@ -12,6 +12,8 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   route: { summary: 'shortest route between two points on a road map', load: async () => await import('./commands/route.js') },
+  drive: { summary: "a driver's daemon: quote, confirm, drive and sign rides", load: async () => await import('./commands/drive.js') },
+  ride: { summary: 'ask for a ride, pick a quote, follow the trip, get the signed record', load: async () => await import('./commands/ride.js') },
   id: { summary: "print this node's peer id and Ethereum address", load: async () => await import('./commands/id.js') },
   receipt: { summary: 'verify a signed trip record', load: async () => await import('./commands/receipt.js') },
   chain: { summary: 'a local development chain with the adjudicator deployed', load: async () => await import('./commands/chain.js') },

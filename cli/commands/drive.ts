@@ -1,0 +1,131 @@
+import { createHitchNode } from '../../node/index.js'
+import { Driver, DRIVER_EVENTS, type DriverEvents } from '../../node/roles/index.js'
+import { UsageError } from '../errors.js'
+import { parseFlags } from '../flags.js'
+import { parseInteger, parseLatLon } from '../values.js'
+import {
+  NODE_FLAG_HELP, NODE_FLAG_OPTIONS, checkMultiaddrs, dataDirOf, formatCents, jsonLine, onShutdown, parseSpeedup,
+  type NodeFlags
+} from '../daemon.js'
+
+export const help = `
+usage: hitch drive [--map FILE] [--at LAT,LON] [--seats N] [--speedup N] [--json]
+                   [--listen MULTIADDR…] [--bootstrap MULTIADDR…] [--data-dir DIR]
+
+A driver's headless daemon. It announces the car on the gossip topics of the
+map cells around it, quotes on ride requests it can serve (insertion into its
+plan, pooling riders when the plan allows), confirms accepts, drives its plan
+along the road graph and sends trip updates, and signs a trip record with
+each rider. Stops cleanly on SIGINT/SIGTERM (a second one forces the exit).
+
+  --at LAT,LON          where the car is (default: the middle of the map)
+  --seats N             passenger seats, 1..8 (default: 4)
+  --speedup N           the car drives N times faster than the road graph's speeds (default: 1)
+  --json                one JSON event per line on stdout; the first is
+                        {"event":"listening","peerId":…,"address":…,"addrs":[…]}${NODE_FLAG_HELP}
+`
+
+interface DriveFlags extends NodeFlags {
+  at?: string
+  seats?: string
+  speedup?: string
+  json?: boolean
+}
+
+/** The address a local rider would bootstrap from: loopback first, then the rest. */
+function preferredAddress (addrs: string[]): string | undefined {
+  return addrs.find(a => a.startsWith('/ip4/127.0.0.1/')) ?? addrs[0]
+}
+
+function describe<K extends keyof DriverEvents> (type: K, d: DriverEvents[K]): string | undefined {
+  const e = d as any
+  switch (type) {
+    case 'offer': return undefined // every few seconds: too chatty for a terminal
+    case 'request': return `ride request ${e.requestId} from ${short(e.rider)}: cell ${e.pickupCell} → ${e.dropoffCell}, ${e.seats} seat(s)`
+    case 'quote': return `quoted ${formatCents(e.price)} to ${short(e.rider)}${e.pooled ? ' (pooled)' : ''}`
+    case 'confirmed': return `confirmed ride ${e.requestId} for ${short(e.rider)} at ${formatCents(e.price)}`
+    case 'declined': return `declined ride ${e.requestId} of ${short(e.rider)}: ${e.reason}`
+    case 'pickup': return `picked up ${short(e.rider)}`
+    case 'position': return `at ${e.lat.toFixed(5)},${e.lon.toFixed(5)}, ${e.onboard} aboard, ${e.stops} stop(s) left, ${(e.odometerM / 1000).toFixed(1)} km driven`
+    case 'dropoff': return `dropped off ${short(e.rider)} after ${(e.distanceM / 1000).toFixed(2)} km, fare ${formatCents(e.fare)}`
+    case 'trip-record': return `trip record of ride ${e.requestId} signed by both and stored`
+    case 'error': return `error${e.requestId != null ? ` (ride ${e.requestId})` : ''}: ${e.error?.message ?? e.error}`
+    default: return undefined
+  }
+}
+
+function short (peerId: string): string {
+  return peerId.length > 12 ? `${peerId.slice(0, 6)}…${peerId.slice(-4)}` : peerId
+}
+
+/** `hitch drive`. */
+export async function run (argv: string[]): Promise<number> {
+  const { values: flags, help: shown } = parseFlags<DriveFlags>(argv, {
+    ...NODE_FLAG_OPTIONS,
+    at: { type: 'string' },
+    seats: { type: 'string' },
+    speedup: { type: 'string' },
+    json: { type: 'boolean' }
+  }, help)
+  if (shown) return 0
+  const seats = flags.seats != null ? parseInteger(flags.seats, '--seats', 1, 8) : 4
+  const speedUp = parseSpeedup(flags.speedup)
+  const at = flags.at != null ? parseLatLon(flags.at, '--at') : undefined
+  const json = flags.json === true
+  const out = (line: string): void => { process.stdout.write(line) }
+
+  const node = await createHitchNode({
+    dataDir: dataDirOf(flags, 'driver'),
+    transport: 'tcp',
+    listen: flags.listen ?? ['/ip4/0.0.0.0/tcp/0'],
+    bootstrap: checkMultiaddrs(flags.bootstrap, '--bootstrap'),
+    mdns: flags.mdns === true,
+    map: flags.map
+  })
+  const { graph } = node.map
+  const position = at ?? {
+    lat: (graph.meta.bbox.minLat + graph.meta.bbox.maxLat) / 2,
+    lon: (graph.meta.bbox.minLon + graph.meta.bbox.maxLon) / 2
+  }
+  if (node.map.snap(position.lat, position.lon) == null) {
+    await node.stop()
+    throw new UsageError(`--at ${position.lat},${position.lon} is off the map (no road within ${node.map.maxSnapDistanceM} m)`, 1)
+  }
+  const driver = new Driver({ node, position, seats, driveSpeedUp: speedUp })
+  driver.onAny(DRIVER_EVENTS, (type, detail) => {
+    if (type === 'listening') return // printed once below, with the addresses
+    if (json) {
+      const d: any = { ...detail }
+      if (type === 'error') d.error = (detail as any).error?.message ?? String((detail as any).error)
+      out(jsonLine({ event: type, ...d }))
+    } else {
+      const text = describe(type, detail)
+      if (text != null) out(`${new Date().toISOString().slice(11, 19)} ${text}\n`)
+    }
+  })
+  const shutdown = onShutdown(async () => {
+    await driver.stop()
+    await node.stop()
+  })
+  try {
+    await driver.start()
+  } catch (err) {
+    shutdown.dispose()
+    await node.stop().catch(() => {})
+    throw err
+  }
+  const addrs = node.addresses()
+  if (json) {
+    out(jsonLine({ event: 'listening', peerId: node.peerId, address: preferredAddress(addrs), addrs, ethAddress: node.ethAddress, seats, position: driver.position, map: graph.meta.source }))
+  } else {
+    out(`driving on ${graph.meta.source} with ${seats} seat(s) at ${driver.position.lat.toFixed(5)},${driver.position.lon.toFixed(5)}\n`)
+    out(`peer id ${node.peerId}\n`)
+    out(`riders can bootstrap from:\n${addrs.map(a => `  ${a}`).join('\n')}\n`)
+    out('Ctrl+C stops.\n')
+  }
+  const signal = await shutdown.stopped
+  shutdown.dispose()
+  if (json) out(jsonLine({ event: 'stopped', signal }))
+  else out(`stopped (${signal})\n`)
+  return 0
+}

@@ -1,0 +1,190 @@
+import { createInterface } from 'node:readline/promises'
+import { createHitchNode } from '../../node/index.js'
+import { Rider, RIDER_EVENTS, type RiderEvents, type RiderQuote, type RideResult } from '../../node/roles/index.js'
+import { UsageError } from '../errors.js'
+import { parseFlags } from '../flags.js'
+import { parseDuration, parseInteger, parseLatLon } from '../values.js'
+import {
+  NODE_FLAG_HELP, NODE_FLAG_OPTIONS, checkMultiaddrs, dataDirOf, formatCents, jsonLine, onShutdown, parseMoneyCents,
+  type NodeFlags
+} from '../daemon.js'
+
+export const help = `
+usage: hitch ride --from LAT,LON --to LAT,LON [--seats N] [--max-wait DURATION]
+                  [--max-price X] [--timeout DURATION] [--yes] [--json]
+                  [--bootstrap MULTIADDR…] [--data-dir DIR] [--map FILE]
+
+Asks for a ride: publishes a signed request (map cells only, never the exact
+points) where drivers of the pickup cell hear it, shows the quotes as they
+come, accepts the best (--yes) or lets you pick, sends the exact points to that
+driver only, follows the trip with a live status line, and ends by printing the
+trip record signed by both. Check it later with \`hitch receipt verify FILE\`.
+
+  --from LAT,LON        pickup
+  --to LAT,LON          dropoff
+  --seats N             seats needed, 1..8 (default: 1)
+  --max-wait DURATION   longest wait for the car, e.g. 10m (default: 10m)
+  --max-price X         most you will pay, in currency units, e.g. 25 or 12.50 (default: no limit)
+  --timeout DURATION    give up when no driver confirmed by then (default: 30s)
+  --yes                 accept the best quote without asking
+  --json                one JSON event per line; the last line is the trip record${NODE_FLAG_HELP}
+`
+
+interface RideFlags extends NodeFlags {
+  from?: string
+  to?: string
+  seats?: string
+  'max-wait'?: string
+  'max-price'?: string
+  timeout?: string
+  yes?: boolean
+  json?: boolean
+}
+
+function short (peerId: string): string {
+  return peerId.length > 12 ? `${peerId.slice(0, 6)}…${peerId.slice(-4)}` : peerId
+}
+
+function minutes (ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000))
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`
+}
+
+function quoteLine (q: RiderQuote, now: number, i?: number): string {
+  const tag = i != null ? `[${i + 1}] ` : ''
+  return `${tag}${formatCents(q.price)} from driver ${short(q.driver)}, pickup in ${minutes(q.pickupEta - now)}, rating ${q.rating}${q.pooled ? ', shared ride' : ''}`
+}
+
+/** A status line that rewrites itself on a terminal and prints plain lines elsewhere. */
+class StatusLine {
+  private last = ''
+  constructor (private readonly tty: boolean) {}
+  set (text: string): void {
+    if (text === this.last) return
+    this.last = text
+    if (this.tty) process.stderr.write(`\r\x1b[2K${text}`)
+    else process.stderr.write(`${text}\n`)
+  }
+
+  done (): void {
+    if (this.tty && this.last !== '') process.stderr.write('\n')
+    this.last = ''
+  }
+}
+
+/** `hitch ride`. */
+export async function run (argv: string[]): Promise<number> {
+  const { values: flags, help: shown } = parseFlags<RideFlags>(argv, {
+    ...NODE_FLAG_OPTIONS,
+    from: { type: 'string' },
+    to: { type: 'string' },
+    seats: { type: 'string' },
+    'max-wait': { type: 'string' },
+    'max-price': { type: 'string' },
+    timeout: { type: 'string' },
+    yes: { type: 'boolean' },
+    json: { type: 'boolean' }
+  }, help)
+  if (shown) return 0
+  const from = parseLatLon(flags.from, '--from')
+  const to = parseLatLon(flags.to, '--to')
+  const seats = flags.seats != null ? parseInteger(flags.seats, '--seats', 1, 8) : 1
+  const maxWaitMs = flags['max-wait'] != null ? parseDuration(flags['max-wait'], '--max-wait') : 10 * 60_000
+  const timeoutMs = flags.timeout != null ? parseDuration(flags.timeout, '--timeout') : 30_000
+  const maxPrice = flags['max-price'] != null ? parseMoneyCents(flags['max-price'], '--max-price') : undefined
+  const json = flags.json === true
+  const interactive = flags.yes !== true
+  const out = (line: string): void => { process.stdout.write(line) }
+
+  const node = await createHitchNode({
+    dataDir: dataDirOf(flags, 'rider'),
+    transport: 'tcp',
+    listen: flags.listen ?? ['/ip4/0.0.0.0/tcp/0'],
+    bootstrap: checkMultiaddrs(flags.bootstrap, '--bootstrap'),
+    mdns: flags.mdns === true,
+    map: flags.map
+  })
+  for (const [what, p] of [['--from', from], ['--to', to]] as const) {
+    if (node.map.snap(p.lat, p.lon) == null) {
+      await node.stop()
+      throw new UsageError(`${what} ${p.lat},${p.lon} is off the map (no road within ${node.map.maxSnapDistanceM} m)`, 1)
+    }
+  }
+  const rider = new Rider({ node })
+  const status = new StatusLine(process.stderr.isTTY === true && !json)
+  const now = (): number => node.clock.now()
+
+  rider.onAny(RIDER_EVENTS, (type, detail) => {
+    if (json) {
+      if (type === 'completed') return // the record is the last line, printed below
+      const d: any = { ...detail }
+      if (type === 'error') d.error = (detail as any).error?.message ?? String((detail as any).error)
+      out(jsonLine({ event: type, ...d }))
+      return
+    }
+    const e = detail as RiderEvents[typeof type] as any
+    switch (type) {
+      case 'requested': status.set(`looking for drivers near you… (${String(e.drivers)} found, request sent)`); break
+      case 'quote': status.done(); process.stderr.write(`quote: ${quoteLine(e.quote, now())}\n`); break
+      case 'accepted': status.set(`accepted the quote of driver ${short(e.driver)}, waiting for confirmation…`); break
+      case 'confirmed': status.done(); process.stderr.write(`confirmed: driver ${short(e.driver)} picks you up in about ${minutes(e.pickupEta - now())}\n`); break
+      case 'declined': status.done(); process.stderr.write(`driver ${short(e.driver)} declined (${String(e.reason)})\n`); break
+      case 'fallback': status.done(); process.stderr.write(`falling back${e.to != null ? ` to driver ${short(e.to)}` : ', waiting for more quotes'}\n`); break
+      case 'update': {
+        const u = e
+        const where = `${Number(u.position.lat).toFixed(5)},${Number(u.position.lon).toFixed(5)}`
+        if (u.phase === 'en-route') status.set(`driver on the way, at ${where}${u.pickupEta != null ? `, pickup in ~${minutes(u.pickupEta - now())}` : ''}`)
+        else if (u.phase === 'arrived') status.set('your driver has arrived')
+        else if (u.phase === 'picked-up') status.set('picked up, on the way')
+        else if (u.phase === 'position') status.set(`on the way: ${(u.distanceM / 1000).toFixed(2)} km, at ${where}`)
+        else if (u.phase === 'dropped-off') { status.set(`dropped off after ${(u.distanceM / 1000).toFixed(2)} km; signing the trip record…`); status.done() }
+        break
+      }
+      case 'error': status.done(); process.stderr.write(`warning: ${String(e.error?.message ?? e.error)}\n`); break
+      default: break
+    }
+  })
+
+  let rl: ReturnType<typeof createInterface> | undefined
+  const choose = interactive
+    ? async (quotes: RiderQuote[]): Promise<RiderQuote | undefined> => {
+      status.done()
+      process.stderr.write(`${quotes.length} quote(s):\n${quotes.map((q, i) => `  ${quoteLine(q, now(), i)}`).join('\n')}\n`)
+      rl ??= createInterface({ input: process.stdin, output: process.stderr })
+      for (;;) {
+        const answer = (await rl.question(`accept which? [1-${quotes.length}, Enter = 1, n = none] `)).trim().toLowerCase()
+        if (answer === '') return quotes[0]
+        if (answer === 'n' || answer === 'no') return undefined
+        const i = Number(answer)
+        if (Number.isInteger(i) && i >= 1 && i <= quotes.length) return quotes[i - 1]
+      }
+    }
+    : undefined
+
+  const controller = new AbortController()
+  const shutdown = onShutdown(async () => { controller.abort() })
+  let result: RideResult
+  try {
+    await rider.start()
+    result = await rider.requestRide({ from, to, seats, maxWaitMs, maxPrice, timeoutMs, choose }, { signal: controller.signal })
+  } catch (err: any) {
+    status.done()
+    if (err?.code === 'ERR_NO_DRIVER') throw new UsageError(`no driver confirmed a ride within ${minutes(timeoutMs)}`, 3)
+    if (err?.code === 'ERR_RIDE_ABORTED') throw new UsageError('ride cancelled', 130)
+    throw err
+  } finally {
+    rl?.close()
+    shutdown.dispose()
+    await rider.stop().catch(() => {})
+    await node.stop().catch(() => {})
+  }
+  status.done()
+  if (json) {
+    out(jsonLine(result.json))
+  } else {
+    out(`ride complete: ${formatCents(result.quote.price)} to driver ${result.driver}\n`)
+    out('trip record, signed by both (save it and check it with `hitch receipt verify FILE`):\n')
+    out(JSON.stringify(result.json, null, 2) + '\n')
+  }
+  return 0
+}
