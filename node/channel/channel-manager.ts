@@ -744,6 +744,17 @@ export class ChannelManager extends ChannelEventTarget {
     }
   }
 
+  /** Challenges now and, while the close is pending, again after `finalizeRetryMs` on failure (no gas, RPC down). */
+  private challengeWithRetry (channelId: Hex, cosigned: CoSignedState): void {
+    this.track(this.challenge(channelId, cosigned).catch(err => {
+      if (!this.started || isRevert(err, 'ChallengePeriodOver')) return
+      this.emit('channel:error', { channelId, step: 'challenge', error: err as Error })
+      this.clock.setTimeout(() => {
+        if (this.started && this.channels.get(channelId)?.phase === 'closing') this.challengeWithRetry(channelId, cosigned)
+      }, this.finalizeRetryMs)
+    }))
+  }
+
   private scheduleFinalize (channelId: Hex, closesAt: bigint, firstDelayMs?: number): void {
     this.clearFinalize(channelId)
     if (!this.started) return
@@ -824,9 +835,7 @@ export class ChannelManager extends ChannelEventTarget {
           break
         }
         case 'challenge':
-          this.track(this.challenge(channelId, action.cosigned).catch(err => {
-            this.emit('channel:error', { channelId, step: 'challenge', error: err as Error })
-          }))
+          this.challengeWithRetry(channelId, action.cosigned)
           break
         case 'schedule-finalize':
           this.scheduleFinalize(channelId, action.closesAt)
