@@ -6,6 +6,7 @@ const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   route: async () => await import('./route.js'),
   insertion: async () => await import('./insertion.js'),
   'channel-gas': async () => await import('./channel-gas.js'),
+  channel: async () => await import('./channel.js'),
   sim: async () => await import('./sim.js')
 }
 
