@@ -387,6 +387,8 @@ export class Driver extends TypedEvents<DriverEvents> {
         case 'send':
           if (action.message.type === 'decline') {
             const d = action.message.body
+            // the rider may ask again; by then the plan may fit it, so a new copy is considered afresh
+            this.seen.delete(d.requestId)
             this.emit('declined', { requestId: d.requestId, rider: action.to, quoteId: d.quoteId, reason: String(d.reason) })
           }
           this.sendTo(action.to, action.message, (action.message.body as { requestId?: string }).requestId)

@@ -155,6 +155,8 @@ interface Run {
   pickupNode: number
   timers: Map<string, TimerHandle>
   republish?: TimerHandle
+  /** the request as first published, to publish again */
+  published?: { topic: string, message: HitchMessage }
   recordTimer?: TimerHandle
   /** events are handled one at a time (choose may await the user) */
   queue: Promise<void>
@@ -407,6 +409,10 @@ export class Rider extends TypedEvents<RiderEvents> {
     if (before.phase === 'accepting' && (after.phase === 'accepting' || after.phase === 'requested') &&
       (after.phase === 'requested' || after.current.from !== before.current.from)) {
       this.emit('fallback', { requestId: id, from: before.current.from, to: after.phase === 'accepting' ? after.current.from : undefined })
+      if (after.phase === 'requested' && run.published != null) {
+        // every quote failed: ask again, drivers whose plans changed may quote anew
+        this.scheduleRepublish(run, run.published.topic, run.published.message)
+      }
     }
     if (after.phase === 'confirmed' && before.phase !== 'confirmed') {
       this.emit('confirmed', { requestId: id, driver: after.driver.from, pickupEta: after.pickupEta })
@@ -436,6 +442,7 @@ export class Rider extends TypedEvents<RiderEvents> {
         case 'publish':
           await this.publish(run, action.topic, action.message)
           if (action.message.type === 'ride-request') {
+            run.published = { topic: action.topic, message: action.message }
             this.scheduleRepublish(run, action.topic, action.message)
           }
           break

@@ -67,12 +67,16 @@ export class Swarm {
       loopbackFriendly: true,
       clock: this.clock,
       map: this.map,
-      messageTtlMs: real(5_000),
+      messageTtlMs: real(9_000),
       bootstrap: this.hub != null ? this.hub.addresses() : [],
       ...extra
     })
     this.nodes.push(node)
     await node.start()
+    if (this.hub != null && extra.bootstrap == null) {
+      // the bootstrap module does not dial memory addresses: dial the hub ourselves
+      await node.network.dial(this.hub.addresses()[0])
+    }
     return node
   }
 

@@ -1,0 +1,75 @@
+import { expect } from 'chai'
+import { mulberry32 } from '../../matching/index.js'
+import { verifyTripRecord } from '../../protocol/index.js'
+import { waitFor } from '../fixtures/wait-for.js'
+import { Swarm, real } from './roles-fixtures.js'
+import type { Driver, LatLonPoint, RideResult, Rider } from '../../node/index.js'
+
+/** A random point inside the synthetic city's bounding box, away from its edges. */
+function pointIn (bbox: { minLat: number, minLon: number, maxLat: number, maxLon: number }, rand: () => number): LatLonPoint {
+  const margin = 0.15
+  const f = (lo: number, hi: number): number => lo + (hi - lo) * (margin + (1 - 2 * margin) * rand())
+  return { lat: f(bbox.minLat, bbox.maxLat), lon: f(bbox.minLon, bbox.maxLon) }
+}
+
+describe('integration: a swarm of 21 nodes over the memory transport', function () {
+  this.timeout(120_000)
+  const DRIVERS = 8
+  const RIDERS = 12
+  const swarm = new Swarm('memory')
+  let drivers: Driver[]
+  let riders: Rider[]
+
+  before(async () => {
+    await swarm.init()
+    const rand = mulberry32(7)
+    const bbox = swarm.map.graph.meta.bbox
+    drivers = []
+    for (let i = 0; i < DRIVERS; i++) {
+      drivers.push(await swarm.driver({ position: pointIn(bbox, rand), seats: 3 + (i % 2), offerIntervalMs: real(20_000) }))
+    }
+    riders = []
+    for (let i = 0; i < RIDERS; i++) {
+      // fewer re-publications and offers: 21 nodes verifying secp256k1 signatures (ours and
+      // gossipsub's) on every copy load two cores
+      riders.push(await swarm.rider({ republishMs: real(3_000) }))
+    }
+  })
+  after(async () => { await swarm.stop() })
+
+  it('completes every ride, each with a doubly signed record stored by both sides', async () => {
+    expect(swarm.nodes.length).to.be.at.least(20)
+    const rand = mulberry32(11)
+    const bbox = swarm.map.graph.meta.bbox
+    const trips = riders.map(() => ({ from: pointIn(bbox, rand), to: pointIn(bbox, rand) }))
+    // staggered a little, as riders are
+    const settled = await Promise.allSettled(riders.map(async (r, i) => r.node.clock.sleep(real(500) * i).then(async () => r.requestRide({
+      ...trips[i],
+      quoteWindowMs: real(1_500),
+      acceptTimeoutMs: real(4_000),
+      timeoutMs: real(20_000),
+      // at this speed-up every real second of discovery and negotiation is a clock minute of waiting
+      maxWaitMs: real(20_000)
+    }))))
+    const failed = settled.flatMap((r, i) => r.status === 'rejected' ? [`rider ${i}: ${String(r.reason)}`] : [])
+    expect(failed).to.deep.equal([])
+    const results = settled.map(r => (r as PromiseFulfilledResult<RideResult>).value)
+    expect(results).to.have.length(RIDERS)
+    const byDriver = new Map<string, number>()
+    for (const [i, result] of results.entries()) {
+      expect((await verifyTripRecord(result.record)).ok, `ride ${i}`).to.equal(true)
+      expect(result.record.header.rider).to.equal(riders[i].node.peerId)
+      byDriver.set(result.driver, (byDriver.get(result.driver) ?? 0) + 1)
+      expect(await riders[i].node.store.rides.getTrip(result.requestId)).to.not.equal(undefined)
+    }
+    // several drivers served the riders (matching spreads them by price and pickup time)
+    expect(byDriver.size).to.be.at.least(3)
+    // every driver that served a ride stores its records too (the store write follows the answer)
+    for (const driver of drivers) {
+      const served = results.filter(r => r.driver === driver.node.peerId)
+      for (const r of served) {
+        await waitFor(async () => driver.node.store.rides.getTrip(r.requestId), { what: 'driver record stored' })
+      }
+    }
+  })
+})
