@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { cellToLatLng } from 'h3-js'
 import {
-  Decline, DEFAULT_MAX_TTL_MS, TripUpdate, appendTripEvent, cellOf, cellTopic, cellsAround, createTripRecord,
+  Cancel, Decline, DEFAULT_MAX_TTL_MS, TripUpdate, appendTripEvent, cellOf, cellTopic, cellsAround, createTripRecord,
   diffSubscriptions, initialDriverState, providerKey, recordHash, signRecord, stepDriver,
   tripRecordFromProto, tripRecordToJSON, tripRecordToProto, verifyTripRecord
 } from '../../protocol/index.js'
@@ -11,7 +11,7 @@ import {
 import { RideError } from './errors.js'
 import { TypedEvents } from './events.js'
 import { ethAddressOfPeer } from './peer-address.js'
-import type { LatLonPoint, PaymentHooks, RideInfo } from './types.js'
+import type { LatLonPoint, PaymentHooks, PaymentTerms, RideInfo } from './types.js'
 import type { HitchGossip, HitchNode } from '../hitch-node.js'
 import type { TimerHandle } from '../clock/index.js'
 import type {
@@ -75,7 +75,7 @@ export interface DriverInit {
   insertion?: InsertionOptions
   /** @default DEFAULT_ESTIMATE_SLACK_S (180) */
   estimateSlackS?: number
-  /** payment hooks (next issue: payment channels). @default none */
+  /** payment hooks (`node/payments`: `DriverPayments`). @default none (rides are not paid) */
   payments?: PaymentHooks
   /** timeout of each direct message to a rider, real ms. @default the network's (10 s) */
   sendTimeoutMs?: number
@@ -122,12 +122,14 @@ export interface DriverEvents {
   dropoff: { requestId: string, rider: string, time: number, distanceM: number, fare: string }
   /** the doubly signed trip record was stored */
   'trip-record': { requestId: string, rider: string, record: TripRecordJSON }
+  /** the driver cancelled a confirmed ride (e.g. `non-payment`) and dropped its stops */
+  cancelled: { requestId: string, rider: string, reason: string }
   error: { requestId?: string, error: Error }
 }
 
 /** The names of {@link DriverEvents}, for `onAny`. */
 export const DRIVER_EVENTS: ReadonlyArray<keyof DriverEvents> = [
-  'listening', 'offer', 'request', 'quote', 'confirmed', 'declined', 'pickup', 'position', 'dropoff', 'trip-record', 'error'
+  'listening', 'offer', 'request', 'quote', 'confirmed', 'declined', 'pickup', 'position', 'dropoff', 'trip-record', 'cancelled', 'error'
 ]
 
 /** What the driver keeps about one ride beyond the negotiation machine. */
@@ -434,6 +436,7 @@ export class Driver extends TypedEvents<DriverEvents> {
       return
     }
     const route = this.node.map.router.route(pickup.node, dropoff.node)
+    const routeM = route?.distanceM ?? 0
     this.trips.set(requestId, {
       info: {
         requestId,
@@ -443,13 +446,14 @@ export class Driver extends TypedEvents<DriverEvents> {
         price: ride.quote.price,
         currency: ride.quote.currency,
         seats: accept.seats,
-        pooled: ride.quote.pooled
+        pooled: ride.quote.pooled,
+        routeM
       },
       request: ride.request,
       insertion,
       onboard: false,
       distanceM: 0,
-      routeM: route?.distanceM ?? 0,
+      routeM,
       done: false
     })
     this.step({ type: 'recheck-result', requestId, ok: true, pickupEta: Math.ceil(insertion.pickupTime * 1000), now })
@@ -553,7 +557,12 @@ export class Driver extends TypedEvents<DriverEvents> {
         if (trip.onboard && trip.record != null) {
           trip.record = appendTripEvent(trip.record, { type: 'position', time, lat, lon, distanceM: Math.round(trip.distanceM) })
           const soFar = fareSoFar(Number(trip.info.price), trip.distanceM, trip.routeM)
-          this.hook(() => this.payments.onProgress?.(trip.info, Math.round(trip.distanceM), String(soFar)), trip.info.requestId)
+          const distanceM = Math.round(trip.distanceM)
+          this.hook(async () => {
+            await this.payments.onProgress?.(trip.info, distanceM, String(soFar))
+            // a rider too far behind with its payments is not driven any further
+            if (this.payments.isBehind?.(trip.info) === true) this.cancelRide(trip.info.requestId, 'non-payment')
+          }, trip.info.requestId)
         }
         this.update(trip, TripUpdate.Phase.POSITION)
       }
@@ -596,7 +605,8 @@ export class Driver extends TypedEvents<DriverEvents> {
   private async exchangeRecord (trip: Trip, record: TripRecord): Promise<void> {
     const requestId = trip.info.requestId
     try {
-      const signed = await signRecord(record, this.node.identity.privateKey, 'driver')
+      const terms = await this.payments.recordTerms?.(trip.info)
+      const signed = await signRecord(terms != null ? withPaymentTerms(record, terms) : record, this.node.identity.privateKey, 'driver')
       const answer = await this.node.send(trip.info.rider, { type: 'trip-record', body: tripRecordToProto(signed) }, this.sendOptions())
       if (answer?.message.type !== 'trip-record') {
         throw new RideError('ERR_BAD_TRIP_RECORD', 'the rider did not return the countersigned record')
@@ -620,6 +630,24 @@ export class Driver extends TypedEvents<DriverEvents> {
     } finally {
       this.trips.delete(requestId)
     }
+  }
+
+  /**
+   * Cancels a confirmed ride that is not over: tells the rider (Cancel, `DRIVER_CANCELLED`,
+   * `reason` as its note), drops its stops from the plan and frees its seats. Returns false
+   * when there is no such ride in progress.
+   */
+  cancelRide (requestId: string, reason: string): boolean {
+    const trip = this.trips.get(requestId)
+    if (trip == null || trip.done) {
+      return false
+    }
+    this.log('cancelling ride %s of %s: %s', requestId, trip.info.rider, reason)
+    this.sendTo(trip.info.rider, { type: 'cancel', body: { requestId, reason: Cancel.Reason.DRIVER_CANCELLED, note: reason } }, requestId)
+    this.dropTrip(requestId)
+    this.emit('cancelled', { requestId, rider: trip.info.rider, reason })
+    this.wake?.()
+    return true
   }
 
   /** Removes a ride's stops from the plan (rider cancelled, stop unreachable). */
@@ -796,6 +824,19 @@ function edgeBetween (graph: HitchNode['map']['graph'], from: number, to: number
 
 function randomId (): string {
   return randomBytes(12).toString('base64url')
+}
+
+/**
+ * The record with the payment terms in its header. The header is the root of the hash chain,
+ * so the events are linked again from it; nobody has signed the record yet.
+ */
+function withPaymentTerms (record: TripRecord, terms: PaymentTerms): TripRecord {
+  const { version: _version, ...header } = record.header
+  let next = createTripRecord({ ...header, channelId: terms.channelId.toLowerCase(), amountPaid: terms.amountPaid })
+  for (const event of record.events) {
+    next = { ...next, events: [...next.events, { ...event, prevHash: recordHash(next) }] }
+  }
+  return next
 }
 
 function equalBytes (a: Uint8Array, b: Uint8Array): boolean {

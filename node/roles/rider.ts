@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import {
   Decline, DEFAULT_ACCEPT_TIMEOUT_MS, DEFAULT_MAX_TTL_MS, DEFAULT_QUOTE_WINDOW_MS, DEFAULT_RIDE_DEADLINE_MS, TripUpdate,
-  Cancel, cellOf, initialRiderState, providerKey, riderTimers, signRecord, stepRider, tripRecordFromProto,
+  Cancel, cellOf, initialRiderState, providerKey, recordHash, riderTimers, signRecord, stepRider, toHex, tripRecordFromProto,
   tripRecordToJSON, tripRecordToProto, verifyTripRecord
 } from '../../protocol/index.js'
-import { rankQuotes } from '../../matching/index.js'
+import { fareSoFar, rankQuotes } from '../../matching/index.js'
 import { DEFAULT_CURRENCY } from './driver.js'
 import { NoDriverError, RideError } from './errors.js'
 import { TypedEvents } from './events.js'
@@ -153,6 +153,8 @@ interface Run {
   /** the quote `choose` picked, put first by `rank` */
   preferred?: string
   pickupNode: number
+  /** length of the direct route from pickup to dropoff on our map, metres (fare pro rata) */
+  routeM: number
   timers: Map<string, TimerHandle>
   republish?: TimerHandle
   /** the request as first published, to publish again */
@@ -229,7 +231,8 @@ export class Rider extends TypedEvents<RiderEvents> {
     abort.signal?.throwIfAborted()
     const map = this.node.map
     const pickupSnap = map.snap(options.from.lat, options.from.lon)
-    if (pickupSnap == null || map.snap(options.to.lat, options.to.lon) == null) {
+    const dropoffSnap = map.snap(options.to.lat, options.to.lon)
+    if (pickupSnap == null || dropoffSnap == null) {
       throw new RideError('ERR_OFF_MAP', 'pickup or dropoff is off the map')
     }
     const now = Math.floor(this.now())
@@ -257,6 +260,8 @@ export class Rider extends TypedEvents<RiderEvents> {
       state: initialRiderState(),
       rank: this.ranking(options),
       pickupNode: pickupSnap.node,
+      // the driver snaps the same exact points on its map: the same route, the same fare-so-far
+      routeM: map.router.route(pickupSnap.node, dropoffSnap.node)?.distanceM ?? 0,
       timers: new Map(),
       queue: Promise.resolve(),
       done: false,
@@ -416,7 +421,7 @@ export class Rider extends TypedEvents<RiderEvents> {
     }
     if (after.phase === 'confirmed' && before.phase !== 'confirmed') {
       this.emit('confirmed', { requestId: id, driver: after.driver.from, pickupEta: after.pickupEta })
-      this.hook(run, () => this.payments.onAccepted?.(rideInfo(after.driver, this.node.peerId, after.ride.request.seats)))
+      this.hook(run, () => this.payments.onAccepted?.(rideInfo(after.driver, this.node.peerId, after.ride.request.seats, run.routeM)))
     }
     if (after.phase === 'failed') {
       this.finish(run, after.reason === 'no-driver'
@@ -585,6 +590,13 @@ export class Rider extends TypedEvents<RiderEvents> {
     }
     this.log.trace('update %s %s at %f,%f', run.id, detail.phase, detail.position.lat, detail.position.lon)
     this.emit('update', detail)
+    if (s.phase === 'in-trip' && update.phase === TripUpdate.Phase.POSITION) {
+      // pay for the distance the driver reports: both sides derive the same fare-so-far from it
+      // (a timer would pay for time, and go on paying for a car that stopped); the amount is
+      // capped at the fare, so an inflated distance cannot cost more than the quote
+      const soFar = fareSoFar(Number(s.driver.quote.price), update.distanceM, run.routeM)
+      this.hook(run, () => this.payments.onProgress?.(rideInfo(s.driver, this.node.peerId, s.ride.request.seats, run.routeM), update.distanceM, String(soFar)))
+    }
   }
 
   /** Verifies the driver's record against the ride, countersigns and stores it; answers with it. */
@@ -621,7 +633,8 @@ export class Rider extends TypedEvents<RiderEvents> {
     })
     const result: RideResult = { requestId: run.id, driver: from, quote: toRiderQuote(driver), record: signed, json }
     run.record = result
-    this.hook(run, () => this.payments.onDropoff?.(rideInfo(driver, this.node.peerId, s.ride.request.seats), driver.quote.price))
+    const hash: `0x${string}` = `0x${toHex(recordHash(signed))}`
+    this.hook(run, () => this.payments.onDropoff?.(rideInfo(driver, this.node.peerId, s.ride.request.seats, run.routeM), driver.quote.price, hash))
     this.emit('completed', result)
     this.finish(run, result)
     return { type: 'trip-record', body: tripRecordToProto(signed) }
@@ -651,6 +664,16 @@ export class Rider extends TypedEvents<RiderEvents> {
     }
     if (h.riderAddress != null && h.riderAddress !== this.node.ethAddress.toLowerCase()) {
       return 'the record names another rider address'
+    }
+    if (h.channelId != null || h.amountPaid != null) {
+      // a driver that takes no payment names none; one that does must name ours, and our total
+      const terms = await this.payments.recordTerms?.(rideInfo(s.driver, this.node.peerId, s.ride.request.seats, run.routeM))
+      if (terms == null) {
+        return 'the record names a payment this rider does not make'
+      }
+      if (h.channelId !== terms.channelId.toLowerCase() || h.amountPaid !== terms.amountPaid) {
+        return `the record names another payment (${String(h.channelId)}: ${String(h.amountPaid)}) than ours (${terms.channelId}: ${terms.amountPaid})`
+      }
     }
     const check = await verifyTripRecord(record)
     if (!check.ok && check.problems.some(p => p.code !== 'missing-rider-signature')) {
@@ -727,8 +750,9 @@ function toRiderQuote (q: ReceivedQuote): RiderQuote {
   }
 }
 
-function rideInfo (driver: ReceivedQuote, rider: string, seats: number): RideInfo {
+function rideInfo (driver: ReceivedQuote, rider: string, seats: number, routeM: number): RideInfo {
   return {
+    routeM,
     requestId: driver.quote.requestId,
     rider,
     driver: driver.from,

@@ -18,10 +18,23 @@ export interface RideInfo {
   seats: number
   /** shared with another rider for part of the ride */
   pooled: boolean
+  /**
+   * Length of the rider's direct route from pickup to dropoff, metres: the fare is due pro rata
+   * of it (`fareSoFar`). Both sides compute it on their own map from the exact points.
+   */
+  routeM?: number
+}
+
+/** The payment a trip record header names: the channel and what its state for this ride pays. */
+export interface PaymentTerms {
+  /** 0x + 64 lower-case hex */
+  channelId: string
+  /** wei, decimal: what the channel state that settles this ride pays the driver in all */
+  amountPaid: string
 }
 
 /**
- * Where payment channels plug in (next issue). Every hook is optional; a hook's failure is
+ * Where payment channels plug in (`node/payments`). Every hook is optional; a hook's failure is
  * reported as an `error` event and does not stop the ride. The default does nothing.
  */
 export interface PaymentHooks {
@@ -29,6 +42,19 @@ export interface PaymentHooks {
   onAccepted?: (ride: RideInfo) => void | Promise<void>
   /** the car moved with the rider aboard: sign a state paying `fareSoFar` (integer string of the currency) */
   onProgress?: (ride: RideInfo, distanceM: number, fareSoFar: string) => void | Promise<void>
-  /** the rider is dropped off: the final state pays `fare` */
-  onDropoff?: (ride: RideInfo, fare: string) => void | Promise<void>
+  /**
+   * The rider is dropped off: the final state pays `fare`. The rider calls it once it has
+   * countersigned the trip record, with the record's hash (the final state carries it).
+   */
+  onDropoff?: (ride: RideInfo, fare: string, tripRecordHash?: `0x${string}`) => void | Promise<void>
+  /**
+   * The payment the trip record header names: the driver writes it into the record it signs,
+   * the rider refuses a record that names another. `undefined`: the ride is not paid.
+   */
+  recordTerms?: (ride: RideInfo) => PaymentTerms | undefined | Promise<PaymentTerms | undefined>
+  /**
+   * Driver: whether the rider fell too far behind with its payments. Asked after each
+   * `onProgress` has settled; when true, the driver cancels the ride and drops its stops.
+   */
+  isBehind?: (ride: RideInfo) => boolean
 }

@@ -1,0 +1,163 @@
+import { expect } from 'chai'
+import { WallClock } from '../../node/clock/index.js'
+import { Driver, Rider, RideError } from '../../node/index.js'
+import { DriverPayments, RiderPayments, WEI_PER_CENT, startChannelManager } from '../../node/payments/index.js'
+import { recordHash, toHex, verifyTripRecord } from '../../protocol/index.js'
+import { EmbeddedEvm } from '../../settlement/index.js'
+import { waitFor } from '../fixtures/wait-for.js'
+import { CITY, Swarm, driverTimings, rideTimings, riderTimings } from './roles-fixtures.js'
+import type { ChannelManager } from '../../node/channel/index.js'
+import type { HitchNode, RideInfo } from '../../node/index.js'
+import type { PaymentEvents } from '../../node/payments/index.js'
+import type { Chain } from '../../settlement/index.js'
+
+const FUND = 10n ** 20n
+
+/** A node's chain client and channel manager on the test's one EVM. */
+async function paying (evm: EmbeddedEvm, node: HitchNode, role: 'rider' | 'driver'): Promise<{ chain: Chain, manager: ChannelManager }> {
+  const chain = await evm.connect(node.identity.ethPrivateKeyHex, { fundWei: FUND })
+  // channel timers follow the chain's (real) time, not the sped-up ride clock
+  const manager = await startChannelManager(node, chain, { role, clock: new WallClock(), watchPollMs: 50, unresponsiveTimeoutMs: 3_000, finalizeRetryMs: 200, finalizeMarginMs: 0 })
+  return { chain, manager }
+}
+
+function collect<K extends keyof PaymentEvents> (p: { on: (type: K, l: (d: PaymentEvents[K]) => void) => () => void }, type: K): Array<PaymentEvents[K]> {
+  const got: Array<PaymentEvents[K]> = []
+  p.on(type, d => { got.push(d) })
+  return got
+}
+
+/** A rider that opens its channel and then never pays for the distance. */
+class StingyRiderPayments extends RiderPayments {
+  override readonly onProgress = async (_ride: RideInfo, _distanceM: number, _fareSoFar: string): Promise<void> => {}
+}
+
+describe('integration: rides paid through payment channels (libp2p over TCP, one embedded EVM)', function () {
+  this.timeout(90_000)
+  const swarm = new Swarm('tcp')
+  let evm: EmbeddedEvm
+  const stops: Array<() => Promise<void>> = []
+  let driver: Driver
+  let driverPayments: DriverPayments
+  let driverSide: { chain: Chain, manager: ChannelManager }
+
+  async function rider (payments: (manager: ChannelManager) => RiderPayments): Promise<{ rider: Rider, payments: RiderPayments, manager: ChannelManager }> {
+    const node = await swarm.node()
+    const side = await paying(evm, node, 'rider')
+    stops.push(async () => { await side.manager.stop(); await side.chain.stop() })
+    const p = payments(side.manager)
+    const r = new Rider({ node, ...riderTimings(), payments: p })
+    swarm.riders.push(r)
+    await r.start()
+    return { rider: r, payments: p, manager: side.manager }
+  }
+
+  before(async () => {
+    evm = await EmbeddedEvm.start({ challengePeriodS: 2 })
+    await swarm.init()
+    const node = await swarm.node()
+    driverSide = await paying(evm, node, 'driver')
+    stops.push(async () => { await driverSide.manager.stop(); await driverSide.chain.stop() })
+    driverPayments = new DriverPayments({ manager: driverSide.manager })
+    stops.push(async () => { driverPayments.stop() })
+    driver = new Driver({ node, ...driverTimings(), position: CITY.center, seats: 4, payments: driverPayments })
+    swarm.drivers.push(driver)
+    await driver.start()
+  })
+
+  after(async () => {
+    // roles first (they use the managers), then managers, then nodes, then the chain
+    for (const r of [...swarm.riders].reverse()) await r.stop()
+    for (const d of [...swarm.drivers].reverse()) await d.stop()
+    for (const stop of stops.reverse()) await stop()
+    await swarm.stop()
+    await evm?.stop()
+  })
+
+  let honest: Awaited<ReturnType<typeof rider>>
+  let firstChannel: string
+
+  it('pays a ride in steps as the car moves; the last state pays the fare and carries the signed record', async () => {
+    honest = await rider(manager => new RiderPayments({ manager }))
+    const paid = collect(honest.payments, 'paid')
+    const result = await honest.rider.requestRide({ from: CITY.west, to: CITY.north, ...rideTimings() })
+    const settled = await honest.payments.settled(result.requestId)
+    const fareWei = BigInt(result.quote.price) * WEI_PER_CENT
+
+    // the header names the channel and what it pays, both signed
+    const h = result.record.header
+    expect(h.channelId).to.equal(settled.channelId.toLowerCase())
+    expect(h.amountPaid).to.equal(String(fareWei))
+    expect((await verifyTripRecord(result.record)).ok).to.equal(true)
+
+    // several states: the first pays nothing new, then steps, then the whole fare
+    const steps = paid.filter(p => p.requestId === result.requestId)
+    expect(steps[0].rideWei).to.equal(0n)
+    const during = steps.filter(p => !p.final && p.rideWei > 0n)
+    expect(during.length, JSON.stringify(steps.map(s => String(s.rideWei)))).to.be.greaterThanOrEqual(2)
+    for (let i = 1; i < steps.length; i++) expect(steps[i].rideWei >= steps[i - 1].rideWei).to.equal(true)
+    expect(during.every(p => p.rideWei <= fareWei)).to.equal(true)
+    expect(during[0].rideWei < fareWei).to.equal(true)
+    expect(steps.at(-1)!.final).to.equal(true)
+    expect(settled.final.state.balanceDriver).to.equal(fareWei)
+    expect(settled.final.state.tripRecordHash).to.equal(`0x${toHex(recordHash(result.record))}`)
+
+    // the driver holds the same final state and was never behind
+    await waitFor(() => driverSide.manager.latestState(settled.channelId)?.state.nonce === settled.final.state.nonce, { what: 'driver has the final state' })
+    expect(driverSide.manager.arrears(settled.channelId)).to.equal(0n)
+    expect(driver.freeSeats).to.equal(4)
+    firstChannel = settled.channelId
+  })
+
+  it('a second ride of the same pair reuses the channel (topped up) and pays on top of the first', async () => {
+    const opened: unknown[] = []
+    honest.manager.on('channel:opened', e => { opened.push(e) })
+    const toppedUp: Array<{ amount: bigint }> = []
+    honest.manager.on('channel:topped-up', e => { toppedUp.push(e) })
+    const before = honest.manager.getChannel(firstChannel as `0x${string}`)!
+    const result = await honest.rider.requestRide({ from: CITY.south, to: CITY.east, ...rideTimings() })
+    const settled = await honest.payments.settled(result.requestId)
+    const fareWei = BigInt(result.quote.price) * WEI_PER_CENT
+
+    expect(settled.channelId).to.equal(firstChannel)
+    expect(opened).to.have.length(0)
+    expect(toppedUp).to.have.length(1)
+    expect(settled.baseWei).to.equal(before.paidToDriver)
+    expect(settled.final.state.balanceDriver).to.equal(before.paidToDriver + fareWei)
+    expect(result.record.header.amountPaid).to.equal(String(before.paidToDriver + fareWei))
+
+    // closing co-operatively pays the driver both fares on chain
+    await waitFor(() => driverSide.manager.latestState(settled.channelId)?.state.nonce === settled.final.state.nonce, { what: 'driver has the final state' })
+    const balanceBefore = await driverSide.chain.balanceOf()
+    const closed = await honest.manager.closeCooperative(settled.channelId)
+    expect(closed.phase).to.equal('finalized')
+    expect(await driverSide.chain.balanceOf() - balanceBefore).to.equal(settled.final.state.balanceDriver)
+  })
+
+  it('a rider that stops paying is dropped: the driver cancels the ride, drops its stops and closes the channel', async () => {
+    const stingy = await rider(manager => new StingyRiderPayments({ manager }))
+    const nonPayment = collect(driverPayments, 'non-payment')
+    const cancelled: Array<{ requestId: string, reason: string }> = []
+    driver.on('cancelled', e => { cancelled.push(e) })
+    const closed: unknown[] = []
+    driverSide.manager.on('channel:closed', e => { closed.push(e) })
+
+    let failure: unknown
+    try {
+      await stingy.rider.requestRide({ from: CITY.west, to: CITY.east, ...rideTimings() })
+    } catch (err) {
+      failure = err
+    }
+    expect(failure).to.be.instanceOf(RideError)
+    expect((failure as RideError).code).to.equal('ERR_DRIVER_CANCELLED')
+    expect(cancelled.map(c => c.reason)).to.deep.equal(['non-payment'])
+    expect(nonPayment).to.have.length(1)
+    expect(nonPayment[0].arrearsWei > nonPayment[0].allowanceWei).to.equal(true)
+    expect(driver.currentPlan.stops.filter(s => s.requestId === cancelled[0].requestId)).to.have.length(0)
+    await waitFor(() => driver.freeSeats === 4, { what: 'seats freed' })
+    // the channel the stingy rider opened is settled with what it paid (nothing)
+    await waitFor(() => closed.length > 0, { what: 'driver closed the channel' })
+    const channelId = nonPayment[0].channelId!
+    await waitFor(() => driverSide.manager.getChannel(channelId)?.phase === 'finalized', { what: 'channel settled' })
+  })
+})
