@@ -17,6 +17,7 @@ const COMMANDS: Record<string, Command> = {
   id: { summary: "print this node's peer id and Ethereum address", load: async () => await import('./commands/id.js') },
   receipt: { summary: 'verify a signed trip record', load: async () => await import('./commands/receipt.js') },
   chain: { summary: 'a local development chain with the adjudicator deployed', load: async () => await import('./commands/chain.js') },
+  channels: { summary: "list this node's payment channels, or close one", load: async () => await import('./commands/channels.js') },
   sim: { summary: 'many peers on a road network with trip demand, beside a centralized dispatcher', load: async () => await import('./commands/sim.js') }
 }
 

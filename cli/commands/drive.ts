@@ -1,5 +1,9 @@
 import { createHitchNode } from '../../node/index.js'
+import { DriverPayments, startChannelManager } from '../../node/payments/index.js'
 import { Driver, DRIVER_EVENTS, type DriverEvents } from '../../node/roles/index.js'
+import { CHAIN_FLAG_HELP, CHAIN_FLAG_OPTIONS, connectNodeChain, reportChannelEvents, weiAsFare } from './channels.js'
+import type { ChannelManager } from '../../node/channel/index.js'
+import type { Chain } from '../../settlement/index.js'
 import { UsageError } from '../errors.js'
 import { parseFlags } from '../flags.js'
 import { parseInteger, parseLatLon } from '../values.js'
@@ -9,7 +13,7 @@ import {
 } from '../daemon.js'
 
 export const help = `
-usage: hitch drive [--map FILE] [--at LAT,LON] [--seats N] [--speedup N] [--json]
+usage: hitch drive [--map FILE] [--at LAT,LON] [--seats N] [--speedup N] [--chain URL] [--json]
                    [--listen MULTIADDR…] [--bootstrap MULTIADDR…] [--data-dir DIR]
 
 A driver's headless daemon. It announces the car on the gossip topics of the
@@ -18,14 +22,22 @@ plan, pooling riders when the plan allows), confirms accepts, drives its plan
 along the road graph and sends trip updates, and signs a trip record with
 each rider. Stops cleanly on SIGINT/SIGTERM (a second one forces the exit).
 
+With --chain, riders pay through payment channels: each rider's states are
+countersigned as the car moves, a rider more than two steps (2 × 250 m of its
+fare) behind is dropped (its ride cancelled, its channel closed), and the
+daemon watches the chain: it answers a stale close with the latest state and
+finalizes pending closes after the challenge period. Without --chain, rides
+are not paid.
+
   --at LAT,LON          where the car is (default: the middle of the map)
   --seats N             passenger seats, 1..8 (default: 4)
   --speedup N           the car drives N times faster than the road graph's speeds (default: 1)
   --json                one JSON event per line on stdout; the first is
-                        {"event":"listening","peerId":…,"address":…,"addrs":[…]}${NODE_FLAG_HELP}
+                        {"event":"listening","peerId":…,"address":…,"addrs":[…]}${CHAIN_FLAG_HELP}${NODE_FLAG_HELP}
 `
 
 interface DriveFlags extends NodeFlags {
+  chain?: string
   at?: string
   seats?: string
   speedup?: string
@@ -48,7 +60,8 @@ function describe<K extends keyof DriverEvents> (type: K, d: DriverEvents[K]): s
     case 'pickup': return `picked up ${short(e.rider)}`
     case 'position': return `at ${e.lat.toFixed(5)},${e.lon.toFixed(5)}, ${e.onboard} aboard, ${e.stops} stop(s) left, ${(e.odometerM / 1000).toFixed(1)} km driven`
     case 'dropoff': return `dropped off ${short(e.rider)} after ${(e.distanceM / 1000).toFixed(2)} km, fare ${formatCents(e.fare)}`
-    case 'trip-record': return `trip record of ride ${e.requestId} signed by both and stored`
+    case 'trip-record': return `trip record of ride ${e.requestId} signed by both and stored${e.record?.header?.amountPaid != null ? `, paid through channel ${String(e.record.header.channelId)}` : ''}`
+    case 'cancelled': return `cancelled ride ${e.requestId} of ${short(e.rider)}: ${e.reason}`
     case 'error': return `error${e.requestId != null ? ` (ride ${e.requestId})` : ''}: ${e.error?.message ?? e.error}`
     default: return undefined
   }
@@ -62,6 +75,7 @@ function short (peerId: string): string {
 export async function run (argv: string[]): Promise<number> {
   const { values: flags, help: shown } = parseFlags<DriveFlags>(argv, {
     ...NODE_FLAG_OPTIONS,
+    ...CHAIN_FLAG_OPTIONS,
     at: { type: 'string' },
     seats: { type: 'string' },
     speedup: { type: 'string' },
@@ -91,7 +105,31 @@ export async function run (argv: string[]): Promise<number> {
     await node.stop()
     throw new UsageError(`--at ${position.lat},${position.lon} is off the map (no road within ${node.map.maxSnapDistanceM} m)`, 1)
   }
-  const driver = new Driver({ node, position, seats, driveSpeedUp: speedUp })
+  let chain: Chain | undefined
+  let manager: ChannelManager | undefined
+  let payments: DriverPayments | undefined
+  if (flags.chain != null) {
+    try {
+      chain = await connectNodeChain(flags.chain, node)
+      manager = await startChannelManager(node, chain, { role: 'driver' })
+    } catch (err) {
+      await chain?.stop().catch(() => {})
+      await node.stop()
+      throw err
+    }
+    payments = new DriverPayments({ manager })
+    reportChannelEvents(manager, json, out)
+    payments.on('paid', e => {
+      if (json) out(jsonLine({ event: 'paid', ...e }))
+      else if (e.final) out(`${new Date().toISOString().slice(11, 19)} ride ${e.requestId} paid in full: ${weiAsFare(e.rideWei)}\n`)
+    })
+    payments.on('non-payment', e => {
+      if (json) out(jsonLine({ event: 'non-payment', ...e }))
+      else out(`${new Date().toISOString().slice(11, 19)} rider ${short(e.rider)} stopped paying (owes ${weiAsFare(e.arrearsWei)}): dropping ride ${e.requestId}\n`)
+    })
+    payments.on('error', e => { out(json ? jsonLine({ event: 'error', requestId: e.requestId, error: e.error.message }) : `error: ${e.error.message}\n`) })
+  }
+  const driver = new Driver({ node, position, seats, driveSpeedUp: speedUp, ...(payments != null ? { payments } : {}) })
   driver.onAny(DRIVER_EVENTS, (type, detail) => {
     if (type === 'listening') return // printed once below, with the addresses
     if (json) {
@@ -103,24 +141,34 @@ export async function run (argv: string[]): Promise<number> {
       if (text != null) out(`${new Date().toISOString().slice(11, 19)} ${text}\n`)
     }
   })
-  const shutdown = onShutdown(async () => {
+  const stopAll = async (): Promise<void> => {
     await driver.stop()
+    payments?.stop()
+    await manager?.stop()
     await node.stop()
-  })
+    await chain?.stop()
+  }
+  const shutdown = onShutdown(stopAll)
   try {
     await driver.start()
   } catch (err) {
     shutdown.dispose()
-    await node.stop().catch(() => {})
+    await stopAll().catch(() => {})
     throw err
   }
   const addrs = node.addresses()
   if (json) {
     out(jsonLine({ event: 'listening', peerId: node.peerId, address: preferredAddress(addrs), addrs, ethAddress: node.ethAddress, seats, position: driver.position, map: graph.meta.source }))
+    out(jsonLine(chain != null
+      ? { event: 'payments', enabled: true, chainId: chain.chainId, adjudicator: chain.adjudicator, challengePeriodS: chain.challengePeriodS }
+      : { event: 'payments', enabled: false }))
   } else {
     out(`driving on ${graph.meta.source} with ${seats} seat(s) at ${driver.position.lat.toFixed(5)},${driver.position.lon.toFixed(5)}\n`)
     out(`peer id ${node.peerId}\n`)
     out(`riders can bootstrap from:\n${addrs.map(a => `  ${a}`).join('\n')}\n`)
+    out(chain != null
+      ? `payments: channels on chain ${chain.chainId}, adjudicator ${chain.adjudicator}, account ${node.ethAddress}\n`
+      : 'payments: off (no --chain): rides are not paid\n')
     out('Ctrl+C stops.\n')
   }
   const signal = await shutdown.stopped

@@ -1,6 +1,10 @@
 import { createInterface } from 'node:readline/promises'
 import { createHitchNode } from '../../node/index.js'
+import { RiderPayments, startChannelManager, type RidePayment } from '../../node/payments/index.js'
 import { Rider, RIDER_EVENTS, type RiderEvents, type RiderQuote, type RideResult } from '../../node/roles/index.js'
+import { CHAIN_FLAG_HELP, CHAIN_FLAG_OPTIONS, connectNodeChain, reportChannelEvents, weiAsFare } from './channels.js'
+import type { ChannelEvents, ChannelManager } from '../../node/channel/index.js'
+import type { Chain } from '../../settlement/index.js'
 import { UsageError } from '../errors.js'
 import { parseFlags } from '../flags.js'
 import { parseDuration, parseInteger, parseLatLon } from '../values.js'
@@ -12,13 +16,21 @@ import {
 export const help = `
 usage: hitch ride --from LAT,LON --to LAT,LON [--seats N] [--max-wait DURATION]
                   [--max-price X] [--timeout DURATION] [--yes] [--json]
-                  [--bootstrap MULTIADDR…] [--data-dir DIR] [--map FILE]
+                  [--chain URL [--close]] [--bootstrap MULTIADDR…] [--data-dir DIR] [--map FILE]
 
 Asks for a ride: publishes a signed request (map cells only, never the exact
 points) where drivers of the pickup cell hear it, shows the quotes as they
 come, accepts the best (--yes) or lets you pick, sends the exact points to that
 driver only, follows the trip with a live status line, and ends by printing the
 trip record signed by both. Check it later with \`hitch receipt verify FILE\`.
+
+With --chain, the ride is paid through a payment channel with the driver:
+opened (or reused from an earlier ride, topped up) with a deposit covering
+the fare when the driver confirms, paid in steps every 250 m driven, and paid
+in full after the dropoff by a state that carries the trip record's hash. The
+record names the channel and the amount (wei, in all on the channel). The
+channel stays open for the next ride with the same driver unless --close.
+Without --chain, the ride is not paid (drivers with --chain drop unpaid riders).
 
   --from LAT,LON        pickup
   --to LAT,LON          dropoff
@@ -27,10 +39,15 @@ trip record signed by both. Check it later with \`hitch receipt verify FILE\`.
   --max-price X         most you will pay, in currency units, e.g. 25 or 12.50 (default: no limit)
   --timeout DURATION    give up when no driver confirmed by then (default: 30s)
   --yes                 accept the best quote without asking
-  --json                one JSON event per line; the last line is the trip record${NODE_FLAG_HELP}
+  --json                one JSON event per line; the last line is the trip record${CHAIN_FLAG_HELP}
+  --close               close the channel co-operatively after the ride (when the
+                        driver does not answer: unilaterally, then wait for the
+                        challenge period and finalize); the record gets closeTxHash${NODE_FLAG_HELP}
 `
 
 interface RideFlags extends NodeFlags {
+  chain?: string
+  close?: boolean
   from?: string
   to?: string
   seats?: string
@@ -76,6 +93,8 @@ class StatusLine {
 export async function run (argv: string[]): Promise<number> {
   const { values: flags, help: shown } = parseFlags<RideFlags>(argv, {
     ...NODE_FLAG_OPTIONS,
+    ...CHAIN_FLAG_OPTIONS,
+    close: { type: 'boolean' },
     from: { type: 'string' },
     to: { type: 'string' },
     seats: { type: 'string' },
@@ -94,6 +113,7 @@ export async function run (argv: string[]): Promise<number> {
   const maxPrice = flags['max-price'] != null ? parseMoneyCents(flags['max-price'], '--max-price') : undefined
   const json = flags.json === true
   const interactive = flags.yes !== true
+  if (flags.close === true && flags.chain == null) throw new UsageError('--close needs --chain URL (there is no channel to close otherwise)')
   const out = (line: string): void => { process.stdout.write(line) }
 
   const node = await createHitchNode({
@@ -110,8 +130,34 @@ export async function run (argv: string[]): Promise<number> {
       throw new UsageError(`${what} ${p.lat},${p.lon} is off the map (no road within ${node.map.maxSnapDistanceM} m)`, 1)
     }
   }
-  const rider = new Rider({ node })
   const status = new StatusLine(process.stderr.isTTY === true && !json)
+  let chain: Chain | undefined
+  let manager: ChannelManager | undefined
+  let payments: RiderPayments | undefined
+  if (flags.chain != null) {
+    try {
+      chain = await connectNodeChain(flags.chain, node)
+      manager = await startChannelManager(node, chain, { role: 'rider' })
+    } catch (err) {
+      await chain?.stop().catch(() => {})
+      await node.stop()
+      throw err
+    }
+    payments = new RiderPayments({ manager })
+    reportChannelEvents(manager, json, line => {
+      if (json) out(line)
+      else { status.done(); process.stderr.write(line) }
+    })
+    payments.on('paid', e => {
+      if (json) out(jsonLine({ event: 'paid', ...e }))
+      else if (e.final) { status.done(); process.stderr.write(`paid the fare in full: ${weiAsFare(e.rideWei)} (state ${String(e.nonce)})\n`) }
+    })
+    if (json) out(jsonLine({ event: 'payments', enabled: true, chainId: chain.chainId, adjudicator: chain.adjudicator, account: node.ethAddress }))
+  } else {
+    if (json) out(jsonLine({ event: 'payments', enabled: false }))
+    else process.stderr.write('payments: off (no --chain): this ride is not paid\n')
+  }
+  const rider = new Rider({ node, ...(payments != null ? { payments } : {}) })
   const now = (): number => node.clock.now()
 
   rider.onAny(RIDER_EVENTS, (type, detail) => {
@@ -164,9 +210,23 @@ export async function run (argv: string[]): Promise<number> {
   const controller = new AbortController()
   const shutdown = onShutdown(async () => { controller.abort() })
   let result: RideResult
+  let paid: RidePayment | undefined
+  let closeTxHash: string | undefined
   try {
     await rider.start()
     result = await rider.requestRide({ from, to, seats, maxWaitMs, maxPrice, timeoutMs, choose }, { signal: controller.signal })
+    if (payments != null && manager != null) {
+      try {
+        // the final state (whole fare, record hash) must be co-signed before this node stops
+        paid = await payments.settled(result.requestId)
+      } catch (err: any) {
+        status.done()
+        process.stderr.write(`warning: the ride was not paid: ${String(err?.message ?? err)}\n`)
+      }
+      if (paid != null && flags.close === true) {
+        closeTxHash = await closeChannel(manager, paid, json, controller.signal)
+      }
+    }
   } catch (err: any) {
     status.done()
     if (err?.code === 'ERR_NO_DRIVER') throw new UsageError(`no driver confirmed a ride within ${minutes(timeoutMs)}`, 3)
@@ -176,15 +236,47 @@ export async function run (argv: string[]): Promise<number> {
     rl?.close()
     shutdown.dispose()
     await rider.stop().catch(() => {})
+    await manager?.stop().catch(() => {})
     await node.stop().catch(() => {})
+    await chain?.stop().catch(() => {})
   }
+  if (closeTxHash != null) result.json.closeTxHash = closeTxHash.toLowerCase()
   status.done()
   if (json) {
     out(jsonLine(result.json))
   } else {
-    out(`ride complete: ${formatCents(result.quote.price)} to driver ${result.driver}\n`)
+    out(`ride complete: ${formatCents(result.quote.price)} to driver ${result.driver}${paid != null ? `, paid through channel ${paid.channelId}${closeTxHash != null ? ' (closed)' : ' (left open for the next ride)'}` : ''}\n`)
     out('trip record, signed by both (save it and check it with `hitch receipt verify FILE`):\n')
     out(JSON.stringify(result.json, null, 2) + '\n')
   }
   return 0
+}
+
+/**
+ * Closes the ride's channel: co-operatively, or unilaterally when the driver does not answer,
+ * then waits out the challenge period for the manager's finalize. Resolves with the hash of
+ * the transaction that settled (co-operative) or started (unilateral) the close.
+ */
+async function closeChannel (manager: ChannelManager, paid: RidePayment, json: boolean, signal: AbortSignal): Promise<string> {
+  let closed: ChannelEvents['channel:closed'] | undefined
+  const same = (id: string): boolean => id.toLowerCase() === paid.channelId.toLowerCase()
+  const offClosed = manager.on('channel:closed', e => { if (same(e.channelId)) closed = e })
+  let summary
+  try {
+    summary = await manager.close(paid.channelId, { signal })
+  } finally {
+    offClosed()
+  }
+  if (closed == null) throw new Error(`channel ${paid.channelId} did not close`)
+  if (summary.phase === 'closing') {
+    if (!json) process.stderr.write(`the driver did not answer: closed unilaterally, finalizing after the challenge period (${String(summary.closesAt ?? '')})\n`)
+    await new Promise<void>((resolve, reject) => {
+      const finish = (): void => { off1(); off2(); resolve() }
+      const off1 = manager.on('channel:finalized', e => { if (same(e.channelId)) finish() })
+      const off2 = manager.on('channel:settled', e => { if (same(e.channelId)) finish() })
+      if (manager.getChannel(paid.channelId)?.phase === 'finalized') finish()
+      signal.addEventListener('abort', () => { off1(); off2(); reject(new UsageError('stopped before the close was final (run `hitch channels close` to finish)', 130)) }, { once: true })
+    })
+  }
+  return closed.txHash
 }

@@ -1,0 +1,232 @@
+import { createHitchNode } from '../../node/index.js'
+import { ChannelStore, type ChannelEvents, type ChannelManager, type ChannelSummary } from '../../node/channel/index.js'
+import { startChannelManager, weiToCents } from '../../node/payments/index.js'
+import { openStore } from '../../node/store/index.js'
+import { arrears, highestTotal, latestNonce, paidToDriver, type Channel } from '../../protocol/channel/index.js'
+import { connectChain, type Chain } from '../../settlement/index.js'
+import { UsageError } from '../errors.js'
+import { parseFlags } from '../flags.js'
+import { checkMultiaddrs, dataDirOf, formatCents, jsonLine, onShutdown } from '../daemon.js'
+import type { HitchNode } from '../../node/index.js'
+import type { Hex } from 'viem'
+
+export const help = `
+usage: hitch channels [--chain URL] [--data-dir DIR | --profile NAME] [--json]
+       hitch channels close CHANNEL_ID --chain URL [--bootstrap MULTIADDR…]
+                             [--data-dir DIR | --profile NAME] [--json]
+
+Lists this node's payment channels: counterparty, deposit, what the latest
+state both signed pays the driver, and where the channel is (open, closing,
+finalized). Without --chain it reads the local store only; with --chain it
+also follows the chain first (answering a stale close with the latest state
+and finalizing a close whose challenge period is over), and shows the account
+balance. Amounts are wei, with the fare equivalent (1 cent = 10^13 wei).
+
+\`close\` settles one channel: co-operatively when the counterparty answers
+(at once), otherwise unilaterally with the latest state both signed, then it
+waits for the chain's challenge period and finalizes.
+
+The store is a LevelDB database: stop \`hitch drive\` / \`hitch ride\` on the same
+data directory first.
+
+  --chain URL           JSON-RPC URL of the chain (e.g. the one \`hitch chain\` prints)
+  --bootstrap MULTIADDR where to reach the counterparty for a co-operative close
+  --data-dir DIR        data directory (default: ~/.hitch/<profile>)
+  --profile NAME        profile for the default data directory (default: rider)
+  --json                one JSON object per channel and line (close: JSON events)
+`
+
+/** The `--chain` flag of \`hitch drive\` and \`hitch ride\`, and its help. */
+export const CHAIN_FLAG_OPTIONS = { chain: { type: 'string' } } as const
+
+/** Help lines of `--chain`. */
+export const CHAIN_FLAG_HELP = `
+  --chain URL           pay rides through payment channels settled on this chain:
+                        the JSON-RPC URL \`hitch chain\` prints, shared by drivers and
+                        riders (default: none, rides are not paid)`
+
+/**
+ * Connects the node's account to `--chain`. Only a URL is accepted: \`embedded\` would give each
+ * process a private chain that no other peer can see, so nothing paid there could settle.
+ */
+export async function connectNodeChain (spec: string, node: HitchNode): Promise<Chain> {
+  if (spec === 'embedded') {
+    throw new UsageError('--chain embedded would run a private chain inside this process, which no other peer can use: start `hitch chain` and pass its URL (--chain http://127.0.0.1:PORT)')
+  }
+  try {
+    return await connectChain(spec, { privateKeyHex: node.identity.ethPrivateKeyHex })
+  } catch (err: any) {
+    throw new UsageError(`--chain ${spec}: ${String(err?.message ?? err)}`, 1)
+  }
+}
+
+/** The channel events the CLI reports, in order of a channel's life. */
+export const CHANNEL_EVENT_NAMES: ReadonlyArray<keyof ChannelEvents> = [
+  'channel:opened', 'channel:topped-up', 'channel:closed', 'channel:close-observed', 'channel:challenged',
+  'channel:finalized', 'channel:settled', 'channel:arrears', 'channel:error'
+]
+
+/** Wei as the fare it equals, e.g. `12.34 USD`. */
+export function weiAsFare (wei: bigint): string {
+  return `${formatCents(weiToCents(wei))} USD`
+}
+
+/** One line of text for a channel event. */
+export function describeChannelEvent<K extends keyof ChannelEvents> (type: K, d: ChannelEvents[K]): string {
+  const e = d as any
+  switch (type) {
+    case 'channel:opened': return `channel ${String(e.channelId)} opened with a deposit of ${weiAsFare(e.deposit)} (tx ${String(e.txHash)}, gas ${String(e.gasUsed)})`
+    case 'channel:topped-up': return `channel ${String(e.channelId)} topped up by ${weiAsFare(e.amount)} (tx ${String(e.txHash)})`
+    case 'channel:closed': return `channel ${String(e.channelId)} closed ${String(e.kind)}ly, the driver is paid ${weiAsFare(e.balanceDriver)} (tx ${String(e.txHash)})`
+    case 'channel:close-observed': return `channel ${String(e.channelId)} is closing at nonce ${String(e.nonce)}`
+    case 'channel:challenged': return `answered a stale close of ${String(e.channelId)} (nonce ${String(e.staleNonce)}) with nonce ${String(e.nonce)} (tx ${String(e.txHash)})`
+    case 'channel:finalized': return `channel ${String(e.channelId)} finalized: driver ${weiAsFare(e.paidDriver)}, rider ${weiAsFare(e.paidRider)} (tx ${String(e.txHash)})`
+    case 'channel:settled': return `channel ${String(e.channelId)} settled on chain (tx ${String(e.txHash)})`
+    case 'channel:arrears': return `the rider of ${String(e.channelId)} owes ${weiAsFare(e.arrears)}`
+    case 'channel:error': return `channel ${String(e.channelId ?? '')} ${String(e.step)} failed: ${String(e.error?.message ?? e.error)}`
+    default: return String(type)
+  }
+}
+
+/**
+ * Reports a manager's on-chain steps: JSON lines (`{"event":"channel:opened","txHash":…}`)
+ * or text. Returns a function that stops reporting.
+ */
+export function reportChannelEvents (manager: ChannelManager, json: boolean, write: (line: string) => void): () => void {
+  const offs = CHANNEL_EVENT_NAMES.map(type => manager.on(type, detail => {
+    if (json) {
+      const d: any = { ...detail }
+      if (type === 'channel:error') d.error = (detail as any).error?.message ?? String((detail as any).error)
+      write(jsonLine({ event: type, ...d }))
+    } else {
+      write(`${describeChannelEvent(type, detail)}\n`)
+    }
+  }))
+  return () => { for (const off of offs) off() }
+}
+
+function offlineSummary (c: Channel): ChannelSummary {
+  return {
+    channelId: c.channelId,
+    role: c.role,
+    peer: c.peer,
+    counterparty: c.role === 'rider' ? c.driver : c.rider,
+    phase: c.phase,
+    deposit: c.deposit,
+    nonce: latestNonce(c),
+    paidToDriver: paidToDriver(c),
+    balanceRider: c.latest?.state.balanceRider ?? c.deposit,
+    inFlight: c.proposals.length,
+    available: c.deposit - highestTotal(c),
+    arrears: arrears(c),
+    ...(c.closing != null ? { closesAt: c.closing.closesAt } : {})
+  }
+}
+
+function printList (list: Array<ChannelSummary & { onChain?: string }>, json: boolean, balance?: bigint): void {
+  if (json) {
+    for (const c of list) process.stdout.write(jsonLine(c))
+    return
+  }
+  if (list.length === 0) process.stdout.write('no channels\n')
+  for (const c of list) {
+    process.stdout.write([
+      `${c.channelId}  ${c.phase}${c.onChain != null && c.onChain !== c.phase ? ` (on chain: ${c.onChain})` : ''}`,
+      `  ${c.role} of a channel with ${c.peer} (${c.counterparty})`,
+      `  deposit ${c.deposit} wei (${weiAsFare(c.deposit)}), the driver is paid ${c.paidToDriver} wei (${weiAsFare(c.paidToDriver)}) at nonce ${c.nonce}`,
+      ...(c.inFlight > 0 ? [`  ${c.inFlight} state(s) awaiting the driver's signature`] : []),
+      ...(c.arrears > 0n ? [`  the rider owes ${weiAsFare(c.arrears)} more`] : []),
+      ...(c.closesAt != null ? [`  can be finalized after ${new Date(Number(c.closesAt) * 1000).toISOString()}`] : []),
+      ''
+    ].join('\n'))
+  }
+  if (balance != null) process.stdout.write(`account balance ${balance} wei\n`)
+}
+
+interface ChannelsFlags {
+  chain?: string
+  bootstrap?: string[]
+  'data-dir'?: string
+  profile?: string
+  json?: boolean
+}
+
+/** `hitch channels` and `hitch channels close CHANNEL_ID`. */
+export async function run (argv: string[]): Promise<number> {
+  const { values: flags, positionals, help: shown } = parseFlags<ChannelsFlags>(argv, {
+    chain: { type: 'string' },
+    bootstrap: { type: 'string', multiple: true },
+    'data-dir': { type: 'string' },
+    profile: { type: 'string' },
+    json: { type: 'boolean' }
+  }, help, true)
+  if (shown) return 0
+  const json = flags.json === true
+  const dataDir = dataDirOf(flags, 'rider')
+  const [verb, id, ...extra] = positionals
+  if (verb != null && verb !== 'list' && verb !== 'close') throw new UsageError(`unknown subcommand "${verb}" (see --help)`)
+  if (verb === 'close' && (id == null || !/^0x[0-9a-fA-F]{64}$/.test(id) || extra.length > 0)) throw new UsageError('usage: hitch channels close CHANNEL_ID (0x + 64 hex) --chain URL')
+  if (verb === 'close' && flags.chain == null) throw new UsageError('closing a channel needs --chain URL')
+
+  if (flags.chain == null) {
+    const store = await openStore(dataDir)
+    try {
+      printList((await new ChannelStore(store.datastore).loadAll()).map(offlineSummary), json)
+    } finally {
+      await store.close()
+    }
+    return 0
+  }
+
+  const node = await createHitchNode({
+    dataDir,
+    transport: 'tcp',
+    listen: ['/ip4/0.0.0.0/tcp/0'],
+    bootstrap: checkMultiaddrs(flags.bootstrap, '--bootstrap'),
+    dht: false
+  })
+  let chain: Chain | undefined
+  let manager: ChannelManager | undefined
+  const controller = new AbortController()
+  const shutdown = onShutdown(async () => { controller.abort() })
+  try {
+    await node.start()
+    chain = await connectNodeChain(flags.chain, node)
+    manager = await startChannelManager(node, chain)
+    if (verb !== 'close') {
+      // the watcher catches up in the background: ask the chain itself where each channel is
+      const list = await Promise.all(manager.listChannels().map(async c => {
+        const info = c.phase === 'finalized' ? undefined : await chain!.getChannel(c.channelId)
+        return { ...c, ...(info != null ? { onChain: info.status } : {}) }
+      }))
+      printList(list, json, await chain.balanceOf())
+      return 0
+    }
+    const channelId = id.toLowerCase() as Hex
+    const known = manager.listChannels().find(c => c.channelId.toLowerCase() === channelId)
+    if (known == null) throw new UsageError(`no channel ${id} in ${dataDir}`, 1)
+    reportChannelEvents(manager, json, line => { process.stdout.write(line) })
+    let summary = known
+    if (summary.phase === 'open') summary = await manager.close(known.channelId, { signal: controller.signal })
+    if (summary.phase === 'closing') {
+      const waitS = summary.closesAt != null ? Math.max(0, Number(summary.closesAt) - Math.floor(Date.now() / 1000)) : chain.challengePeriodS
+      if (!json) process.stderr.write(`waiting ~${waitS}s for the challenge period to end, then finalizing (Ctrl+C leaves it closing; run this again to finish)\n`)
+      await new Promise<void>((resolve, reject) => {
+        const done = (): void => { off(); resolve() }
+        const off = manager!.on('channel:settled', e => { if (e.channelId.toLowerCase() === channelId) done() })
+        const offFin = manager!.on('channel:finalized', e => { if (e.channelId.toLowerCase() === channelId) { offFin(); done() } })
+        if (manager!.getChannel(known.channelId)?.phase === 'finalized') done()
+        controller.signal.addEventListener('abort', () => { off(); offFin(); reject(new UsageError('stopped before the close was final', 130)) }, { once: true })
+      })
+    }
+    const final = manager.getChannel(known.channelId)!
+    if (json) process.stdout.write(jsonLine({ event: 'channel', ...final }))
+    else process.stdout.write(`channel ${final.channelId} is ${final.phase}; the driver was paid ${weiAsFare(final.paidToDriver)}\n`)
+    return 0
+  } finally {
+    shutdown.dispose()
+    await manager?.stop().catch(() => {})
+    await node.stop().catch(() => {})
+    await chain?.stop().catch(() => {})
+  }
+}
