@@ -8,7 +8,7 @@ import { Driver, NoDriverError, Rider } from '../node/roles/index.js'
 import { EventScheduler, VirtualClock } from './event-scheduler.js'
 import { SimulatedWorld } from './simulated-network.js'
 import { initialRecords } from './centralized.js'
-import type { RunOptions } from './centralized.js'
+import type { Libp2pRunOptions } from './libp2p-run.js'
 import type { TripRequest } from './demand.js'
 import type { NodeNetworkRecord, RequestRecord, RunRecords, VehicleRecord } from './records.js'
 import type { Scenario } from './scenario.js'
@@ -67,8 +67,13 @@ export class DecentralizedRun {
   }
 
   /** Runs every driver and rider to the end of the scenario and returns the records */
-  async run (options: RunOptions = {}): Promise<RunRecords> {
+  async run (options: Libp2pRunOptions = {}): Promise<RunRecords> {
     const s = this.scenario
+    if (s.network.mode === 'libp2p') {
+      // real libp2p nodes, in this process or in worker processes (sim/libp2p-run.ts)
+      const { runLibp2p } = await import('./libp2p-run.js')
+      return await runLibp2p({ map: this.map, requests: this.requests, scenario: s, positions: this.positions }, options)
+    }
     const wallStart = performance.now()
     const cpuStart = process.cpuUsage()
     let peakRss = process.memoryUsage().rss

@@ -7,8 +7,9 @@ import { buildDemand } from './demand.js'
 import { SimulationError } from './errors.js'
 import { computeMetrics } from './metrics.js'
 import { initialPositions } from './vehicle.js'
-import type { RunOptions, RunProgress } from './centralized.js'
+import type { RunProgress } from './centralized.js'
 import type { DemandStats } from './demand.js'
+import type { Libp2pRunOptions } from './libp2p-run.js'
 import type { RunMetrics } from './metrics.js'
 import type { RunRecords } from './records.js'
 import type { Scenario } from './scenario.js'
@@ -20,7 +21,7 @@ const log = logger('hitch:sim')
 export type RunKind = 'centralized' | 'decentralized'
 
 /** Options of {@link runSimulation} */
-export interface SimulationOptions extends RunOptions {
+export interface SimulationOptions extends Libp2pRunOptions {
   /**
    * The runs to make.
    *

@@ -2,13 +2,14 @@ import { resolve } from 'node:path'
 import { UsageError } from '../errors.js'
 import { parseFlags } from '../flags.js'
 import {
-  ProgressBar, ScenarioError, applyFlags, defaultScenario, loadScenario, runSimulation, scenarioFlagHelp,
+  ProgressBar, ScenarioError, applyFlags, defaultScenario, loadScenario, parseHostPort, runSimulation, scenarioFlagHelp,
   scenarioFlagOptions, summaryTable, writeReport
 } from '../../sim/index.js'
 import type { RunKind } from '../../sim/index.js'
 
 export const help = `
-usage: hitch sim [SCENARIO.json] [--map FILE] [--trips CSV] [--drivers N] [--riders N] [--duration 2h]
+usage: hitch sim worker --connect HOST:PORT ...   (one worker of a multi-process run; see its --help)
+       hitch sim [SCENARIO.json] [--map FILE] [--trips CSV] [--drivers N] [--riders N] [--duration 2h]
                  [--network libp2p|simulated] [--workers K] [--speedup N] [--seed N] [--out DIR] [--json]
 
 Many Hitch peers on a road network with trip demand, measured beside a centralized dispatcher
@@ -20,6 +21,9 @@ Every scenario field is also a flag (flags override the scenario file; durations
 ${scenarioFlagHelp()}
 
   --only RUN          centralized or decentralized: make one run only
+  --worker-listen HOST:PORT  libp2p with --workers K: where workers connect (default 127.0.0.1:0)
+  --spawn-workers N   libp2p with --workers K: spawn N workers here (default K); the other K - N
+                      join from other hosts with \`hitch sim worker\` (see hitch sim worker --help)
   --json              also print results.json on stdout
   --no-progress       no progress bar on stderr
 `
@@ -27,15 +31,20 @@ ${scenarioFlagHelp()}
 interface SimCliFlags {
   json?: boolean
   only?: string
+  'worker-listen'?: string
+  'spawn-workers'?: string
   'no-progress'?: boolean
   [flag: string]: string | boolean | string[] | undefined
 }
 
 export async function run (argv: string[]): Promise<number> {
+  if (argv[0] === 'worker') return await (await import('./sim-worker.js')).run(argv.slice(1))
   const { values, positionals, help: shown } = parseFlags<SimCliFlags>(argv, {
     ...scenarioFlagOptions(),
     json: { type: 'boolean' },
     only: { type: 'string' },
+    'worker-listen': { type: 'string' },
+    'spawn-workers': { type: 'string' },
     'no-progress': { type: 'boolean' }
   }, help, true)
   if (shown) return 0
@@ -44,6 +53,19 @@ export async function run (argv: string[]): Promise<number> {
   if (values.only != null) {
     if (values.only !== 'centralized' && values.only !== 'decentralized') throw new UsageError('--only must be centralized or decentralized')
     runs = [values.only]
+  }
+
+  let spawnWorkers: number | undefined
+  if (values['spawn-workers'] != null) {
+    spawnWorkers = Number(values['spawn-workers'])
+    if (!Number.isInteger(spawnWorkers) || spawnWorkers < 0) throw new UsageError('--spawn-workers must be an integer >= 0')
+  }
+  if (values['worker-listen'] != null) {
+    try {
+      parseHostPort(values['worker-listen'])
+    } catch (err: any) {
+      throw new UsageError(`--worker-listen: ${String(err.message)}`)
+    }
   }
 
   let scenario
@@ -73,6 +95,14 @@ export async function run (argv: string[]): Promise<number> {
     const { results, map } = await runSimulation(scenario, {
       runs,
       signal: controller.signal,
+      workerListen: values['worker-listen'],
+      spawnWorkers,
+      onWorkersListening: ({ address, token, waitingFor }) => {
+        if (waitingFor > 0) {
+          bar?.done()
+          process.stderr.write(`hitch sim: waiting for ${waitingFor} worker(s): hitch sim worker --connect ${address} --token ${token} --host <their LAN address>\n`)
+        }
+      },
       onProgress: p => { bar?.update(p) }
     })
     bar?.done()

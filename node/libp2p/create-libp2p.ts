@@ -12,8 +12,8 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import type { GossipSub, GossipsubOpts } from '@libp2p/gossipsub'
-import type { Identify } from '@libp2p/identify'
-import type { KadDHT } from '@libp2p/kad-dht'
+import type { Identify, IdentifyInit } from '@libp2p/identify'
+import type { KadDHT, KadDHTInit } from '@libp2p/kad-dht'
 import type { Libp2p, PrivateKey, PeerDiscovery, ComponentLogger } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
 import type { Datastore } from 'interface-datastore'
@@ -89,6 +89,28 @@ export interface HitchLibp2pInit {
    * @default {}
    */
   gossipsub?: Partial<GossipsubOpts>
+
+  /**
+   * Extra identify options (e.g. a simulation's longer timeout).
+   *
+   * @default {}
+   */
+  identify?: IdentifyInit
+
+  /**
+   * Extra kad-dht options, applied over Hitch's defaults (e.g. `clientMode: true` for a peer
+   * that only looks records up, or a simulation's query intervals).
+   *
+   * @default {}
+   */
+  dhtOptions?: Partial<KadDHTInit>
+
+  /**
+   * Extra connection-manager options, applied over the `loopbackFriendly` limits.
+   *
+   * @default {}
+   */
+  connectionManager?: NonNullable<Libp2pOptions['connectionManager']>
 }
 
 /** The services every Hitch libp2p node has; `dht` is absent when `dht: false` */
@@ -167,7 +189,7 @@ export async function createHitchLibp2p (init: HitchLibp2pInit): Promise<HitchLi
   }
 
   const services: Record<string, unknown> = {
-    identify: identify(),
+    identify: identify(init.identify),
     ping: ping(),
     pubsub: gossipsub(gossipOptions)
   }
@@ -182,7 +204,8 @@ export async function createHitchLibp2p (init: HitchLibp2pInit): Promise<HitchLi
       peerInfoMapper: loopbackFriendly || transport === 'memory' ? passthroughMapper : removePrivateAddressesMapper,
       logPrefix: 'hitch:kad-dht',
       // a lone node can still answer its own queries; the first peer arrives later
-      allowQueryWithZeroPeers: true
+      allowQueryWithZeroPeers: true,
+      ...init.dhtOptions
     })
   }
 
@@ -197,7 +220,9 @@ export async function createHitchLibp2p (init: HitchLibp2pInit): Promise<HitchLi
     logger,
     start: false,
     ...(init.datastore != null ? { datastore: init.datastore } : {}),
-    ...(loopbackFriendly ? { connectionManager: { ...LOOPBACK_CONNECTION_LIMITS } } : {})
+    ...(loopbackFriendly || init.connectionManager != null
+      ? { connectionManager: { ...(loopbackFriendly ? LOOPBACK_CONNECTION_LIMITS : {}), ...init.connectionManager } }
+      : {})
   }
 
   return createLibp2p<HitchServices>(options)

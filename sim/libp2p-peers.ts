@@ -1,0 +1,554 @@
+import { privateKeyFromRaw } from '@libp2p/crypto/keys'
+import { prefixLogger } from '@libp2p/logger'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { WallClock } from '../node/clock/index.js'
+import { createHitchNode, Driver, NoDriverError, Rider } from '../node/index.js'
+import { createNetwork } from '../node/libp2p/index.js'
+import { simLibp2pOptions, simRoleTimings } from './libp2p-tuning.js'
+import { SIM_EPOCH_MS } from './decentralized.js'
+import type { SimRoleTimings } from './libp2p-tuning.js'
+import type { TripRequest } from './demand.js'
+import type { NodeNetworkRecord, RequestRecord, RequestStatus, RunRecords, VehicleRecord } from './records.js'
+import type { Scenario, SimTransport } from './scenario.js'
+import type { Clock } from '../node/clock/index.js'
+import type { HitchNode } from '../node/index.js'
+import type { RoutedMap } from '../node/map/index.js'
+import type { Secp256k1PrivateKey } from '@libp2p/interface'
+
+/** One driver of a share: its index in the fleet and its starting road vertex */
+export interface ShareDriver {
+  index: number
+  vertex: number
+}
+
+/**
+ * Simulated time of the processes of one run. Every process makes its own
+ * `WallClock`, but all of them read the same time: the clock is anchored to
+ * a wall-clock instant (`anchorMs`, `Date.now()` of the coordinator) and
+ * simulated time 0 is the wall instant `goAtMs`, both sent by the
+ * coordinator. Processes on one host share `Date.now()`; on several hosts
+ * they agree as well as their clocks do (NTP), times the speed-up.
+ */
+export interface SimTimeBase {
+  speedup: number
+  /** wall ms (Date.now()) at which every clock reads SIM_EPOCH_MS */
+  anchorMs: number
+}
+
+/** A `WallClock` that reads `SIM_EPOCH_MS` at the wall instant `anchorMs` */
+export function anchoredClock (base: SimTimeBase): WallClock {
+  return new WallClock({ speedUp: base.speedup, startEpoch: SIM_EPOCH_MS + (Date.now() - base.anchorMs) * base.speedup, unref: true })
+}
+
+/** Clock ms of simulated time 0, when the run goes at the wall instant `goAtMs` */
+export function simZero (base: SimTimeBase, goAtMs: number): number {
+  return SIM_EPOCH_MS + (goAtMs - base.anchorMs) * base.speedup
+}
+
+/** Options of {@link PeerShare} */
+export interface PeerShareInit {
+  map: RoutedMap
+  scenario: Scenario
+  /** the drivers this process runs */
+  drivers: readonly ShareDriver[]
+  /** the ride requests whose riders this process runs */
+  requests: readonly TripRequest[]
+  transport: SimTransport
+  time: SimTimeBase
+  /**
+   * Address the nodes listen on with the tcp transport; other processes dial them there.
+   *
+   * @default '127.0.0.1'
+   */
+  host?: string
+  /**
+   * Name of this share in logs, e.g. `w1`.
+   *
+   * @default 'sim'
+   */
+  name?: string
+}
+
+/** What a rider's node saw of its ride (times in simulated seconds) */
+export interface RiderOutcome {
+  /** index of the request in the demand */
+  index: number
+  /** the protocol's request id, to join the driver's view */
+  requestId: string | null
+  status: RequestStatus
+  assignTimeS: number | null
+  matchWallMs: number | null
+  pickupTimeS: number | null
+  dropoffTimeS: number | null
+  fareCents: number | null
+  vehicle: string | null
+}
+
+/** What a driver's node saw of one ride (times in simulated seconds) */
+export interface DriverTrip {
+  requestId: string
+  driver: string
+  pickupTimeS: number | null
+  dropoffTimeS: number | null
+  /** shared the car with another rider */
+  pooled: boolean
+}
+
+/** Everything one process's share of the peers produced; plain data (sent between processes as JSON) */
+export interface ShareResult {
+  riders: RiderOutcome[]
+  trips: DriverTrip[]
+  vehicles: VehicleRecord[]
+  nodes: NodeNetworkRecord[]
+  /** simulated seconds covered */
+  simulatedS: number
+  wallMs: number
+  cpuUs: number
+  peakRssBytes: number
+  /** most nodes running at once */
+  peakNodes: number
+  notes: string[]
+}
+
+/** Counters of a running share, for progress and the end condition */
+export interface ShareStatus {
+  simS: number
+  riders: number
+  finished: number
+  served: number
+  cancelled: number
+  /** every driver of the share has an empty plan */
+  idle: boolean
+  /** nodes running now */
+  nodes: number
+}
+
+interface DriverPeer {
+  index: number
+  node: HitchNode
+  driver: Driver
+  aboard: Set<string>
+  seats: Map<string, number>
+  odometerM: number
+  onboard: number
+  metres: { empty: number, occupied: number, passenger: number }
+  served: number
+  /** what this driver saw of each ride, by request id */
+  trips: Map<string, DriverTrip>
+}
+
+/**
+ * Hitch peers seeded from the scenario's seed, a role and an index, so every
+ * process derives the same distinct peer ids and runs repeat with the same
+ * DHT layout.
+ */
+export function simPeerKey (seed: number, role: 'driver' | 'rider', index: number): Secp256k1PrivateKey {
+  for (let attempt = 0; ; attempt++) {
+    const raw = sha256(new TextEncoder().encode(`hitch-sim/${seed}/${role}/${index}/${attempt}`))
+    try {
+      return privateKeyFromRaw(raw) as Secp256k1PrivateKey
+    } catch {
+      // not a valid scalar (probability about 2^-128): derive again
+    }
+  }
+}
+
+/** Runs `fn` on every item, at most `limit` at a time */
+export async function eachLimit<T> (items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++]
+      await fn(item)
+    }
+  })
+  await Promise.all(lanes)
+}
+
+/** How many of a share's drivers other peers use as bootstrap peers */
+export const BOOTSTRAP_PER_SHARE = 3
+
+/** Nodes started or stopped at once */
+const START_STOP_CONCURRENCY = 8
+
+/**
+ * One process's share of a `libp2p`-mode run: real libp2p nodes (memory
+ * transport, or TCP so that other processes can reach them) running the
+ * real `Driver` and `Rider` roles on one sped-up clock. Drivers start before
+ * simulated time 0 and stay to the end; each rider's node starts when its
+ * request is due, asks once, gives up after the scenario's patience and is
+ * stopped as soon as its ride is over, so resources follow the riders
+ * actually present.
+ *
+ * Life cycle: {@link start} (driver nodes listening), {@link connect}
+ * (bootstrap, then the driver roles), {@link go} (riders on schedule),
+ * {@link status} while it runs, {@link stop} for the results.
+ */
+export class PeerShare {
+  readonly clock: Clock
+  private readonly map: RoutedMap
+  private readonly scenario: Scenario
+  private readonly init: PeerShareInit
+  private readonly timings: SimRoleTimings
+  private readonly log
+  private readonly drivers: DriverPeer[] = []
+  private readonly outcomes: RiderOutcome[]
+  private readonly networks: Array<{ role: 'driver' | 'rider', node: HitchNode }> = []
+  private readonly activeRiders = new Set<Rider>()
+  private readonly riderTasks = new Set<Promise<void>>()
+  private readonly timers: Array<ReturnType<Clock['setTimeout']>> = []
+  private readonly notes = new Set<string>()
+  private bootstrap: string[] = []
+  private zero = SIM_EPOCH_MS
+  private going = false
+  private stopping = false
+  private running = 0
+  private peakNodes = 0
+  private finished = 0
+  private served = 0
+  private cancelled = 0
+  private readonly wallStart = performance.now()
+  private readonly cpuStart = process.cpuUsage()
+  private peakRss = process.memoryUsage().rss
+
+  constructor (init: PeerShareInit) {
+    this.init = init
+    this.map = init.map
+    this.scenario = init.scenario
+    this.clock = anchoredClock(init.time)
+    this.timings = simRoleTimings(init.time.speedup)
+    this.log = prefixLogger(init.name ?? 'sim').forComponent('hitch:sim:libp2p')
+    this.outcomes = init.requests.map(r => ({
+      index: r.index, requestId: null, status: 'cancelled', assignTimeS: null, matchWallMs: null, pickupTimeS: null, dropoffTimeS: null, fareCents: null, vehicle: null
+    }))
+  }
+
+  /** Simulated seconds since time 0 (negative before {@link go}'s instant) */
+  simS (): number {
+    return (this.clock.now() - this.zero) / 1000
+  }
+
+  /** Creates and starts the driver nodes (listening, not yet connected, roles not started) */
+  async start (): Promise<void> {
+    const s = this.scenario
+    const g = this.map.graph
+    await eachLimit(this.init.drivers, START_STOP_CONCURRENCY, async ({ index, vertex }) => {
+      const node = await this.makeNode('driver', index)
+      const driver = new Driver({
+        node,
+        position: { lat: g.lat[vertex], lon: g.lon[vertex] },
+        seats: Math.min(8, s.seats),
+        fare: s.fare,
+        insertion: { maxWaitS: s.patienceS, maxDetourFactor: s.maxDetourFactor, detourSlackS: s.detourSlackS },
+        ...this.timings.driver
+      })
+      this.drivers.push(this.watchDriver(index, node, driver))
+      await this.startNode(node)
+    })
+    this.drivers.sort((a, b) => a.index - b.index)
+  }
+
+  /** Addresses of this share's first drivers, for the other peers to bootstrap from */
+  bootstrapAddresses (): string[] {
+    return this.drivers.slice(0, BOOTSTRAP_PER_SHARE).map(d => d.node.addresses()[0]).filter(a => a != null)
+  }
+
+  /**
+   * Connects every driver to two bootstrap peers (the bootstrap peers to each
+   * other), then starts the driver roles: they subscribe to their cells and
+   * announce them in the DHT. libp2p's bootstrap module does not dial memory
+   * addresses, so the share dials them itself.
+   */
+  async connect (bootstrap: readonly string[]): Promise<void> {
+    this.bootstrap = [...bootstrap]
+    const own = new Set(this.drivers.flatMap(d => d.node.addresses()))
+    await eachLimit(this.drivers, START_STOP_CONCURRENCY, async d => {
+      const mine = new Set(d.node.addresses())
+      const others = this.bootstrap.filter(a => !mine.has(a))
+      const isBootstrap = this.bootstrap.some(a => mine.has(a))
+      const targets = isBootstrap ? others : pick(others, d.index, 2)
+      for (const addr of targets) {
+        await d.node.network.dial(addr).catch(err => {
+          this.note(`a driver could not dial a bootstrap peer${own.has(addr) ? '' : ' of another process'}`)
+          this.log('driver %d: dialing %s failed - %e', d.index, addr, err)
+        })
+      }
+    })
+    await eachLimit(this.drivers, START_STOP_CONCURRENCY, async d => { await d.driver.start() })
+  }
+
+  /** Starts every rider at its request time; simulated time 0 is the wall instant `goAtMs` */
+  go (goAtMs: number): void {
+    this.zero = simZero(this.init.time, goAtMs)
+    this.going = true
+    for (let i = 0; i < this.init.requests.length; i++) {
+      const req = this.init.requests[i]
+      const outcome = this.outcomes[i]
+      const delay = this.zero + req.timeS * 1000 - this.clock.now()
+      this.timers.push(this.clock.setTimeout(() => {
+        if (this.stopping) return
+        const task = this.runRider(req, outcome)
+        this.riderTasks.add(task)
+        void task.finally(() => this.riderTasks.delete(task))
+      }, Math.max(0, delay)))
+    }
+  }
+
+  status (): ShareStatus {
+    this.peakRss = Math.max(this.peakRss, process.memoryUsage().rss)
+    return {
+      simS: this.going ? this.simS() : 0,
+      riders: this.init.requests.length,
+      finished: this.finished,
+      served: this.served,
+      cancelled: this.cancelled,
+      idle: this.drivers.every(d => d.driver.currentPlan.stops.length === 0),
+      nodes: this.running
+    }
+  }
+
+  /** Stops riders still running, then the drivers, and returns what the share saw */
+  async stop (): Promise<ShareResult> {
+    const simulatedS = Math.max(0, this.simS())
+    this.stopping = true
+    for (const t of this.timers) this.clock.clearTimeout(t)
+    await Promise.allSettled([...this.activeRiders].map(async r => r.stop()))
+    await Promise.allSettled([...this.riderTasks])
+    await eachLimit(this.drivers, START_STOP_CONCURRENCY, async d => { await d.driver.stop().catch(() => {}) })
+    await eachLimit(this.drivers, START_STOP_CONCURRENCY, async d => { await this.stopNode(d.node) })
+    const cpu = process.cpuUsage(this.cpuStart)
+    const nodes: NodeNetworkRecord[] = this.networks.map(({ role, node }) => {
+      const st = node.network.stats()
+      return {
+        peerId: node.peerId,
+        role,
+        gossipMessagesIn: st.gossip.messagesIn,
+        gossipMessagesOut: st.gossip.messagesOut,
+        gossipBytesIn: st.gossip.bytesIn,
+        gossipBytesOut: st.gossip.bytesOut,
+        directMessagesIn: st.direct.messagesIn,
+        directMessagesOut: st.direct.messagesOut,
+        directBytesIn: st.direct.bytesIn,
+        directBytesOut: st.direct.bytesOut
+      }
+    })
+    const trips: DriverTrip[] = []
+    for (const d of this.drivers) trips.push(...d.trips.values())
+    return {
+      riders: this.outcomes,
+      trips,
+      vehicles: this.drivers.map(d => ({
+        id: d.node.peerId,
+        kmEmpty: d.metres.empty / 1000,
+        kmOccupied: d.metres.occupied / 1000,
+        passengerKm: d.metres.passenger / 1000,
+        ridesServed: d.served
+      })),
+      nodes,
+      simulatedS,
+      wallMs: performance.now() - this.wallStart,
+      cpuUs: cpu.user + cpu.system,
+      peakRssBytes: Math.max(this.peakRss, process.memoryUsage().rss),
+      peakNodes: this.peakNodes,
+      notes: [...this.notes]
+    }
+  }
+
+  // ---- peers ---------------------------------------------------------------------------
+
+  private async makeNode (role: 'driver' | 'rider', index: number): Promise<HitchNode> {
+    const privateKey = simPeerKey(this.scenario.seed, role, index)
+    const name = `${role}-${index}`
+    const transport = this.init.transport
+    const network = await createNetwork({
+      privateKey,
+      transport,
+      listen: transport === 'tcp' ? [`/ip4/${this.init.host ?? '127.0.0.1'}/tcp/0`] : undefined,
+      bootstrap: [],
+      logPrefix: name,
+      ...simLibp2pOptions(role)
+    })
+    const node = await createHitchNode({
+      privateKey,
+      network,
+      clock: this.clock,
+      map: this.map,
+      logPrefix: name,
+      messageTtlMs: this.timings.messageTtlMs
+    })
+    this.networks.push({ role, node })
+    return node
+  }
+
+  /** Starts a node, counting the nodes running at once (riders come and go) */
+  private async startNode (node: HitchNode): Promise<void> {
+    await node.start()
+    this.running++
+    this.peakNodes = Math.max(this.peakNodes, this.running)
+  }
+
+  private async stopNode (node: HitchNode): Promise<void> {
+    await node.stop().catch(err => { this.log('stopping %s failed - %e', node.peerId, err) })
+    this.running--
+  }
+
+  private watchDriver (index: number, node: HitchNode, driver: Driver): DriverPeer {
+    const trips = new Map<string, DriverTrip>()
+    const peer: DriverPeer = { index, node, driver, aboard: new Set(), seats: new Map(), odometerM: 0, onboard: 0, metres: { empty: 0, occupied: 0, passenger: 0 }, served: 0, trips }
+    const trip = (requestId: string): DriverTrip => {
+      let t = trips.get(requestId)
+      if (t == null) {
+        t = { requestId, driver: node.peerId, pickupTimeS: null, dropoffTimeS: null, pooled: false }
+        trips.set(requestId, t)
+      }
+      return t
+    }
+    driver.on('request', ({ requestId, seats }) => { peer.seats.set(requestId, seats) })
+    driver.on('pickup', ({ requestId, time }) => {
+      trip(requestId).pickupTimeS = (time - this.zero) / 1000
+      if (peer.aboard.size > 0) {
+        for (const other of [...peer.aboard, requestId]) trip(other).pooled = true
+      }
+      peer.aboard.add(requestId)
+    })
+    driver.on('dropoff', ({ requestId, time, distanceM }) => {
+      peer.aboard.delete(requestId)
+      peer.served++
+      trip(requestId).dropoffTimeS = (time - this.zero) / 1000
+      peer.metres.passenger += distanceM * (peer.seats.get(requestId) ?? 1)
+    })
+    driver.on('position', ({ odometerM, onboard }) => {
+      // attributed at the granularity of position events (every 250 m by default)
+      const delta = odometerM - peer.odometerM
+      if (peer.onboard > 0 || onboard > 0) peer.metres.occupied += delta
+      else peer.metres.empty += delta
+      peer.odometerM = odometerM
+      peer.onboard = onboard
+    })
+    return peer
+  }
+
+  private async runRider (req: TripRequest, outcome: RiderOutcome): Promise<void> {
+    const s = this.scenario
+    const g = this.map.graph
+    let node: HitchNode | undefined
+    let rider: Rider | undefined
+    let up = false
+    const asked = performance.now()
+    try {
+      node = await this.makeNode('rider', req.index)
+      await this.startNode(node)
+      up = true
+      const targets = pick(this.bootstrap, req.index, 1)
+      for (const addr of targets) {
+        await node.network.dial(addr).catch(err => {
+          this.note('a rider could not dial its bootstrap peer')
+          this.log('rider %d: dialing %s failed - %e', req.index, addr, err)
+        })
+      }
+      rider = new Rider({ node, ...this.timings.rider })
+      rider.on('confirmed', ({ requestId, driver }) => {
+        outcome.requestId = requestId
+        outcome.assignTimeS = this.simS()
+        outcome.matchWallMs = performance.now() - asked
+        outcome.vehicle = driver
+        outcome.status = 'unfinished'
+      })
+      rider.on('update', ({ phase, time }) => {
+        if (phase === 'picked-up' && outcome.pickupTimeS == null) outcome.pickupTimeS = (time - this.zero) / 1000
+        if (phase === 'dropped-off') outcome.dropoffTimeS = (time - this.zero) / 1000
+      })
+      await rider.start()
+      this.activeRiders.add(rider)
+      if (this.stopping) return
+      const patienceMs = s.patienceS * 1000
+      const result = await rider.requestRide({
+        from: { lat: g.lat[req.pickup], lon: g.lon[req.pickup] },
+        to: { lat: g.lat[req.dropoff], lon: g.lon[req.dropoff] },
+        seats: req.seats,
+        maxWaitMs: patienceMs,
+        timeoutMs: patienceMs,
+        ...this.timings.request
+      })
+      outcome.status = 'served'
+      outcome.requestId = result.requestId
+      outcome.fareCents = Number(result.quote.price)
+      outcome.vehicle = result.driver
+      outcome.dropoffTimeS ??= this.simS()
+      this.served++
+    } catch (err) {
+      if (err instanceof NoDriverError) {
+        outcome.status = 'cancelled'
+        this.cancelled++
+      } else {
+        this.log('rider %d failed - %e', req.index, err)
+        if (outcome.status !== 'unfinished') {
+          outcome.status = 'cancelled'
+          this.cancelled++
+        }
+      }
+    } finally {
+      this.finished++
+      if (rider != null) {
+        this.activeRiders.delete(rider)
+        await rider.stop().catch(() => {})
+      }
+      // a finished rider leaves the network: its node's resources are freed
+      if (node != null && up) await this.stopNode(node)
+    }
+  }
+
+  private note (text: string): void {
+    this.notes.add(text)
+  }
+}
+
+/** `count` addresses of `list`, chosen round-robin by `index` */
+function pick (list: readonly string[], index: number, count: number): string[] {
+  if (list.length === 0) return []
+  const out: string[] = []
+  for (let i = 0; i < Math.min(count, list.length); i++) out.push(list[(index + i) % list.length])
+  return out
+}
+
+/**
+ * The run's records from the shares' results: each rider's view joined with
+ * the view of the driver that took it (pickup and dropoff as the driver
+ * logged them, pooling), on the base records of the demand.
+ */
+export function mergeShares (base: RequestRecord[], results: readonly ShareResult[], extra: { wallMs: number, simulatedS: number, processes: number, notes: string[] }): RunRecords {
+  const requests = base.map(r => ({ ...r }))
+  const trips = new Map<string, DriverTrip>()
+  for (const res of results) for (const t of res.trips) trips.set(t.requestId, t)
+  for (const res of results) {
+    for (const o of res.riders) {
+      const rec = requests[o.index]
+      if (rec == null) continue
+      const trip = o.requestId != null ? trips.get(o.requestId) : undefined
+      rec.status = o.status
+      rec.assignTimeS = o.assignTimeS
+      rec.matchWallMs = o.matchWallMs
+      rec.pickupTimeS = trip?.pickupTimeS ?? o.pickupTimeS
+      rec.dropoffTimeS = o.status === 'served' ? (trip?.dropoffTimeS ?? o.dropoffTimeS) : (trip?.dropoffTimeS ?? null)
+      rec.inCarS = rec.dropoffTimeS != null && rec.pickupTimeS != null ? rec.dropoffTimeS - rec.pickupTimeS : null
+      rec.fareCents = o.fareCents
+      rec.vehicle = o.vehicle
+      rec.pooled = trip?.pooled ?? false
+    }
+  }
+  const notes = [...new Set(results.flatMap(r => r.notes))]
+  notes.push('vehicle km empty/occupied come from the drivers\' position events (every 250 m), so they are accurate to about 250 m per change of load')
+  return {
+    kind: 'decentralized',
+    requests,
+    vehicles: results.flatMap(r => r.vehicles),
+    nodes: results.flatMap(r => r.nodes),
+    payments: null,
+    simulatedS: extra.simulatedS,
+    wallMs: extra.wallMs,
+    cpuUs: results.reduce((a, r) => a + r.cpuUs, 0),
+    peakRssBytes: results.reduce((a, r) => a + r.peakRssBytes, 0),
+    processes: extra.processes,
+    notes: [...notes, ...extra.notes]
+  }
+}

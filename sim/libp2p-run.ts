@@ -1,0 +1,347 @@
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { logger } from '@libp2p/logger'
+import { initialRecords } from './centralized.js'
+import { SimulationError } from './errors.js'
+import { PeerShare, mergeShares } from './libp2p-peers.js'
+import { ControlChannel, WORKER_PROTOCOL_VERSION, WORKER_TOKEN_ENV, parseHostPort } from './worker-protocol.js'
+import type { RunOptions } from './centralized.js'
+import type { TripRequest } from './demand.js'
+import type { ShareDriver, ShareResult, ShareStatus, SimTimeBase } from './libp2p-peers.js'
+import type { RunRecords } from './records.js'
+import type { Scenario } from './scenario.js'
+import type { CoordinatorMessage, WorkerMessage } from './worker-protocol.js'
+import type { RoutedMap } from '../node/map/index.js'
+import type { ChildProcess } from 'node:child_process'
+import type { Server, Socket } from 'node:net'
+
+const log = logger('hitch:sim:libp2p')
+
+/** Options of a `libp2p`-mode run beyond the scenario: where its workers come from */
+export interface Libp2pRunOptions extends RunOptions {
+  /**
+   * `HOST:PORT` the coordinator of a multi-process run listens on for its
+   * workers' control connections. Listen on a LAN address (e.g.
+   * `0.0.0.0:7500`) for workers on other hosts.
+   *
+   * @default '127.0.0.1:0' (an OS-chosen port on loopback)
+   */
+  workerListen?: string
+  /**
+   * Workers spawned as child processes on this host; the other
+   * `scenario.workers - spawnWorkers` connect with
+   * `hitch sim worker --connect HOST:PORT --token TOKEN`.
+   *
+   * @default scenario.workers
+   */
+  spawnWorkers?: number
+  /** Called once the coordinator listens, with what remote workers need to join */
+  onWorkersListening?: (info: { address: string, token: string, waitingFor: number }) => void
+}
+
+/** The inputs of a `libp2p`-mode run */
+export interface Libp2pRunInit {
+  map: RoutedMap
+  requests: readonly TripRequest[]
+  scenario: Scenario
+  /** Starting vertex of each driver */
+  positions: readonly number[]
+}
+
+/** Real ms between two looks at the run's progress and end condition */
+const TICK_MS = 250
+
+/** Real ms from the `go` message to simulated time 0: every worker has it in hand by then */
+const GO_LEAD_MS = 500
+
+/** Real ms a multi-process run waits for its workers at each step before it gives up */
+export const WORKER_STEP_TIMEOUT_MS = 120_000
+
+/**
+ * The decentralized run on real libp2p nodes: every driver and rider a
+ * libp2p node running the real roles, on a `WallClock` sped up by
+ * `scenario.speedup`. With `scenario.workers` 1 every node runs in this
+ * process (memory transport, or TCP on 127.0.0.1); with K > 1 the nodes are
+ * spread over K worker processes that talk libp2p over TCP, and this
+ * process coordinates them and merges their records.
+ */
+export async function runLibp2p (init: Libp2pRunInit, options: Libp2pRunOptions = {}): Promise<RunRecords> {
+  if (init.scenario.workers > 1) return await runWorkers(init, options)
+  return await runInProcess(init, options)
+}
+
+/** Whether the run is over: past its end, or past the demand with every rider done and every car idle */
+function over (scenario: Scenario, simS: number, statuses: readonly ShareStatus[]): boolean {
+  if (simS >= scenario.durationS + scenario.drainS) return true
+  if (simS < scenario.durationS) return false
+  return statuses.every(st => st.finished === st.riders && st.idle)
+}
+
+function drivers (positions: readonly number[]): ShareDriver[] {
+  return positions.map((vertex, index) => ({ index, vertex }))
+}
+
+async function runInProcess (init: Libp2pRunInit, options: RunOptions): Promise<RunRecords> {
+  const s = init.scenario
+  const wallStart = performance.now()
+  const share = new PeerShare({
+    map: init.map,
+    scenario: s,
+    drivers: drivers(init.positions),
+    requests: init.requests,
+    transport: s.network.transport,
+    time: { speedup: s.speedup, anchorMs: Date.now() }
+  })
+  let result: ShareResult | undefined
+  let failure: unknown
+  try {
+    await share.start()
+    await share.connect(share.bootstrapAddresses())
+    share.go(Date.now())
+    await new Promise<void>((resolve, reject) => {
+      const tick = (): void => {
+        const st = share.status()
+        options.onProgress?.({ run: 'decentralized', simS: Math.max(0, st.simS), totalS: s.durationS, served: st.served, cancelled: st.cancelled, requests: st.riders })
+        if (options.signal?.aborted === true) { reject(options.signal.reason); return }
+        if (over(s, st.simS, [st])) { resolve(); return }
+        setTimeout(tick, TICK_MS)
+      }
+      tick()
+    })
+  } catch (err) {
+    failure = err
+  } finally {
+    result = await share.stop()
+  }
+  if (failure != null) throw failure
+  const simulatedS = Math.min(result.simulatedS, s.durationS + s.drainS)
+  return mergeShares(initialRecords(init.map, init.requests), [result], {
+    wallMs: performance.now() - wallStart,
+    simulatedS,
+    processes: 1,
+    notes: [`libp2p: ${result.nodes.length} nodes over the ${s.network.transport} transport in one process, at most ${result.peakNodes} at once; clock ${s.speedup}x real time`]
+  })
+}
+
+/** The argv that runs this package's `hitch` command (compiled, or the sources through tsx) */
+export function hitchCommand (): string[] {
+  const here = dirname(fileURLToPath(import.meta.url))
+  const compiled = resolve(here, '../cli/hitch.js')
+  if (existsSync(compiled)) return [compiled]
+  return ['--import=tsx', resolve(here, '../cli/hitch.ts')]
+}
+
+/** A worker as the coordinator sees it */
+interface WorkerLink {
+  index: number
+  channel: ControlChannel<WorkerMessage, CoordinatorMessage>
+  hostname: string
+  pid: number
+  status?: ShareStatus
+  result?: ShareResult
+}
+
+async function runWorkers (init: Libp2pRunInit, options: Libp2pRunOptions): Promise<RunRecords> {
+  const s = init.scenario
+  const k = s.workers
+  const spawnCount = Math.min(k, Math.max(0, options.spawnWorkers ?? k))
+  const wallStart = performance.now()
+  const notes: string[] = []
+  if (s.network.transport !== 'tcp') notes.push(`libp2p: ${k} worker processes talk over TCP (the ${s.network.transport} transport does not cross processes)`)
+  const token = randomBytes(16).toString('hex')
+  const listen = parseHostPort(options.workerListen ?? '127.0.0.1:0')
+  const children: ChildProcess[] = []
+  const childErrors: string[] = []
+  const links: WorkerLink[] = []
+  const server = createServer()
+  const abort = (reason: string): void => { for (const l of links) l.channel.send({ type: 'abort', reason }) }
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(listen.port, listen.host, () => { server.off('error', reject); resolve() })
+    })
+    const addr = server.address()
+    if (addr == null || typeof addr === 'string') throw new SimulationError('the worker control server has no TCP address')
+    const address = `${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`
+    log('coordinator listening on %s for %d workers (%d spawned here)', address, k, spawnCount)
+    options.onWorkersListening?.({ address, token, waitingFor: k - spawnCount })
+
+    const joined = acceptWorkers(server, k, token, links, options.signal)
+    for (let i = 0; i < spawnCount; i++) {
+      const child = spawn(process.execPath, [...hitchCommand(), 'sim', 'worker', '--connect', `${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`], {
+        env: { ...process.env, [WORKER_TOKEN_ENV]: token },
+        stdio: ['ignore', 'ignore', 'pipe']
+      })
+      const tail: string[] = []
+      child.stderr?.on('data', (b: Buffer) => { tail.push(b.toString()); if (tail.length > 20) tail.shift() })
+      child.on('exit', (code, signal) => {
+        if (code !== 0) childErrors.push(`worker process ${child.pid ?? '?'} exited with ${signal ?? String(code)}: ${tail.join('').trim().split('\n').slice(-3).join(' | ')}`)
+      })
+      children.push(child)
+    }
+    await withDeadline(joined, 'workers to connect', childErrors)
+
+    // the share of each worker: drivers and riders dealt round-robin
+    const time: SimTimeBase = { speedup: s.speedup, anchorMs: Date.now() }
+    const g = init.map.graph
+    const allDrivers = drivers(init.positions)
+    for (const l of links) {
+      l.channel.send({
+        type: 'assign',
+        worker: l.index,
+        workers: k,
+        scenario: s,
+        map: { source: g.meta.source, vertices: g.numNodes, edges: g.numEdges },
+        drivers: allDrivers.filter(d => d.index % k === l.index),
+        requests: init.requests.filter(r => r.index % k === l.index),
+        time
+      })
+    }
+    const bootstrap = (await withDeadline(Promise.all(links.map(async l => (await expect(l, 'listening')).bootstrap)), 'workers to start their drivers', childErrors)).flat()
+    for (const l of links) l.channel.send({ type: 'connect', bootstrap })
+    await withDeadline(Promise.all(links.map(async l => expect(l, 'connected'))), 'workers to connect their drivers', childErrors)
+    const goAtMs = Date.now() + GO_LEAD_MS
+    for (const l of links) l.channel.send({ type: 'go', goAtMs })
+
+    // statuses until the end condition holds, then the results
+    const simS = (): number => (Date.now() - goAtMs) * s.speedup / 1000
+    const results = links.map(async l => {
+      for (;;) {
+        const m = await l.channel.next()
+        if (m.type === 'status') l.status = m.status
+        else if (m.type === 'result') { l.result = m.result; return }
+        else if (m.type === 'error') throw new SimulationError(`worker ${l.index} (${l.hostname}): ${m.message}`)
+      }
+    })
+    const allResults = Promise.all(results)
+    allResults.catch(() => {})
+    let stopSent = false
+    const stop = (): void => {
+      if (stopSent) return
+      stopSent = true
+      for (const l of links) l.channel.send({ type: 'stop' })
+    }
+    await new Promise<void>((resolve, reject) => {
+      void allResults.then(() => { resolve() }, reject)
+      const tick = (): void => {
+        if (stopSent) return
+        const statuses = links.map(l => l.status).filter((st): st is ShareStatus => st != null)
+        const now = Math.max(0, simS())
+        options.onProgress?.({
+          run: 'decentralized',
+          simS: now,
+          totalS: s.durationS,
+          served: statuses.reduce((a, st) => a + st.served, 0),
+          cancelled: statuses.reduce((a, st) => a + st.cancelled, 0),
+          requests: init.requests.length
+        })
+        if (options.signal?.aborted === true) {
+          abort('the coordinator was stopped')
+          reject(options.signal.reason)
+          return
+        }
+        if (statuses.length === links.length && over(s, now, statuses)) { stop(); return }
+        setTimeout(tick, TICK_MS)
+      }
+      tick()
+    })
+    const shares = links.map(l => l.result as ShareResult)
+    const hosts = new Set(links.map(l => l.hostname))
+    notes.push(`libp2p: ${shares.reduce((a, r) => a + r.nodes.length, 0)} nodes in ${k} worker processes on ${hosts.size} host(s), over TCP; clock ${s.speedup}x real time; CPU and peak memory are the sums over the workers`)
+    return mergeShares(initialRecords(init.map, init.requests), shares, {
+      wallMs: performance.now() - wallStart,
+      simulatedS: Math.min(Math.max(...shares.map(r => r.simulatedS)), s.durationS + s.drainS),
+      processes: k,
+      notes
+    })
+  } catch (err) {
+    abort(err instanceof Error ? err.message : String(err))
+    throw err
+  } finally {
+    for (const l of links) l.channel.close()
+    server.close()
+    await Promise.all(children.map(async child => exited(child)))
+  }
+}
+
+/** Accepts control connections until `count` workers said hello with the right token */
+async function acceptWorkers (server: Server, count: number, token: string, links: WorkerLink[], signal?: AbortSignal): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => { reject(signal?.reason) }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    const onConnection = (socket: Socket): void => {
+      const channel = new ControlChannel<WorkerMessage, CoordinatorMessage>(socket)
+      channel.next().then(hello => {
+        if (hello.type !== 'hello' || hello.token !== token || hello.version !== WORKER_PROTOCOL_VERSION) {
+          channel.send({ type: 'abort', reason: hello.type === 'hello' && hello.version !== WORKER_PROTOCOL_VERSION ? `protocol version ${hello.version}, expected ${WORKER_PROTOCOL_VERSION}` : 'bad token' })
+          channel.close()
+          return
+        }
+        if (links.length >= count) {
+          channel.send({ type: 'abort', reason: 'enough workers already' })
+          channel.close()
+          return
+        }
+        links.push({ index: links.length, channel, hostname: hello.hostname, pid: hello.pid })
+        log('worker %d joined from %s (pid %d)', links.length - 1, hello.hostname, hello.pid)
+        if (links.length === count) {
+          server.off('connection', onConnection)
+          signal?.removeEventListener('abort', onAbort)
+          resolve()
+        }
+      }, () => { socket.destroy() })
+    }
+    server.on('connection', onConnection)
+  })
+}
+
+/** The next message of a worker, which must be of `type` */
+async function expect<T extends WorkerMessage['type']> (l: WorkerLink, type: T): Promise<Extract<WorkerMessage, { type: T }>> {
+  for (;;) {
+    let m: WorkerMessage
+    try {
+      m = await l.channel.next()
+    } catch (err: any) {
+      throw new SimulationError(`worker ${l.index} (${l.hostname}) went away before "${type}": ${String(err?.message ?? err)}`)
+    }
+    if (m.type === 'error') throw new SimulationError(`worker ${l.index} (${l.hostname}): ${m.message}`)
+    if (m.type === 'status') { l.status = m.status; continue }
+    if (m.type !== type) throw new SimulationError(`worker ${l.index} sent "${m.type}", expected "${type}"`)
+    return m as Extract<WorkerMessage, { type: T }>
+  }
+}
+
+async function withDeadline<T> (p: Promise<T>, what: string, childErrors: string[]): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  let poll: NodeJS.Timeout | undefined
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => {
+          reject(new SimulationError(`gave up waiting for ${what} after ${WORKER_STEP_TIMEOUT_MS / 1000} s${childErrors.length > 0 ? `: ${childErrors[0]}` : ''}`))
+        }, WORKER_STEP_TIMEOUT_MS)
+        // a spawned worker that died cannot answer any more: fail at once
+        poll = setInterval(() => {
+          if (childErrors.length > 0) reject(new SimulationError(childErrors[0]))
+        }, TICK_MS)
+      })
+    ])
+  } finally {
+    clearTimeout(timer)
+    clearInterval(poll)
+  }
+}
+
+/** Resolves once the child exited; kills it if it does not within a while */
+async function exited (child: ChildProcess): Promise<void> {
+  if (child.exitCode != null || child.signalCode != null) return
+  await new Promise<void>(resolve => {
+    const timer = setTimeout(() => { child.kill('SIGKILL') }, 30_000)
+    child.once('exit', () => { clearTimeout(timer); resolve() })
+  })
+}

@@ -1,0 +1,122 @@
+import { hostname } from 'node:os'
+import { connect } from 'node:net'
+import { logger } from '@libp2p/logger'
+import { openRoutedMap } from '../node/map/index.js'
+import { SimulationError } from './errors.js'
+import { PeerShare } from './libp2p-peers.js'
+import { ControlChannel, WORKER_PROTOCOL_VERSION, parseHostPort } from './worker-protocol.js'
+import type { CoordinatorMessage, WorkerMessage } from './worker-protocol.js'
+import type { RoutedMap } from '../node/map/index.js'
+
+const log = logger('hitch:sim:worker')
+
+/** Options of {@link runSimWorker} */
+export interface SimWorkerInit {
+  /** `HOST:PORT` of the coordinator (`hitch sim --workers K`) */
+  connect: string
+  /** The coordinator's token (it prints it for remote workers; spawned workers get it in their environment) */
+  token: string
+  /**
+   * The address this worker's libp2p nodes listen on, which the other
+   * workers dial: a LAN address when the workers run on several hosts.
+   *
+   * @default '127.0.0.1'
+   */
+  host?: string
+  /**
+   * The `.osm.pbf` map on this host, when it is not at the path the
+   * coordinator's scenario names. It must be the same map.
+   *
+   * @default the scenario's map (or the synthetic city)
+   */
+  map?: string
+  /** Real ms between two progress reports. @default DEFAULT_WORKER_STATUS_INTERVAL_MS (250) */
+  statusIntervalMs?: number
+  signal?: AbortSignal
+}
+
+/** @default 250 */
+export const DEFAULT_WORKER_STATUS_INTERVAL_MS = 250
+
+/**
+ * One worker process of a multi-process `libp2p` run: connects to the
+ * coordinator, receives its share of the drivers and riders, runs them as
+ * real libp2p nodes on TCP, reports progress, and sends its records back.
+ * Resolves when the coordinator has its results.
+ *
+ * @throws {SimulationError} when the coordinator aborts or goes away, or the map differs
+ */
+export async function runSimWorker (init: SimWorkerInit): Promise<void> {
+  const { host, port } = parseHostPort(init.connect)
+  const socket = connect({ host, port })
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve)
+    socket.once('error', err => { reject(new SimulationError(`cannot reach the coordinator at ${init.connect}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { cause: err })) })
+  })
+  const channel = new ControlChannel<CoordinatorMessage, WorkerMessage>(socket)
+  channel.send({ type: 'hello', version: WORKER_PROTOCOL_VERSION, token: init.token, pid: process.pid, hostname: hostname() })
+
+  let share: PeerShare | undefined
+  let statusTimer: NodeJS.Timeout | undefined
+  const onAbort = (): void => { socket.destroy() }
+  init.signal?.addEventListener('abort', onAbort, { once: true })
+  try {
+    const next = async (): Promise<CoordinatorMessage> => {
+      let m: CoordinatorMessage
+      try {
+        m = await channel.next()
+      } catch (err: any) {
+        throw new SimulationError(`the coordinator went away: ${String(err?.message ?? err)}`, { cause: err })
+      }
+      if (m.type === 'abort') throw new SimulationError(`the coordinator aborted the run: ${m.reason}`)
+      return m
+    }
+    const assign = await next()
+    if (assign.type !== 'assign') throw new SimulationError(`expected an assignment, got "${assign.type}"`)
+    const s = assign.scenario
+    const mapPath = init.map ?? s.map ?? undefined
+    const cityOptions: Record<string, unknown> = mapPath == null ? { ...s.city } : {}
+    const map: RoutedMap = await openRoutedMap(mapPath, { ...cityOptions })
+    const g = map.graph
+    if (g.numNodes !== assign.map.vertices || g.numEdges !== assign.map.edges) {
+      throw new SimulationError(`this worker's map (${g.numNodes} vertices, ${g.numEdges} edges) is not the coordinator's (${assign.map.vertices}, ${assign.map.edges}: ${assign.map.source})`)
+    }
+    log('worker %d of %d: %d drivers, %d riders', assign.worker, assign.workers, assign.drivers.length, assign.requests.length)
+    share = new PeerShare({
+      map,
+      scenario: s,
+      drivers: assign.drivers,
+      requests: assign.requests,
+      transport: 'tcp',
+      host: init.host ?? '127.0.0.1',
+      time: assign.time,
+      name: `w${assign.worker}`
+    })
+    await share.start()
+    channel.send({ type: 'listening', bootstrap: share.bootstrapAddresses() })
+    const connectMsg = await next()
+    if (connectMsg.type !== 'connect') throw new SimulationError(`expected "connect", got "${connectMsg.type}"`)
+    await share.connect(connectMsg.bootstrap)
+    channel.send({ type: 'connected' })
+    const go = await next()
+    if (go.type !== 'go') throw new SimulationError(`expected "go", got "${go.type}"`)
+    share.go(go.goAtMs)
+    const running = share
+    statusTimer = setInterval(() => { channel.send({ type: 'status', status: running.status() }) }, init.statusIntervalMs ?? DEFAULT_WORKER_STATUS_INTERVAL_MS)
+    const stop = await next()
+    if (stop.type !== 'stop') throw new SimulationError(`expected "stop", got "${stop.type}"`)
+    clearInterval(statusTimer)
+    const result = await share.stop()
+    share = undefined
+    channel.send({ type: 'result', result })
+    await new Promise<void>(resolve => { socket.end(resolve) })
+  } catch (err: any) {
+    channel.send({ type: 'error', message: String(err?.message ?? err) })
+    throw err
+  } finally {
+    clearInterval(statusTimer)
+    init.signal?.removeEventListener('abort', onAbort)
+    await share?.stop().catch(() => {})
+    socket.end()
+  }
+}
