@@ -223,8 +223,11 @@ export async function run (argv: string[]): Promise<number> {
         status.done()
         process.stderr.write(`warning: the ride was not paid: ${String(err?.message ?? err)}\n`)
       }
-      if (paid != null && flags.close === true) {
-        closeTxHash = await closeChannel(manager, paid, json, controller.signal)
+      // a driver that stopped answering is closed on unilaterally (then finalized): the
+      // rider's deposit must not stay locked with a peer that is gone
+      const channelId = paid?.channelId ?? await payments.channelOf(result.requestId).catch(() => undefined)
+      if (channelId != null && flags.close === true) {
+        closeTxHash = await closeChannel(manager, channelId, json, controller.signal)
       }
     }
   } catch (err: any) {
@@ -257,24 +260,24 @@ export async function run (argv: string[]): Promise<number> {
  * then waits out the challenge period for the manager's finalize. Resolves with the hash of
  * the transaction that settled (co-operative) or started (unilateral) the close.
  */
-async function closeChannel (manager: ChannelManager, paid: RidePayment, json: boolean, signal: AbortSignal): Promise<string> {
+async function closeChannel (manager: ChannelManager, channelId: `0x${string}`, json: boolean, signal: AbortSignal): Promise<string> {
   let closed: ChannelEvents['channel:closed'] | undefined
-  const same = (id: string): boolean => id.toLowerCase() === paid.channelId.toLowerCase()
+  const same = (id: string): boolean => id.toLowerCase() === channelId.toLowerCase()
   const offClosed = manager.on('channel:closed', e => { if (same(e.channelId)) closed = e })
   let summary
   try {
-    summary = await manager.close(paid.channelId, { signal })
+    summary = await manager.close(channelId, { signal })
   } finally {
     offClosed()
   }
-  if (closed == null) throw new Error(`channel ${paid.channelId} did not close`)
+  if (closed == null) throw new Error(`channel ${channelId} did not close`)
   if (summary.phase === 'closing') {
     if (!json) process.stderr.write(`the driver did not answer: closed unilaterally, finalizing after the challenge period (${String(summary.closesAt ?? '')})\n`)
     await new Promise<void>((resolve, reject) => {
       const finish = (): void => { off1(); off2(); resolve() }
       const off1 = manager.on('channel:finalized', e => { if (same(e.channelId)) finish() })
       const off2 = manager.on('channel:settled', e => { if (same(e.channelId)) finish() })
-      if (manager.getChannel(paid.channelId)?.phase === 'finalized') finish()
+      if (manager.getChannel(channelId)?.phase === 'finalized') finish()
       signal.addEventListener('abort', () => { off1(); off2(); reject(new UsageError('stopped before the close was final (run `hitch channels close` to finish)', 130)) }, { once: true })
     })
   }
