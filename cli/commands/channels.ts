@@ -3,7 +3,7 @@ import { ChannelStore, type ChannelEvents, type ChannelManager, type ChannelSumm
 import { startChannelManager, weiToCents } from '../../node/payments/index.js'
 import { openStore } from '../../node/store/index.js'
 import { arrears, highestTotal, latestNonce, paidToDriver, type Channel } from '../../protocol/channel/index.js'
-import { connectChain, type Chain } from '../../settlement/index.js'
+import { connectChain, startDevChain, type Chain, type DevChain } from '../../settlement/index.js'
 import { UsageError } from '../errors.js'
 import { parseFlags } from '../flags.js'
 import { checkMultiaddrs, dataDirOf, formatCents, jsonLine, onShutdown } from '../daemon.js'
@@ -51,12 +51,27 @@ export const CHAIN_FLAG_HELP = `
  */
 export async function connectNodeChain (spec: string, node: HitchNode): Promise<Chain> {
   if (spec === 'embedded') {
-    throw new UsageError('--chain embedded would run a private chain inside this process, which no other peer can use: start `hitch chain` and pass its URL (--chain http://127.0.0.1:PORT)')
+    throw new UsageError('--chain embedded would run a private chain inside this process, which no other peer can use: pass the URL that `hitch chain` or `hitch drive --chain embedded` prints (--chain http://127.0.0.1:PORT)')
   }
   try {
     return await connectChain(spec, { privateKeyHex: node.identity.ethPrivateKeyHex })
   } catch (err: any) {
     throw new UsageError(`--chain ${spec}: ${String(err?.message ?? err)}`, 1)
+  }
+}
+
+/**
+ * `hitch drive --chain embedded`: the daemon hosts the chain itself — an in-process EVM with the
+ * adjudicator deployed, served over JSON-RPC on 127.0.0.1 like `hitch chain` — and joins it by
+ * URL, so riders pass that URL as their `--chain`. No separate process to start.
+ */
+export async function hostEmbeddedChain (node: HitchNode): Promise<{ chain: Chain, dev: DevChain }> {
+  const dev = await startDevChain({ port: 0, host: '127.0.0.1' })
+  try {
+    return { chain: await connectNodeChain(dev.url, node), dev }
+  } catch (err) {
+    await dev.stop()
+    throw err
   }
 }
 

@@ -1,9 +1,9 @@
 import { createHitchNode } from '../../node/index.js'
 import { DriverPayments, startChannelManager } from '../../node/payments/index.js'
 import { Driver, DRIVER_EVENTS, type DriverEvents } from '../../node/roles/index.js'
-import { CHAIN_FLAG_HELP, CHAIN_FLAG_OPTIONS, connectNodeChain, reportChannelEvents, weiAsFare } from './channels.js'
+import { CHAIN_FLAG_HELP, CHAIN_FLAG_OPTIONS, connectNodeChain, hostEmbeddedChain, reportChannelEvents, weiAsFare } from './channels.js'
 import type { ChannelManager } from '../../node/channel/index.js'
-import type { Chain } from '../../settlement/index.js'
+import type { Chain, DevChain } from '../../settlement/index.js'
 import { UsageError } from '../errors.js'
 import { parseFlags } from '../flags.js'
 import { parseInteger, parseLatLon } from '../values.js'
@@ -33,7 +33,9 @@ are not paid.
   --seats N             passenger seats, 1..8 (default: 4)
   --speedup N           the car drives N times faster than the road graph's speeds (default: 1)
   --json                one JSON event per line on stdout; the first is
-                        {"event":"listening","peerId":…,"address":…,"addrs":[…]}${CHAIN_FLAG_HELP}${NODE_FLAG_HELP}
+                        {"event":"listening","peerId":…,"address":…,"addrs":[…]}${CHAIN_FLAG_HELP}
+                        embedded: host the chain in this daemon (an in-process EVM served on
+                        127.0.0.1); it prints the URL riders pass as their --chain${NODE_FLAG_HELP}
 `
 
 interface DriveFlags extends NodeFlags {
@@ -106,14 +108,17 @@ export async function run (argv: string[]): Promise<number> {
     throw new UsageError(`--at ${position.lat},${position.lon} is off the map (no road within ${node.map.maxSnapDistanceM} m)`, 1)
   }
   let chain: Chain | undefined
+  let dev: DevChain | undefined
   let manager: ChannelManager | undefined
   let payments: DriverPayments | undefined
   if (flags.chain != null) {
     try {
-      chain = await connectNodeChain(flags.chain, node)
+      if (flags.chain === 'embedded') ({ chain, dev } = await hostEmbeddedChain(node))
+      else chain = await connectNodeChain(flags.chain, node)
       manager = await startChannelManager(node, chain, { role: 'driver' })
     } catch (err) {
       await chain?.stop().catch(() => {})
+      await dev?.stop().catch(() => {})
       await node.stop()
       throw err
     }
@@ -147,6 +152,7 @@ export async function run (argv: string[]): Promise<number> {
     await manager?.stop()
     await node.stop()
     await chain?.stop()
+    await dev?.stop()
   }
   const shutdown = onShutdown(stopAll)
   try {
@@ -160,14 +166,14 @@ export async function run (argv: string[]): Promise<number> {
   if (json) {
     out(jsonLine({ event: 'listening', peerId: node.peerId, address: preferredAddress(addrs), addrs, ethAddress: node.ethAddress, seats, position: driver.position, map: graph.meta.source }))
     out(jsonLine(chain != null
-      ? { event: 'payments', enabled: true, chainId: chain.chainId, adjudicator: chain.adjudicator, challengePeriodS: chain.challengePeriodS }
+      ? { event: 'payments', enabled: true, chainId: chain.chainId, adjudicator: chain.adjudicator, challengePeriodS: chain.challengePeriodS, ...(dev != null ? { chainUrl: dev.url } : {}) }
       : { event: 'payments', enabled: false }))
   } else {
     out(`driving on ${graph.meta.source} with ${seats} seat(s) at ${driver.position.lat.toFixed(5)},${driver.position.lon.toFixed(5)}\n`)
     out(`peer id ${node.peerId}\n`)
     out(`riders can bootstrap from:\n${addrs.map(a => `  ${a}`).join('\n')}\n`)
     out(chain != null
-      ? `payments: channels on chain ${chain.chainId}, adjudicator ${chain.adjudicator}, account ${node.ethAddress}\n`
+      ? `payments: channels on chain ${chain.chainId}, adjudicator ${chain.adjudicator}, account ${node.ethAddress}\n${dev != null ? `chain hosted here: riders pay with --chain ${dev.url}\n` : ''}`
       : 'payments: off (no --chain): rides are not paid\n')
     out('Ctrl+C stops.\n')
   }
