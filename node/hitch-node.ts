@@ -2,13 +2,14 @@ import { randomBytes } from 'node:crypto'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { logger as createLogger, prefixLogger } from '@libp2p/logger'
 import {
-  RIDE_PROTOCOL, ReplayCache, openEnvelope, parseCellTopic, signEnvelope, toHex, validateDirect, validateGossip,
+  RIDE_PROTOCOL, ReplayCache, VerifyCache, openEnvelope, parseCellTopic, signEnvelope, toHex, validateDirect, validateGossip,
   DEFAULT_MAX_TTL_MS
 } from '../protocol/index.js'
 import { WallClock } from './clock/index.js'
 import { identityFromKey, loadOrCreateIdentity } from './identity/index.js'
 import { createNetwork } from './libp2p/index.js'
 import { openRoutedMap } from './map/index.js'
+import { libsecp256k1Signatures } from './signatures/index.js'
 import { memoryStore, openStore } from './store/index.js'
 import type { Clock } from './clock/index.js'
 import type { NodeIdentity } from './identity/index.js'
@@ -17,6 +18,7 @@ import type { RoutedMap } from './map/index.js'
 import type { Network, RequestOptions } from './network/index.js'
 import type { NodeStore } from './store/index.js'
 import type { HitchMessage, OpenedEnvelope } from '../protocol/index.js'
+import type { SignatureBackend } from './signatures/index.js'
 import type { AbortOptions, Logger } from '@libp2p/interface'
 import type { Secp256k1PrivateKey } from '@libp2p/interface'
 
@@ -25,6 +27,12 @@ export const DEFAULT_MESSAGE_TTL_MS = 60_000
 
 /** Bytes of random nonce per signed message. */
 const NONCE_BYTES = 16
+
+/** Random bytes: nonces, request and quote ids. */
+export type RandomSource = (bytes: number) => Uint8Array
+
+/** The default signature backend, shared by the nodes of a process. */
+let defaultSignatures: SignatureBackend | undefined
 
 /** Options of {@link createHitchNode}. */
 export interface HitchNodeInit {
@@ -146,6 +154,30 @@ export interface HitchNodeInit {
    * @default a libp2p node from `createNetwork`
    */
   network?: Network
+
+  /**
+   * Where nonces, request ids and quote ids come from. A simulation passes a seeded source per
+   * peer so that a run repeats exactly; anything else keeps the default.
+   *
+   * @default `crypto.randomBytes`
+   */
+  random?: RandomSource
+
+  /**
+   * Results of opening envelopes, by their exact bytes: a copy of a message seen before (a
+   * gossip re-send, a replay) is not decoded and verified again. Nodes of one simulated world
+   * share one, so each gossip message is verified once for all its receivers.
+   *
+   * @default a cache of this node's own (DEFAULT_VERIFY_CACHE_ENTRIES envelopes)
+   */
+  verifyCache?: VerifyCache
+
+  /**
+   * How envelopes are signed and checked.
+   *
+   * @default `libsecp256k1Signatures()` (the same signatures as libp2p's keys make and accept, several times faster)
+   */
+  signatures?: SignatureBackend
 }
 
 /** A validated gossip message, as handed to the roles. */
@@ -186,6 +218,8 @@ export interface HitchNode {
   readonly map: RoutedMap
   /** message ids of accepted gossip, against replays */
   readonly gossipReplay: ReplayCache
+  /** `bytes` random bytes from the node's random source */
+  random(bytes: number): Uint8Array
   /** dialable addresses, each with `/p2p/<peerId>` */
   addresses(): string[]
   /** Start the network and serve the ride protocol; idempotent. */
@@ -280,6 +314,9 @@ class RunningNode implements HitchNode {
   readonly map: RoutedMap
   readonly gossipReplay: ReplayCache
   private readonly directReplay: ReplayCache
+  private readonly randomSource: RandomSource
+  private readonly verifyCache: VerifyCache
+  private readonly signatures: SignatureBackend
   private readonly log: Logger
   private readonly logPrefix?: string
   private readonly ttlMs: number
@@ -306,6 +343,9 @@ class RunningNode implements HitchNode {
     }
     this.gossipReplay = new ReplayCache({ maxEntries: parts.init.replayCacheEntries })
     this.directReplay = new ReplayCache({ maxEntries: parts.init.replayCacheEntries })
+    this.randomSource = parts.init.random ?? randomBytes
+    this.verifyCache = parts.init.verifyCache ?? new VerifyCache()
+    this.signatures = parts.init.signatures ?? (defaultSignatures ??= libsecp256k1Signatures())
     this.log = this.logger('hitch:node')
   }
 
@@ -315,6 +355,10 @@ class RunningNode implements HitchNode {
 
   addresses (): string[] {
     return this.network.addresses()
+  }
+
+  random (bytes: number): Uint8Array {
+    return this.randomSource(bytes)
   }
 
   async start (): Promise<void> {
@@ -351,14 +395,15 @@ class RunningNode implements HitchNode {
     return signEnvelope(this.identity.privateKey, message, {
       now: Math.floor(this.clock.now()),
       ttlMs: Math.max(1, Math.floor(ttlMs)),
-      nonce: randomBytes(NONCE_BYTES)
+      nonce: this.random(NONCE_BYTES),
+      signer: this.signatures.sign
     })
   }
 
   async publish (topic: string, message: HitchMessage, options?: AbortOptions): Promise<{ recipients: number }> {
     const now = Math.floor(this.clock.now())
-    const nonce = randomBytes(NONCE_BYTES)
-    const data = await signEnvelope(this.identity.privateKey, message, { now, ttlMs: this.ttlMs, nonce })
+    const nonce = this.random(NONCE_BYTES)
+    const data = await signEnvelope(this.identity.privateKey, message, { now, ttlMs: this.ttlMs, nonce, signer: this.signatures.sign })
     // gossipsub does not validate our own messages: remember them, so a copy replayed to us is not taken as news
     this.gossipReplay.add(`${this.peerId}/${toHex(nonce)}`, now + this.ttlMs, now)
     return this.network.publish(topic, data, options)
@@ -370,7 +415,7 @@ class RunningNode implements HitchNode {
     if (answer.byteLength === 0) {
       return undefined
     }
-    const result = await validateDirect(answer, { now: this.clock.now(), remotePeer: peerId, replay: this.directReplay })
+    const result = await validateDirect(answer, { now: this.clock.now(), remotePeer: peerId, replay: this.directReplay, keyCache: this.verifyCache.keys, verifier: this.signatures.verify })
     if (result.verdict !== 'accept') {
       throw new HitchNodeError('ERR_BAD_ANSWER', `answer from ${peerId} rejected: ${result.reason}`, { cause: result.error })
     }
@@ -395,7 +440,7 @@ class RunningNode implements HitchNode {
     } catch {
       return 'reject'
     }
-    const result = await validateGossip(data, { now: this.clock.now(), replay: this.gossipReplay, topicCell })
+    const result = await validateGossip(data, { now: this.clock.now(), replay: this.gossipReplay, topicCell, verifyCache: this.verifyCache, verifier: this.signatures.verify })
     if (result.verdict === 'accept') {
       this.opened.set(data, result.envelope)
       return 'accept'
@@ -429,11 +474,11 @@ class RunningNode implements HitchNode {
       return
     }
     // the validator ran on another copy of the bytes: open again (it was accepted already)
-    openEnvelope(data).then(deliver, err => { this.log('delivered gossip does not open - %e', err) })
+    openEnvelope(data, { verifyCache: this.verifyCache, verifier: this.signatures.verify }).then(deliver, err => { this.log('delivered gossip does not open - %e', err) })
   }
 
   private async serve (from: string, data: Uint8Array, options: Required<AbortOptions>): Promise<Uint8Array | undefined> {
-    const result = await validateDirect(data, { now: this.clock.now(), remotePeer: from, replay: this.directReplay })
+    const result = await validateDirect(data, { now: this.clock.now(), remotePeer: from, replay: this.directReplay, keyCache: this.verifyCache.keys, verifier: this.signatures.verify })
     if (result.verdict !== 'accept') {
       this.log('direct message from %s %s: %s', from, result.verdict, result.reason)
       // closing without an answer tells the sender it was not taken

@@ -5,6 +5,8 @@
  */
 export { createHitchNode, HitchNodeError, DEFAULT_MESSAGE_TTL_MS } from './hitch-node.js'
 export type {
-  HitchNode, HitchNodeInit, HitchNodeErrorCode, HitchGossip, HitchGossipHandler, HitchDirectHandler, SendOptions
+  HitchNode, HitchNodeInit, HitchNodeErrorCode, HitchGossip, HitchGossipHandler, HitchDirectHandler, SendOptions, RandomSource
 } from './hitch-node.js'
+export { libsecp256k1Signatures } from './signatures/index.js'
+export type { SignatureBackend } from './signatures/index.js'
 export * from './roles/index.js'

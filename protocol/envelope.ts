@@ -8,6 +8,7 @@ import { ignore, reject, ValidationError } from './errors.js'
 import { decodeBody, encodeBody, messageTypeOf, wireTypeOf } from './hitch-message.js'
 import { Envelope } from './pb/messages.js'
 import type { HitchMessage } from './hitch-message.js'
+import type { EnvelopeSigner, SenderKeyCache, SignatureVerifier, VerifyCache } from './verify-cache.js'
 import type { PeerId, PrivateKey, PublicKey } from '@libp2p/interface'
 
 /** The envelope version this code writes and reads. */
@@ -33,6 +34,12 @@ export interface SignEnvelopeOptions {
   ttlMs: number
   /** 8..32 random bytes from the caller; with the sender it is the message id */
   nonce: Uint8Array
+  /**
+   * The signature backend.
+   *
+   * @default the key's own `sign` (libp2p, pure JS)
+   */
+  signer?: EnvelopeSigner
 }
 
 /** A decoded envelope whose signature verified. */
@@ -74,7 +81,8 @@ export async function signEnvelope (key: PrivateKey, message: HitchMessage, opti
     nonce: options.nonce as Uint8Array<ArrayBuffer>,
     signature: new Uint8Array(0)
   })
-  const signature = await key.sign(uint8ArrayConcat([ENVELOPE_SIGNATURE_DOMAIN, unsigned]))
+  const signed = uint8ArrayConcat([ENVELOPE_SIGNATURE_DOMAIN, unsigned])
+  const signature = options.signer != null ? await options.signer(key, signed) : await key.sign(signed)
   // appending field 7 keeps the signed prefix byte-identical to what was signed
   const tail = Envelope.encode({ signature } as Envelope)
   return uint8ArrayConcat([unsigned, tail])
@@ -114,6 +122,29 @@ export function toHex (bytes: Uint8Array): string {
   return uint8ArrayToString(bytes, 'base16')
 }
 
+/** Options of {@link openEnvelope}. */
+export interface OpenEnvelopeOptions {
+  /**
+   * Results of envelopes opened before, by their exact bytes: a hit skips decoding and the
+   * signature check (the same bytes always give the same result).
+   *
+   * @default none (every call opens the envelope)
+   */
+  verifyCache?: VerifyCache
+  /**
+   * Sender keys decoded before (a peer's messages all carry its key).
+   *
+   * @default the `verifyCache`'s keys, or none
+   */
+  keyCache?: SenderKeyCache
+  /**
+   * The signature check.
+   *
+   * @default the sender key's own `verify` (libp2p, pure JS)
+   */
+  verifier?: SignatureVerifier
+}
+
 /**
  * Decodes an envelope, verifies its signature and decodes its typed body. Does not look at
  * the clock, replays or field ranges: see `validateGossip` / `validateDirect`.
@@ -121,7 +152,32 @@ export function toHex (bytes: Uint8Array): string {
  * @throws {ValidationError} `malformed`, `unsupported-version` (ignore), `unsupported-key`,
  * `unsigned`, `bad-signature`, `bad-field`
  */
-export async function openEnvelope (bytes: Uint8Array): Promise<OpenedEnvelope> {
+export async function openEnvelope (bytes: Uint8Array, options: OpenEnvelopeOptions = {}): Promise<OpenedEnvelope> {
+  const cache = options.verifyCache
+  if (cache == null) {
+    return open(bytes, options)
+  }
+  const key = cache.keyOf(bytes)
+  const known = cache.get(key)
+  if (known instanceof ValidationError) {
+    throw known
+  }
+  if (known != null) {
+    return known
+  }
+  try {
+    const opened = await open(bytes, options)
+    cache.set(key, opened)
+    return opened
+  } catch (err) {
+    if (err instanceof ValidationError) {
+      cache.set(key, err)
+    }
+    throw err
+  }
+}
+
+async function open (bytes: Uint8Array, options: OpenEnvelopeOptions): Promise<OpenedEnvelope> {
   let envelope: Envelope
   let signedLen: number
   try {
@@ -140,18 +196,27 @@ export async function openEnvelope (bytes: Uint8Array): Promise<OpenedEnvelope> 
   if (envelope.signature.byteLength === 0) {
     throw reject('unsigned', 'empty signature')
   }
+  const keyCache = options.keyCache ?? options.verifyCache?.keys
+  const cachedKey = keyCache?.get(envelope.senderKey)
   let senderKey: PublicKey
-  try {
-    senderKey = publicKeyFromProtobuf(envelope.senderKey)
-  } catch {
-    throw reject('unsupported-key', 'sender key does not decode')
+  if (cachedKey != null) {
+    senderKey = cachedKey.key
+  } else {
+    try {
+      senderKey = publicKeyFromProtobuf(envelope.senderKey)
+    } catch {
+      throw reject('unsupported-key', 'sender key does not decode')
+    }
   }
   if (senderKey.type !== 'secp256k1') {
     throw reject('unsupported-key', `sender key is ${senderKey.type}, not secp256k1`)
   }
   let ok: boolean
   try {
-    ok = await senderKey.verify(uint8ArrayConcat([ENVELOPE_SIGNATURE_DOMAIN, bytes.subarray(0, signedLen)]), envelope.signature)
+    const signed = uint8ArrayConcat([ENVELOPE_SIGNATURE_DOMAIN, bytes.subarray(0, signedLen)])
+    ok = options.verifier != null
+      ? await options.verifier(senderKey, signed, envelope.signature)
+      : await senderKey.verify(signed, envelope.signature)
   } catch {
     ok = false
   }
@@ -174,7 +239,10 @@ export async function openEnvelope (bytes: Uint8Array): Promise<OpenedEnvelope> 
   } catch (err: any) {
     throw reject('malformed', `${type} body does not decode: ${String(err?.message ?? err)}`)
   }
-  const sender = peerIdFromPublicKey(senderKey)
+  const sender = cachedKey?.peerId ?? peerIdFromPublicKey(senderKey)
+  if (cachedKey == null) {
+    keyCache?.set(envelope.senderKey, { key: senderKey, peerId: sender })
+  }
   return {
     message,
     sender,

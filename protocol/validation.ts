@@ -4,7 +4,7 @@ import { Cancel, Decline, TripUpdate } from './pb/messages.js'
 import { GOSSIP_RESOLUTION, isCell, isLatLon } from './topics.js'
 import { checkTripRecordShape } from './trip-record.js'
 import type { ValidationCode } from './errors.js'
-import type { OpenedEnvelope } from './envelope.js'
+import type { OpenEnvelopeOptions, OpenedEnvelope } from './envelope.js'
 import type { HitchMessage } from './hitch-message.js'
 import type { LatLon } from './pb/messages.js'
 import type { ReplayCache } from './replay-cache.js'
@@ -25,8 +25,8 @@ export const MAX_SEATS = 8
 /** Highest driver rating. */
 export const MAX_RATING = 5
 
-/** Limits shared by gossip and direct validation. */
-export interface ValidationLimits {
+/** Limits shared by gossip and direct validation, and how envelopes are opened (see `OpenEnvelopeOptions`). */
+export interface ValidationLimits extends OpenEnvelopeOptions {
   /**
    * Furthest in the future an expiry may lie, in ms.
    *
@@ -301,7 +301,7 @@ async function validate (bytes: Uint8Array, ctx: {
     if (bytes.byteLength > ctx.maxBytes) {
       throw reject('oversized', `message of ${bytes.byteLength} bytes exceeds ${ctx.maxBytes}`)
     }
-    const opened = await openEnvelope(bytes)
+    const opened = await openEnvelope(bytes, { verifyCache: ctx.limits.verifyCache, keyCache: ctx.limits.keyCache, verifier: ctx.limits.verifier })
     const h: Horizon = {
       now: ctx.now,
       maxTtlMs: ctx.limits.maxTtlMs ?? DEFAULT_MAX_TTL_MS,

@@ -4,8 +4,11 @@ import { mulberry32 } from '../matching/index.js'
 import { WallClock } from '../node/clock/index.js'
 import { createHitchNode } from '../node/hitch-node.js'
 import { identityFromKey } from '../node/identity/index.js'
+import { libsecp256k1Signatures } from '../node/index.js'
 import { Driver, NoDriverError, Rider } from '../node/roles/index.js'
+import { VerifyCache } from '../protocol/index.js'
 import { EventScheduler, VirtualClock } from './event-scheduler.js'
+import { seededRandomSource } from './random.js'
 import { SimulatedWorld } from './simulated-network.js'
 import { initialRecords } from './centralized.js'
 import type { Libp2pRunOptions } from './libp2p-run.js'
@@ -98,6 +101,9 @@ export class DecentralizedRun {
     const notes: string[] = []
     const networks: Array<{ role: 'driver' | 'rider', net: Network }> = []
     let bootstrap: string[] = []
+    // one world, one cache: each gossip message is verified once, not once per receiver
+    const verifyCache = new VerifyCache({ maxEntries: 65_536 })
+    const signatures = libsecp256k1Signatures()
 
     const makeNode = async (name: string): Promise<HitchNode> => {
       const privateKey = newKey()
@@ -113,7 +119,10 @@ export class DecentralizedRun {
         logPrefix: name,
         transport: s.network.transport,
         loopbackFriendly: true,
-        bootstrap
+        bootstrap,
+        random: seededRandomSource(s.seed, name),
+        verifyCache,
+        signatures
       })
       return node
     }
@@ -135,7 +144,8 @@ export class DecentralizedRun {
         position: { lat: this.map.graph.lat[v], lon: this.map.graph.lon[v] },
         seats: Math.min(8, s.seats),
         fare: s.fare,
-        insertion: { maxWaitS: s.patienceS, maxDetourFactor: s.maxDetourFactor, detourSlackS: s.detourSlackS }
+        insertion: { maxWaitS: s.patienceS, maxDetourFactor: s.maxDetourFactor, detourSlackS: s.detourSlackS },
+        offerIntervalMs: s.offerIntervalS * 1000
       })
       const peer: DriverPeer = { id: node.peerId, node, driver, aboard: new Set(), odometerM: 0, onboard: 0, metres: { empty: 0, occupied: 0, passenger: 0 }, served: 0 }
       driver.on('pickup', ({ requestId, time }) => {
@@ -177,7 +187,7 @@ export class DecentralizedRun {
     const startRider = async (req: TripRequest, rec: RequestRecord): Promise<void> => {
       const node = await makeNode(`rider-${req.index}`)
       networks.push({ role: 'rider', net: node.network })
-      const rider = new Rider({ node })
+      const rider = new Rider({ node, republishMs: s.republishS * 1000 })
       const asked = performance.now()
       const g = this.map.graph
       rider.on('confirmed', ({ requestId }) => {

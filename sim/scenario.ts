@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { DEFAULT_FARE } from '../matching/index.js'
+import { DEFAULT_OFFER_INTERVAL_MS, DEFAULT_REPUBLISH_MS } from '../node/roles/index.js'
 import { ScenarioError } from './errors.js'
 import type { FareModel } from '../matching/index.js'
 
@@ -95,6 +96,20 @@ export interface Scenario {
   drainS: number
   /** The centralized dispatcher assigns pending requests every batchS seconds. @default 30 */
   batchS: number
+  /**
+   * Decentralized run: each driver publishes a vehicle offer this often, seconds; 0: never.
+   * Every driver of the cells around hears every offer, so with many drivers in few cells
+   * offers dominate the traffic (nothing in the ride negotiation reads them yet).
+   *
+   * @default DEFAULT_OFFER_INTERVAL_MS / 1000 (10, the driver's own default)
+   */
+  offerIntervalS: number
+  /**
+   * Decentralized run: a rider re-publishes its request this often while collecting quotes, seconds.
+   *
+   * @default DEFAULT_REPUBLISH_MS / 1000 (2, the rider's own default)
+   */
+  republishS: number
   network: NetworkOptions
   /** Worker processes for the libp2p mode (1: all in this process). @default 1 */
   workers: number
@@ -163,6 +178,8 @@ export const SCENARIO_FIELDS: readonly ScenarioField[] = Object.freeze([
   { path: 'durationS', flag: 'duration', kind: 'duration-s', min: 1, doc: 'requests arrive during this time' },
   { path: 'drainS', flag: 'drain', kind: 'duration-s', min: 0, doc: 'time after the last request for rides to finish' },
   { path: 'batchS', flag: 'batch', kind: 'duration-s', min: 1, doc: 'centralized dispatcher: batch interval' },
+  { path: 'offerIntervalS', flag: 'offer-interval', kind: 'duration-s', min: 0, doc: 'decentralized: a driver publishes a vehicle offer this often (0: never)' },
+  { path: 'republishS', flag: 'republish', kind: 'duration-s', min: 0.1, doc: 'decentralized: a rider re-publishes its request this often while collecting quotes' },
   { path: 'network.mode', flag: 'network', kind: 'enum', values: ['simulated', 'libp2p'], doc: 'decentralized run: simulated network or real libp2p nodes' },
   { path: 'network.transport', flag: 'transport', kind: 'enum', values: ['memory', 'tcp'], doc: 'libp2p transport' },
   { path: 'network.latencyMs', flag: 'latency', kind: 'duration-ms', min: 0, doc: 'simulated network: one-way latency' },
@@ -191,6 +208,8 @@ export const DEFAULT_SCENARIO: Readonly<Scenario> = Object.freeze<Scenario>({
   durationS: 3600,
   drainS: 3600,
   batchS: 30,
+  offerIntervalS: DEFAULT_OFFER_INTERVAL_MS / 1000,
+  republishS: DEFAULT_REPUBLISH_MS / 1000,
   network: { mode: 'simulated', transport: 'memory', latencyMs: 20, jitterMs: 10, bandwidthBps: 1_250_000, loss: 0, lookupMs: 100 },
   workers: 1,
   speedup: 60,

@@ -124,6 +124,8 @@ export class SimulatedWorld {
   private readonly rand: Random
   private readonly peers = new Map<string, SimulatedNetwork>()
   private readonly providers = new Map<string, Set<string>>()
+  /** topic -> its subscribers, in the order they subscribed: a publish costs its audience, not the world */
+  private readonly topicIndex = new Map<string, Set<SimulatedNetwork>>()
   private readonly linkFree = new Map<string, number>()
   private readonly linkLast = new Map<string, number>()
   private nextPeer = 1
@@ -169,10 +171,25 @@ export class SimulatedWorld {
   /** @internal started peers subscribed to `topic`, except `self` */
   subscribers (topic: string, self: string): SimulatedNetwork[] {
     const out: SimulatedNetwork[] = []
-    for (const p of this.peers.values()) {
-      if (p.peerId !== self && p.isStarted() && p.isSubscribed(topic)) out.push(p)
+    for (const p of this.topicIndex.get(topic) ?? []) {
+      if (p.peerId !== self && p.isStarted()) out.push(p)
     }
     return out
+  }
+
+  /** @internal `peer` joined (true) or left (false) `topic` */
+  indexSubscription (topic: string, peer: SimulatedNetwork, subscribed: boolean): void {
+    let set = this.topicIndex.get(topic)
+    if (subscribed) {
+      if (set == null) {
+        set = new Set()
+        this.topicIndex.set(topic, set)
+      }
+      set.add(peer)
+    } else if (set != null) {
+      set.delete(peer)
+      if (set.size === 0) this.topicIndex.delete(topic)
+    }
   }
 
   /**
@@ -286,6 +303,7 @@ export class SimulatedNetwork implements Network {
     if (!this.started) return
     this.started = false
     this.lifetime.abort(new NotStartedError('Network stopped'))
+    for (const topic of this.subscriptions) this.world.indexSubscription(topic, this, false)
     this.subscriptions.clear()
     this.served.clear()
     this.world.removeProvider(this.peerId)
@@ -296,11 +314,13 @@ export class SimulatedNetwork implements Network {
   subscribe (topic: string): void {
     this.assertStarted()
     this.subscriptions.add(topic)
+    this.world.indexSubscription(topic, this, true)
   }
 
   unsubscribe (topic: string): void {
     this.assertStarted()
     this.subscriptions.delete(topic)
+    this.world.indexSubscription(topic, this, false)
   }
 
   topics (): string[] {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { cellToLatLng } from 'h3-js'
 import {
   Cancel, Decline, DEFAULT_MAX_TTL_MS, TripUpdate, appendTripEvent, cellOf, cellTopic, cellsAround, createTripRecord,
@@ -63,7 +62,7 @@ export interface DriverInit {
   rating?: number
   /** a short description of the car, in offers. @default '' */
   vehicle?: string
-  /** publish a vehicle offer this often, clock ms. @default DEFAULT_OFFER_INTERVAL_MS (10 s) */
+  /** publish a vehicle offer this often, clock ms; 0: never. @default DEFAULT_OFFER_INTERVAL_MS (10 s) */
   offerIntervalMs?: number
   /** subscribe to cells within this many rings of the car's cell. @default DEFAULT_RING (1) */
   ring?: number
@@ -202,6 +201,9 @@ export class Driver extends TypedEvents<DriverEvents> {
     this.rating = init.rating ?? DEFAULT_DRIVER_RATING
     this.vehicle = init.vehicle ?? ''
     this.offerIntervalMs = init.offerIntervalMs ?? DEFAULT_OFFER_INTERVAL_MS
+    if (!(this.offerIntervalMs >= 0)) {
+      throw new RangeError('offerIntervalMs must be >= 0')
+    }
     this.ring = init.ring ?? DEFAULT_RING
     this.quoteTtlMs = Math.min(init.quoteTtlMs ?? DEFAULT_QUOTE_TTL_MS, DEFAULT_MAX_TTL_MS)
     this.positionEveryM = init.positionEveryM ?? DEFAULT_POSITION_EVERY_M
@@ -347,7 +349,7 @@ export class Driver extends TypedEvents<DriverEvents> {
     }
     const quote: Quote = {
       requestId: request.requestId,
-      quoteId: randomId(),
+      quoteId: randomId(this.node),
       price,
       pickupEta: Math.ceil(insertion.pickupTime * 1000),
       dropoffEta: Math.ceil(insertion.dropoffTime * 1000),
@@ -763,7 +765,7 @@ export class Driver extends TypedEvents<DriverEvents> {
   }
 
   private publishOffer (): void {
-    if (!this.running) {
+    if (!this.running || this.offerIntervalMs === 0) {
       return
     }
     const now = this.now()
@@ -822,8 +824,9 @@ function edgeBetween (graph: HitchNode['map']['graph'], from: number, to: number
   return best
 }
 
-function randomId (): string {
-  return randomBytes(12).toString('base64url')
+/** 12 random bytes of the node's random source, base64url (16 characters). */
+function randomId (node: HitchNode): string {
+  return Buffer.from(node.random(12)).toString('base64url')
 }
 
 /**

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { TimeoutError } from '@libp2p/interface'
 import {
   Decline, DEFAULT_ACCEPT_TIMEOUT_MS, DEFAULT_MAX_TTL_MS, DEFAULT_QUOTE_WINDOW_MS, DEFAULT_RIDE_DEADLINE_MS, TripUpdate,
   Cancel, cellOf, initialRiderState, providerKey, recordHash, riderTimers, signRecord, stepRider, toHex, tripRecordFromProto,
@@ -22,8 +22,14 @@ import type { AbortOptions, Logger } from '@libp2p/interface'
 export const DEFAULT_MAX_WAIT_MS = 600_000
 /** Re-publish the request this often while collecting quotes, clock ms. @default 2000 */
 export const DEFAULT_REPUBLISH_MS = 2_000
-/** Give up finding drivers in the DHT after this long, real ms. @default 5000 */
+/** Give up finding drivers in the DHT after this long, clock ms. @default 5000 */
 export const DEFAULT_DISCOVERY_TIMEOUT_MS = 5_000
+/**
+ * Connect to at most this many of the drivers found for the pickup cell: enough for gossip to
+ * have a path (gossipsub keeps 6..12 mesh peers per topic), not one connection per driver of a
+ * busy cell. @default 16
+ */
+export const DEFAULT_DISCOVERY_DIALS = 16
 /** Wait this long after dropoff for the driver's trip record, clock ms. @default 120_000 */
 export const DEFAULT_RECORD_TIMEOUT_MS = 120_000
 /** No price ceiling: the largest amount validation accepts is far above any fare. */
@@ -93,8 +99,10 @@ export interface RiderInit {
   payments?: PaymentHooks
   /** @default DEFAULT_REPUBLISH_MS (2 s, clock) */
   republishMs?: number
-  /** @default DEFAULT_DISCOVERY_TIMEOUT_MS (5 s, real) */
+  /** @default DEFAULT_DISCOVERY_TIMEOUT_MS (5 s, clock) */
   discoveryTimeoutMs?: number
+  /** most drivers of the pickup cell to connect to. @default DEFAULT_DISCOVERY_DIALS (16) */
+  discoveryDials?: number
   /** @default DEFAULT_RECORD_TIMEOUT_MS (2 min, clock) */
   recordTimeoutMs?: number
   /** timeout of each direct message to a driver, real ms. @default the network's (10 s) */
@@ -180,6 +188,7 @@ export class Rider extends TypedEvents<RiderEvents> {
   private readonly payments: PaymentHooks
   private readonly republishMs: number
   private readonly discoveryTimeoutMs: number
+  private readonly discoveryDials: number
   private readonly recordTimeoutMs: number
   private readonly sendTimeoutMs?: number
   private readonly runs = new Map<string, Run>()
@@ -193,6 +202,7 @@ export class Rider extends TypedEvents<RiderEvents> {
     this.payments = init.payments ?? {}
     this.republishMs = init.republishMs ?? DEFAULT_REPUBLISH_MS
     this.discoveryTimeoutMs = init.discoveryTimeoutMs ?? DEFAULT_DISCOVERY_TIMEOUT_MS
+    this.discoveryDials = init.discoveryDials ?? DEFAULT_DISCOVERY_DIALS
     this.recordTimeoutMs = init.recordTimeoutMs ?? DEFAULT_RECORD_TIMEOUT_MS
     this.sendTimeoutMs = init.sendTimeoutMs
   }
@@ -238,7 +248,7 @@ export class Rider extends TypedEvents<RiderEvents> {
     const now = Math.floor(this.now())
     const timeoutMs = options.timeoutMs ?? DEFAULT_RIDE_DEADLINE_MS
     const request: RideRequest = {
-      requestId: randomBytes(12).toString('base64url'),
+      requestId: Buffer.from(this.node.random(12)).toString('base64url'),
       pickupCell: cellOf(options.from.lat, options.from.lon),
       dropoffCell: cellOf(options.to.lat, options.to.lon),
       seats: options.seats ?? 1,
@@ -288,11 +298,20 @@ export class Rider extends TypedEvents<RiderEvents> {
   // ---- discovery -------------------------------------------------------------------------
 
   private async findDrivers (cell: string, abort: AbortOptions): Promise<number> {
-    const signal = AbortSignal.any([AbortSignal.timeout(this.discoveryTimeoutMs), ...(abort.signal != null ? [abort.signal] : [])])
+    // on the node's clock, so a simulated run does not depend on how fast the host is
+    const timeout = new AbortController()
+    const timer = this.node.clock.setTimeout(() => { timeout.abort(new TimeoutError('finding drivers timed out')) }, this.discoveryTimeoutMs)
+    const signal = AbortSignal.any([timeout.signal, ...(abort.signal != null ? [abort.signal] : [])])
+    const connected = new Set(this.node.network.connectedPeers())
     const dials: Array<Promise<void>> = []
+    let reachable = 0
     try {
       for await (const provider of this.node.network.findProviders(providerKey(cell), { signal })) {
-        if (this.node.network.connectedPeers().includes(provider.peerId)) {
+        if (reachable >= this.discoveryDials) {
+          break
+        }
+        reachable++
+        if (connected.has(provider.peerId)) {
           continue
         }
         dials.push(this.node.network.dial(provider.addrs.length > 0 ? `${provider.addrs[0]}/p2p/${provider.peerId}`.replace(/\/p2p\/[^/]+\/p2p\//, '/p2p/') : provider.peerId, { signal })
@@ -303,7 +322,11 @@ export class Rider extends TypedEvents<RiderEvents> {
       abort.signal?.throwIfAborted()
       this.log('finding drivers of %s ended - %e', cell, err)
     }
-    await Promise.all(dials)
+    try {
+      await Promise.all(dials)
+    } finally {
+      this.node.clock.clearTimeout(timer)
+    }
     return dials.length
   }
 
