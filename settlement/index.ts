@@ -6,7 +6,9 @@ export {
   type ChannelState, type ChannelDomain, type ChannelSignatures,
   FINAL_NONCE, ZERO_HASH, DOMAIN_NAME, DOMAIN_VERSION, CHANNEL_STATE_TYPES,
   channelStateTypedData, hashChannelState, signChannelState, recoverChannelStateSigner,
-  finalChannelState, normalizePrivateKey
+  finalChannelState, normalizePrivateKey,
+  channelDomainSeparator, channelStateDigest, channelSigningKey, signChannelStateDigest,
+  recoverChannelStateDigestSigner, ChannelSignatureVerifier, DEFAULT_VERIFIER_WINDOW
 } from './channel-state.js'
 export { SettlementError, type SettlementErrorCode } from './errors.js'
 export { connectChain, type ConnectChainOptions } from './connect.js'

@@ -15,8 +15,8 @@ import {
 } from '../../protocol/channel/index.js'
 import { PAY_PROTOCOL } from '../../protocol/index.js'
 import {
-  channelStateTypedData, recoverChannelStateSigner, SettlementError,
-  type AdjudicatorEvent, type Chain, type ChannelState, type Watcher
+  ChannelSignatureVerifier, channelSigningKey, channelStateDigest, recoverChannelStateDigestSigner, SettlementError,
+  signChannelStateDigest, type AdjudicatorEvent, type Chain, type ChannelState, type Watcher
 } from '../../settlement/index.js'
 import { ChannelError } from './errors.js'
 import { ChannelEventTarget } from './events.js'
@@ -146,6 +146,9 @@ function deferred<T> (): Deferred<T> {
 
 const lower = (a: string): string => a.toLowerCase()
 
+/** What the machine is told signed a signature that verifies for nobody (its checks then refuse it). */
+const NO_SIGNER: Address = '0x0000000000000000000000000000000000000000'
+
 function isRevert (err: unknown, ...names: string[]): boolean {
   return err instanceof SettlementError && err.code === 'REVERTED' && names.includes(err.revert ?? '')
 }
@@ -199,6 +202,12 @@ export class ChannelManager extends ChannelEventTarget {
   private readonly faults: FaultInjector
   private readonly log: Logger
   private readonly account: PrivateKeyAccount
+  /** the identity's key as signing needs it (never logged) */
+  private readonly secretKey: Uint8Array
+  /** one per counterparty address: checks its signatures against its known public key */
+  private readonly verifiers = new Map<string, ChannelSignatureVerifier>()
+  /** EIP-712 digests of the states in flight, computed once per state object */
+  private readonly digests = new WeakMap<ChannelState, Uint8Array>()
   private readonly channels = new Map<Hex, Channel>()
   private readonly payments = new Map<string, Deferred<CoSignedState>>()
   private readonly slots = new Map<Hex, Slots>()
@@ -231,6 +240,7 @@ export class ChannelManager extends ChannelEventTarget {
     this.faults = init.faults ?? faultInjectorFromEnv()
     this.log = init.logPrefix != null ? prefixLogger(init.logPrefix).forComponent('hitch:channel') : createLogger('hitch:channel')
     this.account = privateKeyToAccount(init.identity.ethPrivateKeyHex)
+    this.secretKey = channelSigningKey(init.identity.ethPrivateKeyHex)
     if (lower(this.account.address) !== lower(init.chain.address)) {
       throw new ChannelError('INVALID_ARGUMENT', 'the chain client must use the node identity\'s key')
     }
@@ -384,7 +394,7 @@ export class ChannelManager extends ChannelEventTarget {
         } catch (err) {
           throw this.ruleError(err)
         }
-        const riderSig = await this.sign(state)
+        const riderSig = this.sign(state)
         this.faults.reached('before-persist', state.nonce)
         const done = deferred<CoSignedState>()
         this.payments.set(this.paymentKey(channelId, state.nonce), done)
@@ -411,7 +421,7 @@ export class ChannelManager extends ChannelEventTarget {
     if (channel.role === 'rider') await this.resend(channelId, options)
     const answer = await this.ask(channel.peer, { type: 'sync-request', channelId }, options)
     if (answer.type === 'sync-response' && answer.latest != null) {
-      const signers = await this.recoverBoth(answer.latest)
+      const signers = this.signersOf(channel, answer.latest)
       await this.step(channelId, { type: 'latest-received', latest: answer.latest, signers })
     }
     return this.channels.get(channelId)?.latest
@@ -438,7 +448,7 @@ export class ChannelManager extends ChannelEventTarget {
     }
     this.faults.reached('after-send', nonce)
     if (answer.type === 'countersign' && lower(answer.channelId) === lower(channelId) && answer.nonce === nonce) {
-      const signer = await recoverChannelStateSigner(proposal.state, answer.driverSig, this.chain.domain)
+      const signer = this.signerOf(proposal.state, answer.driverSig, channel.driver)
       this.faults.reached('after-countersign', nonce)
       try {
         await this.step(channelId, { type: 'countersign-received', nonce, driverSig: answer.driverSig, signer })
@@ -450,7 +460,7 @@ export class ChannelManager extends ChannelEventTarget {
       return
     }
     if (answer.type === 'reject') {
-      const signers = answer.latest != null ? await this.recoverBoth(answer.latest) : undefined
+      const signers = answer.latest != null ? this.signersOf(channel, answer.latest) : undefined
       await this.step(channelId, {
         type: 'reject-received', nonce, code: answer.code, ...(answer.latest != null ? { latest: answer.latest, latestSigners: signers } : {})
       })
@@ -526,7 +536,7 @@ export class ChannelManager extends ChannelEventTarget {
     if (this.role === 'rider') return this.reject(channelId, nonce, 'unknown-channel', 'this node does not drive')
     let channel = this.channels.get(channelId) ?? await this.learnChannel(channelId, from, opts)
     if (channel == null) return this.reject(channelId, nonce, 'unknown-channel', 'no open channel with this node as driver')
-    const signer = await recoverChannelStateSigner(state, riderSig, this.chain.domain)
+    const signer = this.signerOf(state, riderSig, channel.rider)
     // pipelined proposals arrive on separate streams, possibly out of order: wait for the gap to fill
     await this.waitForNonce(channelId, nonce - 1n, opts.signal)
     channel = this.mustGet(channelId)
@@ -543,7 +553,7 @@ export class ChannelManager extends ChannelEventTarget {
       this.log('refused nonce %d on %s: %s', nonce, channelId, verdict.code)
       return this.reject(channelId, nonce, verdict.code, verdict.detail, verdict.code === 'stale' ? channel.latest : undefined)
     }
-    const driverSig = await this.sign(state)
+    const driverSig = this.sign(state)
     this.faults.reached('after-countersign', nonce)
     this.faults.reached('before-persist', nonce)
     try {
@@ -606,12 +616,12 @@ export class ChannelManager extends ChannelEventTarget {
     const final = finalStateOf(channel)
     const verdict = validateFinal(channel, final)
     if (!verdict.ok) throw new ChannelError('INVALID_ARGUMENT', `cannot close yet: ${verdict.detail}`, { reason: verdict.code })
-    const mySig = await this.sign(final)
+    const mySig = this.sign(final)
     const answer = await this.ask(channel.peer, { type: 'close-request', state: final, sig: mySig }, options)
     if (answer.type === 'reject') throw new ChannelError('REJECTED', `peer refused to close: ${answer.code} ${answer.detail}`, { reason: answer.code })
     if (answer.type !== 'close-accept') throw new ChannelError('BAD_RESPONSE', `unexpected ${answer.type} to a close request`)
     const other = channel.role === 'rider' ? channel.driver : channel.rider
-    if (lower(await recoverChannelStateSigner(final, answer.sig, this.chain.domain)) !== lower(other)) {
+    if (this.signerOf(final, answer.sig, other) !== other) {
       throw new ChannelError('BAD_RESPONSE', 'the final state was not signed by the peer')
     }
     const sigs = channel.role === 'rider' ? { rider: mySig, driver: answer.sig } : { rider: answer.sig, driver: mySig }
@@ -673,11 +683,11 @@ export class ChannelManager extends ChannelEventTarget {
     const verdict = validateFinal(channel, state)
     if (!verdict.ok) return this.reject(state.channelId, state.nonce, verdict.code, verdict.detail, channel.latest)
     const other = channel.role === 'rider' ? channel.driver : channel.rider
-    if (lower(await recoverChannelStateSigner(state, sig, this.chain.domain)) !== lower(other)) {
+    if (this.signerOf(state, sig, other) !== other) {
       return this.reject(state.channelId, state.nonce, 'bad-signature', 'final state not signed by the peer')
     }
     opts.signal.throwIfAborted()
-    const mine = await this.sign(state)
+    const mine = this.sign(state)
     this.log('signed the final state of %s for %s', state.channelId, from)
     return { type: 'close-accept', channelId: state.channelId, sig: mine }
   }
@@ -853,16 +863,39 @@ export class ChannelManager extends ChannelEventTarget {
     await this.store.save(channelId, () => this.mustGet(channelId))
   }
 
-  private async sign (state: ChannelState): Promise<Hex> {
-    return await this.account.signTypedData(channelStateTypedData(state, this.chain.domain))
+  /** Our signature over a state (EIP-712, low-s, v in {27, 28}). */
+  private sign (state: ChannelState): Hex {
+    return signChannelStateDigest(this.secretKey, this.digestOf(state))
   }
 
-  private async recoverBoth (c: CoSignedState): Promise<{ rider: Address, driver: Address }> {
-    const [rider, driver] = await Promise.all([
-      recoverChannelStateSigner(c.state, c.riderSig, this.chain.domain),
-      recoverChannelStateSigner(c.state, c.driverSig, this.chain.domain)
-    ])
-    return { rider, driver }
+  private digestOf (state: ChannelState): Uint8Array {
+    let digest = this.digests.get(state)
+    if (digest == null) {
+      digest = channelStateDigest(state, this.chain.domain)
+      this.digests.set(state, digest)
+    }
+    return digest
+  }
+
+  /**
+   * Who signed `state`, as the adjudicator's `ecrecover` would tell: `expected` when the
+   * signature is its (checked against its known public key, no full recovery), otherwise the
+   * recovered address, or `NO_SIGNER` for a signature the adjudicator refuses.
+   */
+  private signerOf (state: ChannelState, sig: Hex, expected: Address): Address {
+    const digest = this.digestOf(state)
+    let verifier = this.verifiers.get(lower(expected))
+    if (verifier == null) {
+      verifier = new ChannelSignatureVerifier(expected)
+      this.verifiers.set(lower(expected), verifier)
+    }
+    if (verifier.verify(digest, sig)) return expected
+    return recoverChannelStateDigestSigner(digest, sig) ?? NO_SIGNER
+  }
+
+  /** The signers of a co-signed state, checked against the channel's parties. */
+  private signersOf (channel: Channel, c: CoSignedState): { rider: Address, driver: Address } {
+    return { rider: this.signerOf(c.state, c.riderSig, channel.rider), driver: this.signerOf(c.state, c.driverSig, channel.driver) }
   }
 
   private async ask (peer: string, message: ChannelMessage, options?: AbortOptions): Promise<ChannelMessage> {
