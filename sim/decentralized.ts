@@ -26,6 +26,9 @@ const log = logger('hitch:sim:decentralized')
 /** `clock.now()` at simulated time 0: a fixed instant, so runs repeat exactly */
 export const SIM_EPOCH_MS = Date.UTC(2024, 0, 1)
 
+/** A rider whose ride ended stays online this long (clock ms), so its last answers arrive. @default 5000 */
+const RIDER_LINGER_MS = 5_000
+
 /** Options of {@link DecentralizedRun} */
 export interface DecentralizedInit {
   map: RoutedMap
@@ -184,10 +187,14 @@ export class DecentralizedRun {
       }
     }
 
+    const liveRiders = new Set<Rider>()
+    let shuttingDown = false
     const startRider = async (req: TripRequest, rec: RequestRecord): Promise<void> => {
+      if (shuttingDown) return
       const node = await makeNode(`rider-${req.index}`)
       networks.push({ role: 'rider', net: node.network })
       const rider = new Rider({ node, republishMs: s.republishS * 1000 })
+      liveRiders.add(rider)
       const asked = performance.now()
       const g = this.map.graph
       rider.on('confirmed', ({ requestId }) => {
@@ -223,6 +230,9 @@ export class DecentralizedRun {
         }
       } finally {
         finishedRiders++
+        // the countersigned trip record is still on its way back to the driver: linger a moment
+        await clock.sleep(RIDER_LINGER_MS).catch(() => {})
+        liveRiders.delete(rider)
         await rider.stop().catch(() => {})
         await node.stop().catch(() => {})
       }
@@ -268,8 +278,12 @@ export class DecentralizedRun {
         })
       }
     } finally {
+      shuttingDown = true
       const stopAll = async (): Promise<void> => {
         for (const d of drivers) await d.driver.stop().catch(() => {})
+        // riders still waiting (the run was cut short): abandon their rides, let them wind down
+        for (const r of liveRiders) await r.stop().catch(() => {})
+        await Promise.allSettled(riderTasks)
       }
       if (simulated) {
         // stopping awaits clock events: keep the scheduler turning meanwhile

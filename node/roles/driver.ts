@@ -41,6 +41,18 @@ export const DEFAULT_CURRENCY = 'usd-cent'
 export const DEFAULT_ESTIMATE_SLACK_S = 180
 /** Farthest a cell centre may lie from the map and still be estimated on it, metres. @default 5000 */
 export const DEFAULT_ESTIMATE_SNAP_M = 5_000
+/**
+ * A driver quotes a request at once only when it can be at the pickup within this many seconds
+ * (estimated); a farther driver holds back, so a busy cell does not answer every request with
+ * every car in it. @default 120
+ */
+export const DEFAULT_QUOTE_NEAR_S = 120
+/**
+ * The reach of a held-back request doubles for every this many clock ms that the rider keeps
+ * asking (counted from the first copy this driver heard): nobody near took it, so farther cars
+ * quote on a later copy (an expanding ring search). @default 4000
+ */
+export const DEFAULT_QUOTE_WIDEN_MS = 4_000
 
 /** Options of {@link Driver}. */
 export interface DriverInit {
@@ -74,6 +86,10 @@ export interface DriverInit {
   insertion?: InsertionOptions
   /** @default DEFAULT_ESTIMATE_SLACK_S (180) */
   estimateSlackS?: number
+  /** quote at once only within this pickup wait, seconds; Infinity: always. @default DEFAULT_QUOTE_NEAR_S (120) */
+  quoteNearS?: number
+  /** the quoting reach doubles every this long the rider keeps asking, clock ms. @default DEFAULT_QUOTE_WIDEN_MS (4 s) */
+  quoteWidenMs?: number
   /** payment hooks (`node/payments`: `DriverPayments`). @default none (rides are not paid) */
   payments?: PaymentHooks
   /** timeout of each direct message to a rider, real ms. @default the network's (10 s) */
@@ -166,6 +182,8 @@ export class Driver extends TypedEvents<DriverEvents> {
   private readonly positionEveryM: number
   private readonly insertionOptions: InsertionOptions
   private readonly estimateSlackS: number
+  private readonly quoteNearS: number
+  private readonly quoteWidenMs: number
   private readonly payments: PaymentHooks
   private readonly sendTimeoutMs?: number
   private readonly driveSpeedUp: number
@@ -173,8 +191,8 @@ export class Driver extends TypedEvents<DriverEvents> {
   private state: DriverState
   private plan: VehiclePlan
   private readonly trips = new Map<string, Trip>()
-  /** request ids already considered (re-published requests are not quoted twice) */
-  private readonly seen = new Map<string, number>()
+  /** request ids already considered (re-published requests are not quoted twice), unless held back as too far */
+  private readonly seen = new Map<string, { expiresAt: number, firstHeard: number, held: boolean }>()
   private readonly timers = new Map<string, TimerHandle>()
   private readonly sendChains = new Map<string, Promise<unknown>>()
   private cells: string[] = []
@@ -209,6 +227,11 @@ export class Driver extends TypedEvents<DriverEvents> {
     this.positionEveryM = init.positionEveryM ?? DEFAULT_POSITION_EVERY_M
     this.insertionOptions = init.insertion ?? {}
     this.estimateSlackS = init.estimateSlackS ?? DEFAULT_ESTIMATE_SLACK_S
+    this.quoteNearS = init.quoteNearS ?? DEFAULT_QUOTE_NEAR_S
+    this.quoteWidenMs = init.quoteWidenMs ?? DEFAULT_QUOTE_WIDEN_MS
+    if (!(this.quoteNearS > 0) || !(this.quoteWidenMs > 0)) {
+      throw new RangeError('quoteNearS and quoteWidenMs must be > 0')
+    }
     this.payments = init.payments ?? {}
     this.sendTimeoutMs = init.sendTimeoutMs
     this.driveSpeedUp = init.driveSpeedUp ?? 1
@@ -322,11 +345,16 @@ export class Driver extends TypedEvents<DriverEvents> {
     }
     const now = this.now()
     this.pruneSeen(now)
-    if (this.seen.has(request.requestId) || this.state.rides[request.requestId] != null) {
+    let heard = this.seen.get(request.requestId)
+    if ((heard != null && !heard.held) || this.state.rides[request.requestId] != null) {
       return
     }
-    this.seen.set(request.requestId, request.expiresAt)
-    this.emit('request', { requestId: request.requestId, rider, pickupCell: request.pickupCell, dropoffCell: request.dropoffCell, seats: request.seats })
+    if (heard == null) {
+      heard = { expiresAt: request.expiresAt, firstHeard: now, held: false }
+      this.seen.set(request.requestId, heard)
+      this.emit('request', { requestId: request.requestId, rider, pickupCell: request.pickupCell, dropoffCell: request.dropoffCell, seats: request.seats })
+    }
+    heard.held = false
     if (request.currency !== this.currency || request.seats > this.state.freeSeats) {
       this.log('not quoting %s: currency or seats', request.requestId)
       return
@@ -340,6 +368,13 @@ export class Driver extends TypedEvents<DriverEvents> {
     const waitS = (request.latestPickupAt - now) / 1000
     const insertion = this.insert(request.requestId, pickup, dropoff, request.seats, Math.max(0, waitS) + this.estimateSlackS)
     if (insertion == null) {
+      return
+    }
+    const reachS = this.quoteNearS * 2 ** Math.floor((now - heard.firstHeard) / this.quoteWidenMs)
+    if (insertion.pickupTime - now / 1000 > reachS) {
+      // nearer cars answer first; if the rider is still asking later, this car's turn comes
+      heard.held = true
+      this.log('holding back %s: pickup in %ds, reach %ds', request.requestId, Math.round(insertion.pickupTime - now / 1000), reachS)
       return
     }
     const price = this.price(pickup, dropoff, insertion)
@@ -794,7 +829,7 @@ export class Driver extends TypedEvents<DriverEvents> {
   }
 
   private pruneSeen (now: number): void {
-    for (const [id, expiresAt] of this.seen) {
+    for (const [id, { expiresAt }] of this.seen) {
       if (expiresAt < now) {
         this.seen.delete(id)
       }

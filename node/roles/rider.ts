@@ -22,6 +22,12 @@ import type { AbortOptions, Logger } from '@libp2p/interface'
 export const DEFAULT_MAX_WAIT_MS = 600_000
 /** Re-publish the request this often while collecting quotes, clock ms. @default 2000 */
 export const DEFAULT_REPUBLISH_MS = 2_000
+/**
+ * Once the quote window has passed without a usable quote, the rider keeps asking with the
+ * interval doubling up to this, clock ms (each copy also widens the drivers' quoting reach).
+ * @default 30_000
+ */
+export const DEFAULT_MAX_REPUBLISH_MS = 30_000
 /** Give up finding drivers in the DHT after this long, clock ms. @default 5000 */
 export const DEFAULT_DISCOVERY_TIMEOUT_MS = 5_000
 /**
@@ -99,6 +105,8 @@ export interface RiderInit {
   payments?: PaymentHooks
   /** @default DEFAULT_REPUBLISH_MS (2 s, clock) */
   republishMs?: number
+  /** longest re-publish interval after the quote window, clock ms. @default DEFAULT_MAX_REPUBLISH_MS (30 s) */
+  maxRepublishMs?: number
   /** @default DEFAULT_DISCOVERY_TIMEOUT_MS (5 s, clock) */
   discoveryTimeoutMs?: number
   /** most drivers of the pickup cell to connect to. @default DEFAULT_DISCOVERY_DIALS (16) */
@@ -187,6 +195,7 @@ export class Rider extends TypedEvents<RiderEvents> {
   private readonly log: Logger
   private readonly payments: PaymentHooks
   private readonly republishMs: number
+  private readonly maxRepublishMs: number
   private readonly discoveryTimeoutMs: number
   private readonly discoveryDials: number
   private readonly recordTimeoutMs: number
@@ -201,6 +210,7 @@ export class Rider extends TypedEvents<RiderEvents> {
     this.log = init.node.logger('hitch:rider')
     this.payments = init.payments ?? {}
     this.republishMs = init.republishMs ?? DEFAULT_REPUBLISH_MS
+    this.maxRepublishMs = Math.max(this.republishMs, init.maxRepublishMs ?? DEFAULT_MAX_REPUBLISH_MS)
     this.discoveryTimeoutMs = init.discoveryTimeoutMs ?? DEFAULT_DISCOVERY_TIMEOUT_MS
     this.discoveryDials = init.discoveryDials ?? DEFAULT_DISCOVERY_DIALS
     this.recordTimeoutMs = init.recordTimeoutMs ?? DEFAULT_RECORD_TIMEOUT_MS
@@ -534,8 +544,12 @@ export class Rider extends TypedEvents<RiderEvents> {
     }
   }
 
-  /** Meshes form on heartbeats: re-publish (newly signed) while the rider is collecting quotes. */
-  private scheduleRepublish (run: Run, topic: string, message: HitchMessage): void {
+  /**
+   * Meshes form on heartbeats: re-publish (newly signed) while the rider is collecting quotes,
+   * every `republishMs` during the quote window, then backing off (doubling up to
+   * `maxRepublishMs`) while no usable quote came.
+   */
+  private scheduleRepublish (run: Run, topic: string, message: HitchMessage, delayMs: number = this.republishMs): void {
     if (run.republish != null) {
       this.node.clock.clearTimeout(run.republish)
     }
@@ -548,9 +562,10 @@ export class Rider extends TypedEvents<RiderEvents> {
       }
       this.enqueue(run, async () => {
         await this.publish(run, topic, message)
-        this.scheduleRepublish(run, topic, message)
+        const s = run.state
+        this.scheduleRepublish(run, topic, message, s.phase === 'requested' && s.windowClosed ? Math.min(2 * delayMs, this.maxRepublishMs) : this.republishMs)
       })
-    }, this.republishMs)
+    }, delayMs)
   }
 
   // ---- direct messages -------------------------------------------------------------------
