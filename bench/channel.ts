@@ -175,7 +175,7 @@ export async function measure (updates: number): Promise<Record<string, number |
     const before = await child.ask('stats')
     const two = await drive(rider.manager, child.peerId, child.address, updates)
     const after = await child.ask('stats')
-    const recordsPerFsync = (after.stats.records - before.stats.records) / Math.max(1, after.stats.batches - before.stats.batches)
+    const statesPerFsync = (after.stats.saves - before.stats.saves) / Math.max(1, after.stats.batches - before.stats.batches)
 
     // one process: both nodes here, as the bench used to run
     const rider1 = await startNode(await tempDir('r1'), dev.url, 'rider')
@@ -198,7 +198,7 @@ export async function measure (updates: number): Promise<Record<string, number |
       pipelinedOverRaw: round2(two.pipelined / raw),
       riderCpuPerUpdateMs: round2(two.riderCpuMs / updates),
       driverCpuPerUpdateMs: round2((after.cpuMs - before.cpuMs) / (updates + Math.max(50, Math.floor(updates / 4)) + 20)),
-      driverRecordsPerFsync: Math.round(recordsPerFsync * 10) / 10,
+      driverStatesPerFsync: Math.round(statesPerFsync * 10) / 10,
       oneProcessSequentialUpdatesPerS: Math.round(one.sequential),
       oneProcessPipelinedUpdatesPerS: Math.round(one.pipelined),
       oneProcessPipelinedOverRaw: round2(one.pipelined / raw),

@@ -1,17 +1,18 @@
 /**
  * The payment channels of one node: opens and tops up deposits (rider), signs, sends and
- * countersigns states over `/hitch/pay/1.0.0`, persists every state before a signature leaves
- * the node, closes co-operatively or unilaterally, and watches the chain to answer stale closes
+ * countersigns states over one long-lived `/hitch/pay/1.1.0` stream per peer (or a stream per
+ * request on `/hitch/pay/1.0.0` with peers or networks without it), persists every state before
+ * a signature leaves the node, closes co-operatively or unilaterally, and watches the chain to answer stale closes
  * and finalize pending ones, also across restarts. The rules live in `protocol/channel`; this
  * class runs the effects its machine asks for.
  */
 import { logger as createLogger, prefixLogger } from '@libp2p/logger'
 import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
 import {
-  ChannelProtocolError, channelStep, decodeChannelMessage, encodeChannelMessage, finalStateOf, highestTotal,
-  latestNonce, newChannel, nextProposal, paidToDriver, arrears as arrearsOf, validateFinal, validateProposal,
+  ChannelProtocolError, channelStep, decodeChannelMessage, decodePayFrame, encodeChannelMessage, encodePayFrame, finalStateOf,
+  highestTotal, latestNonce, newChannel, nextProposal, paidToDriver, arrears as arrearsOf, validateFinal, validateProposal,
   type Channel, type ChannelAction, type ChannelEvent, type ChannelMessage, type ChannelPhase, type ChannelRejectCode,
-  type ChannelRole, type CoSignedState, MAX_CHANNEL_MESSAGE_BYTES
+  type ChannelRole, type CoSignedState, MAX_CHANNEL_MESSAGE_BYTES, MAX_PAY_FRAME_BYTES, PAY_STREAM_PROTOCOL
 } from '../../protocol/channel/index.js'
 import { PAY_PROTOCOL } from '../../protocol/index.js'
 import {
@@ -20,10 +21,10 @@ import {
 } from '../../settlement/index.js'
 import { ChannelError } from './errors.js'
 import { ChannelEventTarget } from './events.js'
-import { ChannelStore } from './channel-store.js'
+import { ChannelStore, type ChannelStoreStats } from './channel-store.js'
 import { faultInjectorFromEnv, type FaultInjector } from './fault-injection.js'
 import type { Clock, TimerHandle } from '../clock/index.js'
-import type { Network, DirectRequest } from '../network/index.js'
+import { NetworkError, type Network, type DirectRequest, type MessagePipe, type PipeHandlers } from '../network/index.js'
 import type { AbortOptions, Logger } from '@libp2p/interface'
 import type { Datastore } from 'interface-datastore'
 import type { Address, Hex } from 'viem'
@@ -38,6 +39,8 @@ export const DEFAULT_FINALIZE_RETRY_MS = 5_000
 export const DEFAULT_FINALIZE_MARGIN_MS = 1_000
 /** @default 250 */
 export const DEFAULT_WATCH_POLL_MS = 250
+/** @default 8 */
+export const DEFAULT_MAX_INBOUND_PIPES = 8
 
 /** The part of a node identity the manager needs (never logged). */
 export interface ChannelIdentity {
@@ -149,6 +152,13 @@ const lower = (a: string): string => a.toLowerCase()
 /** What the machine is told signed a signature that verifies for nobody (its checks then refuse it). */
 const NO_SIGNER: Address = '0x0000000000000000000000000000000000000000'
 
+/** Our requests to one peer on one long-lived pipe, answered by id. */
+interface PayLink {
+  pipe: MessagePipe
+  nextId: bigint
+  pending: Map<bigint, { resolve: (m: ChannelMessage) => void, reject: (e: Error) => void }>
+}
+
 function isRevert (err: unknown, ...names: string[]): boolean {
   return err instanceof SettlementError && err.code === 'REVERTED' && names.includes(err.revert ?? '')
 }
@@ -217,6 +227,12 @@ export class ChannelManager extends ChannelEventTarget {
   /** driver: the last nonce answered per channel, for the `after-send` crash point */
   private readonly answered = new Map<Hex, bigint>()
   private readonly finalizeTimers = new Map<Hex, TimerHandle>()
+  /** our pipes to peers (by peer id), or the pending opening of one */
+  private readonly links = new Map<string, Promise<PayLink>>()
+  /** peers that do not speak `PAY_STREAM_PROTOCOL`: one stream per request with them */
+  private readonly noPipe = new Set<string>()
+  /** pipes peers opened to us */
+  private readonly inboundPipes = new Set<MessagePipe>()
   private readonly background = new Set<Promise<unknown>>()
   private watcher: Watcher | undefined
   private lifetime = new AbortController()
@@ -247,7 +263,7 @@ export class ChannelManager extends ChannelEventTarget {
   }
 
   /** Group-commit figures of the channel store (benchmark). */
-  get storeStats (): { batches: number, records: number } {
+  get storeStats (): ChannelStoreStats {
     return { ...this.store.stats }
   }
 
@@ -259,6 +275,12 @@ export class ChannelManager extends ChannelEventTarget {
       maxRequestBytes: MAX_CHANNEL_MESSAGE_BYTES,
       maxInboundStreams: Math.max(32, this.maxInFlight * 2)
     })
+    if (this.network.handlePipe != null) {
+      await this.network.handlePipe(PAY_STREAM_PROTOCOL, pipe => this.acceptPipe(pipe), {
+        maxMessageBytes: MAX_PAY_FRAME_BYTES,
+        maxInboundStreams: DEFAULT_MAX_INBOUND_PIPES
+      })
+    }
     this.started = true
     for (const channel of this.channels.values()) {
       if (channel.phase === 'closing' && channel.closing != null) this.scheduleFinalize(channel.channelId, channel.closing.closesAt, 0)
@@ -283,6 +305,11 @@ export class ChannelManager extends ChannelEventTarget {
     this.watcher = undefined
     await Promise.allSettled([...this.background])
     await this.network.unhandle(PAY_PROTOCOL).catch(() => {})
+    if (this.network.handlePipe != null) await this.network.unhandle(PAY_STREAM_PROTOCOL).catch(() => {})
+    for (const link of this.links.values()) void link.then(l => { l.pipe.close() }, () => {})
+    this.links.clear()
+    for (const pipe of this.inboundPipes) pipe.close()
+    this.inboundPipes.clear()
     await this.store.drain()
     for (const d of this.payments.values()) d.reject(new ChannelError('NOT_STARTED', 'channel manager stopped'))
     this.payments.clear()
@@ -511,17 +538,58 @@ export class ChannelManager extends ChannelEventTarget {
     try {
       message = decodeChannelMessage(req.data)
     } catch (err) {
-      return encodeChannelMessage({ type: 'reject', channelId: `0x${'0'.repeat(64)}`, nonce: 0n, code: 'malformed', detail: (err as Error).message })
+      return encodeChannelMessage(this.reject(`0x${'0'.repeat(64)}`, 0n, 'malformed', (err as Error).message))
     }
+    return encodeChannelMessage(await this.serve(req.from, message, opts))
+  }
+
+  /** The answer to one request from `from`, whichever way it came (a stream of its own or a pipe). */
+  private async serve (from: string, message: ChannelMessage, opts: Required<AbortOptions>): Promise<ChannelMessage> {
     switch (message.type) {
-      case 'propose': return encodeChannelMessage(await this.onPropose(req.from, message.proposal.state, message.proposal.riderSig, opts))
-      case 'close-request': return encodeChannelMessage(await this.onCloseRequest(req.from, message.state, message.sig, opts))
+      case 'propose': return await this.onPropose(from, message.proposal.state, message.proposal.riderSig, opts)
+      case 'close-request': return await this.onCloseRequest(from, message.state, message.sig, opts)
       case 'sync-request': {
         const channel = this.channels.get(message.channelId)
-        return encodeChannelMessage({ type: 'sync-response', ...(channel?.latest != null ? { latest: channel.latest } : {}) })
+        return { type: 'sync-response', ...(channel?.latest != null ? { latest: channel.latest } : {}) }
       }
       default:
-        return encodeChannelMessage({ type: 'reject', channelId: `0x${'0'.repeat(64)}`, nonce: 0n, code: 'malformed', detail: `${message.type} is an answer, not a request` })
+        return this.reject(`0x${'0'.repeat(64)}`, 0n, 'malformed', `${message.type} is an answer, not a request`)
+    }
+  }
+
+  /**
+   * A pipe a peer opened to us: each frame is a request, served as it arrives (a proposal is
+   * still persisted before its countersignature leaves), answered with the request's id.
+   */
+  private acceptPipe (pipe: MessagePipe): PipeHandlers {
+    const closed = new AbortController()
+    const signal = AbortSignal.any([closed.signal, this.lifetime.signal])
+    this.inboundPipes.add(pipe)
+    return {
+      onMessage: data => {
+        let frame: ReturnType<typeof decodePayFrame>
+        try {
+          frame = decodePayFrame(data)
+        } catch (err) {
+          // no id to answer to: the peer does not speak the protocol
+          this.log('closing the pipe from %s: %s', pipe.remotePeer, (err as Error).message)
+          pipe.close()
+          return
+        }
+        const id = frame.id
+        const answer = 'error' in frame
+          ? Promise.resolve(this.reject(`0x${'0'.repeat(64)}`, 0n, 'malformed', frame.error.message))
+          : this.serve(pipe.remotePeer, frame.message, { signal })
+        this.track(answer.then(message => {
+          if (pipe.open) pipe.send(encodePayFrame({ id, message }))
+        }).catch(err => {
+          this.log('request %d on the pipe from %s failed - %e', id, pipe.remotePeer, err)
+        }))
+      },
+      onClose: () => {
+        closed.abort(new ChannelError('NOT_STARTED', 'pipe closed'))
+        this.inboundPipes.delete(pipe)
+      }
     }
   }
 
@@ -898,7 +966,98 @@ export class ChannelManager extends ChannelEventTarget {
     return { rider: this.signerOf(c.state, c.riderSig, channel.rider), driver: this.signerOf(c.state, c.driverSig, channel.driver) }
   }
 
+  /**
+   * Sends a request to `peer` and waits for its answer: on our long-lived pipe to it when both
+   * speak `PAY_STREAM_PROTOCOL`, otherwise on a stream of its own (`PAY_PROTOCOL`).
+   */
   private async ask (peer: string, message: ChannelMessage, options?: AbortOptions): Promise<ChannelMessage> {
+    if (this.network.openPipe != null && !this.noPipe.has(peer)) {
+      let link: PayLink | undefined
+      try {
+        link = await this.linkTo(peer, options)
+      } catch (err) {
+        if (options?.signal?.aborted === true) throw err
+        if (!(err instanceof NetworkError && err.code === 'ERR_NO_HANDLER')) {
+          throw new ChannelError('PEER_UNRESPONSIVE', `peer ${peer} did not answer: ${(err as Error).message}`, { cause: err })
+        }
+        this.noPipe.add(peer)
+      }
+      if (link != null) return await this.askOnPipe(peer, link, message, options)
+    }
+    return await this.askOnStream(peer, message, options)
+  }
+
+  private async linkTo (peer: string, options?: AbortOptions): Promise<PayLink> {
+    const existing = this.links.get(peer)
+    if (existing != null) {
+      const link = await existing
+      if (link.pipe.open) return link
+      // closed meanwhile (the peer restarted, an idle timeout): open another
+      if (this.links.get(peer) === existing) this.links.delete(peer)
+      return await this.linkTo(peer, options)
+    }
+    const opening = this.openLink(peer, options)
+    this.links.set(peer, opening)
+    opening.catch(() => { if (this.links.get(peer) === opening) this.links.delete(peer) })
+    return await opening
+  }
+
+  private async openLink (peer: string, options?: AbortOptions): Promise<PayLink> {
+    const signal = options?.signal != null ? AbortSignal.any([options.signal, this.lifetime.signal]) : this.lifetime.signal
+    const pending: PayLink['pending'] = new Map()
+    let pipe: MessagePipe | undefined
+    pipe = await this.network.openPipe!(peer, PAY_STREAM_PROTOCOL, {
+      onMessage: data => {
+        let frame: ReturnType<typeof decodePayFrame>
+        try {
+          frame = decodePayFrame(data)
+        } catch (err) {
+          this.log('closing the pipe to %s: %s', peer, (err as Error).message)
+          pipe?.close()
+          return
+        }
+        const waiting = pending.get(frame.id)
+        if (waiting == null) return
+        pending.delete(frame.id)
+        if ('error' in frame) waiting.reject(new ChannelError('BAD_RESPONSE', 'peer answered a malformed channel message', { cause: frame.error }))
+        else waiting.resolve(frame.message)
+      },
+      onClose: err => {
+        for (const w of pending.values()) w.reject(new ChannelError('PEER_UNRESPONSIVE', `the pipe to ${peer} closed${err != null ? `: ${err.message}` : ''}`, { cause: err }))
+        pending.clear()
+      }
+    }, { signal, timeoutMs: this.unresponsiveTimeoutMs, maxMessageBytes: MAX_PAY_FRAME_BYTES })
+    return { pipe, nextId: 1n, pending }
+  }
+
+  private async askOnPipe (peer: string, link: PayLink, message: ChannelMessage, options?: AbortOptions): Promise<ChannelMessage> {
+    options?.signal?.throwIfAborted()
+    const id = link.nextId++
+    const answer = deferred<ChannelMessage>()
+    const timer = setTimeout(() => {
+      link.pending.delete(id)
+      answer.reject(new ChannelError('PEER_UNRESPONSIVE', `peer ${peer} did not answer within ${this.unresponsiveTimeoutMs} ms`))
+    }, this.unresponsiveTimeoutMs)
+    const onAbort = (): void => {
+      link.pending.delete(id)
+      answer.reject(options?.signal?.reason)
+    }
+    options?.signal?.addEventListener('abort', onAbort, { once: true })
+    link.pending.set(id, answer)
+    try {
+      link.pipe.send(encodePayFrame({ id, message }))
+      return await answer.promise
+    } catch (err) {
+      link.pending.delete(id)
+      if (err instanceof ChannelError || options?.signal?.aborted === true) throw err
+      throw new ChannelError('PEER_UNRESPONSIVE', `peer ${peer} did not answer: ${(err as Error).message}`, { cause: err })
+    } finally {
+      clearTimeout(timer)
+      options?.signal?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  private async askOnStream (peer: string, message: ChannelMessage, options?: AbortOptions): Promise<ChannelMessage> {
     const signal = options?.signal != null ? AbortSignal.any([options.signal, this.lifetime.signal]) : this.lifetime.signal
     let bytes: Uint8Array
     try {

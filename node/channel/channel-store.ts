@@ -90,6 +90,8 @@ export interface ChannelStoreStats {
   batches: number
   /** channel records written (a record queued twice between batches counts once) */
   records: number
+  /** writes asked for (`save` calls, one per state to persist) that the batches covered */
+  saves: number
 }
 
 /** Channel records in a datastore, with group-committed fsynced writes. */
@@ -99,7 +101,7 @@ export class ChannelStore {
   private readonly queued = new Map<string, () => Channel>()
   private flushing: Promise<void> | undefined
   private waiters: Array<{ resolve: () => void, reject: (err: unknown) => void }> = []
-  readonly stats: ChannelStoreStats = { batches: 0, records: 0 }
+  readonly stats: ChannelStoreStats = { batches: 0, records: 0, saves: 0 }
 
   constructor (datastore: Datastore) {
     this.datastore = datastore
@@ -156,6 +158,7 @@ export class ChannelStore {
           })))
           this.stats.batches++
           this.stats.records += entries.length
+          this.stats.saves += waiters.length
           for (const w of waiters) w.resolve()
         } catch (err) {
           for (const w of waiters) w.reject(err)

@@ -83,6 +83,70 @@ export interface RequestOptions extends AbortOptions {
   maxResponseBytes?: number
 }
 
+/** What a {@link MessagePipe} delivers */
+export interface PipeHandlers {
+  /** One message from the remote, in the order sent */
+  onMessage: (data: Uint8Array) => void
+
+  /** The pipe ended: closed by either side, reset, or failed (`err`); called once */
+  onClose?: (err?: Error) => void
+}
+
+/**
+ * A long-lived, length-prefixed message stream with one peer on one protocol: many messages
+ * both ways on one stream, where `request` opens a stream per message.
+ */
+export interface MessagePipe {
+  /** Peer id (string) of the remote, authenticated by the connection */
+  readonly remotePeer: string
+
+  /** Whether messages can still be sent */
+  readonly open: boolean
+
+  /**
+   * Queue one message. Throws `RequestFailedError` once the pipe is closed and
+   * `MessageTooLargeError` above the size limit.
+   */
+  send(data: Uint8Array): void
+
+  /** Close the pipe (`onClose` follows) */
+  close(): void
+}
+
+/** Options for {@link Network.openPipe} */
+export interface PipeOptions extends AbortOptions {
+  /**
+   * Give up opening (with a `RequestTimeoutError`) after this many ms, dial included.
+   *
+   * @default 10_000
+   */
+  timeoutMs?: number
+
+  /**
+   * Largest message accepted or sent in bytes.
+   *
+   * @default 65_536
+   */
+  maxMessageBytes?: number
+}
+
+/** Options for {@link Network.handlePipe} */
+export interface HandlePipeOptions {
+  /**
+   * Largest message accepted or sent in bytes.
+   *
+   * @default 65_536
+   */
+  maxMessageBytes?: number
+
+  /**
+   * Concurrent inbound pipes allowed per connection on this protocol.
+   *
+   * @default 32
+   */
+  maxInboundStreams?: number
+}
+
 /** A provider record found in the DHT */
 export interface ProviderInfo {
   peerId: string
@@ -167,6 +231,18 @@ export interface Network {
    * Dials the peer if needed.
    */
   request(peerId: string, protocol: string, data: Uint8Array, options?: RequestOptions): Promise<Uint8Array>
+
+  /**
+   * Open a long-lived message pipe to a peer (dials it if needed). Optional: an adapter
+   * without pipes leaves it undefined and callers use `request`.
+   */
+  openPipe?(peerId: string, protocol: string, handlers: PipeHandlers, options?: PipeOptions): Promise<MessagePipe>
+
+  /**
+   * Serve pipes of a protocol: `accept` gets each inbound pipe and returns its handlers.
+   * Optional, like `openPipe`; `unhandle` stops serving.
+   */
+  handlePipe?(protocol: string, accept: (pipe: MessagePipe) => PipeHandlers, options?: HandlePipeOptions): Promise<void>
 
   /** Announce in the DHT that this node provides `key` (e.g. serves a map cell) */
   provide(key: CID, options?: AbortOptions): Promise<void>

@@ -5,13 +5,23 @@
  */
 import { bytesToHex, hexToBytes, type Hex } from 'viem'
 import { FINAL_NONCE, type ChannelState } from '../../settlement/index.js'
-import { ChannelMessage as ChannelMessagePb, Reject as RejectPb } from '../pb/channel.js'
+import { ChannelMessage as ChannelMessagePb, PayFrame as PayFramePb, Reject as RejectPb } from '../pb/channel.js'
 import type { ChannelStateMsg, CoSignedState as CoSignedStatePb } from '../pb/channel.js'
 import { ChannelProtocolError, type ChannelRejectCode } from './errors.js'
 import type { CoSignedState, ProposedState } from './machine.js'
 
 /** Largest encoded channel message accepted, in bytes. */
 export const MAX_CHANNEL_MESSAGE_BYTES = 4096
+
+/** Largest encoded `PayFrame` accepted: a message and its id. */
+export const MAX_PAY_FRAME_BYTES = MAX_CHANNEL_MESSAGE_BYTES + 16
+
+/**
+ * The long-lived stream of a channel pair: `PayFrame`s both ways, each request answered by a
+ * frame with its id, so pipelined updates share one stream instead of opening one each
+ * (`/hitch/pay/1.0.0`, one request per stream, stays for peers without it).
+ */
+export const PAY_STREAM_PROTOCOL = '/hitch/pay/1.1.0'
 
 const MAX_UINT256 = (1n << 256n) - 1n
 
@@ -101,6 +111,43 @@ const sig = (hex: Hex): Uint8Array<ArrayBuffer> => hexToBytes(hex) as Uint8Array
 
 /** Encodes one channel message. */
 export function encodeChannelMessage (message: ChannelMessage): Uint8Array {
+  return ChannelMessagePb.encode(messageToPb(message))
+}
+
+/** One frame of `PAY_STREAM_PROTOCOL`: a request or the answer to the request with this id. */
+export interface PayFrame {
+  id: bigint
+  message: ChannelMessage
+}
+
+/** Encodes one frame of `PAY_STREAM_PROTOCOL`. */
+export function encodePayFrame (frame: PayFrame): Uint8Array {
+  if (frame.id < 0n || frame.id > FINAL_NONCE) throw malformed('frame id out of uint64')
+  return PayFramePb.encode({ id: frame.id, message: messageToPb(frame.message) })
+}
+
+/**
+ * Decodes one frame; throws `ChannelProtocolError` (`malformed`) on anything off. A frame whose
+ * id is readable but whose message is not comes back as `{ id, error }`, so it can be answered.
+ */
+export function decodePayFrame (bytes: Uint8Array): PayFrame | { id: bigint, error: ChannelProtocolError } {
+  if (bytes.byteLength > MAX_PAY_FRAME_BYTES) throw malformed('frame too large')
+  let pb: PayFramePb
+  try {
+    pb = PayFramePb.decode(bytes)
+  } catch (err) {
+    throw malformed(`not a pay frame: ${(err as Error).message}`)
+  }
+  try {
+    if (pb.message == null) throw malformed('frame without a message')
+    return { id: pb.id, message: messageFromPb(pb.message) }
+  } catch (err) {
+    if (err instanceof ChannelProtocolError) return { id: pb.id, error: err }
+    throw err
+  }
+}
+
+function messageToPb (message: ChannelMessage): ChannelMessagePb {
   const pb: ChannelMessagePb = {}
   switch (message.type) {
     case 'propose':
@@ -131,7 +178,7 @@ export function encodeChannelMessage (message: ChannelMessage): Uint8Array {
       pb.syncResponse = message.latest != null ? { latest: cosignedToPb(message.latest) } : {}
       break
   }
-  return ChannelMessagePb.encode(pb)
+  return pb
 }
 
 /** Decodes one channel message; throws `ChannelProtocolError` (`malformed`) on anything off. */
@@ -143,6 +190,10 @@ export function decodeChannelMessage (bytes: Uint8Array): ChannelMessage {
   } catch (err) {
     throw malformed(`not a channel message: ${(err as Error).message}`)
   }
+  return messageFromPb(pb)
+}
+
+function messageFromPb (pb: ChannelMessagePb): ChannelMessage {
   const set = [pb.propose, pb.countersign, pb.reject, pb.closeRequest, pb.closeAccept, pb.syncRequest, pb.syncResponse].filter(f => f != null)
   if (set.length !== 1) throw malformed(`exactly one message kind expected, got ${set.length}`)
   if (pb.propose != null) {

@@ -2,7 +2,8 @@
  * @packageDocumentation
  *
  * The payment channel's rules as a pure state machine (`channelStep`), the validation of
- * proposals and final states, and the wire codec of `/hitch/pay/1.0.0` messages.
+ * proposals and final states, and the wire codec of `/hitch/pay/1.0.0` messages and of the
+ * long-lived `/hitch/pay/1.1.0` stream's frames.
  */
 export {
   type Channel, type ChannelRole, type ChannelPhase, type CoSignedState, type ProposedState, type ClosingInfo,
@@ -10,5 +11,8 @@ export {
   newChannel, latestNonce, paidToDriver, highestNonce, highestTotal, arrears,
   nextProposal, validateProposal, finalStateOf, validateFinal, sameState, channelStep
 } from './machine.js'
-export { type ChannelMessage, encodeChannelMessage, decodeChannelMessage, MAX_CHANNEL_MESSAGE_BYTES } from './codec.js'
+export {
+  type ChannelMessage, encodeChannelMessage, decodeChannelMessage, MAX_CHANNEL_MESSAGE_BYTES,
+  type PayFrame, encodePayFrame, decodePayFrame, MAX_PAY_FRAME_BYTES, PAY_STREAM_PROTOCOL
+} from './codec.js'
 export { ChannelProtocolError, type ChannelRejectCode } from './errors.js'

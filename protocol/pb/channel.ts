@@ -1684,3 +1684,291 @@ export namespace ChannelMessage {
     return streamMessage(buf, ChannelMessage.codec(), opts)
   }
 }
+
+export interface PayFrame {
+  id: bigint
+  message?: ChannelMessage
+}
+
+export namespace PayFrame {
+  let _codec: Codec<PayFrame>
+
+  export const codec = (): Codec<PayFrame> => {
+    if (_codec == null) {
+      _codec = message<PayFrame>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.id != null && obj.id !== 0n)) {
+          w.uint32(8)
+          w.uint64(obj.id)
+        }
+
+        if (obj.message != null) {
+          w.uint32(18)
+          ChannelMessage.codec().encode(obj.message, w)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          id: 0n
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.id = reader.uint64()
+              break
+            }
+            case 2: {
+              obj.message = ChannelMessage.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.message
+              })
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.id`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 2: {
+              yield * ChannelMessage.codec().stream(reader, reader.uint32(), `${prefix}.message`, {
+                limits: opts.limits?.message
+              })
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface PayFrameIdFieldEvent {
+    field: '$.id'
+    value: bigint
+  }
+
+  export interface PayFrameMessageProposeStateChannelIdFieldEvent {
+    field: '$.message.propose.state.channelId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PayFrameMessageProposeStateNonceFieldEvent {
+    field: '$.message.propose.state.nonce'
+    value: bigint
+  }
+
+  export interface PayFrameMessageProposeStateBalanceRiderFieldEvent {
+    field: '$.message.propose.state.balanceRider'
+    value: string
+  }
+
+  export interface PayFrameMessageProposeStateBalanceDriverFieldEvent {
+    field: '$.message.propose.state.balanceDriver'
+    value: string
+  }
+
+  export interface PayFrameMessageProposeStateTripRecordHashFieldEvent {
+    field: '$.message.propose.state.tripRecordHash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PayFrameMessageProposeRiderSigFieldEvent {
+    field: '$.message.propose.riderSig'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PayFrameMessageCountersignChannelIdFieldEvent {
+    field: '$.message.countersign.channelId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PayFrameMessageCountersignNonceFieldEvent {
+    field: '$.message.countersign.nonce'
+    value: bigint
+  }
+
+  export interface PayFrameMessageCountersignDriverSigFieldEvent {
+    field: '$.message.countersign.driverSig'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PayFrameMessageRejectChannelIdFieldEvent {
+    field: '$.message.reject.channelId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PayFrameMessageRejectNonceFieldEvent {
+    field: '$.message.reject.nonce'
+    value: bigint
+  }
+
+  export interface PayFrameMessageRejectReasonFieldEvent {
+    field: '$.message.reject.reason'
+    value: Reject.Reason
+  }
+
+  export interface PayFrameMessageRejectDetailFieldEvent {
+    field: '$.message.reject.detail'
+    value: string
+  }
+
+  export interface PayFrameMessageRejectLatestStateChannelIdFieldEvent {
+    field: '$.message.reject.latest.state.channelId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PayFrameMessageRejectLatestStateNonceFieldEvent {
+    field: '$.message.reject.latest.state.nonce'
+    value: bigint
+  }
+
+  export interface PayFrameMessageRejectLatestStateBalanceRiderFieldEvent {
+    field: '$.message.reject.latest.state.balanceRider'
+    value: string
+  }
+
+  export interface PayFrameMessageRejectLatestStateBalanceDriverFieldEvent {
+    field: '$.message.reject.latest.state.balanceDriver'
+    value: string
+  }
+
+  export interface PayFrameMessageRejectLatestStateTripRecordHashFieldEvent {
+    field: '$.message.reject.latest.state.tripRecordHash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PayFrameMessageRejectLatestRiderSigFieldEvent {
+    field: '$.message.reject.latest.riderSig'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PayFrameMessageRejectLatestDriverSigFieldEvent {
+    field: '$.message.reject.latest.driverSig'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PayFrameMessageCloseRequestStateChannelIdFieldEvent {
+    field: '$.message.closeRequest.state.channelId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PayFrameMessageCloseRequestStateNonceFieldEvent {
+    field: '$.message.closeRequest.state.nonce'
+    value: bigint
+  }
+
+  export interface PayFrameMessageCloseRequestStateBalanceRiderFieldEvent {
+    field: '$.message.closeRequest.state.balanceRider'
+    value: string
+  }
+
+  export interface PayFrameMessageCloseRequestStateBalanceDriverFieldEvent {
+    field: '$.message.closeRequest.state.balanceDriver'
+    value: string
+  }
+
+  export interface PayFrameMessageCloseRequestStateTripRecordHashFieldEvent {
+    field: '$.message.closeRequest.state.tripRecordHash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PayFrameMessageCloseRequestSigFieldEvent {
+    field: '$.message.closeRequest.sig'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PayFrameMessageCloseAcceptChannelIdFieldEvent {
+    field: '$.message.closeAccept.channelId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PayFrameMessageCloseAcceptSigFieldEvent {
+    field: '$.message.closeAccept.sig'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PayFrameMessageSyncRequestChannelIdFieldEvent {
+    field: '$.message.syncRequest.channelId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PayFrameMessageSyncResponseLatestStateChannelIdFieldEvent {
+    field: '$.message.syncResponse.latest.state.channelId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PayFrameMessageSyncResponseLatestStateNonceFieldEvent {
+    field: '$.message.syncResponse.latest.state.nonce'
+    value: bigint
+  }
+
+  export interface PayFrameMessageSyncResponseLatestStateBalanceRiderFieldEvent {
+    field: '$.message.syncResponse.latest.state.balanceRider'
+    value: string
+  }
+
+  export interface PayFrameMessageSyncResponseLatestStateBalanceDriverFieldEvent {
+    field: '$.message.syncResponse.latest.state.balanceDriver'
+    value: string
+  }
+
+  export interface PayFrameMessageSyncResponseLatestStateTripRecordHashFieldEvent {
+    field: '$.message.syncResponse.latest.state.tripRecordHash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PayFrameMessageSyncResponseLatestRiderSigFieldEvent {
+    field: '$.message.syncResponse.latest.riderSig'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PayFrameMessageSyncResponseLatestDriverSigFieldEvent {
+    field: '$.message.syncResponse.latest.driverSig'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<PayFrame>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, PayFrame.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PayFrame>): PayFrame {
+    return decodeMessage(buf, PayFrame.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PayFrame>): Generator<PayFrameIdFieldEvent | PayFrameMessageProposeStateChannelIdFieldEvent | PayFrameMessageProposeStateNonceFieldEvent | PayFrameMessageProposeStateBalanceRiderFieldEvent | PayFrameMessageProposeStateBalanceDriverFieldEvent | PayFrameMessageProposeStateTripRecordHashFieldEvent | PayFrameMessageProposeRiderSigFieldEvent | PayFrameMessageCountersignChannelIdFieldEvent | PayFrameMessageCountersignNonceFieldEvent | PayFrameMessageCountersignDriverSigFieldEvent | PayFrameMessageRejectChannelIdFieldEvent | PayFrameMessageRejectNonceFieldEvent | PayFrameMessageRejectReasonFieldEvent | PayFrameMessageRejectDetailFieldEvent | PayFrameMessageRejectLatestStateChannelIdFieldEvent | PayFrameMessageRejectLatestStateNonceFieldEvent | PayFrameMessageRejectLatestStateBalanceRiderFieldEvent | PayFrameMessageRejectLatestStateBalanceDriverFieldEvent | PayFrameMessageRejectLatestStateTripRecordHashFieldEvent | PayFrameMessageRejectLatestRiderSigFieldEvent | PayFrameMessageRejectLatestDriverSigFieldEvent | PayFrameMessageCloseRequestStateChannelIdFieldEvent | PayFrameMessageCloseRequestStateNonceFieldEvent | PayFrameMessageCloseRequestStateBalanceRiderFieldEvent | PayFrameMessageCloseRequestStateBalanceDriverFieldEvent | PayFrameMessageCloseRequestStateTripRecordHashFieldEvent | PayFrameMessageCloseRequestSigFieldEvent | PayFrameMessageCloseAcceptChannelIdFieldEvent | PayFrameMessageCloseAcceptSigFieldEvent | PayFrameMessageSyncRequestChannelIdFieldEvent | PayFrameMessageSyncResponseLatestStateChannelIdFieldEvent | PayFrameMessageSyncResponseLatestStateNonceFieldEvent | PayFrameMessageSyncResponseLatestStateBalanceRiderFieldEvent | PayFrameMessageSyncResponseLatestStateBalanceDriverFieldEvent | PayFrameMessageSyncResponseLatestStateTripRecordHashFieldEvent | PayFrameMessageSyncResponseLatestRiderSigFieldEvent | PayFrameMessageSyncResponseLatestDriverSigFieldEvent> {
+    return streamMessage(buf, PayFrame.codec(), opts)
+  }
+}
