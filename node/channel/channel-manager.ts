@@ -41,6 +41,8 @@ export const DEFAULT_FINALIZE_MARGIN_MS = 1_000
 export const DEFAULT_WATCH_POLL_MS = 250
 /** @default 8 */
 export const DEFAULT_MAX_INBOUND_PIPES = 8
+/** @default 32 */
+export const DEFAULT_MAX_SIGNER_TABLES = 32
 
 /** The part of a node identity the manager needs (never logged). */
 export interface ChannelIdentity {
@@ -101,6 +103,13 @@ export interface ChannelManagerInit {
   watch?: boolean
   /** Prefix of log lines (the node's name in a simulation). */
   logPrefix?: string
+  /**
+   * Counterparties whose signatures are checked against a precomputed table of their public key
+   * (about 300 KB each); beyond that the least recently used table is dropped and rebuilt on
+   * demand.
+   * @default 32
+   */
+  maxSignerTables?: number
   /** Test hook (see `fault-injection.ts`). @default read from `HITCH_CRASH_AT` */
   faults?: FaultInjector
 }
@@ -209,12 +218,13 @@ export class ChannelManager extends ChannelEventTarget {
   private readonly finalizeMarginMs: number
   private readonly watchPollMs: number
   private readonly watchEnabled: boolean
+  private readonly maxSignerTables: number
   private readonly faults: FaultInjector
   private readonly log: Logger
   private readonly account: PrivateKeyAccount
   /** the identity's key as signing needs it (never logged) */
   private readonly secretKey: Uint8Array
-  /** one per counterparty address: checks its signatures against its known public key */
+  /** one per counterparty address, least recently used first: checks its signatures against its known public key */
   private readonly verifiers = new Map<string, ChannelSignatureVerifier>()
   /** EIP-712 digests of the states in flight, computed once per state object */
   private readonly digests = new WeakMap<ChannelState, Uint8Array>()
@@ -253,6 +263,7 @@ export class ChannelManager extends ChannelEventTarget {
     this.finalizeMarginMs = init.finalizeMarginMs ?? DEFAULT_FINALIZE_MARGIN_MS
     this.watchPollMs = init.watchPollMs ?? DEFAULT_WATCH_POLL_MS
     this.watchEnabled = init.watch ?? true
+    this.maxSignerTables = init.maxSignerTables ?? DEFAULT_MAX_SIGNER_TABLES
     this.faults = init.faults ?? faultInjectorFromEnv()
     this.log = init.logPrefix != null ? prefixLogger(init.logPrefix).forComponent('hitch:channel') : createLogger('hitch:channel')
     this.account = privateKeyToAccount(init.identity.ethPrivateKeyHex)
@@ -558,15 +569,36 @@ export class ChannelManager extends ChannelEventTarget {
   }
 
   /**
-   * A pipe a peer opened to us: each frame is a request, served as it arrives (a proposal is
-   * still persisted before its countersignature leaves), answered with the request's id.
+   * A pipe a peer opened to us: each frame is a request, served in order, one per turn of the
+   * event loop (see `inTurn`), and answered with the request's id once served (a proposal is
+   * still persisted before its countersignature leaves).
    */
   private acceptPipe (pipe: MessagePipe): PipeHandlers {
     const closed = new AbortController()
     const signal = AbortSignal.any([closed.signal, this.lifetime.signal])
     this.inboundPipes.add(pipe)
     return {
-      onMessage: data => {
+      onMessage: data => { this.inTurn(() => { this.onPipeRequest(pipe, data, signal) }) },
+      onClose: () => {
+        closed.abort(new ChannelError('NOT_STARTED', 'pipe closed'))
+        this.inboundPipes.delete(pipe)
+      }
+    }
+  }
+
+  /**
+   * Runs `fn` in a turn of the event loop of its own. Frames come in bursts (all those one
+   * write carried); checking and signing them all in one go would hold back the fsyncs and sends
+   * that finished meanwhile until the whole burst is done, and both peers would take turns
+   * instead of working at once. Turns keep the order of the calls.
+   */
+  private inTurn (fn: () => void): void {
+    setImmediate(() => {
+      if (this.started) fn()
+    })
+  }
+
+  private onPipeRequest (pipe: MessagePipe, data: Uint8Array, signal: AbortSignal): void {
         let frame: ReturnType<typeof decodePayFrame>
         try {
           frame = decodePayFrame(data)
@@ -585,12 +617,6 @@ export class ChannelManager extends ChannelEventTarget {
         }).catch(err => {
           this.log('request %d on the pipe from %s failed - %e', id, pipe.remotePeer, err)
         }))
-      },
-      onClose: () => {
-        closed.abort(new ChannelError('NOT_STARTED', 'pipe closed'))
-        this.inboundPipes.delete(pipe)
-      }
-    }
   }
 
   private reject (channelId: Hex, nonce: bigint, code: ChannelRejectCode, detail: string, latest?: CoSignedState): ChannelMessage {
@@ -952,11 +978,15 @@ export class ChannelManager extends ChannelEventTarget {
    */
   private signerOf (state: ChannelState, sig: Hex, expected: Address): Address {
     const digest = this.digestOf(state)
-    let verifier = this.verifiers.get(lower(expected))
-    if (verifier == null) {
+    const key = lower(expected)
+    let verifier = this.verifiers.get(key)
+    if (verifier != null) {
+      this.verifiers.delete(key)
+    } else {
       verifier = new ChannelSignatureVerifier(expected)
-      this.verifiers.set(lower(expected), verifier)
+      if (this.verifiers.size >= this.maxSignerTables) this.verifiers.delete(this.verifiers.keys().next().value!)
     }
+    this.verifiers.set(key, verifier)
     if (verifier.verify(digest, sig)) return expected
     return recoverChannelStateDigestSigner(digest, sig) ?? NO_SIGNER
   }
@@ -1007,7 +1037,8 @@ export class ChannelManager extends ChannelEventTarget {
     const pending: PayLink['pending'] = new Map()
     let pipe: MessagePipe | undefined
     pipe = await this.network.openPipe!(peer, PAY_STREAM_PROTOCOL, {
-      onMessage: data => {
+      // answers are handled one per turn too (see `inTurn`)
+      onMessage: data => { this.inTurn(() => {
         let frame: ReturnType<typeof decodePayFrame>
         try {
           frame = decodePayFrame(data)
@@ -1021,7 +1052,7 @@ export class ChannelManager extends ChannelEventTarget {
         pending.delete(frame.id)
         if ('error' in frame) waiting.reject(new ChannelError('BAD_RESPONSE', 'peer answered a malformed channel message', { cause: frame.error }))
         else waiting.resolve(frame.message)
-      },
+      }) },
       onClose: err => {
         for (const w of pending.values()) w.reject(new ChannelError('PEER_UNRESPONSIVE', `the pipe to ${peer} closed${err != null ? `: ${err.message}` : ''}`, { cause: err }))
         pending.clear()
