@@ -1,11 +1,15 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { privateKeyFromRaw } from '@libp2p/crypto/keys'
 import { prefixLogger } from '@libp2p/logger'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { WallClock } from '../node/clock/index.js'
 import { createHitchNode, Driver, NoDriverError, Rider } from '../node/index.js'
 import { createNetwork } from '../node/libp2p/index.js'
-import { simLibp2pOptions, simRoleTimings } from './libp2p-tuning.js'
+import { VerifyCache } from '../protocol/index.js'
+import { Libp2pNetwork } from '../node/network/index.js'
+import { SIM_IO_TIMEOUT_MS, simLibp2pOptions, simRoleTimings } from './libp2p-tuning.js'
 import { SIM_EPOCH_MS } from './decentralized.js'
+import { seededRandomSource } from './random.js'
 import type { SimRoleTimings } from './libp2p-tuning.js'
 import type { TripRequest } from './demand.js'
 import type { NodeNetworkRecord, RequestRecord, RequestStatus, RunRecords, VehicleRecord } from './records.js'
@@ -14,6 +18,7 @@ import type { Clock } from '../node/clock/index.js'
 import type { HitchNode } from '../node/index.js'
 import type { RoutedMap } from '../node/map/index.js'
 import type { Secp256k1PrivateKey } from '@libp2p/interface'
+import type { KadDHT } from '@libp2p/kad-dht'
 
 /** One driver of a share: its index in the fleet and its starting road vertex */
 export interface ShareDriver {
@@ -121,6 +126,10 @@ export interface ShareStatus {
   idle: boolean
   /** nodes running now */
   nodes: number
+  /** connections opened so far by the share's drivers and riders (each side of a connection in the share counts it) */
+  connections: { driver: number, rider: number }
+  /** the process's event-loop delay since the last status, p99, real ms: a loaded process distorts every protocol timing */
+  loopDelayP99Ms: number
 }
 
 interface DriverPeer {
@@ -168,6 +177,12 @@ export async function eachLimit<T> (items: readonly T[], limit: number, fn: (ite
 /** How many of a share's drivers other peers use as bootstrap peers */
 export const BOOTSTRAP_PER_SHARE = 3
 
+/** Real ms without a new driver connection after which the drivers count as settled */
+const SETTLE_QUIET_MS = 1_500
+
+/** Real ms the drivers are given at most to settle before simulated time 0 */
+const SETTLE_MAX_MS = 60_000
+
 /** Nodes started or stopped at once */
 const START_STOP_CONCURRENCY = 8
 
@@ -194,10 +209,16 @@ export class PeerShare {
   private readonly drivers: DriverPeer[] = []
   private readonly outcomes: RiderOutcome[]
   private readonly networks: Array<{ role: 'driver' | 'rider', node: HitchNode }> = []
-  private readonly activeRiders = new Set<Rider>()
+  /** aborts the rides still asking or riding when the share stops */
+  private readonly lifetime = new AbortController()
   private readonly riderTasks = new Set<Promise<void>>()
   private readonly timers: Array<ReturnType<Clock['setTimeout']>> = []
   private readonly notes = new Set<string>()
+  private readonly verifyCache = new VerifyCache({ maxEntries: 65_536 })
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 20 })
+  private worstLoopDelayMs = 0
+  /** connections opened (each side counts its own), by the role of the node */
+  private readonly connectionsOpened = { driver: 0, rider: 0 }
   private bootstrap: string[] = []
   private zero = SIM_EPOCH_MS
   private going = false
@@ -216,8 +237,9 @@ export class PeerShare {
     this.map = init.map
     this.scenario = init.scenario
     this.clock = anchoredClock(init.time)
-    this.timings = simRoleTimings(init.time.speedup)
+    this.timings = simRoleTimings(init.time.speedup, init.scenario)
     this.log = prefixLogger(init.name ?? 'sim').forComponent('hitch:sim:libp2p')
+    this.loopDelay.enable()
     this.outcomes = init.requests.map(r => ({
       index: r.index, requestId: null, status: 'cancelled', assignTimeS: null, matchWallMs: null, pickupTimeS: null, dropoffTimeS: null, fareCents: null, vehicle: null
     }))
@@ -275,6 +297,30 @@ export class PeerShare {
       }
     })
     await eachLimit(this.drivers, START_STOP_CONCURRENCY, async d => { await d.driver.start() })
+    await this.settle()
+  }
+
+  /**
+   * Waits until the drivers stop opening connections (their DHT self-queries
+   * and the announcements of their cells are done) for {@link SETTLE_QUIET_MS},
+   * at most {@link SETTLE_MAX_MS}: that storm of lookups would otherwise
+   * land on the first riders' requests.
+   */
+  private async settle (): Promise<void> {
+    const started = performance.now()
+    let last = -1
+    let quietSince = performance.now()
+    while (performance.now() - started < SETTLE_MAX_MS) {
+      const opened = this.connectionsOpened.driver
+      if (opened !== last) {
+        last = opened
+        quietSince = performance.now()
+      } else if (performance.now() - quietSince >= SETTLE_QUIET_MS) {
+        break
+      }
+      await new Promise(resolve => setTimeout(resolve, 100))
+    }
+    this.log('drivers settled in %d ms, %d connections opened', Math.round(performance.now() - started), this.connectionsOpened.driver)
   }
 
   /** Starts every rider at its request time; simulated time 0 is the wall instant `goAtMs` */
@@ -296,14 +342,19 @@ export class PeerShare {
 
   status (): ShareStatus {
     this.peakRss = Math.max(this.peakRss, process.memoryUsage().rss)
+    const loopDelayP99Ms = this.loopDelay.count > 0 ? this.loopDelay.percentile(99) / 1e6 : 0
+    this.worstLoopDelayMs = Math.max(this.worstLoopDelayMs, loopDelayP99Ms)
+    this.loopDelay.reset()
     return {
+      loopDelayP99Ms,
       simS: this.going ? this.simS() : 0,
       riders: this.init.requests.length,
       finished: this.finished,
       served: this.served,
       cancelled: this.cancelled,
       idle: this.drivers.every(d => d.driver.currentPlan.stops.length === 0),
-      nodes: this.running
+      nodes: this.running,
+      connections: { ...this.connectionsOpened }
     }
   }
 
@@ -312,10 +363,15 @@ export class PeerShare {
     const simulatedS = Math.max(0, this.simS())
     this.stopping = true
     for (const t of this.timers) this.clock.clearTimeout(t)
-    await Promise.allSettled([...this.activeRiders].map(async r => r.stop()))
+    this.lifetime.abort()
     await Promise.allSettled([...this.riderTasks])
     await eachLimit(this.drivers, START_STOP_CONCURRENCY, async d => { await d.driver.stop().catch(() => {}) })
     await eachLimit(this.drivers, START_STOP_CONCURRENCY, async d => { await this.stopNode(d.node) })
+    this.status()
+    this.loopDelay.disable()
+    if (this.worstLoopDelayMs > 1000) {
+      this.note(`the event loop of a process lagged by up to ${(this.worstLoopDelayMs / 1000).toFixed(1)} s (p99 over a status interval): at a speed-up of ${this.init.time.speedup} that is ${(this.worstLoopDelayMs * this.init.time.speedup / 1000).toFixed(0)} simulated seconds; use fewer nodes per process, more workers or a lower speed-up`)
+    }
     const cpu = process.cpuUsage(this.cpuStart)
     const nodes: NodeNetworkRecord[] = this.networks.map(({ role, node }) => {
       const st = node.network.stats()
@@ -374,9 +430,13 @@ export class PeerShare {
       clock: this.clock,
       map: this.map,
       logPrefix: name,
-      messageTtlMs: this.timings.messageTtlMs
+      messageTtlMs: this.timings.messageTtlMs,
+      random: seededRandomSource(this.scenario.seed, name),
+      // one process, one cache: each gossip message is verified once, not once per receiver
+      verifyCache: this.verifyCache
     })
     this.networks.push({ role, node })
+    network.libp2p.addEventListener('connection:open', () => { this.connectionsOpened[role]++ })
     return node
   }
 
@@ -446,6 +506,9 @@ export class PeerShare {
           this.log('rider %d: dialing %s failed - %e', req.index, addr, err)
         })
       }
+      // the rider's first act is a DHT lookup: a lookup with an empty routing table ends at
+      // once with nothing, so wait until the bootstrap peer is in it (identify, then a ping)
+      if (!await dhtReady(node, SIM_IO_TIMEOUT_MS)) this.note('a rider\'s DHT routing table was still empty when it asked for a ride')
       rider = new Rider({ node, ...this.timings.rider })
       rider.on('confirmed', ({ requestId, driver }) => {
         outcome.requestId = requestId
@@ -454,12 +517,17 @@ export class PeerShare {
         outcome.vehicle = driver
         outcome.status = 'unfinished'
       })
+      rider.on('requested', ({ drivers, recipients }) => { this.log('rider %d: request published, %d drivers in the topic, %d recipients', req.index, drivers, recipients) })
+      rider.on('quote', ({ quote }) => { this.log('rider %d: quote from %s', req.index, quote.driver) })
+      rider.on('accepted', ({ driver }) => { this.log('rider %d: accepted the quote of %s', req.index, driver) })
+      rider.on('fallback', ({ from, to }) => { this.log('rider %d: falling back from %s to %s', req.index, from, to) })
+      rider.on('declined', ({ driver, reason }) => { this.log('rider %d: %s declined (%s)', req.index, driver, reason) })
+      rider.on('error', ({ error }) => { this.log('rider %d: error - %e', req.index, error) })
       rider.on('update', ({ phase, time }) => {
         if (phase === 'picked-up' && outcome.pickupTimeS == null) outcome.pickupTimeS = (time - this.zero) / 1000
         if (phase === 'dropped-off') outcome.dropoffTimeS = (time - this.zero) / 1000
       })
       await rider.start()
-      this.activeRiders.add(rider)
       if (this.stopping) return
       const patienceMs = s.patienceS * 1000
       const result = await rider.requestRide({
@@ -469,7 +537,7 @@ export class PeerShare {
         maxWaitMs: patienceMs,
         timeoutMs: patienceMs,
         ...this.timings.request
-      })
+      }, { signal: this.lifetime.signal })
       outcome.status = 'served'
       outcome.requestId = result.requestId
       outcome.fareCents = Number(result.quote.price)
@@ -489,10 +557,11 @@ export class PeerShare {
       }
     } finally {
       this.finished++
-      if (rider != null) {
-        this.activeRiders.delete(rider)
-        await rider.stop().catch(() => {})
+      if (rider != null && !this.stopping) {
+        // the countersigned trip record is still on its way back to the driver: linger a moment
+        await this.clock.sleep(this.timings.lingerMs, { signal: this.lifetime.signal }).catch(() => {})
       }
+      await rider?.stop().catch(() => {})
       // a finished rider leaves the network: its node's resources are freed
       if (node != null && up) await this.stopNode(node)
     }
@@ -501,6 +570,29 @@ export class PeerShare {
   private note (text: string): void {
     this.notes.add(text)
   }
+}
+
+/**
+ * Resolves true once the node's DHT routing table holds a peer, false after
+ * `timeoutMs` real ms (or at once when the node has no libp2p DHT).
+ */
+async function dhtReady (node: HitchNode, timeoutMs: number): Promise<boolean> {
+  const net = node.network
+  if (!(net instanceof Libp2pNetwork)) return true
+  const dht = net.libp2p.services.dht as (KadDHT & { routingTable?: EventTarget & { size: number } }) | undefined
+  const table = dht?.routingTable
+  if (table == null) return true
+  if (table.size > 0) return true
+  return await new Promise<boolean>(resolve => {
+    const done = (ok: boolean): void => {
+      clearTimeout(timer)
+      table.removeEventListener('peer:add', onAdd)
+      resolve(ok)
+    }
+    const onAdd = (): void => { done(true) }
+    const timer = setTimeout(() => { done(table.size > 0) }, timeoutMs)
+    table.addEventListener('peer:add', onAdd)
+  })
 }
 
 /** `count` addresses of `list`, chosen round-robin by `index` */

@@ -53,7 +53,7 @@ export interface Libp2pRunInit {
 }
 
 /** Real ms between two looks at the run's progress and end condition */
-const TICK_MS = 250
+const TICK_MS = 1000
 
 /** Real ms from the `go` message to simulated time 0: every worker has it in hand by then */
 const GO_LEAD_MS = 500
@@ -105,6 +105,7 @@ async function runInProcess (init: Libp2pRunInit, options: RunOptions): Promise<
     await new Promise<void>((resolve, reject) => {
       const tick = (): void => {
         const st = share.status()
+        log('sim %ds: %d nodes, %d of %d riders done (%d served), connections opened by drivers %d, by riders %d, event loop p99 %d ms', Math.round(st.simS), st.nodes, st.finished, st.riders, st.served, st.connections.driver, st.connections.rider, Math.round(st.loopDelayP99Ms))
         options.onProgress?.({ run: 'decentralized', simS: Math.max(0, st.simS), totalS: s.durationS, served: st.served, cancelled: st.cancelled, requests: st.riders })
         if (options.signal?.aborted === true) { reject(options.signal.reason); return }
         if (over(s, st.simS, [st])) { resolve(); return }

@@ -19,11 +19,12 @@
  */
 import { DEFAULT_ACCEPT_TIMEOUT_MS, DEFAULT_MAX_TTL_MS, DEFAULT_QUOTE_WINDOW_MS } from '../protocol/index.js'
 import {
-  DEFAULT_DISCOVERY_TIMEOUT_MS, DEFAULT_OFFER_INTERVAL_MS, DEFAULT_QUOTE_TTL_MS, DEFAULT_RECORD_TIMEOUT_MS, DEFAULT_REPUBLISH_MS,
-  DEFAULT_MESSAGE_TTL_MS
+  DEFAULT_DISCOVERY_TIMEOUT_MS, DEFAULT_MAX_REPUBLISH_MS, DEFAULT_MESSAGE_TTL_MS, DEFAULT_QUOTE_TTL_MS, DEFAULT_QUOTE_WIDEN_MS,
+  DEFAULT_RECORD_TIMEOUT_MS
 } from '../node/index.js'
 import type { DriverInit, RideRequestOptions, RiderInit } from '../node/index.js'
 import type { CreateNetworkInit } from '../node/libp2p/index.js'
+import type { Scenario } from './scenario.js'
 
 /**
  * gossipsub heartbeat of simulated nodes, real ms. Meshes of cell topics are
@@ -35,6 +36,18 @@ import type { CreateNetworkInit } from '../node/libp2p/index.js'
 export const SIM_GOSSIP_HEARTBEAT_MS = 2_000
 
 /**
+ * gossipsub's own signature on each message. Every Hitch gossip message is
+ * an envelope signed by its author and checked by the node's validator, so
+ * gossipsub's signature (secp256k1 in pure JavaScript: a sign per publish
+ * and a verify per copy received, on every node) adds nothing to what the
+ * roles rely on but was the largest single CPU cost of a simulation with
+ * hundreds of nodes in one process. All nodes of a run share the policy.
+ *
+ * @default 'StrictNoSign' (production: 'StrictSign')
+ */
+export const SIM_GOSSIP_SIGNATURE_POLICY = 'StrictNoSign' as const
+
+/**
  * How often a DHT server re-runs its self-query, real ms. A simulated run
  * lasts minutes; the production interval (5 min) would mostly not fire, and
  * the first query (1 s after start, libp2p's default) is what fills the
@@ -43,6 +56,38 @@ export const SIM_GOSSIP_HEARTBEAT_MS = 2_000
  * @default 600_000
  */
 export const SIM_DHT_QUERY_SELF_INTERVAL_MS = 600_000
+
+/**
+ * Kademlia's k of a rider's DHT client in a simulation: its lookup of the
+ * pickup cell's drivers ends once it has k of them, and each peer it asks
+ * costs a connection (a noise handshake and an identify exchange, each with
+ * secp256k1 signatures in pure JavaScript). The drivers, which serve the
+ * DHT, keep the production k (20). A rider asks far fewer peers with 8 and
+ * still connects to 8 drivers of its cell.
+ *
+ * @default 8 (production: 20)
+ */
+export const SIM_RIDER_DHT_K = 8
+
+/**
+ * Most drivers of the pickup cell a simulated rider connects to (the
+ * rider's `discoveryDials`); see {@link SIM_RIDER_DHT_K}.
+ *
+ * @default 8 (the role's default: 16)
+ */
+export const SIM_RIDER_DISCOVERY_DIALS = 8
+
+/**
+ * libp2p's connection monitor pings every connection every 10 s and aborts
+ * the ones whose ping times out. In a process running hundreds of nodes a
+ * busy event loop delays pings, the monitor aborts healthy connections, the
+ * peers dial again (new handshakes: more load, more late pings) and the run
+ * spirals down. Connections between nodes of one host do not die silently,
+ * so simulations turn the monitor off.
+ *
+ * @default false (production: true)
+ */
+export const SIM_CONNECTION_MONITOR = false
 
 /**
  * Real ms a dial, a DHT message or an identify exchange may take before it
@@ -58,21 +103,26 @@ export const SIM_IO_TIMEOUT_MS = 20_000
  * clients: they look providers up but do not serve the DHT, so the routing
  * tables of the drivers never fill with riders that have left.
  */
-export function simLibp2pOptions (role: 'driver' | 'rider'): Pick<CreateNetworkInit, 'loopbackFriendly' | 'gossipsub' | 'identify' | 'dhtOptions' | 'connectionManager' | 'requestTimeoutMs' | 'handlerTimeoutMs'> {
+export function simLibp2pOptions (role: 'driver' | 'rider'): Pick<CreateNetworkInit, 'loopbackFriendly' | 'gossipsub' | 'identify' | 'dhtOptions' | 'connectionManager' | 'connectionMonitor' | 'requestTimeoutMs' | 'handlerTimeoutMs'> {
   return {
     loopbackFriendly: true,
     gossipsub: {
-      heartbeatInterval: SIM_GOSSIP_HEARTBEAT_MS
+      heartbeatInterval: SIM_GOSSIP_HEARTBEAT_MS,
+      globalSignaturePolicy: SIM_GOSSIP_SIGNATURE_POLICY
     },
     identify: {
       timeout: SIM_IO_TIMEOUT_MS
     },
     dhtOptions: {
       clientMode: role === 'rider',
-      querySelfInterval: SIM_DHT_QUERY_SELF_INTERVAL_MS
+      querySelfInterval: SIM_DHT_QUERY_SELF_INTERVAL_MS,
+      ...(role === 'rider' ? { kBucketSize: SIM_RIDER_DHT_K } : {})
     },
     connectionManager: {
       dialTimeout: SIM_IO_TIMEOUT_MS
+    },
+    connectionMonitor: {
+      enabled: SIM_CONNECTION_MONITOR
     },
     requestTimeoutMs: SIM_IO_TIMEOUT_MS,
     handlerTimeoutMs: SIM_IO_TIMEOUT_MS
@@ -81,56 +131,75 @@ export function simLibp2pOptions (role: 'driver' | 'rider'): Pick<CreateNetworkI
 
 /** Real-time margins of the role timings, real ms (scaled by the speed-up into clock ms) */
 export const SIM_REAL_TIMINGS_MS = Object.freeze({
-  /** a driver re-publishes its vehicle offer */
-  offerInterval: 10_000,
+  /**
+   * a driver re-publishes its vehicle offer at least this far apart; no role
+   * consumes offers yet, and each one is verified by every driver around the cell
+   */
+  offerInterval: 20_000,
   /** a quote holds */
   quoteTtl: 8_000,
-  /** a rider re-publishes its request while collecting quotes */
+  /** a rider re-publishes its request while collecting quotes, at least this far apart */
   republish: 1_500,
+  /** ... and backs off to at most this when no usable quote came */
+  maxRepublish: 6_000,
+  /** a held-back driver's quoting reach doubles this often (one re-published copy) */
+  quoteWiden: 1_500,
+  /** a rider looks drivers up in the DHT and dials them */
+  discovery: 10_000,
   /** a rider collects quotes */
   quoteWindow: 1_500,
   /** a driver has to confirm an accept */
   acceptTimeout: 4_000,
   /** a rider waits for the driver's trip record after dropoff */
   recordTimeout: 10_000,
+  /** a rider stays online after its ride, so its countersigned record reaches the driver */
+  linger: 1_000,
   /** signed messages stay valid */
   messageTtl: 10_000
 })
 
 /** Role timings of a simulated node at a given speed-up, clock ms */
 export interface SimRoleTimings {
-  driver: Pick<DriverInit, 'offerIntervalMs' | 'quoteTtlMs' | 'sendTimeoutMs'>
-  rider: Pick<RiderInit, 'republishMs' | 'discoveryTimeoutMs' | 'recordTimeoutMs' | 'sendTimeoutMs'>
+  driver: Pick<DriverInit, 'offerIntervalMs' | 'quoteTtlMs' | 'quoteWidenMs' | 'sendTimeoutMs'>
+  rider: Pick<RiderInit, 'republishMs' | 'maxRepublishMs' | 'discoveryTimeoutMs' | 'discoveryDials' | 'recordTimeoutMs' | 'sendTimeoutMs'>
   request: Pick<RideRequestOptions, 'quoteWindowMs' | 'acceptTimeoutMs'>
+  /** how long a rider stays online after its ride, clock ms */
+  lingerMs: number
   messageTtlMs: number
 }
 
 /**
  * Role timings for nodes whose clock runs `speedup` times faster than real
- * time: each the larger of the role's default and the real-time margin of
- * {@link SIM_REAL_TIMINGS_MS} times the speed-up, and never above what
- * validation accepts as a lifetime (10 minutes of clock).
+ * time: each the larger of the scenario's (or the role's default) and the
+ * real-time margin of {@link SIM_REAL_TIMINGS_MS} times the speed-up; a
+ * lifetime never above what validation accepts (10 minutes of clock). An
+ * offer interval of 0 (offers off) stays 0.
  */
-export function simRoleTimings (speedup: number): SimRoleTimings {
-  const clock = (realMs: number, defaultMs: number): number =>
-    Math.min(DEFAULT_MAX_TTL_MS, Math.max(defaultMs, Math.round(realMs * speedup)))
+export function simRoleTimings (speedup: number, scenario: Pick<Scenario, 'offerIntervalS' | 'republishS'>): SimRoleTimings {
   const t = SIM_REAL_TIMINGS_MS
+  const scaled = (realMs: number, atLeastMs: number): number => Math.max(atLeastMs, Math.round(realMs * speedup))
+  const lifetime = (realMs: number, atLeastMs: number): number => Math.min(DEFAULT_MAX_TTL_MS, scaled(realMs, atLeastMs))
+  const republishMs = scaled(t.republish, scenario.republishS * 1000)
   return {
     driver: {
-      offerIntervalMs: clock(t.offerInterval, DEFAULT_OFFER_INTERVAL_MS),
-      quoteTtlMs: clock(t.quoteTtl, DEFAULT_QUOTE_TTL_MS),
+      offerIntervalMs: scenario.offerIntervalS === 0 ? 0 : lifetime(t.offerInterval, scenario.offerIntervalS * 1000),
+      quoteTtlMs: lifetime(t.quoteTtl, DEFAULT_QUOTE_TTL_MS),
+      quoteWidenMs: scaled(t.quoteWiden, DEFAULT_QUOTE_WIDEN_MS),
       sendTimeoutMs: SIM_IO_TIMEOUT_MS
     },
     rider: {
-      republishMs: clock(t.republish, DEFAULT_REPUBLISH_MS),
-      discoveryTimeoutMs: Math.max(DEFAULT_DISCOVERY_TIMEOUT_MS, SIM_IO_TIMEOUT_MS / 2),
-      recordTimeoutMs: clock(t.recordTimeout, DEFAULT_RECORD_TIMEOUT_MS),
+      republishMs,
+      maxRepublishMs: Math.max(republishMs, scaled(t.maxRepublish, DEFAULT_MAX_REPUBLISH_MS)),
+      discoveryTimeoutMs: scaled(t.discovery, DEFAULT_DISCOVERY_TIMEOUT_MS),
+      discoveryDials: SIM_RIDER_DISCOVERY_DIALS,
+      recordTimeoutMs: scaled(t.recordTimeout, DEFAULT_RECORD_TIMEOUT_MS),
       sendTimeoutMs: SIM_IO_TIMEOUT_MS
     },
     request: {
-      quoteWindowMs: clock(t.quoteWindow, DEFAULT_QUOTE_WINDOW_MS),
-      acceptTimeoutMs: clock(t.acceptTimeout, DEFAULT_ACCEPT_TIMEOUT_MS)
+      quoteWindowMs: scaled(t.quoteWindow, DEFAULT_QUOTE_WINDOW_MS),
+      acceptTimeoutMs: scaled(t.acceptTimeout, DEFAULT_ACCEPT_TIMEOUT_MS)
     },
-    messageTtlMs: clock(t.messageTtl, DEFAULT_MESSAGE_TTL_MS)
+    lingerMs: scaled(t.linger, 0),
+    messageTtlMs: lifetime(t.messageTtl, DEFAULT_MESSAGE_TTL_MS)
   }
 }

@@ -111,6 +111,14 @@ export interface HitchLibp2pInit {
    * @default {}
    */
   connectionManager?: NonNullable<Libp2pOptions['connectionManager']>
+
+  /**
+   * Connection-monitor options (libp2p pings every connection and aborts those whose ping
+   * fails), e.g. `{ enabled: false }` where a slow event loop must not read as a dead peer.
+   *
+   * @default libp2p's (enabled, a ping every 10 s)
+   */
+  connectionMonitor?: Libp2pOptions['connectionMonitor']
 }
 
 /** The services every Hitch libp2p node has; `dht` is absent when `dht: false` */
@@ -220,6 +228,7 @@ export async function createHitchLibp2p (init: HitchLibp2pInit): Promise<HitchLi
     logger,
     start: false,
     ...(init.datastore != null ? { datastore: init.datastore } : {}),
+    ...(init.connectionMonitor != null ? { connectionMonitor: init.connectionMonitor } : {}),
     ...(loopbackFriendly || init.connectionManager != null
       ? { connectionManager: { ...(loopbackFriendly ? LOOPBACK_CONNECTION_LIMITS : {}), ...init.connectionManager } }
       : {})
