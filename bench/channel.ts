@@ -1,19 +1,23 @@
 /**
  * Channel throughput: co-signed updates per second between two nodes over a real libp2p TCP
  * connection on 127.0.0.1 (LevelDB stores, fsync before every signature leaves a node), one at
- * a time and pipelined, beside the raw in-process rate of signing and recovering one EIP-712
- * state, and the adjudicator's gas table. `npm run bench -- channel [--updates N] [--json]`.
+ * a time and pipelined, beside the raw in-process rate of the crypto of one update on one side
+ * (hash one EIP-712 state, sign it, check the signature against the signer's known key, as the
+ * channel manager checks its counterparty's), and the adjudicator's gas table.
+ * `npm run bench -- channel [--updates N] [--json]`.
  *
  * The driver runs in a child process (`channel-driver.ts`), like a real peer: each co-signed
- * update costs each process one sign and one recover, the work of one "raw" step, so on two
+ * update costs each process one sign and one check, the work of one "raw" step, so on two
  * cores the pipelined rate can approach the raw rate. For comparison the same run measures
  * both nodes in this one process, where an update costs the process two raw steps (a ceiling
- * of 0.5 × raw by construction).
+ * of 0.5 × raw by construction). `riderBusy`/`driverBusy` are the share of the pipelined run's
+ * wall time each process spent on the CPU (1 = a whole core); `loadAvg1m` is the host's load
+ * when the run ended, since other jobs on the machine take cores from the two processes.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -134,8 +138,11 @@ async function spawnDriver (dir: string, url: string): Promise<ChildDriver> {
   }
 }
 
+/** The driver's CPU time used and its store's group-commit counters so far. */
+interface DriverProbe { cpuMs: number, saves: number, batches: number }
+
 /** Sequential and pipelined co-signed updates from `rider` over `channelId`. */
-async function drive (rider: ChannelManager, driverPeerId: string, driverAddress: Address, updates: number): Promise<{ sequential: number, pipelined: number, riderCpuMs: number }> {
+async function drive (rider: ChannelManager, driverPeerId: string, driverAddress: Address, updates: number, driverProbe: () => Promise<DriverProbe>): Promise<{ sequential: number, pipelined: number, riderCpuMs: number, driverCpuMs: number, driverStatesPerFsync: number }> {
   const ch = await rider.ensureChannel(driverPeerId, driverAddress, 10n ** 18n)
   let total = 0n
   const pay = async (): Promise<void> => { total += 1n; await rider.pay(ch.channelId, total) }
@@ -146,6 +153,7 @@ async function drive (rider: ChannelManager, driverPeerId: string, driverAddress
   for (let i = 0; i < sequentialN; i++) await pay()
   const sequential = sequentialN / ((performance.now() - t) / 1000)
 
+  const driverBefore = await driverProbe()
   const cpu = process.cpuUsage()
   t = performance.now()
   const inFlight: Array<Promise<unknown>> = []
@@ -156,7 +164,14 @@ async function drive (rider: ChannelManager, driverPeerId: string, driverAddress
   await Promise.all(inFlight)
   const pipelined = updates / ((performance.now() - t) / 1000)
   const used = process.cpuUsage(cpu)
-  return { sequential, pipelined, riderCpuMs: (used.user + used.system) / 1000 }
+  const driverAfter = await driverProbe()
+  return {
+    sequential,
+    pipelined,
+    riderCpuMs: (used.user + used.system) / 1000,
+    driverCpuMs: driverAfter.cpuMs - driverBefore.cpuMs,
+    driverStatesPerFsync: (driverAfter.saves - driverBefore.saves) / Math.max(1, driverAfter.batches - driverBefore.batches)
+  }
 }
 
 /** Runs the benchmark and returns its figures. */
@@ -172,10 +187,10 @@ export async function measure (updates: number): Promise<Record<string, number |
     const child = await spawnDriver(await tempDir('d'), dev.url)
     stops.push(child.stop)
     await rider.dial(child.addrs[0])
-    const before = await child.ask('stats')
-    const two = await drive(rider.manager, child.peerId, child.address, updates)
-    const after = await child.ask('stats')
-    const statesPerFsync = (after.stats.saves - before.stats.saves) / Math.max(1, after.stats.batches - before.stats.batches)
+    const two = await drive(rider.manager, child.peerId, child.address, updates, async () => {
+      const { cpuMs, stats } = await child.ask('stats')
+      return { cpuMs, saves: stats.saves, batches: stats.batches }
+    })
 
     // one process: both nodes here, as the bench used to run
     const rider1 = await startNode(await tempDir('r1'), dev.url, 'rider')
@@ -183,7 +198,7 @@ export async function measure (updates: number): Promise<Record<string, number |
     const driver1 = await startNode(await tempDir('d1'), dev.url, 'driver')
     stops.push(driver1.stop)
     await rider1.dial(driver1.addrs[0])
-    const one = await drive(rider1.manager, driver1.peerId, driver1.address, updates)
+    const one = await drive(rider1.manager, driver1.peerId, driver1.address, updates, async () => ({ cpuMs: 0, ...driver1.manager.storeStats }))
 
     const domain: ChannelDomain = { chainId: dev.chainId, verifyingContract: dev.adjudicator }
     const raw = rawRate(Math.max(200, updates / 2), domain)
@@ -197,11 +212,14 @@ export async function measure (updates: number): Promise<Record<string, number |
       pipelinedUpdatesPerS: Math.round(two.pipelined),
       pipelinedOverRaw: round2(two.pipelined / raw),
       riderCpuPerUpdateMs: round2(two.riderCpuMs / updates),
-      driverCpuPerUpdateMs: round2((after.cpuMs - before.cpuMs) / (updates + Math.max(50, Math.floor(updates / 4)) + 20)),
-      driverStatesPerFsync: Math.round(statesPerFsync * 10) / 10,
+      driverCpuPerUpdateMs: round2(two.driverCpuMs / updates),
+      riderBusy: round2(two.riderCpuMs / updates * two.pipelined / 1000),
+      driverBusy: round2(two.driverCpuMs / updates * two.pipelined / 1000),
+      driverStatesPerFsync: Math.round(two.driverStatesPerFsync * 10) / 10,
       oneProcessSequentialUpdatesPerS: Math.round(one.sequential),
       oneProcessPipelinedUpdatesPerS: Math.round(one.pipelined),
       oneProcessPipelinedOverRaw: round2(one.pipelined / raw),
+      loadAvg1m: round2(loadavg()[0]),
       gas
     }
   } finally {

@@ -243,6 +243,9 @@ export class ChannelManager extends ChannelEventTarget {
   private readonly noPipe = new Set<string>()
   /** pipes peers opened to us */
   private readonly inboundPipes = new Set<MessagePipe>()
+  /** tasks waiting for a turn of the event loop of their own (see `inTurn`) */
+  private readonly turns: Array<() => void> = []
+  private turnScheduled = false
   private readonly background = new Set<Promise<unknown>>()
   private watcher: Watcher | undefined
   private lifetime = new AbortController()
@@ -424,6 +427,8 @@ export class ChannelManager extends ChannelEventTarget {
       // build, sign and record the proposal under a per-channel lock, so concurrent calls get
       // consecutive nonces; the fsync happens outside it, so pipelined proposals share batches
       const { state, done, stepping } = await this.withProposeLock(channelId, async () => {
+        // sign in a turn of our own, not in a burst with every payment a group commit freed
+        await this.nextTurn()
         const channel = this.mustGet(channelId)
         if (channel.role !== 'rider') throw new ChannelError('INVALID_ARGUMENT', 'only the rider pays')
         let state: ChannelState
@@ -578,7 +583,7 @@ export class ChannelManager extends ChannelEventTarget {
     const signal = AbortSignal.any([closed.signal, this.lifetime.signal])
     this.inboundPipes.add(pipe)
     return {
-      onMessage: data => { this.inTurn(() => { this.onPipeRequest(pipe, data, signal) }) },
+      onMessage: data => { this.inTurn(() => { if (this.started) this.onPipeRequest(pipe, data, signal) }) },
       onClose: () => {
         closed.abort(new ChannelError('NOT_STARTED', 'pipe closed'))
         this.inboundPipes.delete(pipe)
@@ -587,15 +592,34 @@ export class ChannelManager extends ChannelEventTarget {
   }
 
   /**
-   * Runs `fn` in a turn of the event loop of its own. Frames come in bursts (all those one
-   * write carried); checking and signing them all in one go would hold back the fsyncs and sends
-   * that finished meanwhile until the whole burst is done, and both peers would take turns
-   * instead of working at once. Turns keep the order of the calls.
+   * Runs `fn` in a turn of the event loop of its own, after the I/O that finished meanwhile.
+   * Frames come in bursts (all those one write carried) and so do the payments a group commit
+   * frees; checking or signing them all in one go would hold back the fsyncs and sends that
+   * finished meanwhile until the whole burst is done, and the two peers would take turns instead
+   * of working at once. One task per turn: an immediate queued by an immediate runs only in the
+   * next turn, after the event loop has polled for I/O. Tasks keep the order of the calls.
    */
   private inTurn (fn: () => void): void {
-    setImmediate(() => {
-      if (this.started) fn()
-    })
+    this.turns.push(fn)
+    if (!this.turnScheduled) {
+      this.turnScheduled = true
+      setImmediate(this.runTurn)
+    }
+  }
+
+  private readonly runTurn = (): void => {
+    this.turnScheduled = false
+    const fn = this.turns.shift()
+    if (this.turns.length > 0) {
+      this.turnScheduled = true
+      setImmediate(this.runTurn)
+    }
+    fn?.()
+  }
+
+  /** Resolves in a turn of its own (see `inTurn`). */
+  private async nextTurn (): Promise<void> {
+    await new Promise<void>(resolve => { this.inTurn(resolve) })
   }
 
   private onPipeRequest (pipe: MessagePipe, data: Uint8Array, signal: AbortSignal): void {
@@ -1039,6 +1063,7 @@ export class ChannelManager extends ChannelEventTarget {
     pipe = await this.network.openPipe!(peer, PAY_STREAM_PROTOCOL, {
       // answers are handled one per turn too (see `inTurn`)
       onMessage: data => { this.inTurn(() => {
+        if (!this.started) return
         let frame: ReturnType<typeof decodePayFrame>
         try {
           frame = decodePayFrame(data)
