@@ -618,9 +618,11 @@ export function mergeShares (base: RequestRecord[], results: readonly ShareResul
       if (rec == null) continue
       const trip = o.requestId != null ? trips.get(o.requestId) : undefined
       rec.status = o.status
-      rec.assignTimeS = o.assignTimeS
       rec.matchWallMs = o.matchWallMs
       rec.pickupTimeS = trip?.pickupTimeS ?? o.pickupTimeS
+      // the rider hears the confirmation a moment after the driver sent it: a driver already at
+      // the pickup may have logged the pickup in between
+      rec.assignTimeS = o.assignTimeS != null && rec.pickupTimeS != null ? Math.min(o.assignTimeS, rec.pickupTimeS) : o.assignTimeS
       rec.dropoffTimeS = o.status === 'served' ? (trip?.dropoffTimeS ?? o.dropoffTimeS) : (trip?.dropoffTimeS ?? null)
       rec.inCarS = rec.dropoffTimeS != null && rec.pickupTimeS != null ? rec.dropoffTimeS - rec.pickupTimeS : null
       rec.fareCents = o.fareCents
