@@ -124,6 +124,9 @@ export class Libp2pNetwork implements Network {
     this.autoDial = init.autoDial ?? false
   }
 
+  /** inbound requests being served, awaited by stop() */
+  private readonly serving = new Set<Promise<void>>()
+
   async start (): Promise<void> {
     if (this.started) {
       return
@@ -141,8 +144,10 @@ export class Libp2pNetwork implements Network {
       return
     }
     this.started = false
-    // in-flight inbound handlers see their signal abort
+    // in-flight inbound handlers see their signal abort; let them reset their streams before
+    // the connections close, so requesters see a failure rather than a quiet end of stream
     this.lifetime.abort(new NotStartedError('Network stopped'))
+    await Promise.allSettled([...this.serving])
     for (const protocol of [...this.protocols].reverse()) {
       await this.libp2p.unhandle(protocol).catch(err => { this.log.error('unhandle %s failed - %e', protocol, err) })
     }
@@ -217,7 +222,13 @@ export class Libp2pNetwork implements Network {
     const timeoutMs = options.timeoutMs ?? this.handlerTimeoutMs
     const maxRequestBytes = options.maxRequestBytes ?? this.maxMessageBytes
     await this.libp2p.handle(protocol, async (stream, connection) => {
-      await this.serve(protocol, handler, stream, connection, timeoutMs, maxRequestBytes)
+      const serving = this.serve(protocol, handler, stream, connection, timeoutMs, maxRequestBytes)
+      this.serving.add(serving)
+      try {
+        await serving
+      } finally {
+        this.serving.delete(serving)
+      }
     }, {
       maxInboundStreams: options.maxInboundStreams ?? DEFAULT_MAX_INBOUND_STREAMS
     })
