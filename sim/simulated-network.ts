@@ -91,6 +91,8 @@ export const DEFAULT_SIM_LOOKUP_MS = 100
 const DEFAULT_TIMEOUT_MS = 10_000
 const DEFAULT_MAX_BYTES = 65_536
 const DEFAULT_INBOUND = 32
+/** Transmissions between sweeps of idle links */
+const LINK_PRUNE_EVERY = 100_000
 
 /** Deliveries the world made, lost or refused */
 export interface WorldStats {
@@ -128,6 +130,7 @@ export class SimulatedWorld {
   private readonly topicIndex = new Map<string, Set<SimulatedNetwork>>()
   private readonly linkFree = new Map<string, number>()
   private readonly linkLast = new Map<string, number>()
+  private transmitsSincePrune = 0
   private nextPeer = 1
 
   constructor (init: SimulatedWorldInit = {}) {
@@ -202,6 +205,7 @@ export class SimulatedWorld {
       return false
     }
     const now = this.scheduler.now()
+    if (++this.transmitsSincePrune >= LINK_PRUNE_EVERY) this.pruneLinks(now)
     const link = `${from}>${to}`
     const start = Math.max(now, this.linkFree.get(link) ?? 0)
     const sent = start + bytes * 1000 / this.bandwidthBps
@@ -214,6 +218,21 @@ export class SimulatedWorld {
       deliver()
     })
     return true
+  }
+
+  /**
+   * Forgets links idle at `now`: a link whose queue drained and whose last delivery is past
+   * behaves exactly like a new one, so the world's memory follows the live links, not every
+   * pair of peers that ever talked.
+   */
+  private pruneLinks (now: number): void {
+    this.transmitsSincePrune = 0
+    for (const [link, free] of this.linkFree) {
+      if (free <= now && (this.linkLast.get(link) ?? 0) <= now) {
+        this.linkFree.delete(link)
+        this.linkLast.delete(link)
+      }
+    }
   }
 
   /** @internal */
