@@ -7,6 +7,9 @@
  * the centralized dispatcher on the same demand and fleet. Prints the summary table, the wall
  * time, the speed against real time, CPU and memory per node. Every scenario flag of `hitch sim`
  * applies (e.g. `--drivers 100 --riders 1000 --duration 2h`).
+ *
+ * Then the libp2p section (bench/sim-libp2p.ts): a simulated hour with every peer a real libp2p
+ * node in one process. `--part simulated` or `--part libp2p` runs one section only.
  */
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -86,5 +89,9 @@ async function simulatedSection (flags: Record<string, string>): Promise<void> {
 }
 
 export async function run (args: string[]): Promise<void> {
-  await simulatedSection(flagsOf(args))
+  // --part simulated | libp2p | all (default): which sections to run; other flags go to each
+  const { part = 'all', ...flags } = flagsOf(args)
+  if (!['all', 'simulated', 'libp2p'].includes(part)) throw new Error(`--part must be simulated, libp2p or all, got ${part}`)
+  if (part !== 'libp2p') await simulatedSection(flags)
+  if (part !== 'simulated') await (await import('./sim-libp2p.js')).libp2pSection(flags)
 }

@@ -369,6 +369,7 @@ export class PeerShare {
     await eachLimit(this.drivers, START_STOP_CONCURRENCY, async d => { await this.stopNode(d.node) })
     this.status()
     this.loopDelay.disable()
+    this.note(`event loop of the process: worst p99 delay over a status interval ${Math.round(this.worstLoopDelayMs)} ms`)
     if (this.worstLoopDelayMs > 1000) {
       this.note(`the event loop of a process lagged by up to ${(this.worstLoopDelayMs / 1000).toFixed(1)} s (p99 over a status interval): at a speed-up of ${this.init.time.speedup} that is ${(this.worstLoopDelayMs * this.init.time.speedup / 1000).toFixed(0)} simulated seconds; use fewer nodes per process, more workers or a lower speed-up`)
     }
