@@ -43,6 +43,12 @@ export const DEFAULT_WATCH_POLL_MS = 250
 export const DEFAULT_MAX_INBOUND_PIPES = 8
 /** @default 32 */
 export const DEFAULT_MAX_SIGNER_TABLES = 32
+/**
+ * Requests in flight to one peer on streams of their own (peers without the pay stream): what
+ * any peer accepts at once, whatever `maxInFlight` is (more would be reset).
+ * @default 32
+ */
+export const MAX_STREAM_REQUESTS_PER_PEER = 32
 
 /** The part of a node identity the manager needs (never logged). */
 export interface ChannelIdentity {
@@ -241,6 +247,8 @@ export class ChannelManager extends ChannelEventTarget {
   private readonly links = new Map<string, Promise<PayLink>>()
   /** peers that do not speak `PAY_STREAM_PROTOCOL`: one stream per request with them */
   private readonly noPipe = new Set<string>()
+  /** per peer: requests on streams of their own in flight */
+  private readonly streamSlots = new Map<string, Slots>()
   /** pipes peers opened to us */
   private readonly inboundPipes = new Set<MessagePipe>()
   /** tasks waiting for a turn of the event loop of their own (see `inTurn`) */
@@ -1114,6 +1122,20 @@ export class ChannelManager extends ChannelEventTarget {
   }
 
   private async askOnStream (peer: string, message: ChannelMessage, options?: AbortOptions): Promise<ChannelMessage> {
+    let slots = this.streamSlots.get(peer)
+    if (slots == null) {
+      slots = new Slots(MAX_STREAM_REQUESTS_PER_PEER)
+      this.streamSlots.set(peer, slots)
+    }
+    await slots.take(options?.signal)
+    try {
+      return await this.askOneStream(peer, message, options)
+    } finally {
+      slots.give()
+    }
+  }
+
+  private async askOneStream (peer: string, message: ChannelMessage, options?: AbortOptions): Promise<ChannelMessage> {
     const signal = options?.signal != null ? AbortSignal.any([options.signal, this.lifetime.signal]) : this.lifetime.signal
     let bytes: Uint8Array
     try {

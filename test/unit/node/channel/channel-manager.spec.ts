@@ -31,7 +31,7 @@ describe('node/channel: ChannelManager between two nodes on one embedded chain',
   let evm: EmbeddedEvm
   const peers: Peer[] = []
 
-  async function startPeer (dir: string, extra: { watch?: boolean } = {}, pipes = true): Promise<Peer> {
+  async function startPeer (dir: string, extra: { watch?: boolean, maxInFlight?: number } = {}, pipes = true): Promise<Peer> {
     const identity = await loadOrCreateIdentity(dir)
     let network = await createNetwork({ privateKey: identity.privateKey, transport: 'memory', dht: false })
     await network.start()
@@ -122,10 +122,9 @@ describe('node/channel: ChannelManager between two nodes on one embedded chain',
     expect(rider.manager.getChannel(channelId)?.nonce).to.equal(42n)
     expect(rider.manager.getChannel(channelId)?.inFlight).to.equal(0)
     expect(driver.manager.latestState(channelId)?.state.balanceDriver).to.equal(totals.at(-1))
-    // group commit: the driver persists states that arrive together in one fsynced batch
-    const stats = driver.manager.storeStats
-    expect(stats.batches).to.be.below(stats.saves)
-    // all of it on the long-lived pay stream
+    // every state the driver countersigned was persisted (batched when the disk is slower
+    // than the CPU, see channel-store.spec.ts), all of it on the long-lived pay stream
+    expect(driver.manager.storeStats.saves).to.be.at.least(totals.length)
     expect(rider.requests.n).to.equal(0)
   })
 
@@ -133,14 +132,16 @@ describe('node/channel: ChannelManager between two nodes on one embedded chain',
     for (const ridersPipes of [false, true]) {
       const d = [await mkdtemp(join(tmpdir(), 'hitch-channel-')), await mkdtemp(join(tmpdir(), 'hitch-channel-'))]
       dirs.push(...d)
-      const r = await startPeer(d[0], {}, ridersPipes)
+      // a window wider than the streams a peer accepts at once
+      const r = await startPeer(d[0], { maxInFlight: 100 }, ridersPipes)
       const dr = await startPeer(d[1], {}, !ridersPipes)
       await evm.fund(r.identity.ethAddress, ETH)
       await connect(r, dr)
       const ch = await r.manager.ensureChannel(dr.identity.peerId, dr.identity.ethAddress, ETH / 100n)
-      const states = await Promise.all([10n, 20n, 30n].map(async t => await r.manager.pay(ch.channelId, t)))
-      expect(states.map(s => s.state.nonce)).to.deep.equal([1n, 2n, 3n])
-      expect(dr.manager.latestState(ch.channelId)?.state.balanceDriver).to.equal(30n)
+      const totals = Array.from({ length: 80 }, (_, i) => BigInt(10 * (i + 1)))
+      const states = await Promise.all(totals.map(async t => await r.manager.pay(ch.channelId, t)))
+      expect(states.map(s => s.state.nonce)).to.deep.equal(totals.map((_, i) => BigInt(i + 1)))
+      expect(dr.manager.latestState(ch.channelId)?.state.balanceDriver).to.equal(800n)
       const closed = await r.manager.closeCooperative(ch.channelId)
       expect(closed.phase).to.equal('finalized')
       expect(r.requests.n).to.be.above(0)
