@@ -208,7 +208,8 @@ export class PeerShare {
   private readonly log
   private readonly drivers: DriverPeer[] = []
   private readonly outcomes: RiderOutcome[]
-  private readonly networks: Array<{ role: 'driver' | 'rider', node: HitchNode }> = []
+  /** every node's network counters: live nodes by reference, stopped riders as a snapshot (their node is let go) */
+  private readonly networks: Array<{ role: 'driver' | 'rider', node?: HitchNode, record?: NodeNetworkRecord }> = []
   /** aborts the rides still asking or riding when the share stops */
   private readonly lifetime = new AbortController()
   private readonly riderTasks = new Set<Promise<void>>()
@@ -374,21 +375,7 @@ export class PeerShare {
       this.note(`the event loop of a process lagged by up to ${(this.worstLoopDelayMs / 1000).toFixed(1)} s (p99 over a status interval): at a speed-up of ${this.init.time.speedup} that is ${(this.worstLoopDelayMs * this.init.time.speedup / 1000).toFixed(0)} simulated seconds; use fewer nodes per process, more workers or a lower speed-up`)
     }
     const cpu = process.cpuUsage(this.cpuStart)
-    const nodes: NodeNetworkRecord[] = this.networks.map(({ role, node }) => {
-      const st = node.network.stats()
-      return {
-        peerId: node.peerId,
-        role,
-        gossipMessagesIn: st.gossip.messagesIn,
-        gossipMessagesOut: st.gossip.messagesOut,
-        gossipBytesIn: st.gossip.bytesIn,
-        gossipBytesOut: st.gossip.bytesOut,
-        directMessagesIn: st.direct.messagesIn,
-        directMessagesOut: st.direct.messagesOut,
-        directBytesIn: st.direct.bytesIn,
-        directBytesOut: st.direct.bytesOut
-      }
-    })
+    const nodes: NodeNetworkRecord[] = this.networks.map(({ role, node, record }) => record ?? networkRecord(role, node as HitchNode))
     const trips: DriverTrip[] = []
     for (const d of this.drivers) trips.push(...d.trips.values())
     return {
@@ -565,11 +552,35 @@ export class PeerShare {
       await rider?.stop().catch(() => {})
       // a finished rider leaves the network: its node's resources are freed
       if (node != null && up) await this.stopNode(node)
+      if (node != null) {
+        // keep the rider's counters, not its node: a finished rider's libp2p stack can be freed
+        const entry = this.networks.find(e => e.node === node)
+        if (entry != null) {
+          entry.record = networkRecord('rider', node)
+          entry.node = undefined
+        }
+      }
     }
   }
 
   private note (text: string): void {
     this.notes.add(text)
+  }
+}
+
+function networkRecord (role: 'driver' | 'rider', node: HitchNode): NodeNetworkRecord {
+  const st = node.network.stats()
+  return {
+    peerId: node.peerId,
+    role,
+    gossipMessagesIn: st.gossip.messagesIn,
+    gossipMessagesOut: st.gossip.messagesOut,
+    gossipBytesIn: st.gossip.bytesIn,
+    gossipBytesOut: st.gossip.bytesOut,
+    directMessagesIn: st.direct.messagesIn,
+    directMessagesOut: st.direct.messagesOut,
+    directBytesIn: st.direct.bytesIn,
+    directBytesOut: st.direct.bytesOut
   }
 }
 
