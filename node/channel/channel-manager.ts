@@ -43,6 +43,8 @@ export const DEFAULT_WATCH_POLL_MS = 250
 export const DEFAULT_MAX_INBOUND_PIPES = 8
 /** @default 32 */
 export const DEFAULT_MAX_SIGNER_TABLES = 32
+/** How long a peer that refused the pay stream is asked on streams of their own, in clock ms. */
+const NO_PIPE_RETRY_MS = 60_000
 /**
  * Requests in flight to one peer on streams of their own (peers without the pay stream): what
  * any peer accepts at once, whatever `maxInFlight` is (more would be reset).
@@ -245,8 +247,11 @@ export class ChannelManager extends ChannelEventTarget {
   private readonly finalizeTimers = new Map<Hex, TimerHandle>()
   /** our pipes to peers (by peer id), or the pending opening of one */
   private readonly links = new Map<string, Promise<PayLink>>()
-  /** peers that do not speak `PAY_STREAM_PROTOCOL`: one stream per request with them */
-  private readonly noPipe = new Set<string>()
+  /**
+   * peers that did not speak `PAY_STREAM_PROTOCOL` when last asked (clock ms): one stream per
+   * request with them for a while (a peer shutting down also answers so; it may come back)
+   */
+  private readonly noPipe = new Map<string, number>()
   /** per peer: requests on streams of their own in flight */
   private readonly streamSlots = new Map<string, Slots>()
   /** pipes peers opened to us */
@@ -1033,7 +1038,7 @@ export class ChannelManager extends ChannelEventTarget {
    * speak `PAY_STREAM_PROTOCOL`, otherwise on a stream of its own (`PAY_PROTOCOL`).
    */
   private async ask (peer: string, message: ChannelMessage, options?: AbortOptions): Promise<ChannelMessage> {
-    if (this.network.openPipe != null && !this.noPipe.has(peer)) {
+    if (this.network.openPipe != null && !(this.clock.now() - (this.noPipe.get(peer) ?? -Infinity) < NO_PIPE_RETRY_MS)) {
       let link: PayLink | undefined
       try {
         link = await this.linkTo(peer, options)
@@ -1042,7 +1047,7 @@ export class ChannelManager extends ChannelEventTarget {
         if (!(err instanceof NetworkError && err.code === 'ERR_NO_HANDLER')) {
           throw new ChannelError('PEER_UNRESPONSIVE', `peer ${peer} did not answer: ${(err as Error).message}`, { cause: err })
         }
-        this.noPipe.add(peer)
+        this.noPipe.set(peer, this.clock.now())
       }
       if (link != null) return await this.askOnPipe(peer, link, message, options)
     }
