@@ -191,7 +191,7 @@ export class Driver extends TypedEvents<DriverEvents> {
   private state: DriverState
   private plan: VehiclePlan
   private readonly trips = new Map<string, Trip>()
-  /** request ids already considered (re-published requests are not quoted twice), unless held back as too far */
+  /** request ids already considered (re-published requests are not quoted twice), unless held back (too far, or not fitting yet) */
   private readonly seen = new Map<string, { expiresAt: number, firstHeard: number, held: boolean }>()
   private readonly timers = new Map<string, TimerHandle>()
   private readonly sendChains = new Map<string, Promise<unknown>>()
@@ -346,6 +346,11 @@ export class Driver extends TypedEvents<DriverEvents> {
     const now = this.now()
     this.pruneSeen(now)
     let heard = this.seen.get(request.requestId)
+    if (heard != null) {
+      // a rider still asking renews its request's expiry: remember the request as long, so the
+      // copy is not taken for a new one (nor its quoting reach started again)
+      heard.expiresAt = Math.max(heard.expiresAt, request.expiresAt)
+    }
     if ((heard != null && !heard.held) || this.state.rides[request.requestId] != null) {
       return
     }
@@ -355,8 +360,14 @@ export class Driver extends TypedEvents<DriverEvents> {
       this.emit('request', { requestId: request.requestId, rider, pickupCell: request.pickupCell, dropoffCell: request.dropoffCell, seats: request.seats })
     }
     heard.held = false
-    if (request.currency !== this.currency || request.seats > this.state.freeSeats) {
-      this.log('not quoting %s: currency or seats', request.requestId)
+    if (request.currency !== this.currency) {
+      this.log('not quoting %s: currency', request.requestId)
+      return
+    }
+    if (request.seats > this.state.freeSeats) {
+      // seats free up at dropoffs: a later copy is considered again
+      heard.held = true
+      this.log('not quoting %s: seats', request.requestId)
       return
     }
     const pickup = this.snapCell(request.pickupCell)
@@ -368,6 +379,8 @@ export class Driver extends TypedEvents<DriverEvents> {
     const waitS = (request.latestPickupAt - now) / 1000
     const insertion = this.insert(request.requestId, pickup, dropoff, request.seats, Math.max(0, waitS) + this.estimateSlackS)
     if (insertion == null) {
+      // the plan changes as the car drives and serves stops: a later copy may fit
+      heard.held = true
       return
     }
     const reachS = this.quoteNearS * 2 ** Math.floor((now - heard.firstHeard) / this.quoteWidenMs)

@@ -1,7 +1,7 @@
 import { TimeoutError } from '@libp2p/interface'
 import {
   Decline, DEFAULT_ACCEPT_TIMEOUT_MS, DEFAULT_MAX_TTL_MS, DEFAULT_QUOTE_WINDOW_MS, DEFAULT_RIDE_DEADLINE_MS, TripUpdate,
-  Cancel, cellOf, initialRiderState, providerKey, recordHash, riderTimers, signRecord, stepRider, toHex, tripRecordFromProto,
+  Cancel, cellOf, initialRiderState, providerKey, recordHash, renewRequest, riderTimers, signRecord, stepRider, toHex, tripRecordFromProto,
   tripRecordToJSON, tripRecordToProto, verifyTripRecord
 } from '../../protocol/index.js'
 import { fareSoFar, rankQuotes } from '../../matching/index.js'
@@ -561,9 +561,16 @@ export class Rider extends TypedEvents<RiderEvents> {
         return
       }
       this.enqueue(run, async () => {
-        await this.publish(run, topic, message)
+        if (run.done || run.state.phase !== 'requested') {
+          return
+        }
+        const copy: HitchMessage = message.type === 'ride-request'
+          ? { type: 'ride-request', body: renewRequest(message.body, run.state.ride.deadlineAt, this.now()) }
+          : message
+        run.published = { topic, message: copy }
+        await this.publish(run, topic, copy)
         const s = run.state
-        this.scheduleRepublish(run, topic, message, s.phase === 'requested' && s.windowClosed ? Math.min(2 * delayMs, this.maxRepublishMs) : this.republishMs)
+        this.scheduleRepublish(run, topic, copy, s.phase === 'requested' && s.windowClosed ? Math.min(2 * delayMs, this.maxRepublishMs) : this.republishMs)
       })
     }, delayMs)
   }

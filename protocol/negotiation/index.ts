@@ -5,7 +5,7 @@
  */
 export type { NegotiationAction, Transition } from './actions.js'
 export {
-  stepRider, initialRiderState, riderTimers, cheapestThenEarliest,
+  stepRider, initialRiderState, riderTimers, cheapestThenEarliest, renewRequest,
   DEFAULT_QUOTE_WINDOW_MS, DEFAULT_ACCEPT_TIMEOUT_MS, DEFAULT_RIDE_DEADLINE_MS
 } from './rider.js'
 export type { RiderState, RiderEvent, RiderConfig, RiderRide, RiderFailure, ReceivedQuote, QuoteRanking } from './rider.js'

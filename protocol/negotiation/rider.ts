@@ -1,5 +1,6 @@
 import { Cancel, TripUpdate } from '../pb/messages.js'
 import { cellTopic } from '../topics.js'
+import { DEFAULT_MAX_TTL_MS } from '../validation.js'
 import type { NegotiationAction, Transition } from './actions.js'
 import type { HitchMessage } from '../hitch-message.js'
 import type { Confirm, Decline, LatLon, Quote, RideRequest } from '../pb/messages.js'
@@ -81,6 +82,18 @@ export type RiderEvent =
   | { type: 'timer', id: string, now: number }
   /** the user gives up */
   | { type: 'user-cancel', now: number }
+
+/**
+ * The request to publish again at `now`: the same ride (same id, cells, seats, latest pickup),
+ * its expiry pushed to the ride's deadline or as far as validation allows
+ * (`DEFAULT_MAX_TTL_MS`), whichever is sooner. A request body lives at most 10 minutes of clock
+ * while a rider may keep asking longer (its deadline): copies of the first body would reach
+ * drivers already expired, and they drop them unseen. Never shortens the expiry.
+ */
+export function renewRequest (request: RideRequest, deadlineAt: number, now: number): RideRequest {
+  const expiresAt = Math.floor(Math.min(deadlineAt, now + DEFAULT_MAX_TTL_MS))
+  return expiresAt > request.expiresAt ? { ...request, expiresAt } : request
+}
 
 /** The state a rider starts in. */
 export function initialRiderState (): RiderState {

@@ -1,7 +1,8 @@
 import { expect } from 'chai'
-import { cheapestThenEarliest, initialRiderState, riderTimers, stepRider } from '../../../../protocol/negotiation/index.js'
+import { cheapestThenEarliest, initialRiderState, renewRequest, riderTimers, stepRider } from '../../../../protocol/negotiation/index.js'
 import { Cancel, Decline, TripUpdate } from '../../../../protocol/pb/messages.js'
 import { cellTopic } from '../../../../protocol/topics.js'
+import { DEFAULT_MAX_TTL_MS } from '../../../../protocol/validation.js'
 import { BERLIN_CELL, NOW, quote, request } from '../fixtures.js'
 import type { NegotiationAction, RiderEvent, RiderState, ReceivedQuote } from '../../../../protocol/negotiation/index.js'
 import type { Quote, RideRequest } from '../../../../protocol/pb/messages.js'
@@ -132,6 +133,28 @@ describe('protocol/negotiation/rider', () => {
     const t = stepRider({ phase: 'requested', ride, quotes: [B, rated], windowClosed: false },
       { type: 'timer', id: riderTimers.quoteWindow(id), now: NOW + 3000 }, { rank: byRating })
     expect(t.state.phase === 'accepting' && t.state.current.from).to.equal('driver-a')
+  })
+
+  describe('renewRequest (re-published copies of a long ride request)', () => {
+    const asked = { ...req, expiresAt: NOW + DEFAULT_MAX_TTL_MS }
+    const rows: Array<[string, number, number, number]> = [
+      // [what, deadlineAt, now, expected expiresAt]
+      ['past its first expiry, the copy lives the longest validation allows', NOW + 60 * 60_000, NOW + DEFAULT_MAX_TTL_MS + 1, NOW + 2 * DEFAULT_MAX_TTL_MS + 1],
+      ['never past the ride deadline', NOW + DEFAULT_MAX_TTL_MS + 5_000, NOW + 60_000, NOW + DEFAULT_MAX_TTL_MS + 5_000],
+      ['never shorter than it was', NOW + 30_000, NOW + 1_000, NOW + DEFAULT_MAX_TTL_MS]
+    ]
+    for (const [what, deadlineAt, now, expiresAt] of rows) {
+      it(what, () => {
+        const renewed = renewRequest(asked, deadlineAt, now)
+        expect(renewed).to.deep.equal({ ...asked, expiresAt })
+        expect(renewed.expiresAt).to.be.at.most(now + DEFAULT_MAX_TTL_MS)
+      })
+    }
+    it('keeps the ride: same id, cells, seats, latest pickup, ceiling', () => {
+      const { expiresAt: _a, ...before } = asked
+      const { expiresAt: _b, ...after } = renewRequest(asked, NOW + 60 * 60_000, NOW + DEFAULT_MAX_TTL_MS)
+      expect(after).to.deep.equal(before)
+    })
   })
 
   it('ranks deterministically', () => {
