@@ -274,6 +274,9 @@ export class Rider extends TypedEvents<RiderEvents> {
     let resolve!: (result: RideResult) => void
     let reject!: (err: Error) => void
     const promise = new Promise<RideResult>((res, rej) => { resolve = res; reject = rej })
+    // the ride may end (stop(), abort) while discovery is still running, before anything awaits
+    // the promise: mark it handled now; `return await promise` below still sees the outcome
+    promise.catch(() => {})
     const run: Run = {
       id,
       options,
@@ -295,6 +298,7 @@ export class Rider extends TypedEvents<RiderEvents> {
     try {
       // drivers of the cell announce it in the DHT: connect to them so gossip has a path
       await this.findDrivers(request.pickupCell, abort)
+      if (run.done) return await promise
       this.enqueue(run, async () => {
         await this.feed(run, { type: 'request', request, pickup: options.from, dropoff: options.to, now: this.now() })
       })
