@@ -28,6 +28,10 @@ export const DEFAULT_RING = 1
 export const DEFAULT_QUOTE_TTL_MS = 60_000
 /** @default 250 (metres) */
 export const DEFAULT_POSITION_EVERY_M = 250
+/** Tries to exchange the trip record with the rider before giving up. */
+const RECORD_ATTEMPTS = 3
+/** Clock ms before the second try of the record exchange (then twice that). */
+const RECORD_RETRY_MS = 1_000
 /** @default 4 (the neutral rating of matching/ranking) */
 export const DEFAULT_DRIVER_RATING = 4
 /** @default 'usd-cent' (fares are integer cents, see matching/pricing) */
@@ -657,7 +661,7 @@ export class Driver extends TypedEvents<DriverEvents> {
     try {
       const terms = await this.payments.recordTerms?.(trip.info)
       const signed = await signRecord(terms != null ? withPaymentTerms(record, terms) : record, this.node.identity.privateKey, 'driver')
-      const answer = await this.node.send(trip.info.rider, { type: 'trip-record', body: tripRecordToProto(signed) }, this.sendOptions())
+      const answer = await this.sendRecord(trip.info.rider, signed)
       if (answer?.message.type !== 'trip-record') {
         throw new RideError('ERR_BAD_TRIP_RECORD', 'the rider did not return the countersigned record')
       }
@@ -679,6 +683,23 @@ export class Driver extends TypedEvents<DriverEvents> {
       this.emit('error', { requestId, error: err })
     } finally {
       this.trips.delete(requestId)
+    }
+  }
+
+  /**
+   * Sends the signed record to the rider, again when the exchange fails on the way (the rider
+   * answers a repeat with the copy it countersigned), up to {@link RECORD_ATTEMPTS} times.
+   */
+  private async sendRecord (rider: string, signed: TripRecord): Promise<OpenedEnvelope | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const answer = await this.node.send(rider, { type: 'trip-record', body: tripRecordToProto(signed) }, this.sendOptions())
+        if (answer != null || attempt >= RECORD_ATTEMPTS) return answer
+      } catch (err) {
+        if (attempt >= RECORD_ATTEMPTS || !this.running) throw err
+        this.log('sending the trip record to %s failed (attempt %d) - %e', rider, attempt, err)
+      }
+      await this.node.clock.sleep(RECORD_RETRY_MS * attempt, { signal: this.lifetime.signal })
     }
   }
 

@@ -1,7 +1,7 @@
 import { TimeoutError } from '@libp2p/interface'
 import {
   Decline, DEFAULT_ACCEPT_TIMEOUT_MS, DEFAULT_MAX_TTL_MS, DEFAULT_QUOTE_WINDOW_MS, DEFAULT_RIDE_DEADLINE_MS, TripUpdate,
-  Cancel, cellOf, initialRiderState, providerKey, recordHash, renewRequest, riderTimers, signRecord, stepRider, toHex, tripRecordFromProto,
+  Cancel, cellOf, initialRiderState, providerKey, recordHash, renewRequest, riderTimers, signRecord, stepRider, toHex, tripRecordFromJSON, tripRecordFromProto,
   tripRecordToJSON, tripRecordToProto, verifyTripRecord
 } from '../../protocol/index.js'
 import { fareSoFar, rankQuotes } from '../../matching/index.js'
@@ -658,7 +658,7 @@ export class Rider extends TypedEvents<RiderEvents> {
     }
     const run = this.runs.get(record.header.rideId)
     if (run == null || run.done) {
-      return undefined
+      return await this.recordAgain(from, record)
     }
     const s = run.state
     const problem = await this.checkRecord(run, from, record)
@@ -687,6 +687,31 @@ export class Rider extends TypedEvents<RiderEvents> {
     this.emit('completed', result)
     this.finish(run, result)
     return { type: 'trip-record', body: tripRecordToProto(signed) }
+  }
+
+  /**
+   * The driver sent a record we already countersigned (our answer was lost on the way back):
+   * answer again with the stored copy, when it is the same record from the same driver.
+   */
+  private async recordAgain (from: string, record: TripRecord): Promise<HitchMessage | undefined> {
+    if (record.header.driver !== from) return undefined
+    let stored: TripRecord
+    try {
+      const json = await this.node.store.rides.getTrip(record.header.rideId)
+      if (json == null) return undefined
+      const { id: _id, ...rest } = json
+      stored = tripRecordFromJSON(rest)
+    } catch {
+      return undefined
+    }
+    // the same record to the byte: header, events and the driver's signature (the record hash
+    // alone does not cover a header that no longer links to the events)
+    const same = (r: TripRecord): string => {
+      const { header, events } = tripRecordToJSON(r)
+      return JSON.stringify({ header, events, driver: r.driverSignature != null ? toHex(r.driverSignature) : '' })
+    }
+    if (same(stored) !== same(record)) return undefined
+    return { type: 'trip-record', body: tripRecordToProto(stored) }
   }
 
   /** What is wrong with a record the driver asks us to sign, or undefined. */

@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { tripRecordFromJSON, verifyTripRecord } from '../../protocol/index.js'
+import { tripRecordFromJSON, tripRecordFromProto, tripRecordToJSON, tripRecordToProto, verifyTripRecord } from '../../protocol/index.js'
 import { waitFor } from '../fixtures/wait-for.js'
 import { CITY, Swarm, real, rideTimings } from './roles-fixtures.js'
 import type { Driver, RideResult, Rider, RiderQuote } from '../../node/index.js'
@@ -58,6 +58,18 @@ describe('integration: driver and rider roles over TCP on 127.0.0.1', function (
       expect((await verifyTripRecord(tripRecordFromJSON(json))).ok).to.equal(true)
       expect((await driver.node.store.rides.getRide(result.requestId))?.status).to.equal('completed')
       expect(driver.freeSeats).to.equal(4)
+
+      // the rider's answer lost on the way back: a repeat of the same record gets the stored
+      // countersigned copy again; a different record does not
+      const driverSigned = { ...result.record, riderSignature: undefined }
+      const again = await driver.node.send(rider.node.peerId, { type: 'trip-record', body: tripRecordToProto(driverSigned) })
+      expect(again?.message.type).to.equal('trip-record')
+      const copy = tripRecordFromProto((again!.message as { body: any }).body)
+      expect((await verifyTripRecord(copy)).ok).to.equal(true)
+      expect(tripRecordToJSON(copy)).to.deep.equal(tripRecordToJSON(result.record))
+      const other = { ...driverSigned, header: { ...driverSigned.header, fare: String(Number(driverSigned.header.fare) + 1) } }
+      const refused = await driver.node.send(rider.node.peerId, { type: 'trip-record', body: tripRecordToProto(other) })
+      expect(refused).to.equal(undefined)
     })
   })
 
