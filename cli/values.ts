@@ -1,3 +1,4 @@
+import { parseDurationMs } from '../sim/duration.js'
 import { UsageError } from './errors.js'
 
 /** A WGS84 coordinate as typed on the command line. */
@@ -22,32 +23,17 @@ export function parseLatLon (text: string | undefined, flag: string): LatLon {
   return { lat, lon }
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
-
 /**
  * Parses a duration such as `30s`, `5m`, `2h`, `1h30m` or `250ms` into
- * milliseconds. A bare number is seconds.
+ * milliseconds. A bare number is seconds. (The scenario files of `hitch sim`
+ * read durations with the same parser.)
  */
 export function parseDuration (text: string | undefined, flag: string): number {
   if (text == null || text === '') throw new UsageError(`${flag} needs a duration such as 30s, 5m or 2h`)
-  const t = text.trim()
-  if (NUMBER.test(t)) {
-    const s = Number(t)
-    if (s < 0) throw new UsageError(`${flag}: duration must not be negative`)
-    return Math.round(s * 1000)
-  }
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy
-  let total = 0
-  let consumed = 0
-  let m: RegExpExecArray | null
-  while ((m = re.exec(t)) != null) {
-    total += Number(m[1]) * UNIT_MS[m[2]]
-    consumed = re.lastIndex
-  }
-  if (consumed !== t.length || consumed === 0) {
-    throw new UsageError(`${flag}: "${text}" is not a duration (use e.g. 30s, 5m, 2h, 1h30m)`)
-  }
-  return Math.round(total)
+  const ms = parseDurationMs(text)
+  if (Number.isNaN(ms)) throw new UsageError(`${flag}: "${text}" is not a duration (use e.g. 30s, 5m, 2h, 1h30m)`)
+  if (ms < 0) throw new UsageError(`${flag}: duration must not be negative`)
+  return Math.round(ms)
 }
 
 /** Parses a whole number within [min, max]. */

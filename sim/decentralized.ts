@@ -13,6 +13,7 @@ import { SimulatedWorld } from './simulated-network.js'
 import { initialRecords } from './centralized.js'
 import type { Libp2pRunOptions } from './libp2p-run.js'
 import type { TripRequest } from './demand.js'
+import { networkRecordOf } from './records.js'
 import type { NodeNetworkRecord, RequestRecord, RunRecords, VehicleRecord } from './records.js'
 import type { Scenario } from './scenario.js'
 import type { Clock } from '../node/clock/index.js'
@@ -299,21 +300,7 @@ export class DecentralizedRun {
     }
     progress()
 
-    const nodes: NodeNetworkRecord[] = networks.map(({ role, net }) => {
-      const st = net.stats()
-      return {
-        peerId: net.peerId,
-        role,
-        gossipMessagesIn: st.gossip.messagesIn,
-        gossipMessagesOut: st.gossip.messagesOut,
-        gossipBytesIn: st.gossip.bytesIn,
-        gossipBytesOut: st.gossip.bytesOut,
-        directMessagesIn: st.direct.messagesIn,
-        directMessagesOut: st.direct.messagesOut,
-        directBytesIn: st.direct.bytesIn,
-        directBytesOut: st.direct.bytesOut
-      }
-    })
+    const nodes: NodeNetworkRecord[] = networks.map(({ role, net }) => networkRecordOf(role, net))
     const vehicles: VehicleRecord[] = drivers.map(d => ({
       id: d.id,
       kmEmpty: d.metres.empty / 1000,

@@ -12,6 +12,7 @@ import { SIM_EPOCH_MS } from './decentralized.js'
 import { seededRandomSource } from './random.js'
 import type { SimRoleTimings } from './libp2p-tuning.js'
 import type { TripRequest } from './demand.js'
+import { networkRecordOf } from './records.js'
 import type { NodeNetworkRecord, RequestRecord, RequestStatus, RunRecords, VehicleRecord } from './records.js'
 import type { Scenario, SimTransport } from './scenario.js'
 import type { Clock } from '../node/clock/index.js'
@@ -569,19 +570,7 @@ export class PeerShare {
 }
 
 function networkRecord (role: 'driver' | 'rider', node: HitchNode): NodeNetworkRecord {
-  const st = node.network.stats()
-  return {
-    peerId: node.peerId,
-    role,
-    gossipMessagesIn: st.gossip.messagesIn,
-    gossipMessagesOut: st.gossip.messagesOut,
-    gossipBytesIn: st.gossip.bytesIn,
-    gossipBytesOut: st.gossip.bytesOut,
-    directMessagesIn: st.direct.messagesIn,
-    directMessagesOut: st.direct.messagesOut,
-    directBytesIn: st.direct.bytesIn,
-    directBytesOut: st.direct.bytesOut
-  }
+  return networkRecordOf(role, node.network)
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { VehicleRecord } from './vehicle.js'
+import type { Network } from '../node/network/index.js'
 
 export type { VehicleRecord }
 
@@ -82,4 +83,21 @@ export interface RunRecords {
   processes: number
   /** Why parts of the run are missing, if they are */
   notes: string[]
+}
+
+/** A peer's traffic counters (from its `Network` port) as a results record. */
+export function networkRecordOf (role: 'driver' | 'rider', network: Pick<Network, 'peerId' | 'stats'>): NodeNetworkRecord {
+  const st = network.stats()
+  return {
+    peerId: network.peerId,
+    role,
+    gossipMessagesIn: st.gossip.messagesIn,
+    gossipMessagesOut: st.gossip.messagesOut,
+    gossipBytesIn: st.gossip.bytesIn,
+    gossipBytesOut: st.gossip.bytesOut,
+    directMessagesIn: st.direct.messagesIn,
+    directMessagesOut: st.direct.messagesOut,
+    directBytesIn: st.direct.bytesIn,
+    directBytesOut: st.direct.bytesOut
+  }
 }

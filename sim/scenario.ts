@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { DEFAULT_FARE } from '../matching/index.js'
 import { DEFAULT_OFFER_INTERVAL_MS, DEFAULT_REPUBLISH_MS } from '../node/roles/index.js'
+import { NUMBER_RE, parseDurationMs } from './duration.js'
 import { ScenarioError } from './errors.js'
 import type { FareModel } from '../matching/index.js'
 
@@ -226,27 +227,7 @@ export function defaultScenario (): Scenario {
   return structuredClone(DEFAULT_SCENARIO) as Scenario
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
-const NUMBER_RE = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/
-
-/**
- * Parses a duration such as `30s`, `5m`, `2h`, `1h30m` or `250ms` into
- * milliseconds; a bare number is in `bareUnitMs` (seconds by default).
- * Returns NaN when the text is not a duration.
- */
-export function parseDurationMs (text: string, bareUnitMs = 1000): number {
-  const t = text.trim()
-  if (NUMBER_RE.test(t)) return Number(t) * bareUnitMs
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy
-  let total = 0
-  let consumed = 0
-  let m: RegExpExecArray | null
-  while ((m = re.exec(t)) != null) {
-    total += Number(m[1]) * UNIT_MS[m[2]]
-    consumed = re.lastIndex
-  }
-  return consumed === t.length && consumed > 0 ? total : NaN
-}
+export { parseDurationMs } from './duration.js'
 
 function describe (f: ScenarioField): string {
   const range = (): string => {
