@@ -55,8 +55,8 @@ interface DriverPeer {
  * the real `Driver` and `Rider` roles of `node/roles` (real signatures, real
  * validation, real negotiation machines), either on the discrete-event
  * {@link SimulatedWorld} with one {@link VirtualClock} (mode `'simulated'`,
- * deterministic, as fast as the CPU allows) or on real libp2p nodes over
- * the memory or TCP transport with a sped-up `WallClock` (mode `'libp2p'`).
+ * deterministic, as fast as the CPU allows), or, in mode `'libp2p'`, on
+ * real libp2p nodes (handed to `runLibp2p` in sim/libp2p-run.ts).
  * Riders appear at their request time, give up after their patience, and
  * leave the network once their ride ends.
  */
@@ -93,37 +93,26 @@ export class DecentralizedRun {
       return privateKeyFromRaw(raw) as Secp256k1PrivateKey
     }
 
-    const simulated = s.network.mode === 'simulated'
+    // from here on the mode is 'simulated': one discrete-event world and its virtual clock
     const scheduler = new EventScheduler()
-    const world = simulated
-      ? new SimulatedWorld({ scheduler, seed: s.seed, latencyMs: s.network.latencyMs, jitterMs: s.network.jitterMs, bandwidthBps: s.network.bandwidthBps, loss: s.network.loss, lookupMs: s.network.lookupMs })
-      : undefined
-    const clock: Clock = simulated
-      ? new VirtualClock(scheduler, { epochMs: SIM_EPOCH_MS })
-      : new WallClock({ speedUp: s.speedup, startEpoch: SIM_EPOCH_MS, unref: true })
+    const world = new SimulatedWorld({ scheduler, seed: s.seed, latencyMs: s.network.latencyMs, jitterMs: s.network.jitterMs, bandwidthBps: s.network.bandwidthBps, loss: s.network.loss, lookupMs: s.network.lookupMs })
+    const clock = new VirtualClock(scheduler, { epochMs: SIM_EPOCH_MS })
     const simS = (): number => (clock.now() - SIM_EPOCH_MS) / 1000
     const notes: string[] = []
     const networks: Array<{ role: 'driver' | 'rider', net: Network }> = []
-    let bootstrap: string[] = []
     // one world, one cache: each gossip message is verified once, not once per receiver
     const verifyCache = new VerifyCache({ maxEntries: 65_536 })
     const signatures = libsecp256k1Signatures()
 
     const makeNode = async (name: string): Promise<HitchNode> => {
       const privateKey = newKey()
-      let network: Network | undefined
-      if (world != null) {
-        network = world.createPeer({ peerId: identityFromKey(privateKey).peerId, logPrefix: name, clock: clock as VirtualClock })
-      }
+      const network = world.createPeer({ peerId: identityFromKey(privateKey).peerId, logPrefix: name, clock })
       const node = await createHitchNode({
         privateKey,
         network,
         clock,
         map: this.map,
         logPrefix: name,
-        transport: s.network.transport,
-        loopbackFriendly: true,
-        bootstrap,
         random: seededRandomSource(s.seed, name),
         verifyCache,
         signatures
@@ -182,10 +171,6 @@ export class DecentralizedRun {
       })
       drivers.push(peer)
       networks.push({ role: 'driver', net: node.network })
-      if (!simulated && bootstrap.length === 0) {
-        await driver.start()
-        bootstrap = node.addresses().slice(0, 1)
-      }
     }
 
     const liveRiders = new Set<Rider>()
@@ -253,30 +238,17 @@ export class DecentralizedRun {
     const allDone = (): boolean => finishedRiders === this.requests.length && drivers.every(d => d.driver.currentPlan.stops.length === 0)
 
     try {
-      if (simulated) {
-        clock.setTimeout(() => {
-          for (const d of drivers) void d.driver.start()
-        }, 0)
-        let lastProgress = performance.now()
-        for (let t = 0; t <= endS; t += 1) {
-          await scheduler.runUntilAsync(t * 1000, { signal: options.signal })
-          if (performance.now() - lastProgress > 500) {
-            progress()
-            lastProgress = performance.now()
-          }
-          if (t >= s.durationS && allDone()) break
+      clock.setTimeout(() => {
+        for (const d of drivers) void d.driver.start()
+      }, 0)
+      let lastProgress = performance.now()
+      for (let t = 0; t <= endS; t += 1) {
+        await scheduler.runUntilAsync(t * 1000, { signal: options.signal })
+        if (performance.now() - lastProgress > 500) {
+          progress()
+          lastProgress = performance.now()
         }
-      } else {
-        for (const d of drivers) await d.driver.start()
-        await new Promise<void>((resolve, reject) => {
-          const tick = (): void => {
-            progress()
-            if (options.signal?.aborted === true) { reject(options.signal.reason); return }
-            if (simS() >= endS || (simS() >= s.durationS && allDone())) { resolve(); return }
-            clock.setTimeout(tick, 1000 * Math.max(1, s.speedup / 4))
-          }
-          tick()
-        })
+        if (t >= s.durationS && allDone()) break
       }
     } finally {
       shuttingDown = true
@@ -286,15 +258,11 @@ export class DecentralizedRun {
         for (const r of liveRiders) await r.stop().catch(() => {})
         await Promise.allSettled(riderTasks)
       }
-      if (simulated) {
-        // stopping awaits clock events: keep the scheduler turning meanwhile
-        const stopping = stopAll()
-        let done = false
-        void stopping.finally(() => { done = true })
-        while (!done) await scheduler.runUntilAsync(scheduler.now() + 1000)
-      } else {
-        await stopAll()
-      }
+      // stopping awaits clock events: keep the scheduler turning meanwhile
+      const stopping = stopAll()
+      let done = false
+      void stopping.finally(() => { done = true })
+      while (!done) await scheduler.runUntilAsync(scheduler.now() + 1000)
       await Promise.allSettled(riderTasks)
       for (const d of drivers) await d.node.stop().catch(() => {})
     }
