@@ -13,7 +13,7 @@ import { SimulatedWorld } from './simulated-network.js'
 import { initialRecords } from './centralized.js'
 import type { Libp2pRunOptions } from './libp2p-run.js'
 import type { TripRequest } from './demand.js'
-import { networkRecordOf } from './records.js'
+import { attributeDriven, networkRecordOf } from './records.js'
 import type { NodeNetworkRecord, RequestRecord, RunRecords, VehicleRecord } from './records.js'
 import type { Scenario } from './scenario.js'
 import type { Clock } from '../node/clock/index.js'
@@ -162,12 +162,7 @@ export class DecentralizedRun {
         peer.metres.passenger += distanceM * rec.seats
       })
       driver.on('position', ({ odometerM, onboard }) => {
-        // attributed at the granularity of position events (every 250 m by default)
-        const delta = odometerM - peer.odometerM
-        if (peer.onboard > 0 || onboard > 0) peer.metres.occupied += delta
-        else peer.metres.empty += delta
-        peer.odometerM = odometerM
-        peer.onboard = onboard
+        attributeDriven(peer, odometerM, onboard)
       })
       drivers.push(peer)
       networks.push({ role: 'driver', net: node.network })

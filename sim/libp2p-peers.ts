@@ -12,7 +12,7 @@ import { SIM_EPOCH_MS } from './decentralized.js'
 import { seededRandomSource } from './random.js'
 import type { SimRoleTimings } from './libp2p-tuning.js'
 import type { TripRequest } from './demand.js'
-import { networkRecordOf } from './records.js'
+import { attributeDriven, networkRecordOf } from './records.js'
 import type { NodeNetworkRecord, RequestRecord, RequestStatus, RunRecords, VehicleRecord } from './records.js'
 import type { Scenario, SimTransport } from './scenario.js'
 import type { Clock } from '../node/clock/index.js'
@@ -467,12 +467,7 @@ export class PeerShare {
       peer.metres.passenger += distanceM * (peer.seats.get(requestId) ?? 1)
     })
     driver.on('position', ({ odometerM, onboard }) => {
-      // attributed at the granularity of position events (every 250 m by default)
-      const delta = odometerM - peer.odometerM
-      if (peer.onboard > 0 || onboard > 0) peer.metres.occupied += delta
-      else peer.metres.empty += delta
-      peer.odometerM = odometerM
-      peer.onboard = onboard
+      attributeDriven(peer, odometerM, onboard)
     })
     return peer
   }

@@ -1,8 +1,7 @@
 import { createHitchNode } from '../../node/index.js'
-import { ChannelStore, type ChannelEvents, type ChannelManager, type ChannelSummary } from '../../node/channel/index.js'
+import { ChannelStore, channelSummary, type ChannelEvents, type ChannelManager, type ChannelSummary } from '../../node/channel/index.js'
 import { startChannelManager, weiToCents } from '../../node/payments/index.js'
 import { openStore } from '../../node/store/index.js'
-import { arrears, highestTotal, latestNonce, paidToDriver, type Channel } from '../../protocol/channel/index.js'
 import { connectChain, startDevChain, type Chain, type DevChain } from '../../settlement/index.js'
 import { UsageError } from '../errors.js'
 import { parseFlags } from '../flags.js'
@@ -120,24 +119,6 @@ export function reportChannelEvents (manager: ChannelManager, json: boolean, wri
   return () => { for (const off of offs) off() }
 }
 
-function offlineSummary (c: Channel): ChannelSummary {
-  return {
-    channelId: c.channelId,
-    role: c.role,
-    peer: c.peer,
-    counterparty: c.role === 'rider' ? c.driver : c.rider,
-    phase: c.phase,
-    deposit: c.deposit,
-    nonce: latestNonce(c),
-    paidToDriver: paidToDriver(c),
-    balanceRider: c.latest?.state.balanceRider ?? c.deposit,
-    inFlight: c.proposals.length,
-    available: c.deposit - highestTotal(c),
-    arrears: arrears(c),
-    ...(c.closing != null ? { closesAt: c.closing.closesAt } : {})
-  }
-}
-
 function printList (list: Array<ChannelSummary & { onChain?: string }>, json: boolean, balance?: bigint): void {
   if (json) {
     for (const c of list) process.stdout.write(jsonLine(c))
@@ -186,7 +167,7 @@ export async function run (argv: string[]): Promise<number> {
   if (flags.chain == null) {
     const store = await openStore(dataDir)
     try {
-      printList((await new ChannelStore(store.datastore).loadAll()).map(offlineSummary), json)
+      printList((await new ChannelStore(store.datastore).loadAll()).map(channelSummary), json)
     } finally {
       await store.close()
     }

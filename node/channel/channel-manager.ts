@@ -148,6 +148,25 @@ export interface ChannelSummary {
   closesAt?: bigint
 }
 
+/** What a stored channel amounts to, as `listChannels` and `hitch channels` show it. */
+export function channelSummary (c: Channel): ChannelSummary {
+  return {
+    channelId: c.channelId,
+    role: c.role,
+    peer: c.peer,
+    counterparty: c.role === 'rider' ? c.driver : c.rider,
+    phase: c.phase,
+    deposit: c.deposit,
+    nonce: latestNonce(c),
+    paidToDriver: paidToDriver(c),
+    balanceRider: c.latest?.state.balanceRider ?? c.deposit,
+    inFlight: c.proposals.length,
+    available: c.deposit - highestTotal(c),
+    arrears: arrearsOf(c),
+    ...(c.closing != null ? { closesAt: c.closing.closesAt } : {})
+  }
+}
+
 /** Options of `pay`. */
 export interface PayOptions extends AbortOptions {
   /** hash of the trip record this state settles (default: the previous state's) */
@@ -368,22 +387,7 @@ export class ChannelManager extends ChannelEventTarget {
   }
 
   private summary (c: Channel): ChannelSummary {
-    const paid = paidToDriver(c)
-    return {
-      channelId: c.channelId,
-      role: c.role,
-      peer: c.peer,
-      counterparty: c.role === 'rider' ? c.driver : c.rider,
-      phase: c.phase,
-      deposit: c.deposit,
-      nonce: latestNonce(c),
-      paidToDriver: paid,
-      balanceRider: c.latest?.state.balanceRider ?? c.deposit,
-      inFlight: c.proposals.length,
-      available: c.deposit - highestTotal(c),
-      arrears: arrearsOf(c),
-      ...(c.closing != null ? { closesAt: c.closing.closesAt } : {})
-    }
+    return channelSummary(c)
   }
 
   // ------------------------------------------------------------------ rider

@@ -5,7 +5,7 @@
  * the chain), its typed events and errors, and the crash-test hook.
  */
 export {
-  ChannelManager, type ChannelManagerInit, type ChannelSummary, type ChannelIdentity, type PayOptions,
+  ChannelManager, channelSummary, type ChannelManagerInit, type ChannelSummary, type ChannelIdentity, type PayOptions,
   DEFAULT_UNRESPONSIVE_TIMEOUT_MS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_FINALIZE_RETRY_MS, DEFAULT_FINALIZE_MARGIN_MS, DEFAULT_WATCH_POLL_MS,
   DEFAULT_MAX_INBOUND_PIPES, DEFAULT_MAX_SIGNER_TABLES
 } from './channel-manager.js'
