@@ -236,7 +236,8 @@ export class ChannelManager extends ChannelEventTarget {
   private readonly chain: Chain
   private readonly store: ChannelStore
   private readonly identity: ChannelIdentity
-  private readonly clock: Clock
+  /** the clock of its timers (what `DriverPayments` measures its grace period on) */
+  readonly clock: Clock
   private readonly role?: ChannelRole
   private readonly unresponsiveTimeoutMs: number
   private readonly maxInFlight: number

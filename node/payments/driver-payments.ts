@@ -17,6 +17,14 @@ import type { Hex } from 'viem'
  */
 export const DEFAULT_MAX_ARREARS_STEPS = 2
 
+/**
+ * How long a rider may stay beyond its allowance before it is dropped, in ms of the channel
+ * manager's clock: a payment held up on the network (a phone in a tunnel, a congested link)
+ * is not taken for a refusal to pay.
+ * @default 20_000
+ */
+export const DEFAULT_ARREARS_GRACE_MS = 20_000
+
 /** Rides remembered after their dropoff (for the record terms), most recent first. */
 const MAX_FINISHED_RIDES = 1_000
 
@@ -40,6 +48,12 @@ export interface DriverPaymentsInit {
    * @default true
    */
   closeOnNonPayment?: boolean
+  /**
+   * How long a rider may owe more than `maxArrearsWei` before it is dropped, in ms of the
+   * manager's clock; it is dropped at the first progress report after that.
+   * @default DEFAULT_ARREARS_GRACE_MS (20 s)
+   */
+  graceMs?: number
   /** @default 'hitch:payments' logger */
   log?: Logger
 }
@@ -53,14 +67,17 @@ interface ServedRide {
   /** this ride's fare for the distance last reported to the rider, wei */
   owedWei: bigint
   behind: boolean
+  /** manager clock ms at which the rider was first seen beyond its allowance (cleared when it caught up) */
+  beyondSince?: number
   queue: Promise<unknown>
 }
 
 /**
  * The driver's `PaymentHooks`: follows each ride's channel (the one its rider opened with this
  * driver), records what the rider owes as the car moves (`ChannelManager.setOwed`), and declares
- * a rider `isBehind` when what it owes for the distance reported at the previous update exceeds
- * what it paid by more than `maxArrearsWei`: the rider had a whole update to pay for it. The
+ * a rider `isBehind` when what it owes for the distance reported at the previous update has
+ * exceeded what it paid by more than `maxArrearsWei` for `graceMs`: the rider had a whole update,
+ * and the grace period, to pay for it. The
  * trip record's header names the channel and the total its final state pays.
  */
 export class DriverPayments extends TypedEvents<PaymentEvents> implements PaymentHooks {
@@ -68,6 +85,7 @@ export class DriverPayments extends TypedEvents<PaymentEvents> implements Paymen
   private readonly payEveryM: number
   private readonly maxArrearsWei?: bigint
   private readonly closeOnNonPayment: boolean
+  private readonly graceMs: number
   private readonly log: Logger
   private readonly rides = new Map<string, ServedRide>()
   private readonly offUpdated: () => void
@@ -79,6 +97,8 @@ export class DriverPayments extends TypedEvents<PaymentEvents> implements Paymen
     if (!(this.payEveryM > 0)) throw new RangeError('payEveryM must be > 0')
     if (init.maxArrearsWei != null) this.maxArrearsWei = init.maxArrearsWei
     this.closeOnNonPayment = init.closeOnNonPayment ?? true
+    this.graceMs = init.graceMs ?? DEFAULT_ARREARS_GRACE_MS
+    if (!(this.graceMs >= 0)) throw new RangeError('graceMs must be >= 0')
     this.log = init.log ?? createLogger('hitch:payments')
     this.offUpdated = this.manager.on('channel:updated', ({ channelId, peer, cosigned }) => {
       for (const ride of this.rides.values()) {
@@ -121,7 +141,13 @@ export class DriverPayments extends TypedEvents<PaymentEvents> implements Paymen
       this.link(served)
       const allowance = this.allowance(served)
       const arrears = served.owedWei - this.paidForRide(served)
-      if (!served.behind && arrears > allowance) {
+      const now = this.manager.clock.now()
+      if (arrears <= allowance) {
+        served.beyondSince = undefined
+      } else {
+        served.beyondSince ??= now
+      }
+      if (!served.behind && served.beyondSince != null && now - served.beyondSince >= this.graceMs) {
         served.behind = true
         this.log('rider %s of %s owes %d wei beyond %d', ride.rider, ride.requestId, arrears, allowance)
         this.emit('non-payment', {

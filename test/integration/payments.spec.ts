@@ -13,11 +13,20 @@ import type { Chain } from '../../settlement/index.js'
 
 const FUND = 10n ** 20n
 
+/**
+ * The ride clock runs this much faster than real time: slower than the other role tests, since
+ * payments are real-time work (signatures, the chain) racing a car on the sped-up clock.
+ */
+const SPEED_UP = 30
+
+/** Real ms a driver lets a rider stay beyond its allowance (payments run on real time). */
+const GRACE_MS = 1_500
+
 /** A node's chain client and channel manager on the test's one EVM. */
 async function paying (evm: EmbeddedEvm, node: HitchNode, role: 'rider' | 'driver'): Promise<{ chain: Chain, manager: ChannelManager }> {
   const chain = await evm.connect(node.identity.ethPrivateKeyHex, { fundWei: FUND })
   // channel timers follow the chain's (real) time, not the sped-up ride clock
-  const manager = await startChannelManager(node, chain, { role, clock: new WallClock(), watchPollMs: 50, unresponsiveTimeoutMs: 3_000, finalizeRetryMs: 200, finalizeMarginMs: 0 })
+  const manager = await startChannelManager(node, chain, { role, clock: new WallClock(), watchPollMs: 50, unresponsiveTimeoutMs: 10_000, finalizeRetryMs: 200, finalizeMarginMs: 0 })
   return { chain, manager }
 }
 
@@ -34,7 +43,8 @@ class StingyRiderPayments extends RiderPayments {
 
 describe('integration: rides paid through payment channels (libp2p over TCP, one embedded EVM)', function () {
   this.timeout(90_000)
-  const swarm = new Swarm('tcp')
+  const swarm = new Swarm('tcp', SPEED_UP)
+  const timings = (): ReturnType<typeof rideTimings> => rideTimings(SPEED_UP)
   let evm: EmbeddedEvm
   const stops: Array<() => Promise<void>> = []
   let driver: Driver
@@ -46,7 +56,7 @@ describe('integration: rides paid through payment channels (libp2p over TCP, one
     const side = await paying(evm, node, 'rider')
     stops.push(async () => { await side.manager.stop(); await side.chain.stop() })
     const p = payments(side.manager)
-    const r = new Rider({ node, ...riderTimings(), payments: p })
+    const r = new Rider({ node, ...riderTimings(SPEED_UP), payments: p })
     swarm.riders.push(r)
     await r.start()
     return { rider: r, payments: p, manager: side.manager }
@@ -58,9 +68,9 @@ describe('integration: rides paid through payment channels (libp2p over TCP, one
     const node = await swarm.node()
     driverSide = await paying(evm, node, 'driver')
     stops.push(async () => { await driverSide.manager.stop(); await driverSide.chain.stop() })
-    driverPayments = new DriverPayments({ manager: driverSide.manager })
+    driverPayments = new DriverPayments({ manager: driverSide.manager, graceMs: GRACE_MS })
     stops.push(async () => { driverPayments.stop() })
-    driver = new Driver({ node, ...driverTimings(), position: CITY.center, seats: 4, payments: driverPayments })
+    driver = new Driver({ node, ...driverTimings(SPEED_UP), position: CITY.center, seats: 4, payments: driverPayments })
     swarm.drivers.push(driver)
     await driver.start()
   })
@@ -80,7 +90,7 @@ describe('integration: rides paid through payment channels (libp2p over TCP, one
   it('pays a ride in steps as the car moves; the last state pays the fare and carries the signed record', async () => {
     honest = await rider(manager => new RiderPayments({ manager }))
     const paid = collect(honest.payments, 'paid')
-    const result = await honest.rider.requestRide({ from: CITY.west, to: CITY.north, ...rideTimings() })
+    const result = await honest.rider.requestRide({ from: CITY.west, to: CITY.north, ...timings() })
     const settled = await honest.payments.settled(result.requestId)
     const fareWei = BigInt(result.quote.price) * WEI_PER_CENT
 
@@ -115,7 +125,7 @@ describe('integration: rides paid through payment channels (libp2p over TCP, one
     const toppedUp: Array<{ amount: bigint }> = []
     honest.manager.on('channel:topped-up', e => { toppedUp.push(e) })
     const before = honest.manager.getChannel(firstChannel as `0x${string}`)!
-    const result = await honest.rider.requestRide({ from: CITY.south, to: CITY.east, ...rideTimings() })
+    const result = await honest.rider.requestRide({ from: CITY.south, to: CITY.east, ...timings() })
     const settled = await honest.payments.settled(result.requestId)
     const fareWei = BigInt(result.quote.price) * WEI_PER_CENT
 
@@ -144,7 +154,7 @@ describe('integration: rides paid through payment channels (libp2p over TCP, one
 
     let failure: unknown
     try {
-      await stingy.rider.requestRide({ from: CITY.west, to: CITY.east, ...rideTimings() })
+      await stingy.rider.requestRide({ from: CITY.west, to: CITY.east, ...timings() })
     } catch (err) {
       failure = err
     }

@@ -12,8 +12,8 @@ import type { RoutedMap } from '../../node/map/index.js'
  */
 export const SPEED_UP = 60
 
-/** `realMs` of real time, in clock ms. */
-export const real = (realMs: number): number => realMs * SPEED_UP
+/** `realMs` of real time, in clock ms of a clock `speedUp` times faster. */
+export const real = (realMs: number, speedUp = SPEED_UP): number => realMs * speedUp
 
 /** Points of the synthetic default city (≈ 3.8 km square around 40.75, -73.98). */
 export const CITY = {
@@ -25,19 +25,19 @@ export const CITY = {
 } satisfies Record<string, LatLonPoint>
 
 /** Timings (clock ms) for riders, scaled to real margins. */
-export function rideTimings (): Pick<RideRequestOptions, 'quoteWindowMs' | 'acceptTimeoutMs' | 'timeoutMs'> {
-  return { quoteWindowMs: real(800), acceptTimeoutMs: real(3_000), timeoutMs: real(9_000) }
+export function rideTimings (speedUp = SPEED_UP): Pick<RideRequestOptions, 'quoteWindowMs' | 'acceptTimeoutMs' | 'timeoutMs'> {
+  return { quoteWindowMs: real(800, speedUp), acceptTimeoutMs: real(3_000, speedUp), timeoutMs: real(9_000, speedUp) }
 }
 
 /** Driver options scaled to the speed-up. */
-export function driverTimings (): Pick<DriverInit, 'offerIntervalMs' | 'quoteTtlMs'> {
-  return { offerIntervalMs: real(2_000), quoteTtlMs: real(8_000) }
+export function driverTimings (speedUp = SPEED_UP): Pick<DriverInit, 'offerIntervalMs' | 'quoteTtlMs'> {
+  return { offerIntervalMs: real(2_000, speedUp), quoteTtlMs: real(8_000, speedUp) }
 }
 
 /** Rider options scaled to the speed-up. */
-export function riderTimings (): Pick<RiderInit, 'republishMs' | 'discoveryTimeoutMs' | 'recordTimeoutMs'> {
+export function riderTimings (speedUp = SPEED_UP): Pick<RiderInit, 'republishMs' | 'discoveryTimeoutMs' | 'recordTimeoutMs'> {
   // discovery is a DHT lookup and dials: real-time work, bounded on the (sped-up) clock
-  return { republishMs: real(400), discoveryTimeoutMs: real(3_000), recordTimeoutMs: real(8_000) }
+  return { republishMs: real(400, speedUp), discoveryTimeoutMs: real(3_000, speedUp), recordTimeoutMs: real(8_000, speedUp) }
 }
 
 /** Nodes of one test: one shared clock and map, a hub everyone bootstraps from, all stopped by `stop()`. */
@@ -48,11 +48,13 @@ export class Swarm {
   readonly drivers: Driver[] = []
   readonly riders: Rider[] = []
   hub!: HitchNode
+  readonly speedUp: number
   private readonly transport: 'tcp' | 'memory'
 
-  constructor (transport: 'tcp' | 'memory' = 'tcp') {
+  constructor (transport: 'tcp' | 'memory' = 'tcp', speedUp = SPEED_UP) {
     this.transport = transport
-    this.clock = new WallClock({ speedUp: SPEED_UP })
+    this.speedUp = speedUp
+    this.clock = new WallClock({ speedUp })
   }
 
   async init (map?: RoutedMap): Promise<this> {
@@ -68,7 +70,7 @@ export class Swarm {
       loopbackFriendly: true,
       clock: this.clock,
       map: this.map,
-      messageTtlMs: real(9_000),
+      messageTtlMs: real(9_000, this.speedUp),
       bootstrap: this.hub != null ? this.hub.addresses() : [],
       ...extra
     })
@@ -82,14 +84,14 @@ export class Swarm {
   }
 
   async driver (init: Omit<DriverInit, 'node'>): Promise<Driver> {
-    const driver = new Driver({ node: await this.node(), ...driverTimings(), ...init })
+    const driver = new Driver({ node: await this.node(), ...driverTimings(this.speedUp), ...init })
     this.drivers.push(driver)
     await driver.start()
     return driver
   }
 
   async rider (init: Omit<RiderInit, 'node'> = {}): Promise<Rider> {
-    const rider = new Rider({ node: await this.node(), ...riderTimings(), ...init })
+    const rider = new Rider({ node: await this.node(), ...riderTimings(this.speedUp), ...init })
     this.riders.push(rider)
     await rider.start()
     return rider

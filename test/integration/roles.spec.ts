@@ -128,7 +128,7 @@ describe('integration: driver and rider roles over TCP on 127.0.0.1', function (
       const declines = collect<{ reason: string }>(cheap, 'declined')
       const fallbacks = riders.map(r => collect<{ from: string, to?: string }>(r, 'fallback'))
       const results = await Promise.all(riders.map(async (r, i) => r.requestRide({
-        from: i === 0 ? CITY.west : CITY.center, to: CITY.north, ...rideTimings(), quoteWindowMs: real(2_000), choose
+        from: i === 0 ? CITY.west : CITY.center, to: CITY.north, ...rideTimings(), quoteWindowMs: real(4_000), choose
       })))
 
       const winners = results.filter(r => r.driver === cheap.node.peerId)
