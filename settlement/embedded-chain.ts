@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url'
 import { logger } from '@libp2p/logger'
-import { createPublicClient, createWalletClient, custom, keccak256, toHex, type Address, type EIP1193RequestFn, type Hex, type PublicClient } from 'viem'
+import { createPublicClient, createWalletClient, custom, decodeFunctionData, keccak256, toHex, type Address, type EIP1193RequestFn, type Hex, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import type { AbortOptions } from '@libp2p/interface'
 import { adjudicatorAbi, adjudicatorBytecode } from './abi.js'
@@ -29,6 +29,17 @@ const EMBEDDED_POLLING_MS = 20
  * ether, and a fixed deployer gives the adjudicator the same address on every embedded chain.
  */
 const DEPLOYER_KEY: Hex = keccak256(toHex('hitch embedded chain deployer'))
+
+/** The transactions mined on a chain over a span of blocks, as `EmbeddedEvm.activitySince` counts them. */
+export interface ChainActivity {
+  /** first and last block counted */
+  fromBlock: bigint
+  toBlock: bigint
+  transactions: number
+  gasUsed: bigint
+  /** by the adjudicator function called (`open`, `closeCooperative`, ...), or `other` */
+  byFunction: Record<string, { transactions: number, gasUsed: bigint }>
+}
 
 /** An EIP-1193 provider, as EDR exposes it. */
 export interface Eip1193Provider {
@@ -180,6 +191,40 @@ export class EmbeddedEvm {
   async now (): Promise<bigint> {
     const block = await this.publicClient.getBlock({ blockTag: 'latest' })
     return block.timestamp
+  }
+
+  /** The number of the latest block. */
+  async blockNumber (): Promise<bigint> {
+    this.assertRunning()
+    return await this.publicClient.getBlockNumber()
+  }
+
+  /**
+   * Every transaction mined after block `afterBlock`, with the gas it used, by the adjudicator
+   * function it called: what a run cost on chain, whoever sent it.
+   */
+  async activitySince (afterBlock: bigint): Promise<ChainActivity> {
+    this.assertRunning()
+    const toBlock = await this.publicClient.getBlockNumber()
+    const activity: ChainActivity = { fromBlock: afterBlock + 1n, toBlock, transactions: 0, gasUsed: 0n, byFunction: {} }
+    for (let n = afterBlock + 1n; n <= toBlock; n++) {
+      const block = await this.publicClient.getBlock({ blockNumber: n, includeTransactions: true })
+      for (const tx of block.transactions) {
+        const receipt = await this.publicClient.getTransactionReceipt({ hash: tx.hash })
+        let fn = 'other'
+        if (tx.to?.toLowerCase() === this.adjudicator.toLowerCase()) {
+          try {
+            fn = decodeFunctionData({ abi: adjudicatorAbi, data: tx.input }).functionName
+          } catch {}
+        }
+        const entry = activity.byFunction[fn] ??= { transactions: 0, gasUsed: 0n }
+        entry.transactions++
+        entry.gasUsed += receipt.gasUsed
+        activity.transactions++
+        activity.gasUsed += receipt.gasUsed
+      }
+    }
+    return activity
   }
 
   /** Releases the EVM. Idempotent. */

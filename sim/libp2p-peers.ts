@@ -10,6 +10,10 @@ import { Libp2pNetwork } from '../node/network/index.js'
 import { SIM_IO_TIMEOUT_MS, simLibp2pOptions, simRoleTimings } from './libp2p-tuning.js'
 import { SIM_EPOCH_MS } from './decentralized.js'
 import { seededRandomSource } from './random.js'
+import { driverPayments, emptySharePayments, paymentRecord, peerChannels, riderPayments, stopPeerChannels } from './payments.js'
+import type { PeerChannels, SharePayments, SimChainAccess } from './payments.js'
+import type { ChainActivity } from '../settlement/index.js'
+import type { DriverPayments, RiderPayments } from '../node/payments/index.js'
 import type { SimRoleTimings } from './libp2p-tuning.js'
 import type { TripRequest } from './demand.js'
 import { attributeDriven, networkRecordOf } from './records.js'
@@ -73,6 +77,8 @@ export interface PeerShareInit {
    * @default 'sim'
    */
   name?: string
+  /** The chain the peers' payment channels settle on; without it rides are not paid */
+  chain?: SimChainAccess
 }
 
 /** What a rider's node saw of its ride (times in simulated seconds) */
@@ -113,6 +119,8 @@ export interface ShareResult {
   peakRssBytes: number
   /** most nodes running at once */
   peakNodes: number
+  /** what the share's peers counted of their payments; null when rides are not paid */
+  payments: SharePayments | null
   notes: string[]
 }
 
@@ -137,6 +145,8 @@ interface DriverPeer {
   index: number
   node: HitchNode
   driver: Driver
+  channels?: PeerChannels
+  payments?: DriverPayments
   aboard: Set<string>
   seats: Map<string, number>
   odometerM: number
@@ -233,6 +243,7 @@ export class PeerShare {
   private readonly wallStart = performance.now()
   private readonly cpuStart = process.cpuUsage()
   private peakRss = process.memoryUsage().rss
+  private readonly payments: SharePayments | null
 
   constructor (init: PeerShareInit) {
     this.init = init
@@ -242,6 +253,7 @@ export class PeerShare {
     this.timings = simRoleTimings(init.time.speedup, init.scenario)
     this.log = prefixLogger(init.name ?? 'sim').forComponent('hitch:sim:libp2p')
     this.loopDelay.enable()
+    this.payments = init.chain != null ? emptySharePayments() : null
     this.outcomes = init.requests.map(r => ({
       index: r.index, requestId: null, status: 'cancelled', assignTimeS: null, matchWallMs: null, pickupTimeS: null, dropoffTimeS: null, fareCents: null, vehicle: null
     }))
@@ -258,16 +270,25 @@ export class PeerShare {
     const g = this.map.graph
     await eachLimit(this.init.drivers, START_STOP_CONCURRENCY, async ({ index, vertex }) => {
       const node = await this.makeNode('driver', index)
+      await this.startNode(node)
+      // its channel manager serves the pay protocol, so the node runs first
+      let channels: PeerChannels | undefined
+      let payments: DriverPayments | undefined
+      if (this.init.chain != null) {
+        channels = await peerChannels(this.init.chain, node, 'driver')
+        payments = driverPayments(channels)
+        channels.manager.on('channel:updated', () => { this.payments!.channelUpdates++ })
+      }
       const driver = new Driver({
         node,
         position: { lat: g.lat[vertex], lon: g.lon[vertex] },
         seats: Math.min(8, s.seats),
         fare: s.fare,
         insertion: { maxWaitS: s.patienceS, maxDetourFactor: s.maxDetourFactor, detourSlackS: s.detourSlackS },
-        ...this.timings.driver
+        ...this.timings.driver,
+        ...(payments != null ? { payments } : {})
       })
-      this.drivers.push(this.watchDriver(index, node, driver))
-      await this.startNode(node)
+      this.drivers.push(this.watchDriver(index, node, driver, channels, payments))
     })
     this.drivers.sort((a, b) => a.index - b.index)
   }
@@ -368,6 +389,10 @@ export class PeerShare {
     this.lifetime.abort()
     await Promise.allSettled([...this.riderTasks])
     await eachLimit(this.drivers, START_STOP_CONCURRENCY, async d => { await d.driver.stop().catch(() => {}) })
+    await eachLimit(this.drivers, START_STOP_CONCURRENCY, async d => {
+      d.payments?.stop()
+      await stopPeerChannels(d.channels)
+    })
     await eachLimit(this.drivers, START_STOP_CONCURRENCY, async d => { await this.stopNode(d.node) })
     this.status()
     this.loopDelay.disable()
@@ -395,6 +420,7 @@ export class PeerShare {
       cpuUs: cpu.user + cpu.system,
       peakRssBytes: Math.max(this.peakRss, process.memoryUsage().rss),
       peakNodes: this.peakNodes,
+      payments: this.payments,
       notes: [...this.notes]
     }
   }
@@ -441,9 +467,9 @@ export class PeerShare {
     this.running--
   }
 
-  private watchDriver (index: number, node: HitchNode, driver: Driver): DriverPeer {
+  private watchDriver (index: number, node: HitchNode, driver: Driver, channels?: PeerChannels, payments?: DriverPayments): DriverPeer {
     const trips = new Map<string, DriverTrip>()
-    const peer: DriverPeer = { index, node, driver, aboard: new Set(), seats: new Map(), odometerM: 0, onboard: 0, metres: { empty: 0, occupied: 0, passenger: 0 }, served: 0, trips }
+    const peer: DriverPeer = { index, node, driver, channels, payments, aboard: new Set(), seats: new Map(), odometerM: 0, onboard: 0, metres: { empty: 0, occupied: 0, passenger: 0 }, served: 0, trips }
     const trip = (requestId: string): DriverTrip => {
       let t = trips.get(requestId)
       if (t == null) {
@@ -477,6 +503,8 @@ export class PeerShare {
     const g = this.map.graph
     let node: HitchNode | undefined
     let rider: Rider | undefined
+    let channels: PeerChannels | undefined
+    let payments: RiderPayments | undefined
     let up = false
     const asked = performance.now()
     try {
@@ -493,7 +521,11 @@ export class PeerShare {
       // the rider's first act is a DHT lookup: a lookup with an empty routing table ends at
       // once with nothing, so wait until the bootstrap peer is in it (identify, then a ping)
       if (!await dhtReady(node, SIM_IO_TIMEOUT_MS)) this.note('a rider\'s DHT routing table was still empty when it asked for a ride')
-      rider = new Rider({ node, ...this.timings.rider })
+      if (this.init.chain != null) {
+        channels = await peerChannels(this.init.chain, node, 'rider')
+        payments = riderPayments(channels)
+      }
+      rider = new Rider({ node, ...this.timings.rider, ...(payments != null ? { payments } : {}) })
       rider.on('confirmed', ({ requestId, driver }) => {
         outcome.requestId = requestId
         outcome.assignTimeS = this.simS()
@@ -528,6 +560,7 @@ export class PeerShare {
       outcome.vehicle = result.driver
       outcome.dropoffTimeS ??= this.simS()
       this.served++
+      if (payments != null && channels != null) await this.settlePayment(result.requestId, payments, channels)
     } catch (err) {
       if (err instanceof NoDriverError) {
         outcome.status = 'cancelled'
@@ -546,6 +579,7 @@ export class PeerShare {
         await this.clock.sleep(this.timings.lingerMs, { signal: this.lifetime.signal }).catch(() => {})
       }
       await rider?.stop().catch(() => {})
+      await stopPeerChannels(channels)
       // a finished rider leaves the network: its node's resources are freed
       if (node != null && up) await this.stopNode(node)
       if (node != null) {
@@ -556,6 +590,32 @@ export class PeerShare {
           entry.node = undefined
         }
       }
+    }
+  }
+
+  /**
+   * A served rider's payment: the final state (the whole fare) is co-signed by the time the
+   * ride ends; the rider then closes its channel co-operatively, as a one-ride visitor would.
+   */
+  private async settlePayment (requestId: string, payments: RiderPayments, channels: PeerChannels): Promise<void> {
+    const tally = this.payments!
+    let settled
+    try {
+      settled = await payments.settled(requestId)
+      tally.ridesSettled++
+      tally.paidWei = String(BigInt(tally.paidWei) + settled.fareWei)
+    } catch (err) {
+      tally.ridesUnsettled++
+      this.note('a served ride\'s payment did not settle')
+      this.log('payment of %s did not settle - %e', requestId, err)
+      return
+    }
+    try {
+      await channels.manager.closeCooperative(settled.channelId)
+      tally.channelsClosed++
+    } catch (err) {
+      this.note('a rider could not close its channel co-operatively after its ride')
+      this.log('closing %s failed - %e', settled.channelId, err)
     }
   }
 
@@ -604,7 +664,7 @@ function pick (list: readonly string[], index: number, count: number): string[] 
  * the view of the driver that took it (pickup and dropoff as the driver
  * logged them, pooling), on the base records of the demand.
  */
-export function mergeShares (base: RequestRecord[], results: readonly ShareResult[], extra: { wallMs: number, simulatedS: number, processes: number, notes: string[] }): RunRecords {
+export function mergeShares (base: RequestRecord[], results: readonly ShareResult[], extra: { wallMs: number, simulatedS: number, processes: number, notes: string[], chain?: ChainActivity }): RunRecords {
   const requests = base.map(r => ({ ...r }))
   const trips = new Map<string, DriverTrip>()
   for (const res of results) for (const t of res.trips) trips.set(t.requestId, t)
@@ -633,7 +693,9 @@ export function mergeShares (base: RequestRecord[], results: readonly ShareResul
     requests,
     vehicles: results.flatMap(r => r.vehicles),
     nodes: results.flatMap(r => r.nodes),
-    payments: null,
+    payments: extra.chain != null && results.every(r => r.payments != null)
+      ? paymentRecord(results.map(r => r.payments as SharePayments), extra.chain)
+      : null,
     simulatedS: extra.simulatedS,
     wallMs: extra.wallMs,
     cpuUs: results.reduce((a, r) => a + r.cpuUs, 0),

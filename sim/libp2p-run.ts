@@ -8,6 +8,9 @@ import { logger } from '@libp2p/logger'
 import { initialRecords } from './centralized.js'
 import { SimulationError } from './errors.js'
 import { PeerShare, mergeShares } from './libp2p-peers.js'
+import { embeddedAccess } from './payments.js'
+import { EmbeddedEvm, startDevChain } from '../settlement/index.js'
+import type { ChainActivity, DevChain } from '../settlement/index.js'
 import { ControlChannel, WORKER_PROTOCOL_VERSION, WORKER_TOKEN_ENV, parseHostPort } from './worker-protocol.js'
 import type { RunOptions } from './centralized.js'
 import type { TripRequest } from './demand.js'
@@ -85,19 +88,38 @@ function drivers (positions: readonly number[]): ShareDriver[] {
   return positions.map((vertex, index) => ({ index, vertex }))
 }
 
+/** The run's chain, when its rides are paid: one embedded EVM with the adjudicator. */
+async function startRunChain (s: Scenario): Promise<EmbeddedEvm | undefined> {
+  if (s.payments !== 'channels') return undefined
+  return await EmbeddedEvm.start({ challengePeriodS: RUN_CHALLENGE_PERIOD_S })
+}
+
+/** Challenge period of a run's chain, seconds of the chain's (real) time */
+const RUN_CHALLENGE_PERIOD_S = 60
+
+/** What the chain mined after block `from`, or undefined when rides are not paid */
+async function activity (evm: EmbeddedEvm | undefined, from: bigint): Promise<ChainActivity | undefined> {
+  if (evm == null) return undefined
+  return await evm.activitySince(from)
+}
+
 async function runInProcess (init: Libp2pRunInit, options: RunOptions): Promise<RunRecords> {
   const s = init.scenario
   const wallStart = performance.now()
+  const evm = await startRunChain(s)
+  const fromBlock = evm != null ? await evm.blockNumber() : 0n
   const share = new PeerShare({
     map: init.map,
     scenario: s,
     drivers: drivers(init.positions),
     requests: init.requests,
     transport: s.network.transport,
-    time: { speedup: s.speedup, anchorMs: Date.now() }
+    time: { speedup: s.speedup, anchorMs: Date.now() },
+    ...(evm != null ? { chain: embeddedAccess(evm) } : {})
   })
   let result: ShareResult | undefined
   let failure: unknown
+  let chain: ChainActivity | undefined
   try {
     await share.start()
     await share.connect(share.bootstrapAddresses())
@@ -117,6 +139,11 @@ async function runInProcess (init: Libp2pRunInit, options: RunOptions): Promise<
     failure = err
   } finally {
     result = await share.stop()
+    try {
+      chain = await activity(evm, fromBlock)
+    } finally {
+      await evm?.stop()
+    }
   }
   if (failure != null) throw failure
   const simulatedS = Math.min(result.simulatedS, s.durationS + s.drainS)
@@ -124,8 +151,14 @@ async function runInProcess (init: Libp2pRunInit, options: RunOptions): Promise<
     wallMs: performance.now() - wallStart,
     simulatedS,
     processes: 1,
-    notes: [`libp2p: ${result.nodes.length} nodes over the ${s.network.transport} transport in one process, at most ${result.peakNodes} at once; clock ${s.speedup}x real time`]
+    notes: [`libp2p: ${result.nodes.length} nodes over the ${s.network.transport} transport in one process, at most ${result.peakNodes} at once; clock ${s.speedup}x real time`, ...paymentNotes(s)],
+    ...(chain != null ? { chain } : {})
   })
+}
+
+function paymentNotes (s: Scenario): string[] {
+  if (s.payments !== 'channels') return []
+  return ['payments: each rider opens a channel with its driver on the embedded chain, pays as the car moves, and closes the channel co-operatively after its ride; on-chain transactions and gas are counted from the blocks mined during the run']
 }
 
 /** The argv that runs this package's `hitch` command (compiled, or the sources through tsx) */
@@ -160,7 +193,15 @@ async function runWorkers (init: Libp2pRunInit, options: Libp2pRunOptions): Prom
   const links: WorkerLink[] = []
   const server = createServer()
   const abort = (reason: string): void => { for (const l of links) l.channel.send({ type: 'abort', reason }) }
+  let devChain: DevChain | undefined
+  let fromBlock = 0n
   try {
+    if (s.payments === 'channels') {
+      // the workers' peers reach the run's chain over JSON-RPC where they reach the coordinator
+      devChain = await startDevChain({ host: isLoopback(listen.host) ? '127.0.0.1' : listen.host, challengePeriodS: RUN_CHALLENGE_PERIOD_S })
+      fromBlock = await devChain.evm.blockNumber()
+      if (!isLoopback(listen.host)) notes.push(`payments: the run's dev chain listens on ${devChain.url} for the workers of other hosts; it mints ether for whoever asks, so keep it on a trusted network`)
+    }
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
       server.listen(listen.port, listen.host, () => { server.off('error', reject); resolve() })
@@ -199,7 +240,8 @@ async function runWorkers (init: Libp2pRunInit, options: Libp2pRunOptions): Prom
         map: { source: g.meta.source, vertices: g.numNodes, edges: g.numEdges },
         drivers: allDrivers.filter(d => d.index % k === l.index),
         requests: init.requests.filter(r => r.index % k === l.index),
-        time
+        time,
+        ...(devChain != null ? { chain: { port: devChain.port } } : {})
       })
     }
     const bootstrap = (await withDeadline(Promise.all(links.map(async l => (await expect(l, 'listening')).bootstrap)), 'workers to start their drivers', childErrors)).flat()
@@ -251,13 +293,16 @@ async function runWorkers (init: Libp2pRunInit, options: Libp2pRunOptions): Prom
       tick()
     })
     const shares = links.map(l => l.result as ShareResult)
+    const chain = devChain != null ? await devChain.evm.activitySince(fromBlock) : undefined
+    notes.push(...paymentNotes(s))
     const hosts = new Set(links.map(l => l.hostname))
     notes.push(`libp2p: ${shares.reduce((a, r) => a + r.nodes.length, 0)} nodes in ${k} worker processes on ${hosts.size} host(s), over TCP; clock ${s.speedup}x real time; CPU and peak memory are the sums over the workers`)
     return mergeShares(initialRecords(init.map, init.requests), shares, {
       wallMs: performance.now() - wallStart,
       simulatedS: Math.min(Math.max(...shares.map(r => r.simulatedS)), s.durationS + s.drainS),
       processes: k,
-      notes
+      notes,
+      ...(chain != null ? { chain } : {})
     })
   } catch (err) {
     abort(err instanceof Error ? err.message : String(err))
@@ -266,7 +311,12 @@ async function runWorkers (init: Libp2pRunInit, options: Libp2pRunOptions): Prom
     for (const l of links) l.channel.close()
     server.close()
     await Promise.all(children.map(async child => exited(child)))
+    await devChain?.stop()
   }
+}
+
+function isLoopback (host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.')
 }
 
 /** Accepts control connections until `count` workers said hello with the right token */

@@ -46,8 +46,20 @@ export interface RunMetrics {
   matchLatency: { simS: Distribution, wallMs: Distribution }
   /** Per-node network traffic; null for the centralized run */
   network: { nodes: number, gossip: PerNodeTraffic, direct: PerNodeTraffic } | null
-  /** Payment figures; each null until payments run */
-  payments: { channelUpdates: number | null, onChainTxs: number | null, gasUsed: number | null }
+  /** Payment figures; each null when the run's rides were not paid */
+  payments: {
+    channelUpdates: number | null
+    onChainTxs: number | null
+    gasUsed: number | null
+    /** rides whose final channel state was co-signed */
+    ridesSettled: number | null
+    /** served rides whose payment did not settle */
+    ridesUnsettled: number | null
+    /** gas of the run's transactions per settled ride */
+    gasPerSettledRide: number | null
+    /** transactions and gas by adjudicator function */
+    byFunction: Record<string, { transactions: number, gasUsed: number }> | null
+  }
   resources: {
     wallMs: number
     simulatedS: number
@@ -171,7 +183,11 @@ export function computeMetrics (run: RunRecords, opts: MetricsOptions = {}): Run
     payments: {
       channelUpdates: run.payments?.channelUpdates ?? null,
       onChainTxs: run.payments?.onChainTxs ?? null,
-      gasUsed: run.payments?.gasUsed ?? null
+      gasUsed: run.payments?.gasUsed ?? null,
+      ridesSettled: run.payments?.ridesSettled ?? null,
+      ridesUnsettled: run.payments?.ridesUnsettled ?? null,
+      gasPerSettledRide: run.payments != null && run.payments.ridesSettled > 0 ? run.payments.gasUsed / run.payments.ridesSettled : null,
+      byFunction: run.payments?.byFunction ?? null
     },
     resources: {
       wallMs: run.wallMs,

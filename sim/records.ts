@@ -57,9 +57,21 @@ export interface NodeNetworkRecord {
 
 /** Payment figures of a run, when payments run */
 export interface PaymentRecord {
+  /** co-signed channel states */
   channelUpdates: number
+  /** transactions mined during the run (opens, top-ups, closes, challenges) */
   onChainTxs: number
   gasUsed: number
+  /** transactions and gas by adjudicator function */
+  byFunction: Record<string, { transactions: number, gasUsed: number }>
+  /** rides whose final state (the whole fare, the trip record hash) was co-signed */
+  ridesSettled: number
+  /** rides served whose payment did not settle */
+  ridesUnsettled: number
+  /** channels closed co-operatively after their ride */
+  channelsClosed: number
+  /** wei the settled rides paid drivers, decimal */
+  paidWei: string
 }
 
 /** Everything one run (centralized or decentralized) produced */

@@ -49,6 +49,7 @@ export function summaryRows (results: SimulationResults): Array<[string, string,
     row('direct msgs / node', m => m.network == null ? '–' : fmt(m.network.direct.messagesPerNode, 0)),
     row('bytes / node (gossip+direct)', m => m.network == null ? '–' : fmt(m.network.gossip.bytesPerNode + m.network.direct.bytesPerNode, 0)),
     row('channel updates / on-chain txs', m => `${m.payments.channelUpdates ?? '–'} / ${m.payments.onChainTxs ?? '–'}`),
+    row('rides settled / gas per ride', m => m.payments.ridesSettled == null ? '–' : `${m.payments.ridesSettled} / ${fmt(m.payments.gasPerSettledRide, 0)}`),
     row('CPU ms / node', m => fmt(m.resources.cpuMsPerNode, 1)),
     row('wall time (s)', m => fmt(m.resources.wallMs / 1000, 1)),
     row('sim speed (x real time)', m => fmt(m.resources.speed, 0))

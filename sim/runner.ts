@@ -123,7 +123,11 @@ export async function runSimulation (scenario: Scenario, options: SimulationOpti
   } else {
     notes.push('decentralized run not requested')
   }
-  notes.push('payments: channel updates, on-chain transactions and gas are not measured yet (the payment channel manager is not wired into the simulator)')
+  if (decentral != null && decentral.payments == null) {
+    notes.push(scenario.network.mode === 'simulated'
+      ? 'payments: not run on the simulated network (the channels settle on a real EVM, which keeps real time, not the simulated clock); run --network libp2p for channel updates, on-chain transactions and gas'
+      : 'payments: off (--payments none)')
+  }
 
   const g = map.graph
   const results: SimulationResults = {

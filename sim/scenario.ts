@@ -116,6 +116,13 @@ export interface Scenario {
   workers: number
   /** In the libp2p mode, simulated time runs this many times faster than real time. @default 60 */
   speedup: number
+  /**
+   * How the decentralized run's rides are paid: `channels`, through payment channels on an
+   * embedded EVM running the adjudicator (libp2p mode); `none`, not at all.
+   *
+   * @default 'channels'
+   */
+  payments: 'channels' | 'none'
   /** Seed of every random choice. @default 1 */
   seed: number
   /** Output folder for results.json and report.html. @default './hitch-sim-out' */
@@ -190,6 +197,7 @@ export const SCENARIO_FIELDS: readonly ScenarioField[] = Object.freeze([
   { path: 'network.lookupMs', flag: 'lookup', kind: 'duration-ms', min: 0, doc: 'simulated network: DHT lookup latency' },
   { path: 'workers', flag: 'workers', kind: 'int', min: 1, max: 1024, doc: 'worker processes (libp2p mode)' },
   { path: 'speedup', flag: 'speedup', kind: 'number', min: 0.001, max: 1_000_000, doc: 'libp2p mode: simulated seconds per real second' },
+  { path: 'payments', flag: 'payments', kind: 'enum', values: ['channels', 'none'], doc: 'libp2p mode: pay rides through channels on an embedded chain, or not' },
   { path: 'seed', flag: 'seed', kind: 'int', min: 0, max: 0xFFFFFFFF, doc: 'seed of every random choice' },
   { path: 'out', flag: 'out', kind: 'path', doc: 'output folder for results.json and report.html' }
 ] satisfies ScenarioField[])
@@ -214,6 +222,7 @@ export const DEFAULT_SCENARIO: Readonly<Scenario> = Object.freeze<Scenario>({
   network: { mode: 'simulated', transport: 'memory', latencyMs: 20, jitterMs: 10, bandwidthBps: 1_250_000, loss: 0, lookupMs: 100 },
   workers: 1,
   speedup: 60,
+  payments: 'channels',
   seed: 1,
   out: './hitch-sim-out'
 })

@@ -15,7 +15,7 @@ import type { Scenario } from './scenario.js'
 import type { Socket } from 'node:net'
 
 /** Version of the control protocol; a worker of another version is refused */
-export const WORKER_PROTOCOL_VERSION = 1
+export const WORKER_PROTOCOL_VERSION = 2
 
 /** Environment variable that hands a spawned worker the coordinator's token */
 export const WORKER_TOKEN_ENV = 'HITCH_SIM_TOKEN'
@@ -39,6 +39,11 @@ export type CoordinatorMessage =
     drivers: ShareDriver[]
     requests: TripRequest[]
     time: SimTimeBase
+    /**
+     * The coordinator's dev chain (JSON-RPC) the peers' channels settle on, when rides are paid;
+     * its port on the host the worker connected to the coordinator at
+     */
+    chain?: { port: number }
   }
   | { type: 'connect', bootstrap: string[] }
   | { type: 'go', goAtMs: number }

@@ -4,6 +4,7 @@ import { logger } from '@libp2p/logger'
 import { openRoutedMap } from '../node/map/index.js'
 import { SimulationError } from './errors.js'
 import { PeerShare } from './libp2p-peers.js'
+import { rpcAccess } from './payments.js'
 import { ControlChannel, WORKER_PROTOCOL_VERSION, parseHostPort } from './worker-protocol.js'
 import type { CoordinatorMessage, WorkerMessage } from './worker-protocol.js'
 import type { RoutedMap } from '../node/map/index.js'
@@ -90,7 +91,8 @@ export async function runSimWorker (init: SimWorkerInit): Promise<void> {
       transport: 'tcp',
       host: init.host ?? '127.0.0.1',
       time: assign.time,
-      name: `w${assign.worker}`
+      name: `w${assign.worker}`,
+      ...(assign.chain != null ? { chain: rpcAccess(`http://${host.includes(':') ? `[${host}]` : host}:${assign.chain.port}`) } : {})
     })
     await share.start()
     channel.send({ type: 'listening', bootstrap: share.bootstrapAddresses() })

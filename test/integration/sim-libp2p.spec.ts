@@ -55,6 +55,23 @@ describe('sim: the libp2p network mode (real libp2p nodes)', function () {
     expect(d.vehicleKm.total).to.be.greaterThan(0)
     expect(results.notes.join('\n')).to.match(/22 nodes over the memory transport in one process/)
 
+    // the rides were paid through channels on the run's embedded chain: every served ride's
+    // final state co-signed, each rider's channel opened and closed on chain
+    const pay = rec?.payments
+    expect(pay, 'payments of the run').to.not.equal(null)
+    if (pay == null) return
+    expect(pay.ridesSettled).to.equal(d.served)
+    expect(pay.ridesUnsettled).to.equal(0)
+    expect(pay.channelsClosed).to.equal(d.served)
+    expect(pay.byFunction.open?.transactions).to.equal(d.served)
+    expect(pay.byFunction.closeCooperative?.transactions).to.equal(d.served)
+    expect(pay.onChainTxs).to.equal(2 * d.served)
+    expect(pay.gasUsed).to.be.greaterThan(0)
+    // at least a first state, one in between and a final one per ride
+    expect(pay.channelUpdates).to.be.at.least(3 * d.served)
+    expect(BigInt(pay.paidWei)).to.equal(BigInt(d.fares.totalCents) * 10n ** 13n)
+    expect(d.payments.gasPerSettledRide).to.be.greaterThan(0)
+
     const written = JSON.parse(await readFile(files.resultsJson, 'utf8')) as SimulationResults
     expect(written.decentralized?.served).to.equal(d.served)
     expect(written.scenario.network.mode).to.equal('libp2p')
@@ -77,6 +94,9 @@ describe('sim: the libp2p network mode (real libp2p nodes)', function () {
     expect(rec?.nodes).to.have.length(10)
     expect(rec?.vehicles).to.have.length(4)
     expect(results.decentralized?.served).to.be.at.least(2)
+    // the workers' peers paid on the coordinator's dev chain, over JSON-RPC
+    expect(rec?.payments?.ridesSettled).to.equal(results.decentralized?.served)
+    expect(rec?.payments?.byFunction.open?.transactions).to.equal(results.decentralized?.served)
     expect(results.notes.join('\n')).to.match(/10 nodes in 2 worker processes on 1 host\(s\), over TCP/)
     await stat(join(dir, 'report.html'))
   })

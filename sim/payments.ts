@@ -1,0 +1,108 @@
+/**
+ * Payments in a `libp2p`-mode run: every driver and rider node pays and is paid through the same
+ * `ChannelManager`, `RiderPayments` and `DriverPayments` as `hitch drive` and `hitch ride`, on
+ * one embedded EVM running the real adjudicator (in the coordinator's process; workers reach it
+ * over JSON-RPC on loopback).
+ */
+import { WallClock } from '../node/clock/index.js'
+import { DriverPayments, RiderPayments, startChannelManager } from '../node/payments/index.js'
+import { connectChain } from '../settlement/index.js'
+import type { ChannelManager } from '../node/channel/index.js'
+import type { HitchNode } from '../node/index.js'
+import type { PaymentRecord } from './records.js'
+import type { Chain, ChainActivity, EmbeddedEvm } from '../settlement/index.js'
+
+/** Ether each simulated peer's account gets: far more than any deposit of a run. */
+export const SIM_FUND_WEI = 100n * 10n ** 18n
+
+/** Real ms a peer waits for its counterparty on a channel before it counts it unresponsive. */
+const SIM_UNRESPONSIVE_MS = 30_000
+
+/** How the peers of a run reach the chain their channels settle on. */
+export interface SimChainAccess {
+  /** a client of the adjudicator for the account of `privateKeyHex`, funded */
+  connect: (privateKeyHex: string) => Promise<Chain>
+}
+
+/** Peers of this process on the EVM `evm` (in-process, funded directly). */
+export function embeddedAccess (evm: EmbeddedEvm): SimChainAccess {
+  return { connect: async key => await evm.connect(key, { fundWei: SIM_FUND_WEI }) }
+}
+
+/** Peers reaching a Hitch dev chain (`startDevChain`) at `url`; each client funds itself. */
+export function rpcAccess (url: string): SimChainAccess {
+  return { connect: async key => await connectChain(url, { privateKeyHex: key, pollingIntervalMs: 50 }) }
+}
+
+/** One node's chain client and channel manager. */
+export interface PeerChannels {
+  chain: Chain
+  manager: ChannelManager
+}
+
+/**
+ * A started channel manager for a simulated node. Its timers run on real time, like the chain's
+ * blocks (the ride clock is sped up; a payment is real work).
+ */
+export async function peerChannels (access: SimChainAccess, node: HitchNode, role: 'driver' | 'rider'): Promise<PeerChannels> {
+  const chain = await access.connect(node.identity.ethPrivateKeyHex)
+  try {
+    const manager = await startChannelManager(node, chain, { role, clock: new WallClock({ unref: true }), unresponsiveTimeoutMs: SIM_UNRESPONSIVE_MS })
+    return { chain, manager }
+  } catch (err) {
+    await chain.stop().catch(() => {})
+    throw err
+  }
+}
+
+/** Stops a node's manager, then its chain client; never throws. */
+export async function stopPeerChannels (p: PeerChannels | undefined): Promise<void> {
+  if (p == null) return
+  await p.manager.stop().catch(() => {})
+  await p.chain.stop().catch(() => {})
+}
+
+/** A driver's payment hooks on its channels. */
+export function driverPayments (p: PeerChannels): DriverPayments {
+  return new DriverPayments({ manager: p.manager })
+}
+
+/** A rider's payment hooks on its channels. */
+export function riderPayments (p: PeerChannels): RiderPayments {
+  return new RiderPayments({ manager: p.manager })
+}
+
+/** What one process's peers counted of their payments. */
+export interface SharePayments {
+  /** co-signed channel states, as the drivers received them */
+  channelUpdates: number
+  /** rides whose final state (the whole fare, the trip record hash) was co-signed */
+  ridesSettled: number
+  /** rides served whose payment did not settle */
+  ridesUnsettled: number
+  /** channels the riders closed co-operatively after their ride */
+  channelsClosed: number
+  /** wei the settled rides paid drivers */
+  paidWei: string
+}
+
+/** An empty tally. */
+export function emptySharePayments (): SharePayments {
+  return { channelUpdates: 0, ridesSettled: 0, ridesUnsettled: 0, channelsClosed: 0, paidWei: '0' }
+}
+
+/** The run's payment record: the shares' tallies and what the chain mined during the run. */
+export function paymentRecord (shares: readonly SharePayments[], chain: ChainActivity): PaymentRecord {
+  const byFunction: PaymentRecord['byFunction'] = {}
+  for (const [fn, v] of Object.entries(chain.byFunction)) byFunction[fn] = { transactions: v.transactions, gasUsed: Number(v.gasUsed) }
+  return {
+    channelUpdates: shares.reduce((a, s) => a + s.channelUpdates, 0),
+    onChainTxs: chain.transactions,
+    gasUsed: Number(chain.gasUsed),
+    byFunction,
+    ridesSettled: shares.reduce((a, s) => a + s.ridesSettled, 0),
+    ridesUnsettled: shares.reduce((a, s) => a + s.ridesUnsettled, 0),
+    channelsClosed: shares.reduce((a, s) => a + s.channelsClosed, 0),
+    paidWei: String(shares.reduce((a, s) => a + BigInt(s.paidWei), 0n))
+  }
+}
