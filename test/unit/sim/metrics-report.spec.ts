@@ -62,10 +62,23 @@ describe('sim/metrics', () => {
     expect(m.network?.nodes).to.equal(2)
     expect(m.network?.gossip.messagesPerNode).to.equal(8)
     expect(m.network?.direct.bytesPerNode).to.equal(40)
-    expect(m.payments).to.deep.equal({ channelUpdates: null, onChainTxs: null, gasUsed: null })
+    expect(m.payments).to.deep.equal({ channelUpdates: null, onChainTxs: null, gasUsed: null, ridesSettled: null, ridesUnsettled: null, gasPerSettledRide: null, byFunction: null })
     expect(m.resources).to.include({ nodes: 2, cpuMsPerNode: 2, rssBytesPerNode: 1_000_000, speed: 2000 })
     expect(m.overTime).to.deep.equal([{ startS: 0, requests: 2, served: 2 }, { startS: 600, requests: 2, served: 1 }])
     expect(m.waitHistogram.reduce((s, b) => s + b.count, 0)).to.equal(3)
+  })
+
+  it('carries the payment record through, with the gas per settled ride', () => {
+    const run = records()
+    run.payments = {
+      channelUpdates: 30, onChainTxs: 6, gasUsed: 540_000, ridesSettled: 3, ridesUnsettled: 0, channelsClosed: 3, paidWei: '22000000000000000',
+      byFunction: { open: { transactions: 3, gasUsed: 280_000 }, closeCooperative: { transactions: 3, gasUsed: 260_000 } }
+    }
+    const m = computeMetrics(run, { durationS: 1200, binS: 600 })
+    expect(m.payments).to.deep.equal({
+      channelUpdates: 30, onChainTxs: 6, gasUsed: 540_000, ridesSettled: 3, ridesUnsettled: 0, gasPerSettledRide: 180_000,
+      byFunction: { open: { transactions: 3, gasUsed: 280_000 }, closeCooperative: { transactions: 3, gasUsed: 260_000 } }
+    })
   })
 })
 
