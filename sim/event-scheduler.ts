@@ -82,13 +82,9 @@ export class EventScheduler {
    */
   runUntil (time: number): number {
     let ran = 0
-    for (;;) {
-      const ev = this.popDue(time)
-      if (ev == null) break
-      this.current = ev.time
-      this.executed++
+    for (let ev = this.popDue(time); ev != null; ev = this.popDue(time)) {
+      this.fire(ev)
       ran++
-      ev.fn()
     }
     if (time > this.current) this.current = time
     return ran
@@ -107,15 +103,20 @@ export class EventScheduler {
       options.signal?.throwIfAborted()
       const ev = this.popDue(time)
       if (ev == null) break
-      this.current = ev.time
-      this.executed++
+      this.fire(ev)
       ran++
-      ev.fn()
       await drainMicrotasks()
       options.onEvent?.()
     }
     if (time > this.current) this.current = time
     return ran
+  }
+
+  /** Runs one due event at its time. */
+  private fire (ev: ScheduledEvent): void {
+    this.current = ev.time
+    this.executed++
+    ev.fn()
   }
 
   private popDue (time: number): ScheduledEvent | undefined {

@@ -10,10 +10,10 @@ import { Libp2pNetwork } from '../node/network/index.js'
 import { SIM_IO_TIMEOUT_MS, simLibp2pOptions, simRoleTimings } from './libp2p-tuning.js'
 import { SIM_EPOCH_MS } from './decentralized.js'
 import { seededRandomSource } from './random.js'
-import { driverPayments, emptySharePayments, paymentRecord, peerChannels, riderPayments, stopPeerChannels } from './payments.js'
+import { DriverPayments, RiderPayments } from '../node/payments/index.js'
+import { emptySharePayments, paymentRecord, peerChannels, stopPeerChannels } from './payments.js'
 import type { PeerChannels, SharePayments, SimChainAccess } from './payments.js'
 import type { ChainActivity } from '../settlement/index.js'
-import type { DriverPayments, RiderPayments } from '../node/payments/index.js'
 import type { SimRoleTimings } from './libp2p-tuning.js'
 import type { TripRequest } from './demand.js'
 import { attributeDriven, networkRecordOf } from './records.js'
@@ -276,7 +276,7 @@ export class PeerShare {
       let payments: DriverPayments | undefined
       if (this.init.chain != null) {
         channels = await peerChannels(this.init.chain, node, 'driver')
-        payments = driverPayments(channels)
+        payments = new DriverPayments({ manager: channels.manager })
         channels.manager.on('channel:updated', () => { this.payments!.channelUpdates++ })
       }
       const driver = new Driver({
@@ -523,7 +523,7 @@ export class PeerShare {
       if (!await dhtReady(node, SIM_IO_TIMEOUT_MS)) this.note('a rider\'s DHT routing table was still empty when it asked for a ride')
       if (this.init.chain != null) {
         channels = await peerChannels(this.init.chain, node, 'rider')
-        payments = riderPayments(channels)
+        payments = new RiderPayments({ manager: channels.manager })
       }
       rider = new Rider({ node, ...this.timings.rider, ...(payments != null ? { payments } : {}) })
       rider.on('confirmed', ({ requestId, driver }) => {

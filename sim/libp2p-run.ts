@@ -8,9 +8,8 @@ import { logger } from '@libp2p/logger'
 import { initialRecords } from './centralized.js'
 import { SimulationError } from './errors.js'
 import { PeerShare, mergeShares } from './libp2p-peers.js'
-import { embeddedAccess } from './payments.js'
-import { EmbeddedEvm, startDevChain } from '../settlement/index.js'
-import type { ChainActivity, DevChain } from '../settlement/index.js'
+import { RunChain } from './payments.js'
+import type { ChainActivity } from '../settlement/index.js'
 import { ControlChannel, WORKER_PROTOCOL_VERSION, WORKER_TOKEN_ENV, parseHostPort } from './worker-protocol.js'
 import type { RunOptions } from './centralized.js'
 import type { TripRequest } from './demand.js'
@@ -88,26 +87,10 @@ function drivers (positions: readonly number[]): ShareDriver[] {
   return positions.map((vertex, index) => ({ index, vertex }))
 }
 
-/** The run's chain, when its rides are paid: one embedded EVM with the adjudicator. */
-async function startRunChain (s: Scenario): Promise<EmbeddedEvm | undefined> {
-  if (s.payments !== 'channels') return undefined
-  return await EmbeddedEvm.start({ challengePeriodS: RUN_CHALLENGE_PERIOD_S })
-}
-
-/** Challenge period of a run's chain, seconds of the chain's (real) time */
-const RUN_CHALLENGE_PERIOD_S = 60
-
-/** What the chain mined after block `from`, or undefined when rides are not paid */
-async function activity (evm: EmbeddedEvm | undefined, from: bigint): Promise<ChainActivity | undefined> {
-  if (evm == null) return undefined
-  return await evm.activitySince(from)
-}
-
 async function runInProcess (init: Libp2pRunInit, options: RunOptions): Promise<RunRecords> {
   const s = init.scenario
   const wallStart = performance.now()
-  const evm = await startRunChain(s)
-  const fromBlock = evm != null ? await evm.blockNumber() : 0n
+  const runChain = s.payments === 'channels' ? await RunChain.embedded() : undefined
   const share = new PeerShare({
     map: init.map,
     scenario: s,
@@ -115,7 +98,7 @@ async function runInProcess (init: Libp2pRunInit, options: RunOptions): Promise<
     requests: init.requests,
     transport: s.network.transport,
     time: { speedup: s.speedup, anchorMs: Date.now() },
-    ...(evm != null ? { chain: embeddedAccess(evm) } : {})
+    ...(runChain != null ? { chain: runChain.access() } : {})
   })
   let result: ShareResult | undefined
   let failure: unknown
@@ -140,9 +123,9 @@ async function runInProcess (init: Libp2pRunInit, options: RunOptions): Promise<
   } finally {
     result = await share.stop()
     try {
-      chain = await activity(evm, fromBlock)
+      chain = await runChain?.activity()
     } finally {
-      await evm?.stop()
+      await runChain?.stop()
     }
   }
   if (failure != null) throw failure
@@ -151,14 +134,9 @@ async function runInProcess (init: Libp2pRunInit, options: RunOptions): Promise<
     wallMs: performance.now() - wallStart,
     simulatedS,
     processes: 1,
-    notes: [`libp2p: ${result.nodes.length} nodes over the ${s.network.transport} transport in one process, at most ${result.peakNodes} at once; clock ${s.speedup}x real time`, ...paymentNotes(s)],
+    notes: [`libp2p: ${result.nodes.length} nodes over the ${s.network.transport} transport in one process, at most ${result.peakNodes} at once; clock ${s.speedup}x real time`],
     ...(chain != null ? { chain } : {})
   })
-}
-
-function paymentNotes (s: Scenario): string[] {
-  if (s.payments !== 'channels') return []
-  return ['payments: each rider opens a channel with its driver on the embedded chain, pays as the car moves, and closes the channel co-operatively after its ride; on-chain transactions and gas are counted from the blocks mined during the run']
 }
 
 /** The argv that runs this package's `hitch` command (compiled, or the sources through tsx) */
@@ -193,14 +171,12 @@ async function runWorkers (init: Libp2pRunInit, options: Libp2pRunOptions): Prom
   const links: WorkerLink[] = []
   const server = createServer()
   const abort = (reason: string): void => { for (const l of links) l.channel.send({ type: 'abort', reason }) }
-  let devChain: DevChain | undefined
-  let fromBlock = 0n
+  let runChain: RunChain | undefined
   try {
     if (s.payments === 'channels') {
       // the workers' peers reach the run's chain over JSON-RPC where they reach the coordinator
-      devChain = await startDevChain({ host: isLoopback(listen.host) ? '127.0.0.1' : listen.host, challengePeriodS: RUN_CHALLENGE_PERIOD_S })
-      fromBlock = await devChain.evm.blockNumber()
-      if (!isLoopback(listen.host)) notes.push(`payments: the run's dev chain listens on ${devChain.url} for the workers of other hosts; it mints ether for whoever asks, so keep it on a trusted network`)
+      runChain = await RunChain.serve(isLoopback(listen.host) ? '127.0.0.1' : listen.host)
+      if (!isLoopback(listen.host)) notes.push(`payments: the run's dev chain listens on ${runChain.served?.url} for the workers of other hosts; it mints ether for whoever asks, so keep it on a trusted network`)
     }
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
@@ -241,7 +217,7 @@ async function runWorkers (init: Libp2pRunInit, options: Libp2pRunOptions): Prom
         drivers: allDrivers.filter(d => d.index % k === l.index),
         requests: init.requests.filter(r => r.index % k === l.index),
         time,
-        ...(devChain != null ? { chain: { port: devChain.port } } : {})
+        ...(runChain?.served != null ? { chain: { port: runChain.served.port } } : {})
       })
     }
     const bootstrap = (await withDeadline(Promise.all(links.map(async l => (await expect(l, 'listening')).bootstrap)), 'workers to start their drivers', childErrors)).flat()
@@ -293,8 +269,7 @@ async function runWorkers (init: Libp2pRunInit, options: Libp2pRunOptions): Prom
       tick()
     })
     const shares = links.map(l => l.result as ShareResult)
-    const chain = devChain != null ? await devChain.evm.activitySince(fromBlock) : undefined
-    notes.push(...paymentNotes(s))
+    const chain = await runChain?.activity()
     const hosts = new Set(links.map(l => l.hostname))
     notes.push(`libp2p: ${shares.reduce((a, r) => a + r.nodes.length, 0)} nodes in ${k} worker processes on ${hosts.size} host(s), over TCP; clock ${s.speedup}x real time; CPU and peak memory are the sums over the workers`)
     return mergeShares(initialRecords(init.map, init.requests), shares, {
@@ -311,7 +286,7 @@ async function runWorkers (init: Libp2pRunInit, options: Libp2pRunOptions): Prom
     for (const l of links) l.channel.close()
     server.close()
     await Promise.all(children.map(async child => exited(child)))
-    await devChain?.stop()
+    await runChain?.stop()
   }
 }
 

@@ -5,12 +5,12 @@
  * over JSON-RPC on loopback).
  */
 import { WallClock } from '../node/clock/index.js'
-import { DriverPayments, RiderPayments, startChannelManager } from '../node/payments/index.js'
-import { connectChain } from '../settlement/index.js'
+import { startChannelManager } from '../node/payments/index.js'
+import { EmbeddedEvm, connectChain, startDevChain } from '../settlement/index.js'
 import type { ChannelManager } from '../node/channel/index.js'
 import type { HitchNode } from '../node/index.js'
 import type { PaymentRecord } from './records.js'
-import type { Chain, ChainActivity, EmbeddedEvm } from '../settlement/index.js'
+import type { Chain, ChainActivity, DevChain } from '../settlement/index.js'
 
 /** Ether each simulated peer's account gets: far more than any deposit of a run. */
 export const SIM_FUND_WEI = 100n * 10n ** 18n
@@ -18,15 +18,59 @@ export const SIM_FUND_WEI = 100n * 10n ** 18n
 /** Real ms a peer waits for its counterparty on a channel before it counts it unresponsive. */
 const SIM_UNRESPONSIVE_MS = 30_000
 
+/** Challenge period of a run's chain, seconds of the chain's (real) time */
+const RUN_CHALLENGE_PERIOD_S = 60
+
 /** How the peers of a run reach the chain their channels settle on. */
 export interface SimChainAccess {
   /** a client of the adjudicator for the account of `privateKeyHex`, funded */
   connect: (privateKeyHex: string) => Promise<Chain>
 }
 
-/** Peers of this process on the EVM `evm` (in-process, funded directly). */
-export function embeddedAccess (evm: EmbeddedEvm): SimChainAccess {
-  return { connect: async key => await evm.connect(key, { fundWei: SIM_FUND_WEI }) }
+/**
+ * The chain of one paid run: an embedded EVM with the adjudicator, in the process that runs the
+ * peers or, for worker processes, served as a dev chain over JSON-RPC. It counts what was mined
+ * from its start.
+ */
+export class RunChain {
+  /** the dev chain serving the EVM to workers, when served */
+  readonly served?: DevChain
+  private readonly evm: EmbeddedEvm
+  private readonly fromBlock: bigint
+
+  private constructor (evm: EmbeddedEvm, fromBlock: bigint, served?: DevChain) {
+    this.evm = evm
+    this.fromBlock = fromBlock
+    if (served != null) this.served = served
+  }
+
+  /** An EVM for the peers of this process. */
+  static async embedded (): Promise<RunChain> {
+    const evm = await EmbeddedEvm.start({ challengePeriodS: RUN_CHALLENGE_PERIOD_S })
+    return new RunChain(evm, await evm.blockNumber())
+  }
+
+  /** An EVM served on `host` (JSON-RPC, OS-chosen port) for the peers of worker processes. */
+  static async serve (host: string): Promise<RunChain> {
+    const dev = await startDevChain({ host, challengePeriodS: RUN_CHALLENGE_PERIOD_S })
+    return new RunChain(dev.evm, await dev.evm.blockNumber(), dev)
+  }
+
+  /** Peers of this process on the EVM, funded directly. */
+  access (): SimChainAccess {
+    return { connect: async key => await this.evm.connect(key, { fundWei: SIM_FUND_WEI }) }
+  }
+
+  /** Every transaction mined since the chain started, with its gas. */
+  async activity (): Promise<ChainActivity> {
+    return await this.evm.activitySince(this.fromBlock)
+  }
+
+  /** Stops the server (if any) and the EVM. Idempotent. */
+  async stop (): Promise<void> {
+    if (this.served != null) await this.served.stop()
+    else await this.evm.stop()
+  }
 }
 
 /** Peers reaching a Hitch dev chain (`startDevChain`) at `url`; each client funds itself. */
@@ -60,16 +104,6 @@ export async function stopPeerChannels (p: PeerChannels | undefined): Promise<vo
   if (p == null) return
   await p.manager.stop().catch(() => {})
   await p.chain.stop().catch(() => {})
-}
-
-/** A driver's payment hooks on its channels. */
-export function driverPayments (p: PeerChannels): DriverPayments {
-  return new DriverPayments({ manager: p.manager })
-}
-
-/** A rider's payment hooks on its channels. */
-export function riderPayments (p: PeerChannels): RiderPayments {
-  return new RiderPayments({ manager: p.manager })
 }
 
 /** What one process's peers counted of their payments. */

@@ -69,6 +69,14 @@ export function hitchVersion (): string {
   }
 }
 
+/** How the decentralized run's rides were paid, or why they were not. */
+function paymentNote (scenario: Scenario, run: RunRecords): string {
+  if (run.payments != null) return 'payments: each rider opens a channel with its driver on the run\'s embedded chain, pays as the car moves, and closes the channel co-operatively after its ride; on-chain transactions and gas are counted from the blocks mined during the run'
+  if (scenario.payments === 'none') return 'payments: off (--payments none)'
+  if (scenario.network.mode !== 'simulated') return 'payments: not counted (a share of the run came back without its payment figures)'
+  return 'payments: not run on the simulated network (the channels settle on a real EVM, which keeps real time, not the simulated clock); run --network libp2p for channel updates, on-chain transactions and gas'
+}
+
 /**
  * Runs a scenario: loads the map and the demand, runs the centralized
  * baseline and the decentralized peers on the same demand and the same
@@ -123,11 +131,7 @@ export async function runSimulation (scenario: Scenario, options: SimulationOpti
   } else {
     notes.push('decentralized run not requested')
   }
-  if (decentral != null && decentral.payments == null) {
-    notes.push(scenario.network.mode === 'simulated'
-      ? 'payments: not run on the simulated network (the channels settle on a real EVM, which keeps real time, not the simulated clock); run --network libp2p for channel updates, on-chain transactions and gas'
-      : 'payments: off (--payments none)')
-  }
+  if (decentral != null) notes.push(paymentNote(scenario, decentral))
 
   const g = map.graph
   const results: SimulationResults = {
