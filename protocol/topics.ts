@@ -102,6 +102,12 @@ export function cellsAround (lat: number, lon: number, k: number): string[] {
   return [center, ...gridDisk(center, k).filter(c => c !== center)]
 }
 
+/** The six cells around a gossip cell (fewer near a pentagon): where drivers that hear it are. */
+export function neighbourCells (cell: string): string[] {
+  checkCell(cell)
+  return gridDisk(cell, 1).filter(c => c !== cell)
+}
+
 /** How to move from one set of subscribed cells to another. */
 export interface SubscriptionDiff {
   /** cells in the new set and not the old, in the new set's order */

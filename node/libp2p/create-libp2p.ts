@@ -211,8 +211,10 @@ export async function createHitchLibp2p (init: HitchLibp2pInit): Promise<HitchLi
       // or loopback useless
       peerInfoMapper: loopbackFriendly || transport === 'memory' ? passthroughMapper : removePrivateAddressesMapper,
       logPrefix: 'hitch:kad-dht',
-      // a lone node can still answer its own queries; the first peer arrives later
-      allowQueryWithZeroPeers: true,
+      // a query waits for the routing table's first peer (bounded by the caller's signal):
+      // a node that has just dialled its bootstrap peer would otherwise announce its cell to
+      // nobody, or find no drivers, because kad-dht adds that peer a moment later
+      allowQueryWithZeroPeers: false,
       ...init.dhtOptions
     })
   }

@@ -8,6 +8,7 @@ export type NetworkErrorCode =
   | 'ERR_REQUEST_FAILED'
   | 'ERR_NO_HANDLER'
   | 'ERR_INVALID_ADDRESS'
+  | 'ERR_NO_PEERS'
 
 /** Base class of every error the `Network` port throws; switch on `code` */
 export class NetworkError extends Error {
@@ -33,6 +34,13 @@ export class RequestTimeoutError extends NetworkError {
   static override readonly code = 'ERR_REQUEST_TIMEOUT'
   override name = 'RequestTimeoutError'
   constructor (message: string, options?: { cause?: unknown }) { super('ERR_REQUEST_TIMEOUT', message, options) }
+}
+
+/** Nobody could be reached: e.g. a DHT record was stored by no other peer (the routing table was still empty) */
+export class NoPeersError extends NetworkError {
+  static override readonly code = 'ERR_NO_PEERS'
+  override name = 'NoPeersError'
+  constructor (message: string, options?: { cause?: unknown }) { super('ERR_NO_PEERS', message, options) }
 }
 
 /** The caller's signal aborted the request */

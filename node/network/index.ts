@@ -37,6 +37,7 @@ export {
   MessageTooLargeError,
   NetworkError,
   NoHandlerError,
+  NoPeersError,
   NoResponseError,
   NotStartedError,
   RequestAbortedError,

@@ -1,4 +1,5 @@
 import { TopicValidatorResult } from '@libp2p/gossipsub'
+import { MessageType } from '@libp2p/kad-dht'
 import { logger as createLogger, prefixLogger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { LengthPrefixedDecoder, lpStream } from '@libp2p/utils'
@@ -9,6 +10,7 @@ import {
   InvalidAddressError,
   MessageTooLargeError,
   NoHandlerError,
+  NoPeersError,
   NoResponseError,
   NotStartedError,
   RequestAbortedError,
@@ -405,7 +407,21 @@ export class Libp2pNetwork implements Network {
 
   async provide (key: CID, options: AbortOptions = {}): Promise<void> {
     this.assertStarted()
-    await this.libp2p.contentRouting.provide(key, options)
+    const dht = this.libp2p.services.dht
+    if (dht == null) {
+      await this.libp2p.contentRouting.provide(key, options)
+      return
+    }
+    // kad-dht resolves even when its routing table was empty and the record went nowhere
+    let stored = 0
+    for await (const event of dht.provide(key, options)) {
+      if (event.name === 'PEER_RESPONSE' && event.messageType === MessageType.ADD_PROVIDER) {
+        stored++
+      }
+    }
+    if (stored === 0) {
+      throw new NoPeersError(`no DHT peer stored the provider record of ${key.toString()}`)
+    }
   }
 
   async * findProviders (key: CID, options: AbortOptions = {}): AsyncIterable<ProviderInfo> {

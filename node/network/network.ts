@@ -244,7 +244,11 @@ export interface Network {
    */
   handlePipe?(protocol: string, accept: (pipe: MessagePipe) => PipeHandlers, options?: HandlePipeOptions): Promise<void>
 
-  /** Announce in the DHT that this node provides `key` (e.g. serves a map cell) */
+  /**
+   * Announce in the DHT that this node provides `key` (e.g. serves a map cell). Resolves once
+   * at least one other peer stored the record; rejects with `NoPeersError` when none did (a
+   * node whose routing table is still empty), so that the caller can announce again later.
+   */
   provide(key: CID, options?: AbortOptions): Promise<void>
 
   /** Find peers that announced `key`; ends when the DHT query ends */

@@ -24,6 +24,23 @@ import type { AbortOptions, Logger } from '@libp2p/interface'
 export const DEFAULT_OFFER_INTERVAL_MS = 10_000
 /** @default 1 (the driver's cell and the ring around it: 7 cells) */
 export const DEFAULT_RING = 1
+/**
+ * Rings of cells around the car announced in the DHT as provider records. The car's own cell
+ * is enough: a rider looks its pickup cell up first and widens to the ring around it only when
+ * that cell has too few drivers. Announcing the whole subscribed ring cost seven DHT writes at
+ * start and about three per cell the car enters, each a lookup and k `ADD_PROVIDER` messages:
+ * with 200 drivers in one process that traffic, and the connections it opened, was what kept
+ * the simulator from keeping up. @default 0 (the car's cell)
+ */
+export const DEFAULT_ANNOUNCE_RING = 0
+/**
+ * A cell announcement that no DHT peer stored (a node whose routing table is still empty, or
+ * a lookup that failed) is tried again after this long, doubling up to
+ * {@link ANNOUNCE_RETRY_MAX_MS}, for as long as the car is in the cell. Clock ms. @default 2000
+ */
+export const ANNOUNCE_RETRY_MS = 2_000
+/** @default 60_000 (clock ms) */
+export const ANNOUNCE_RETRY_MAX_MS = 60_000
 /** @default 60_000 (clock ms) */
 export const DEFAULT_QUOTE_TTL_MS = 60_000
 /** @default 250 (metres) */
@@ -82,6 +99,11 @@ export interface DriverInit {
   offerIntervalMs?: number
   /** subscribe to cells within this many rings of the car's cell. @default DEFAULT_RING (1) */
   ring?: number
+  /**
+   * announce cells within this many rings of the car's cell in the DHT (at most `ring`).
+   * @default DEFAULT_ANNOUNCE_RING (0)
+   */
+  announceRing?: number
   /** how long a quote holds, clock ms. @default DEFAULT_QUOTE_TTL_MS (60 s) */
   quoteTtlMs?: number
   /** send a position update to riders every this many metres driven. @default DEFAULT_POSITION_EVERY_M (250) */
@@ -182,6 +204,11 @@ export class Driver extends TypedEvents<DriverEvents> {
   private readonly vehicle: string
   private readonly offerIntervalMs: number
   private readonly ring: number
+  private readonly announceRing: number
+  /** the cells announced in the DHT for the car's current cell */
+  private announced: string[] = []
+  /** cell -> its pending re-announcement */
+  private readonly announceRetries = new Map<string, TimerHandle>()
   private readonly quoteTtlMs: number
   private readonly positionEveryM: number
   private readonly insertionOptions: InsertionOptions
@@ -227,6 +254,7 @@ export class Driver extends TypedEvents<DriverEvents> {
       throw new RangeError('offerIntervalMs must be >= 0')
     }
     this.ring = init.ring ?? DEFAULT_RING
+    this.announceRing = Math.min(this.ring, init.announceRing ?? DEFAULT_ANNOUNCE_RING)
     this.quoteTtlMs = Math.min(init.quoteTtlMs ?? DEFAULT_QUOTE_TTL_MS, DEFAULT_MAX_TTL_MS)
     this.positionEveryM = init.positionEveryM ?? DEFAULT_POSITION_EVERY_M
     this.insertionOptions = init.insertion ?? {}
@@ -310,6 +338,11 @@ export class Driver extends TypedEvents<DriverEvents> {
       } catch {}
     }
     this.cells = []
+    this.announced = []
+    for (const handle of this.announceRetries.values()) {
+      this.node.clock.clearTimeout(handle)
+    }
+    this.announceRetries.clear()
   }
 
   // ---- gossip and direct messages --------------------------------------------------------
@@ -826,11 +859,33 @@ export class Driver extends TypedEvents<DriverEvents> {
     }
     for (const cell of diff.subscribe) {
       this.node.network.subscribe(cellTopic(cell))
-      this.node.network.provide(providerKey(cell), { signal: this.lifetime.signal })
-        .catch(err => { this.log('announcing cell %s failed - %e', cell, err) })
     }
+    const announce = cellsAround(lat, lon, this.announceRing)
     this.cells = next
+    const fresh = diffSubscriptions(this.announced, announce).subscribe
+    this.announced = announce
+    for (const cell of fresh) {
+      this.announce(cell, 0)
+    }
     this.emit('listening', { cells: [...next], peerId: this.node.peerId })
+  }
+
+  /** Announces a cell in the DHT; tries again later while the car is still there if no peer stored it. */
+  private announce (cell: string, attempt: number): void {
+    this.node.network.provide(providerKey(cell), { signal: this.lifetime.signal })
+      .catch(err => {
+        if (!this.running || !this.announced.includes(cell) || this.announceRetries.has(cell)) {
+          return
+        }
+        const delay = Math.min(ANNOUNCE_RETRY_MAX_MS, ANNOUNCE_RETRY_MS * 2 ** attempt)
+        this.log('announcing cell %s failed, again in %d ms - %e', cell, delay, err)
+        this.announceRetries.set(cell, this.node.clock.setTimeout(() => {
+          this.announceRetries.delete(cell)
+          if (this.running && this.announced.includes(cell)) {
+            this.announce(cell, attempt + 1)
+          }
+        }, delay))
+      })
   }
 
   private publishOffer (): void {

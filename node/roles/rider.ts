@@ -1,7 +1,7 @@
 import { TimeoutError } from '@libp2p/interface'
 import {
   Decline, DEFAULT_ACCEPT_TIMEOUT_MS, DEFAULT_MAX_TTL_MS, DEFAULT_QUOTE_WINDOW_MS, DEFAULT_RIDE_DEADLINE_MS, TripUpdate,
-  Cancel, cellOf, initialRiderState, providerKey, recordHash, renewRequest, riderTimers, signRecord, stepRider, toHex, tripRecordFromJSON, tripRecordFromProto,
+  Cancel, cellOf, initialRiderState, neighbourCells, providerKey, recordHash, renewRequest, riderTimers, signRecord, stepRider, toHex, tripRecordFromJSON, tripRecordFromProto,
   tripRecordToJSON, tripRecordToProto, verifyTripRecord
 } from '../../protocol/index.js'
 import { fareSoFar, rankQuotes } from '../../matching/index.js'
@@ -133,8 +133,12 @@ export interface RiderUpdate {
 
 /** The rider's events (`--json` lines of `hitch ride`). */
 export interface RiderEvents {
-  /** the request was published (again) on the pickup cell */
-  requested: { requestId: string, pickupCell: string, dropoffCell: string, drivers: number, recipients: number }
+  /**
+   * the request was published (again) on the pickup cell: `discovered` drivers were found in
+   * the DHT for the pickup cell (and the cells around it when it had too few), `drivers` peers
+   * are known to listen to the pickup cell's topic, `recipients` were sent this copy
+   */
+  requested: { requestId: string, pickupCell: string, dropoffCell: string, discovered: number, drivers: number, recipients: number }
   quote: { requestId: string, quote: RiderQuote }
   /** an accept was sent to this driver */
   accepted: { requestId: string, driver: string, quoteId: string }
@@ -173,6 +177,10 @@ interface Run {
   routeM: number
   timers: Map<string, TimerHandle>
   republish?: TimerHandle
+  /** drivers found in the DHT by the latest lookup */
+  discovered: number
+  /** aborted when the ride ends: stops a lookup still running */
+  ended: AbortController
   /** the request as first published, to publish again */
   published?: { topic: string, message: HitchMessage }
   recordTimer?: TimerHandle
@@ -286,6 +294,8 @@ export class Rider extends TypedEvents<RiderEvents> {
       // the driver snaps the same exact points on its map: the same route, the same fare-so-far
       routeM: map.router.route(pickupSnap.node, dropoffSnap.node)?.distanceM ?? 0,
       timers: new Map(),
+      discovered: 0,
+      ended: new AbortController(),
       queue: Promise.resolve(),
       done: false,
       resolve,
@@ -297,7 +307,7 @@ export class Rider extends TypedEvents<RiderEvents> {
     abort.signal?.addEventListener('abort', onAbort, { once: true })
     try {
       // drivers of the cell announce it in the DHT: connect to them so gossip has a path
-      await this.findDrivers(request.pickupCell, abort)
+      run.discovered = await this.findDrivers(request.pickupCell, abort)
       if (run.done) return await promise
       this.enqueue(run, async () => {
         await this.feed(run, { type: 'request', request, pickup: options.from, dropoff: options.to, now: this.now() })
@@ -311,37 +321,52 @@ export class Rider extends TypedEvents<RiderEvents> {
 
   // ---- discovery -------------------------------------------------------------------------
 
+  /**
+   * Connects to drivers of the pickup cell, as announced in the DHT, so that the request has a
+   * gossip path. Drivers announce the cell their car is in and listen to the ring around it:
+   * when the pickup cell itself has fewer than `discoveryDials` drivers, the cells around it
+   * are looked up too (in parallel), since their drivers hear the pickup cell's requests.
+   */
   private async findDrivers (cell: string, abort: AbortOptions): Promise<number> {
     // on the node's clock, so a simulated run does not depend on how fast the host is
     const timeout = new AbortController()
     const timer = this.node.clock.setTimeout(() => { timeout.abort(new TimeoutError('finding drivers timed out')) }, this.discoveryTimeoutMs)
     const signal = AbortSignal.any([timeout.signal, ...(abort.signal != null ? [abort.signal] : [])])
     const connected = new Set(this.node.network.connectedPeers())
+    const seen = new Set<string>()
     const dials: Array<Promise<void>> = []
-    let reachable = 0
-    try {
-      for await (const provider of this.node.network.findProviders(providerKey(cell), { signal })) {
-        if (reachable >= this.discoveryDials) {
-          break
+    const lookUp = async (key: string): Promise<void> => {
+      try {
+        for await (const provider of this.node.network.findProviders(providerKey(key), { signal })) {
+          if (seen.size >= this.discoveryDials) {
+            break
+          }
+          if (seen.has(provider.peerId)) {
+            continue
+          }
+          seen.add(provider.peerId)
+          if (connected.has(provider.peerId)) {
+            continue
+          }
+          dials.push(this.node.network.dial(provider.addrs.length > 0 ? `${provider.addrs[0]}/p2p/${provider.peerId}`.replace(/\/p2p\/[^/]+\/p2p\//, '/p2p/') : provider.peerId, { signal })
+            .catch(async () => { await this.node.network.dial(provider.peerId, { signal }) })
+            .catch(err => { this.log('dialing driver %s failed - %e', provider.peerId, err) }))
         }
-        reachable++
-        if (connected.has(provider.peerId)) {
-          continue
-        }
-        dials.push(this.node.network.dial(provider.addrs.length > 0 ? `${provider.addrs[0]}/p2p/${provider.peerId}`.replace(/\/p2p\/[^/]+\/p2p\//, '/p2p/') : provider.peerId, { signal })
-          .catch(async () => { await this.node.network.dial(provider.peerId, { signal }) })
-          .catch(err => { this.log('dialing driver %s failed - %e', provider.peerId, err) }))
+      } catch (err) {
+        abort.signal?.throwIfAborted()
+        this.log('finding drivers of %s ended - %e', key, err)
       }
-    } catch (err) {
-      abort.signal?.throwIfAborted()
-      this.log('finding drivers of %s ended - %e', cell, err)
     }
     try {
+      await lookUp(cell)
+      if (seen.size < this.discoveryDials && !signal.aborted) {
+        await Promise.all(neighbourCells(cell).map(lookUp))
+      }
       await Promise.all(dials)
     } finally {
       this.node.clock.clearTimeout(timer)
     }
-    return dials.length
+    return seen.size
   }
 
   // ---- the machine and its actions -------------------------------------------------------
@@ -540,7 +565,7 @@ export class Rider extends TypedEvents<RiderEvents> {
       if (message.type === 'ride-request') {
         this.emit('requested', {
           requestId: run.id, pickupCell: message.body.pickupCell, dropoffCell: message.body.dropoffCell,
-          drivers: this.node.network.topicPeers(topic).length, recipients
+          discovered: run.discovered, drivers: this.node.network.topicPeers(topic).length, recipients
         })
       }
     } catch (err: any) {
@@ -551,7 +576,9 @@ export class Rider extends TypedEvents<RiderEvents> {
   /**
    * Meshes form on heartbeats: re-publish (newly signed) while the rider is collecting quotes,
    * every `republishMs` during the quote window, then backing off (doubling up to
-   * `maxRepublishMs`) while no usable quote came.
+   * `maxRepublishMs`) while no usable quote came. While no peer of the pickup cell's topic is
+   * known (the first lookup ran before the DHT had peers, or found drivers that left), the
+   * drivers are looked up again first.
    */
   private scheduleRepublish (run: Run, topic: string, message: HitchMessage, delayMs: number = this.republishMs): void {
     if (run.republish != null) {
@@ -567,6 +594,12 @@ export class Rider extends TypedEvents<RiderEvents> {
       this.enqueue(run, async () => {
         if (run.done || run.state.phase !== 'requested') {
           return
+        }
+        if (message.type === 'ride-request' && this.node.network.topicPeers(topic).length === 0) {
+          run.discovered = await this.findDrivers(message.body.pickupCell, { signal: run.ended.signal })
+          if (run.done || run.state.phase !== 'requested') {
+            return
+          }
         }
         const copy: HitchMessage = message.type === 'ride-request'
           ? { type: 'ride-request', body: renewRequest(message.body, run.state.ride.deadlineAt, this.now()) }
@@ -770,6 +803,7 @@ export class Rider extends TypedEvents<RiderEvents> {
       }
     }
     run.done = true
+    run.ended.abort()
     for (const handle of run.timers.values()) {
       this.node.clock.clearTimeout(handle)
     }

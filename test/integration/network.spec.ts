@@ -256,6 +256,21 @@ describe('integration: network over TCP on 127.0.0.1', function () {
       await waitFor(() => a.connectedPeers().includes(c.peerId), { what: 'A–C connection' })
     })
 
+    it('holds an announcement until the DHT has a peer to store it, and gives up on the caller\'s signal', async () => {
+      const alone = await tcpNode()
+      nodes.push(alone)
+      const key = await cidForKey('/hitch/1/cell/first-peer')
+      const err = await alone.provide(key, { signal: AbortSignal.timeout(300) }).then(() => null, (e: any) => e)
+      expect(err, 'a lone node cannot announce').to.not.equal(null)
+      // dial and announce at once: the query waits for kad-dht to add B to the routing table
+      const announced = alone.provide(key, { signal: AbortSignal.timeout(20_000) })
+      await alone.dial(b.addresses()[0])
+      await announced
+      const found: string[] = []
+      for await (const p of a.findProviders(key, { signal: AbortSignal.timeout(20_000) })) found.push(p.peerId)
+      expect(found).to.include(alone.peerId)
+    })
+
     it('does not list a node among its own providers', async () => {
       const key = await cidForKey('/hitch/1/cell/only-b')
       await b.provide(key, { signal: AbortSignal.timeout(20_000) })

@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { getResolution, gridDistance } from 'h3-js'
 import { TopicError } from '../../../protocol/errors.js'
 import {
-  cellOf, cellsAround, cellTopic, diffSubscriptions, GOSSIP_RESOLUTION, PAY_PROTOCOL, parseCellTopic,
+  cellOf, cellsAround, cellTopic, neighbourCells, diffSubscriptions, GOSSIP_RESOLUTION, PAY_PROTOCOL, parseCellTopic,
   parseProtocol, providerKey, RIDE_PROTOCOL
 } from '../../../protocol/topics.js'
 
@@ -46,6 +46,17 @@ describe('protocol/topics', () => {
     expect(cellsAround(52.52, 13.405, 2)).to.have.length(19)
     expect(cellsAround(52.52, 13.405, 0)).to.deep.equal([cell])
     expect(code(() => cellsAround(52.52, 13.405, -1))).to.equal('bad-cell')
+  })
+
+  it('lists the six neighbours of a cell, not the cell itself', () => {
+    const around = neighbourCells(cell)
+    expect(around).to.have.length(6)
+    expect(around).to.not.include(cell)
+    expect(new Set(around)).to.deep.equal(new Set(cellsAround(52.52, 13.405, 1).slice(1)))
+    for (const c of around) {
+      expect(gridDistance(cell, c)).to.equal(1)
+    }
+    expect(code(() => neighbourCells('nope'))).to.equal('bad-cell')
   })
 
   it('diffs subscriptions as a driver moves', () => {
