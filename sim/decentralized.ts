@@ -11,6 +11,11 @@ import { EventScheduler, VirtualClock } from './event-scheduler.js'
 import { seededRandomSource } from './random.js'
 import { SimulatedWorld } from './simulated-network.js'
 import { initialRecords } from './centralized.js'
+import { driverPayments, emptySharePayments, paymentRecord, riderPayments, RunChain, settleRide, stopPeerChannels } from './payments.js'
+import type { PeerChannels, SimChainAccess } from './payments.js'
+import type { SimulatedChainFeed } from './scheduled-chain.js'
+import type { ChainActivity } from '../settlement/index.js'
+import type { DriverPayments, RiderPayments } from '../node/payments/index.js'
 import type { Libp2pRunOptions } from './libp2p-run.js'
 import type { TripRequest } from './demand.js'
 import { attributeDriven, networkRecordOf } from './records.js'
@@ -48,6 +53,8 @@ interface DriverPeer {
   onboard: number
   metres: { empty: number, occupied: number, passenger: number }
   served: number
+  channels?: PeerChannels
+  payments?: DriverPayments
 }
 
 /**
@@ -120,6 +127,19 @@ export class DecentralizedRun {
       return node
     }
 
+    // payments: the real channels on one embedded EVM, called between the scheduler's events
+    let chain: RunChain | undefined
+    let feed: SimulatedChainFeed | undefined
+    let access: SimChainAccess | undefined
+    const tally = emptySharePayments()
+    if (s.payments === 'channels') {
+      chain = await RunChain.embedded()
+      ;({ access, feed } = await chain.scheduledAccess(scheduler, clock))
+    }
+    let activity: ChainActivity | undefined
+    const noted = new Set<string>()
+    const note = (text: string): void => { if (!noted.has(text)) { noted.add(text); notes.push(text) } }
+
     const records = initialRecords(this.map, this.requests)
     const byProtocolId = new Map<string, RequestRecord>()
     const drivers: DriverPeer[] = []
@@ -132,15 +152,17 @@ export class DecentralizedRun {
     for (let i = 0; i < this.positions.length; i++) {
       const v = this.positions[i]
       const node = await makeNode(`driver-${i}`)
+      const paid = access != null ? await driverPayments(access, node, tally, clock) : undefined
       const driver = new Driver({
         node,
         position: { lat: this.map.graph.lat[v], lon: this.map.graph.lon[v] },
         seats: Math.min(8, s.seats),
         fare: s.fare,
         insertion: { maxWaitS: s.patienceS, maxDetourFactor: s.maxDetourFactor, detourSlackS: s.detourSlackS },
-        offerIntervalMs: s.offerIntervalS * 1000
+        offerIntervalMs: s.offerIntervalS * 1000,
+        ...(paid != null ? { payments: paid.payments } : {})
       })
-      const peer: DriverPeer = { id: node.peerId, node, driver, aboard: new Set(), odometerM: 0, onboard: 0, metres: { empty: 0, occupied: 0, passenger: 0 }, served: 0 }
+      const peer: DriverPeer = { id: node.peerId, node, driver, aboard: new Set(), odometerM: 0, onboard: 0, metres: { empty: 0, occupied: 0, passenger: 0 }, served: 0, ...paid }
       driver.on('pickup', ({ requestId, time }) => {
         const rec = byProtocolId.get(requestId)
         if (rec != null) rec.pickupTimeS = (time - SIM_EPOCH_MS) / 1000
@@ -174,7 +196,14 @@ export class DecentralizedRun {
       if (shuttingDown) return
       const node = await makeNode(`rider-${req.index}`)
       networks.push({ role: 'rider', net: node.network })
-      const rider = new Rider({ node, republishMs: s.republishS * 1000 })
+      let paid: { channels: PeerChannels, payments: RiderPayments } | undefined
+      try {
+        paid = access != null ? await riderPayments(access, node, clock) : undefined
+      } catch (err) {
+        note('a rider could not start its channel manager, and rode unpaid')
+        log('rider %s: channels - %e', req.id, err)
+      }
+      const rider = new Rider({ node, republishMs: s.republishS * 1000, ...(paid != null ? { payments: paid.payments } : {}) })
       liveRiders.add(rider)
       const asked = performance.now()
       const g = this.map.graph
@@ -198,6 +227,7 @@ export class DecentralizedRun {
         rec.vehicle = result.driver
         if (rec.dropoffTimeS == null) rec.dropoffTimeS = simS()
         served++
+        if (paid != null) await settleRide(result.requestId, paid, tally, note, log)
       } catch (err) {
         if (err instanceof NoDriverError) {
           rec.status = 'cancelled'
@@ -215,6 +245,7 @@ export class DecentralizedRun {
         await clock.sleep(RIDER_LINGER_MS).catch(() => {})
         liveRiders.delete(rider)
         await rider.stop().catch(() => {})
+        await stopPeerChannels(paid?.channels)
         await node.stop().catch(() => {})
       }
     }
@@ -252,6 +283,10 @@ export class DecentralizedRun {
         // riders still waiting (the run was cut short): abandon their rides, let them wind down
         for (const r of liveRiders) await r.stop().catch(() => {})
         await Promise.allSettled(riderTasks)
+        for (const d of drivers) {
+          d.payments?.stop()
+          await stopPeerChannels(d.channels)
+        }
       }
       // stopping awaits clock events: keep the scheduler turning meanwhile
       const stopping = stopAll()
@@ -260,6 +295,16 @@ export class DecentralizedRun {
       while (!done) await scheduler.runUntilAsync(scheduler.now() + 1000)
       await Promise.allSettled(riderTasks)
       for (const d of drivers) await d.node.stop().catch(() => {})
+      if (chain != null) {
+        try {
+          activity = await chain.activity()
+        } catch (err) {
+          log('reading the chain\'s activity failed - %e', err)
+        } finally {
+          feed?.stop()
+          await chain.stop().catch(() => {})
+        }
+      }
     }
     progress()
 
@@ -279,7 +324,7 @@ export class DecentralizedRun {
       requests: records,
       vehicles,
       nodes,
-      payments: null,
+      payments: activity != null ? paymentRecord([tally], activity) : null,
       simulatedS: Math.min(simS(), endS),
       wallMs: performance.now() - wallStart,
       cpuUs: cpu.user + cpu.system,

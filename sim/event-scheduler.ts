@@ -26,6 +26,7 @@ export class EventScheduler {
   private current = 0
   private nextSeq = 0
   private executed = 0
+  private readonly external = new Set<Promise<unknown>>()
 
   /** Simulated milliseconds since the start */
   now (): number {
@@ -75,6 +76,24 @@ export class EventScheduler {
   }
 
   /**
+   * Work outside the simulation (a call to the run's EVM) that must finish at the current
+   * simulated instant: {@link runUntilAsync} waits for every tracked promise (and what its
+   * continuations do) before it runs the next event, so the work takes no simulated time and
+   * its results arrive in the same order of events on every run. Returns `work`.
+   */
+  track<T> (work: Promise<T>): Promise<T> {
+    const settled = work.then(() => {}, () => {})
+    this.external.add(settled)
+    void settled.then(() => { this.external.delete(settled) })
+    return work
+  }
+
+  /** Tracked work still running */
+  pendingWork (): number {
+    return this.external.size
+  }
+
+  /**
    * Run every event due at or before `time`, in (time, seq) order, then set
    * the time to `time`. Events scheduled by running events run too when they
    * fall due. An event that throws stops the run with that error, the time
@@ -94,22 +113,32 @@ export class EventScheduler {
    * Like {@link runUntil}, but lets promise continuations run after every
    * event (before the next one, at the same simulated time), so async code
    * written against the `Clock` and `Network` ports makes progress as it
-   * would on a real event loop. Stops early when `signal` aborts.
+   * would on a real event loop, and waits for {@link track}ed work. Stops
+   * early when `signal` aborts.
    */
   async runUntilAsync (time: number, options: AbortOptions & { onEvent?: () => void } = {}): Promise<number> {
     let ran = 0
-    await drainMicrotasks()
+    await this.quiesce()
     for (;;) {
       options.signal?.throwIfAborted()
       const ev = this.popDue(time)
       if (ev == null) break
       this.fire(ev)
       ran++
-      await drainMicrotasks()
+      await this.quiesce()
       options.onEvent?.()
     }
     if (time > this.current) this.current = time
     return ran
+  }
+
+  /** Lets promise continuations run, and waits for tracked work and what it sets off. */
+  private async quiesce (): Promise<void> {
+    await drainMicrotasks()
+    while (this.external.size > 0) {
+      await Promise.all([...this.external])
+      await drainMicrotasks()
+    }
   }
 
   /** Runs one due event at its time. */

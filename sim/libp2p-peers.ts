@@ -10,8 +10,8 @@ import { Libp2pNetwork } from '../node/network/index.js'
 import { SIM_IO_TIMEOUT_MS, simLibp2pOptions, simRoleTimings } from './libp2p-tuning.js'
 import { SIM_EPOCH_MS } from './decentralized.js'
 import { seededRandomSource } from './random.js'
-import { DriverPayments, RiderPayments } from '../node/payments/index.js'
-import { emptySharePayments, paymentRecord, peerChannels, stopPeerChannels } from './payments.js'
+import type { DriverPayments, RiderPayments } from '../node/payments/index.js'
+import { driverPayments, emptySharePayments, paymentRecord, riderPayments, settleRide, stopPeerChannels } from './payments.js'
 import type { PeerChannels, SharePayments, SimChainAccess } from './payments.js'
 import type { ChainActivity } from '../settlement/index.js'
 import type { SimRoleTimings } from './libp2p-tuning.js'
@@ -275,9 +275,7 @@ export class PeerShare {
       let channels: PeerChannels | undefined
       let payments: DriverPayments | undefined
       if (this.init.chain != null) {
-        channels = await peerChannels(this.init.chain, node, 'driver')
-        payments = new DriverPayments({ manager: channels.manager })
-        channels.manager.on('channel:updated', () => { this.payments!.channelUpdates++ })
+        ({ channels, payments } = await driverPayments(this.init.chain, node, this.payments!))
       }
       const driver = new Driver({
         node,
@@ -522,8 +520,7 @@ export class PeerShare {
       // once with nothing, so wait until the bootstrap peer is in it (identify, then a ping)
       if (!await dhtReady(node, SIM_IO_TIMEOUT_MS)) this.note('a rider\'s DHT routing table was still empty when it asked for a ride')
       if (this.init.chain != null) {
-        channels = await peerChannels(this.init.chain, node, 'rider')
-        payments = new RiderPayments({ manager: channels.manager })
+        ({ channels, payments } = await riderPayments(this.init.chain, node))
       }
       rider = new Rider({ node, ...this.timings.rider, ...(payments != null ? { payments } : {}) })
       rider.on('confirmed', ({ requestId, driver }) => {
@@ -560,7 +557,7 @@ export class PeerShare {
       outcome.vehicle = result.driver
       outcome.dropoffTimeS ??= this.simS()
       this.served++
-      if (payments != null && channels != null) await this.settlePayment(result.requestId, payments, channels)
+      if (payments != null && channels != null) await settleRide(result.requestId, { channels, payments }, this.payments!, text => { this.note(text) }, this.log)
     } catch (err) {
       if (err instanceof NoDriverError) {
         outcome.status = 'cancelled'
@@ -590,32 +587,6 @@ export class PeerShare {
           entry.node = undefined
         }
       }
-    }
-  }
-
-  /**
-   * A served rider's payment: the final state (the whole fare) is co-signed by the time the
-   * ride ends; the rider then closes its channel co-operatively, as a one-ride visitor would.
-   */
-  private async settlePayment (requestId: string, payments: RiderPayments, channels: PeerChannels): Promise<void> {
-    const tally = this.payments!
-    let settled
-    try {
-      settled = await payments.settled(requestId)
-      tally.ridesSettled++
-      tally.paidWei = String(BigInt(tally.paidWei) + settled.fareWei)
-    } catch (err) {
-      tally.ridesUnsettled++
-      this.note('a served ride\'s payment did not settle')
-      this.log('payment of %s did not settle - %e', requestId, err)
-      return
-    }
-    try {
-      await channels.manager.closeCooperative(settled.channelId)
-      tally.channelsClosed++
-    } catch (err) {
-      this.note('a rider could not close its channel co-operatively after its ride')
-      this.log('closing %s failed - %e', settled.channelId, err)
     }
   }
 

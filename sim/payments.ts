@@ -1,19 +1,27 @@
 /**
- * Payments in a `libp2p`-mode run: every driver and rider node pays and is paid through the same
+ * Payments in a simulated run: every driver and rider node pays and is paid through the same
  * `ChannelManager`, `RiderPayments` and `DriverPayments` as `hitch drive` and `hitch ride`, on
- * one embedded EVM running the real adjudicator (in the coordinator's process; workers reach it
- * over JSON-RPC on loopback).
+ * one embedded EVM running the real adjudicator (in the coordinator's process; workers of a
+ * `libp2p`-mode run reach it over JSON-RPC on loopback; a `simulated`-mode run calls it between
+ * its events, see `scheduled-chain.ts`).
  */
 import { WallClock } from '../node/clock/index.js'
-import { startChannelManager } from '../node/payments/index.js'
+import { DriverPayments, RiderPayments, startChannelManager } from '../node/payments/index.js'
 import { EmbeddedEvm, connectChain, startDevChain } from '../settlement/index.js'
+import { SimulatedChainFeed } from './scheduled-chain.js'
+import type { EventScheduler } from './event-scheduler.js'
 import type { ChannelManager } from '../node/channel/index.js'
+import type { Clock } from '../node/clock/index.js'
 import type { HitchNode } from '../node/index.js'
+import type { Logger } from '@libp2p/interface'
 import type { PaymentRecord } from './records.js'
 import type { Chain, ChainActivity, DevChain } from '../settlement/index.js'
 
 /** Ether each simulated peer's account gets: far more than any deposit of a run. */
 export const SIM_FUND_WEI = 100n * 10n ** 18n
+
+/** The account the simulated mode's chain feed reads events with (it sends nothing) */
+const SIM_FEED_KEY = '0x' + '5e'.repeat(32)
 
 /** Real ms a peer waits for its counterparty on a channel before it counts it unresponsive. */
 const SIM_UNRESPONSIVE_MS = 30_000
@@ -61,6 +69,16 @@ export class RunChain {
     return { connect: async key => await this.evm.connect(key, { fundWei: SIM_FUND_WEI }) }
   }
 
+  /**
+   * Peers of a `simulated`-mode run: their calls run between the scheduler's events and one
+   * feed on the virtual clock tells them what was mined. Stop the feed when the run ends.
+   */
+  async scheduledAccess (scheduler: EventScheduler, clock: Clock): Promise<{ access: SimChainAccess, feed: SimulatedChainFeed }> {
+    const direct = this.access()
+    const feed = await SimulatedChainFeed.start(scheduler, clock, await direct.connect(SIM_FEED_KEY))
+    return { feed, access: { connect: async key => feed.wrap(await scheduler.track(direct.connect(key))) } }
+  }
+
   /** Every transaction mined since the chain started, with its gas. */
   async activity (): Promise<ChainActivity> {
     return await this.evm.activitySince(this.fromBlock)
@@ -85,13 +103,14 @@ export interface PeerChannels {
 }
 
 /**
- * A started channel manager for a simulated node. Its timers run on real time, like the chain's
- * blocks (the ride clock is sped up; a payment is real work).
+ * A started channel manager for a simulated node. In a `libp2p`-mode run its timers run on real
+ * time, like the chain's blocks (the ride clock is sped up; a payment is real work); a
+ * `simulated`-mode run passes its virtual clock.
  */
-export async function peerChannels (access: SimChainAccess, node: HitchNode, role: 'driver' | 'rider'): Promise<PeerChannels> {
+export async function peerChannels (access: SimChainAccess, node: HitchNode, role: 'driver' | 'rider', clock: Clock = new WallClock({ unref: true })): Promise<PeerChannels> {
   const chain = await access.connect(node.identity.ethPrivateKeyHex)
   try {
-    const manager = await startChannelManager(node, chain, { role, clock: new WallClock({ unref: true }), unresponsiveTimeoutMs: SIM_UNRESPONSIVE_MS })
+    const manager = await startChannelManager(node, chain, { role, clock, unresponsiveTimeoutMs: SIM_UNRESPONSIVE_MS })
     return { chain, manager }
   } catch (err) {
     await chain.stop().catch(() => {})
@@ -104,6 +123,45 @@ export async function stopPeerChannels (p: PeerChannels | undefined): Promise<vo
   if (p == null) return
   await p.manager.stop().catch(() => {})
   await p.chain.stop().catch(() => {})
+}
+
+/** A driver's channels and payment policy, its co-signed states counted in `tally`. */
+export async function driverPayments (access: SimChainAccess, node: HitchNode, tally: SharePayments, clock?: Clock): Promise<{ channels: PeerChannels, payments: DriverPayments }> {
+  const channels = await peerChannels(access, node, 'driver', clock)
+  channels.manager.on('channel:updated', () => { tally.channelUpdates++ })
+  return { channels, payments: new DriverPayments({ manager: channels.manager }) }
+}
+
+/** A rider's channels and payment policy. */
+export async function riderPayments (access: SimChainAccess, node: HitchNode, clock?: Clock): Promise<{ channels: PeerChannels, payments: RiderPayments }> {
+  const channels = await peerChannels(access, node, 'rider', clock)
+  return { channels, payments: new RiderPayments({ manager: channels.manager }) }
+}
+
+/**
+ * A served rider's payment: the final state (the whole fare) is co-signed by the time the
+ * ride ends; the rider then closes its channel co-operatively, as a one-ride visitor would.
+ * Counted in `tally`; what went wrong is told to `note` (once per kind) and `log`.
+ */
+export async function settleRide (requestId: string, rider: { channels: PeerChannels, payments: RiderPayments }, tally: SharePayments, note: (text: string) => void, log: Logger): Promise<void> {
+  let settled
+  try {
+    settled = await rider.payments.settled(requestId)
+    tally.ridesSettled++
+    tally.paidWei = String(BigInt(tally.paidWei) + settled.fareWei)
+  } catch (err) {
+    tally.ridesUnsettled++
+    note('a served ride\'s payment did not settle')
+    log('payment of %s did not settle - %e', requestId, err)
+    return
+  }
+  try {
+    await rider.channels.manager.closeCooperative(settled.channelId)
+    tally.channelsClosed++
+  } catch (err) {
+    note('a rider could not close its channel co-operatively after its ride')
+    log('closing %s failed - %e', settled.channelId, err)
+  }
 }
 
 /** What one process's peers counted of their payments. */

@@ -73,8 +73,9 @@ export function hitchVersion (): string {
 function paymentNote (scenario: Scenario, run: RunRecords): string {
   if (run.payments != null) return 'payments: each rider opens a channel with its driver on the run\'s embedded chain, pays as the car moves, and closes the channel co-operatively after its ride; on-chain transactions and gas are counted from the blocks mined during the run'
   if (scenario.payments === 'none') return 'payments: off (--payments none)'
-  if (scenario.network.mode !== 'simulated') return 'payments: not counted (a share of the run came back without its payment figures)'
-  return 'payments: not run on the simulated network (the channels settle on a real EVM, which keeps real time, not the simulated clock); run --network libp2p for channel updates, on-chain transactions and gas'
+  return scenario.network.mode === 'simulated'
+    ? 'payments: not counted (the run\'s chain could not be read at the end)'
+    : 'payments: not counted (a share of the run came back without its payment figures)'
 }
 
 /**

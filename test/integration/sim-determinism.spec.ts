@@ -38,6 +38,9 @@ describe('sim: the simulated mode is deterministic', function () {
     // negotiations, rides, pooling and losses all happened, so there was something to repeat
     expect(d?.network?.direct.messagesPerNode).to.be.greaterThan(0)
     expect(a.records.decentralized?.requests.some(r => r.pooled)).to.equal(true)
+    // the rides were paid on the run's EVM, between the scheduler's events
+    expect(d?.payments?.ridesSettled).to.be.greaterThan(0)
+    expect(d?.payments?.onChainTxs).to.be.greaterThan(0)
     expect(comparable(b)).to.deep.equal(comparable(a))
 
     const other = await decentralized({ ...s, seed: 12 }, map)

@@ -30,6 +30,28 @@ describe('sim/event-scheduler', () => {
     expect(s.pending()).to.equal(1)
   })
 
+  it('waits for tracked outside work (and what it sets off) before the next event', async () => {
+    const s = new EventScheduler()
+    const log: string[] = []
+    s.scheduleAt(10, () => {
+      log.push('call')
+      // real time passes outside the simulation; no simulated time does
+      void s.track(new Promise<string>(resolve => setTimeout(() => { resolve('mined') }, 30))).then(r => {
+        log.push(`${r}@${s.now()}`)
+        void s.track(new Promise(resolve => setTimeout(resolve, 10))).then(() => { log.push(`read@${s.now()}`) })
+      })
+    })
+    s.scheduleAt(11, () => log.push('next'))
+    await s.runUntilAsync(20)
+    expect(log).to.deep.equal(['call', 'mined@10', 'read@10', 'next'])
+    expect(s.pendingWork()).to.equal(0)
+    // a failed call is waited for too, and its error stays with its caller
+    let caught = ''
+    s.scheduleAt(30, () => { s.track(Promise.reject(new Error('reverted'))).catch((err: Error) => { caught = err.message }) })
+    await s.runUntilAsync(40)
+    expect(caught).to.equal('reverted')
+  })
+
   it('VirtualClock timers and sleeps run on scheduler time', async () => {
     const s = new EventScheduler()
     const clock = new VirtualClock(s, { epochMs: 1000 })
