@@ -11,9 +11,8 @@ import { EventScheduler, VirtualClock } from './event-scheduler.js'
 import { seededRandomSource } from './random.js'
 import { SimulatedWorld } from './simulated-network.js'
 import { initialRecords } from './centralized.js'
-import { driverPayments, emptySharePayments, paymentRecord, riderPayments, RunChain, settleRide, stopPeerChannels } from './payments.js'
-import type { PeerChannels, SimChainAccess } from './payments.js'
-import type { SimulatedChainFeed } from './scheduled-chain.js'
+import { driverPayments, emptySharePayments, feedAccess, paymentRecord, riderPayments, RunChain, settleRide, stopPeerChannels } from './payments.js'
+import type { FeedAccess, PeerChannels } from './payments.js'
 import type { ChainActivity } from '../settlement/index.js'
 import type { DriverPayments, RiderPayments } from '../node/payments/index.js'
 import type { Libp2pRunOptions } from './libp2p-run.js'
@@ -129,12 +128,11 @@ export class DecentralizedRun {
 
     // payments: the real channels on one embedded EVM, called between the scheduler's events
     let chain: RunChain | undefined
-    let feed: SimulatedChainFeed | undefined
-    let access: SimChainAccess | undefined
+    let access: FeedAccess | undefined
     const tally = emptySharePayments()
     if (s.payments === 'channels') {
       chain = await RunChain.embedded()
-      ;({ access, feed } = await chain.scheduledAccess(scheduler, clock))
+      access = await feedAccess(chain.access(), clock, async work => await scheduler.track(work))
     }
     let activity: ChainActivity | undefined
     const noted = new Set<string>()
@@ -301,7 +299,7 @@ export class DecentralizedRun {
         } catch (err) {
           log('reading the chain\'s activity failed - %e', err)
         } finally {
-          feed?.stop()
+          await access?.stop()
           await chain.stop().catch(() => {})
         }
       }

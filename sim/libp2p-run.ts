@@ -8,7 +8,8 @@ import { logger } from '@libp2p/logger'
 import { initialRecords } from './centralized.js'
 import { SimulationError } from './errors.js'
 import { PeerShare, mergeShares } from './libp2p-peers.js'
-import { RunChain } from './payments.js'
+import { WallClock } from '../node/clock/index.js'
+import { feedAccess, RunChain } from './payments.js'
 import type { ChainActivity } from '../settlement/index.js'
 import { ControlChannel, WORKER_PROTOCOL_VERSION, WORKER_TOKEN_ENV, parseHostPort } from './worker-protocol.js'
 import type { RunOptions } from './centralized.js'
@@ -91,6 +92,7 @@ async function runInProcess (init: Libp2pRunInit, options: RunOptions): Promise<
   const s = init.scenario
   const wallStart = performance.now()
   const runChain = s.payments === 'channels' ? await RunChain.embedded() : undefined
+  const access = runChain != null ? await feedAccess(runChain.access(), new WallClock({ unref: true })) : undefined
   const share = new PeerShare({
     map: init.map,
     scenario: s,
@@ -98,7 +100,7 @@ async function runInProcess (init: Libp2pRunInit, options: RunOptions): Promise<
     requests: init.requests,
     transport: s.network.transport,
     time: { speedup: s.speedup, anchorMs: Date.now() },
-    ...(runChain != null ? { chain: runChain.access() } : {})
+    ...(access != null ? { chain: access } : {})
   })
   let result: ShareResult | undefined
   let failure: unknown
@@ -125,6 +127,7 @@ async function runInProcess (init: Libp2pRunInit, options: RunOptions): Promise<
     try {
       chain = await runChain?.activity()
     } finally {
+      await access?.stop()
       await runChain?.stop()
     }
   }

@@ -8,8 +8,8 @@
 import { WallClock } from '../node/clock/index.js'
 import { DriverPayments, RiderPayments, startChannelManager } from '../node/payments/index.js'
 import { EmbeddedEvm, connectChain, startDevChain } from '../settlement/index.js'
-import { SimulatedChainFeed } from './scheduled-chain.js'
-import type { EventScheduler } from './event-scheduler.js'
+import { ChainFeed } from './chain-feed.js'
+import type { TrackWork } from './chain-feed.js'
 import type { ChannelManager } from '../node/channel/index.js'
 import type { Clock } from '../node/clock/index.js'
 import type { HitchNode } from '../node/index.js'
@@ -33,6 +33,28 @@ const RUN_CHALLENGE_PERIOD_S = 60
 export interface SimChainAccess {
   /** a client of the adjudicator for the account of `privateKeyHex`, funded */
   connect: (privateKeyHex: string) => Promise<Chain>
+}
+
+/** Chain access through one {@link ChainFeed}; stop it after the peers. */
+export interface FeedAccess extends SimChainAccess {
+  stop: () => Promise<void>
+}
+
+/**
+ * The peers of one process on `direct`'s chain, told what was mined by one feed polling on
+ * `clock` instead of each polling on its own; every call goes through `track` (the event
+ * scheduler's in a `simulated`-mode run).
+ */
+export async function feedAccess (direct: SimChainAccess, clock: Clock, track: TrackWork = async work => await work): Promise<FeedAccess> {
+  const source = await track(direct.connect(SIM_FEED_KEY))
+  const feed = await ChainFeed.start(clock, source, track)
+  return {
+    connect: async key => feed.wrap(await track(direct.connect(key))),
+    stop: async () => {
+      feed.stop()
+      await source.stop().catch(() => {})
+    }
+  }
 }
 
 /**
@@ -67,16 +89,6 @@ export class RunChain {
   /** Peers of this process on the EVM, funded directly. */
   access (): SimChainAccess {
     return { connect: async key => await this.evm.connect(key, { fundWei: SIM_FUND_WEI }) }
-  }
-
-  /**
-   * Peers of a `simulated`-mode run: their calls run between the scheduler's events and one
-   * feed on the virtual clock tells them what was mined. Stop the feed when the run ends.
-   */
-  async scheduledAccess (scheduler: EventScheduler, clock: Clock): Promise<{ access: SimChainAccess, feed: SimulatedChainFeed }> {
-    const direct = this.access()
-    const feed = await SimulatedChainFeed.start(scheduler, clock, await direct.connect(SIM_FEED_KEY))
-    return { feed, access: { connect: async key => feed.wrap(await scheduler.track(direct.connect(key))) } }
   }
 
   /** Every transaction mined since the chain started, with its gas. */

@@ -4,7 +4,9 @@ import { logger } from '@libp2p/logger'
 import { openRoutedMap } from '../node/map/index.js'
 import { SimulationError } from './errors.js'
 import { PeerShare } from './libp2p-peers.js'
-import { rpcAccess } from './payments.js'
+import { WallClock } from '../node/clock/index.js'
+import { feedAccess, rpcAccess } from './payments.js'
+import type { FeedAccess } from './payments.js'
 import { ControlChannel, WORKER_PROTOCOL_VERSION, parseHostPort } from './worker-protocol.js'
 import type { CoordinatorMessage, WorkerMessage } from './worker-protocol.js'
 import type { RoutedMap } from '../node/map/index.js'
@@ -58,6 +60,7 @@ export async function runSimWorker (init: SimWorkerInit): Promise<void> {
   channel.send({ type: 'hello', version: WORKER_PROTOCOL_VERSION, token: init.token, pid: process.pid, hostname: hostname() })
 
   let share: PeerShare | undefined
+  let access: FeedAccess | undefined
   let statusTimer: NodeJS.Timeout | undefined
   const onAbort = (): void => { socket.destroy() }
   init.signal?.addEventListener('abort', onAbort, { once: true })
@@ -83,6 +86,9 @@ export async function runSimWorker (init: SimWorkerInit): Promise<void> {
       throw new SimulationError(`this worker's map (${g.numNodes} vertices, ${g.numEdges} edges) is not the coordinator's (${assign.map.vertices}, ${assign.map.edges}: ${assign.map.source})`)
     }
     log('worker %d of %d: %d drivers, %d riders', assign.worker, assign.workers, assign.drivers.length, assign.requests.length)
+    access = assign.chain != null
+      ? await feedAccess(rpcAccess(`http://${host.includes(':') ? `[${host}]` : host}:${assign.chain.port}`), new WallClock({ unref: true }))
+      : undefined
     share = new PeerShare({
       map,
       scenario: s,
@@ -92,7 +98,7 @@ export async function runSimWorker (init: SimWorkerInit): Promise<void> {
       host: init.host ?? '127.0.0.1',
       time: assign.time,
       name: `w${assign.worker}`,
-      ...(assign.chain != null ? { chain: rpcAccess(`http://${host.includes(':') ? `[${host}]` : host}:${assign.chain.port}`) } : {})
+      ...(access != null ? { chain: access } : {})
     })
     await share.start()
     channel.send({ type: 'listening', bootstrap: share.bootstrapAddresses() })
@@ -119,6 +125,7 @@ export async function runSimWorker (init: SimWorkerInit): Promise<void> {
     clearInterval(statusTimer)
     init.signal?.removeEventListener('abort', onAbort)
     await share?.stop().catch(() => {})
+    await access?.stop()
     socket.end()
   }
 }

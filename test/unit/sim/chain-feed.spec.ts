@@ -1,11 +1,11 @@
 import { expect } from 'chai'
 import { EventScheduler, VirtualClock } from '../../../sim/index.js'
-import { RunChain } from '../../../sim/payments.js'
+import { feedAccess, RunChain } from '../../../sim/payments.js'
 import type { AdjudicatorEvent } from '../../../settlement/index.js'
 
 const key = (byte: string): string => '0x' + byte.repeat(32)
 
-describe('sim/scheduled-chain: the run\'s EVM as a simulated run\'s peers see it', function () {
+describe('sim/chain-feed: the run\'s EVM as a simulated run\'s peers see it', function () {
   this.timeout(60_000)
 
   it('mines between events, and one feed tells each watcher about its own channels only', async () => {
@@ -13,7 +13,7 @@ describe('sim/scheduled-chain: the run\'s EVM as a simulated run\'s peers see it
     const clock = new VirtualClock(scheduler)
     const chain = await RunChain.embedded()
     try {
-      const { access, feed } = await chain.scheduledAccess(scheduler, clock)
+      const access = await feedAccess(chain.access(), clock, async work => await scheduler.track(work))
       const rider = await access.connect(key('11'))
       const driver = await access.connect(key('22'))
       const bystander = await access.connect(key('33'))
@@ -36,7 +36,7 @@ describe('sim/scheduled-chain: the run\'s EVM as a simulated run\'s peers see it
       expect(seen.driver.map(e => e.type)).to.deep.equal(['Opened'])
       expect(seen.bystander).to.deep.equal([])
       for (const w of watchers) await w.stop()
-      feed.stop()
+      await access.stop()
       expect(scheduler.pendingWork()).to.equal(0)
     } finally {
       await chain.stop()

@@ -1,21 +1,26 @@
 /**
- * The run's chain as the peers of a `simulated`-mode run see it. A call to the embedded EVM is
- * real work outside the simulation: the scheduler waits for it before its next event, so it
- * takes no simulated time and a run stays a pure function of its seed. Instead of every peer
- * polling the chain for adjudicator events (thousands of polls per simulated second with
- * thousands of peers), one feed polls on the virtual clock and hands each event to the watchers
- * of the channel's rider and driver, as an RPC node's log subscription would.
+ * The run's chain as the peers of one simulation process see it. Instead of every peer polling
+ * the chain for adjudicator events (each channel manager every 250 ms: with hundreds of peers,
+ * hundreds of calls a second to the EVM for nothing), one feed polls and hands each event to the
+ * watchers of the channel's rider and driver, as an RPC node's log subscription would.
+ *
+ * In a `simulated`-mode run a call to the embedded EVM is real work outside the simulation: the
+ * feed hands it to the event scheduler, which waits for it before its next event, so it takes no
+ * simulated time and a run stays a pure function of its seed; the feed polls on the virtual
+ * clock. A `libp2p`-mode run polls on real time.
  */
 import { logger } from '@libp2p/logger'
 import type { Clock, TimerHandle } from '../node/clock/index.js'
-import type { EventScheduler } from './event-scheduler.js'
 import type { AdjudicatorEvent, Chain, Watcher, WatchOptions } from '../settlement/index.js'
 import type { Address } from 'viem'
 
 const log = logger('hitch:sim:chain')
 
-/** How often the feed polls the chain for adjudicator events, simulated ms. @default 2000 */
+/** How often the feed polls the chain for adjudicator events, ms of its clock. @default 2000 */
 export const SIM_CHAIN_POLL_MS = 2_000
+
+/** Runs a call to the chain: as it is, or on an event scheduler (`scheduler.track`) */
+export type TrackWork = <T>(work: Promise<T>) => Promise<T>
 
 interface FeedWatcher {
   address: string
@@ -26,9 +31,9 @@ interface FeedWatcher {
   stopped: boolean
 }
 
-/** One poller of adjudicator events for every peer of a simulated run. */
-export class SimulatedChainFeed {
-  private readonly scheduler: EventScheduler
+/** One poller of adjudicator events for every peer of a simulation process. */
+export class ChainFeed {
+  private readonly track: TrackWork
   private readonly clock: Clock
   private readonly source: Chain
   private readonly pollMs: number
@@ -40,8 +45,8 @@ export class SimulatedChainFeed {
   private timer: TimerHandle | undefined
   private stopped = false
 
-  private constructor (scheduler: EventScheduler, clock: Clock, source: Chain, next: bigint, pollMs: number) {
-    this.scheduler = scheduler
+  private constructor (track: TrackWork, clock: Clock, source: Chain, next: bigint, pollMs: number) {
+    this.track = track
     this.clock = clock
     this.source = source
     this.next = next
@@ -49,16 +54,16 @@ export class SimulatedChainFeed {
   }
 
   /**
-   * A feed of what `source` (a client of the run's EVM) mines from the next block on; start it
-   * before the peers, while the scheduler is not running.
+   * A feed of what `source` (a client of the run's EVM) mines from the next block on, polled on
+   * `clock`; its calls go through `track`. Start it before the peers.
    */
-  static async start (scheduler: EventScheduler, clock: Clock, source: Chain, pollMs: number = SIM_CHAIN_POLL_MS): Promise<SimulatedChainFeed> {
-    return new SimulatedChainFeed(scheduler, clock, source, (await source.blockNumber()) + 1n, pollMs)
+  static async start (clock: Clock, source: Chain, track: TrackWork = async work => await work, pollMs: number = SIM_CHAIN_POLL_MS): Promise<ChainFeed> {
+    return new ChainFeed(track, clock, source, (await track(source.blockNumber())) + 1n, pollMs)
   }
 
-  /** `inner` (one peer's client of the run's EVM) with its calls on the scheduler and its watch on this feed */
+  /** `inner` (one peer's client of the run's EVM) with its calls through `track` and its watch on this feed */
   wrap (inner: Chain): Chain {
-    const track = <T>(work: Promise<T>): Promise<T> => this.scheduler.track(work)
+    const track = this.track
     return {
       address: inner.address,
       chainId: inner.chainId,
@@ -83,7 +88,7 @@ export class SimulatedChainFeed {
     }
   }
 
-  /** Stops polling; watchers get nothing more. */
+  /** Stops polling; watchers get nothing more. The source is the caller's to stop. */
   stop (): void {
     this.stopped = true
     if (this.timer != null) this.clock.clearTimeout(this.timer)
@@ -97,7 +102,7 @@ export class SimulatedChainFeed {
     // what happened between the block the watcher starts from and the feed's next poll
     if (options.fromBlock != null && options.fromBlock < this.next) {
       const until = this.next - 1n
-      void this.scheduler.track(this.source.events(options.fromBlock, until)).then(
+      void this.track(this.source.events(options.fromBlock, until)).then(
         events => { for (const e of events) if (this.concerns(e, w)) this.deliver(w, e) },
         err => { w.onError?.(err as Error) }
       )
@@ -122,7 +127,7 @@ export class SimulatedChainFeed {
 
   private async poll (): Promise<void> {
     try {
-      const events = await this.scheduler.track(this.read())
+      const events = await this.track(this.read())
       for (const event of events) {
         if (event.type === 'Opened') this.parties.set(event.channelId, [event.rider.toLowerCase(), event.driver.toLowerCase()])
         for (const w of this.watchers) {
