@@ -118,7 +118,7 @@ export interface Scenario {
   speedup: number
   /**
    * How the decentralized run's rides are paid: `channels`, through payment channels on an
-   * embedded EVM running the adjudicator (libp2p mode); `none`, not at all.
+   * embedded EVM running the adjudicator (both network modes); `none`, not at all.
    *
    * @default 'channels'
    */
@@ -197,7 +197,7 @@ export const SCENARIO_FIELDS: readonly ScenarioField[] = Object.freeze([
   { path: 'network.lookupMs', flag: 'lookup', kind: 'duration-ms', min: 0, doc: 'simulated network: DHT lookup latency' },
   { path: 'workers', flag: 'workers', kind: 'int', min: 1, max: 1024, doc: 'worker processes (libp2p mode)' },
   { path: 'speedup', flag: 'speedup', kind: 'number', min: 0.001, max: 1_000_000, doc: 'libp2p mode: simulated seconds per real second' },
-  { path: 'payments', flag: 'payments', kind: 'enum', values: ['channels', 'none'], doc: 'libp2p mode: pay rides through channels on an embedded chain, or not' },
+  { path: 'payments', flag: 'payments', kind: 'enum', values: ['channels', 'none'], doc: 'pay rides through channels on the run\'s embedded chain, or not' },
   { path: 'seed', flag: 'seed', kind: 'int', min: 0, max: 0xFFFFFFFF, doc: 'seed of every random choice' },
   { path: 'out', flag: 'out', kind: 'path', doc: 'output folder for results.json and report.html' }
 ] satisfies ScenarioField[])
