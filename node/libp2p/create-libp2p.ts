@@ -215,6 +215,9 @@ export async function createHitchLibp2p (init: HitchLibp2pInit): Promise<HitchLi
       // a node that has just dialled its bootstrap peer would otherwise announce its cell to
       // nobody, or find no drivers, because kad-dht adds that peer a moment later
       allowQueryWithZeroPeers: false,
+      // ... and for the first self-query, which kad-dht starts 1 s after start by default: a
+      // rider's first lookup is right after start, so run it at once (it waits for the peer)
+      initialQuerySelfInterval: 0,
       ...init.dhtOptions
     })
   }
