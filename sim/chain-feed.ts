@@ -57,7 +57,7 @@ export class ChainFeed {
    * A feed of what `source` (a client of the run's EVM) mines from the next block on, polled on
    * `clock`; its calls go through `track`. Start it before the peers.
    */
-  static async start (clock: Clock, source: Chain, track: TrackWork = async work => await work, pollMs: number = SIM_CHAIN_POLL_MS): Promise<ChainFeed> {
+  static async start (clock: Clock, source: Chain, track: TrackWork, pollMs: number = SIM_CHAIN_POLL_MS): Promise<ChainFeed> {
     return new ChainFeed(track, clock, source, (await track(source.blockNumber())) + 1n, pollMs)
   }
 

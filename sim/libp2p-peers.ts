@@ -6,8 +6,7 @@ import { WallClock } from '../node/clock/index.js'
 import { createHitchNode, Driver, NoDriverError, Rider } from '../node/index.js'
 import { createNetwork } from '../node/libp2p/index.js'
 import { VerifyCache } from '../protocol/index.js'
-import { Libp2pNetwork } from '../node/network/index.js'
-import { SIM_IO_TIMEOUT_MS, simLibp2pOptions, simRoleTimings } from './libp2p-tuning.js'
+import { simLibp2pOptions, simRoleTimings } from './libp2p-tuning.js'
 import { SIM_EPOCH_MS } from './decentralized.js'
 import { seededRandomSource } from './random.js'
 import type { DriverPayments, RiderPayments } from '../node/payments/index.js'
@@ -23,7 +22,6 @@ import type { Clock } from '../node/clock/index.js'
 import type { HitchNode } from '../node/index.js'
 import type { RoutedMap } from '../node/map/index.js'
 import type { Secp256k1PrivateKey } from '@libp2p/interface'
-import type { KadDHT } from '@libp2p/kad-dht'
 
 /** One driver of a share: its index in the fleet and its starting road vertex */
 export interface ShareDriver {
@@ -516,9 +514,6 @@ export class PeerShare {
           this.log('rider %d: dialing %s failed - %e', req.index, addr, err)
         })
       }
-      // the rider's first act is a DHT lookup: a lookup with an empty routing table ends at
-      // once with nothing, so wait until the bootstrap peer is in it (identify, then a ping)
-      if (!await dhtReady(node, SIM_IO_TIMEOUT_MS)) this.note('a rider\'s DHT routing table was still empty when it asked for a ride')
       if (this.init.chain != null) {
         ({ channels, payments } = await riderPayments(this.init.chain, node))
       }
@@ -597,29 +592,6 @@ export class PeerShare {
 
 function networkRecord (role: 'driver' | 'rider', node: HitchNode): NodeNetworkRecord {
   return networkRecordOf(role, node.network)
-}
-
-/**
- * Resolves true once the node's DHT routing table holds a peer, false after
- * `timeoutMs` real ms (or at once when the node has no libp2p DHT).
- */
-async function dhtReady (node: HitchNode, timeoutMs: number): Promise<boolean> {
-  const net = node.network
-  if (!(net instanceof Libp2pNetwork)) return true
-  const dht = net.libp2p.services.dht as (KadDHT & { routingTable?: EventTarget & { size: number } }) | undefined
-  const table = dht?.routingTable
-  if (table == null) return true
-  if (table.size > 0) return true
-  return await new Promise<boolean>(resolve => {
-    const done = (ok: boolean): void => {
-      clearTimeout(timer)
-      table.removeEventListener('peer:add', onAdd)
-      resolve(ok)
-    }
-    const onAdd = (): void => { done(true) }
-    const timer = setTimeout(() => { done(table.size > 0) }, timeoutMs)
-    table.addEventListener('peer:add', onAdd)
-  })
 }
 
 /** `count` addresses of `list`, chosen round-robin by `index` */

@@ -3,7 +3,7 @@
  * `ChannelManager`, `RiderPayments` and `DriverPayments` as `hitch drive` and `hitch ride`, on
  * one embedded EVM running the real adjudicator (in the coordinator's process; workers of a
  * `libp2p`-mode run reach it over JSON-RPC on loopback; a `simulated`-mode run calls it between
- * its events, see `scheduled-chain.ts`).
+ * its events). The peers of a process learn what was mined from one feed (`chain-feed.ts`).
  */
 import { WallClock } from '../node/clock/index.js'
 import { DriverPayments, RiderPayments, startChannelManager } from '../node/payments/index.js'
@@ -20,10 +20,13 @@ import type { Chain, ChainActivity, DevChain } from '../settlement/index.js'
 /** Ether each simulated peer's account gets: far more than any deposit of a run. */
 export const SIM_FUND_WEI = 100n * 10n ** 18n
 
-/** The account the simulated mode's chain feed reads events with (it sends nothing) */
+/** The account a process's chain feed reads events with (it sends nothing) */
 const SIM_FEED_KEY = '0x' + '5e'.repeat(32)
 
-/** Real ms a peer waits for its counterparty on a channel before it counts it unresponsive. */
+/**
+ * How long a peer waits for its counterparty on a channel before it counts it unresponsive, ms
+ * of its manager's clock: real in the libp2p mode, simulated in the simulated mode.
+ */
 const SIM_UNRESPONSIVE_MS = 30_000
 
 /** Challenge period of a run's chain, seconds of the chain's (real) time */
