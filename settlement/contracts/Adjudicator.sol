@@ -10,8 +10,12 @@ pragma solidity 0.8.30;
 ///    would let a rider top up one wei and so invalidate every state the driver holds.
 ///  - a co-operative close needs a state with `nonce == FINAL_NONCE`: both parties sign that only to
 ///    end the channel, so neither can cash an older intermediate state without the challenge period.
-///  - payouts are pushed; a receiver that refuses ether gets the amount credited for `withdraw()`, so
-///    one party cannot lock the other's money.
+///    A node never signs another state of a channel once it signed its final state; still, a final
+///    state cannot end a close in progress (`ChannelClosing`): the close's state may be newer than
+///    the final state (one collected early, then kept), and only the challenge decides.
+///  - payouts are pushed with bounded gas and no return data copied; a receiver that refuses ether,
+///    or burns the gas it is given, gets the amount credited for `withdraw()`, so one party can
+///    neither lock the other's money nor make the other's finalize expensive.
 contract Adjudicator {
     struct ChannelState {
         bytes32 channelId;
@@ -51,6 +55,9 @@ contract Adjudicator {
     bytes32 private constant VERSION_HASH = keccak256("1");
     /// @dev secp256k1n / 2: a larger s is the malleable twin of a valid signature (EIP-2).
     uint256 private constant HALF_N = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
+
+    /// @notice Gas forwarded with a pushed payout: enough for a smart-contract wallet's `receive`.
+    uint256 public constant PAYOUT_GAS = 30_000;
 
     /// @notice Seconds between a unilateral close and the moment it can be finalized.
     uint64 public immutable challengePeriod;
@@ -111,6 +118,7 @@ contract Adjudicator {
     error ChallengePeriodOver(uint64 closesAt);
     error NothingToWithdraw();
     error TransferFailed();
+    error InsufficientGas();
     error ReentrantCall();
 
     modifier nonReentrant() {
@@ -172,6 +180,7 @@ contract Adjudicator {
         Channel storage c = _live(state.channelId);
         _onlyParticipant(c);
         if (state.nonce != FINAL_NONCE) revert NotFinalState(state.nonce);
+        if (c.status == Status.Closing) revert ChannelClosing(state.channelId);
         _checkBalances(c, state);
         _checkSignatures(c, state, sigRider, sigDriver);
 
@@ -309,8 +318,17 @@ contract Adjudicator {
     }
 
     function _checkBalances(Channel storage c, ChannelState calldata state) private view {
-        uint256 allocated = state.balanceRider + state.balanceDriver;
+        // a sum that overflows allocates more than any deposit: report it as the largest amount
+        (bool fits, uint256 allocated) = _tryAdd(state.balanceRider, state.balanceDriver);
+        if (!fits) revert BalanceMismatch(type(uint256).max, c.deposit);
         if (allocated > c.deposit) revert BalanceMismatch(allocated, c.deposit);
+    }
+
+    function _tryAdd(uint256 a, uint256 b) private pure returns (bool, uint256) {
+        unchecked {
+            uint256 sum = a + b;
+            return (sum >= a, sum);
+        }
     }
 
     function _checkSignatures(
@@ -334,7 +352,14 @@ contract Adjudicator {
 
     function _pay(address to, uint256 amount) private {
         if (amount == 0) return;
-        (bool ok,) = to.call{value: amount}("");
+        // a caller that leaves too little gas would starve the payout into a deferral: refuse, so
+        // that gas estimation (and any caller) provides the whole PAYOUT_GAS (EIP-150: 63/64 of it)
+        if (gasleft() < PAYOUT_GAS + PAYOUT_GAS / 63 + 5_000) revert InsufficientGas();
+        bool ok;
+        // bounded gas, and no copy of whatever the receiver returns (a return-data bomb)
+        assembly {
+            ok := call(PAYOUT_GAS, to, amount, 0, 0, 0, 0)
+        }
         if (!ok) {
             owed[to] += amount;
             emit PayoutDeferred(to, amount);

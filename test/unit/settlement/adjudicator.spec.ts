@@ -276,9 +276,15 @@ describe('settlement/Adjudicator', function () {
       const a = await attacker()
       await a.write('setMode', [1])
       const contractBefore = await a.operator.balanceOf(evm.adjudicator)
+      // a pushed payout forwards bounded gas: too little for this receiver's bookkeeping, so its
+      // share is deferred; withdraw() forwards all the gas, and there the guard must hold
       await a.driver.finalize(a.channelId)
+      const owed = async () => await a.operator.publicClient.readContract({ address: evm.adjudicator, abi: adjudicatorAbi, functionName: 'owed', args: [a.address] })
+      expect(await owed()).to.equal(1000n)
+      await a.write('withdrawOwed')
       expect(await a.read('reentryAttempts')).to.equal(1n)
       expect(await a.read('received')).to.equal(1000n)
+      expect(await owed()).to.equal(0n)
       expect(await a.operator.balanceOf(evm.adjudicator)).to.equal(contractBefore - 1000n)
       const reasons = await a.read('lastRevert') as Hex
       // two reverts concatenated (finalize, then withdraw), each the 4-byte ReentrantCall selector

@@ -1,0 +1,140 @@
+/**
+ * The adjudicator against a participant who attacks it (issue 9, "The money" and "Contract"):
+ * an old final state played against a close in progress, balances that overflow, payouts to a
+ * receiver that burns gas or refuses ether at withdraw, and states signed for another chain or
+ * another deployment of the contract.
+ */
+import { expect } from 'chai'
+import { decodeErrorResult, type Abi, type Hex } from 'viem'
+import { readFileSync } from 'node:fs'
+import { adjudicatorAbi, adjudicatorBytecode } from '../../../settlement/abi.js'
+import { EmbeddedEvm } from '../../../settlement/embedded-chain.js'
+import { channelStateTypedData, finalChannelState } from '../../../settlement/channel-state.js'
+import { compileSolidity } from '../../../settlement/solc.js'
+import { cosign, ETHER, expectRevert, parties, repoPath, state } from './helpers.js'
+
+const PERIOD = 100
+const UINT256_MAX = (1n << 256n) - 1n
+
+describe('settlement/Adjudicator against a hostile participant', function () {
+  this.timeout(60_000)
+  let evm: EmbeddedEvm
+
+  before(async () => {
+    evm = await EmbeddedEvm.start({ challengePeriodS: PERIOD })
+  })
+
+  after(async () => {
+    await evm?.stop()
+  })
+
+  async function openChannel (deposit = ETHER) {
+    const p = await parties(evm)
+    const { channelId } = await p.rider.open(p.driver.address, deposit)
+    return { ...p, channelId, deposit }
+  }
+
+  it('an old final state cannot override a close in progress with a higher nonce', async () => {
+    const { rider, driver, channelId, deposit } = await openChannel()
+    // the rider collected the driver's final signature early (1,000 wei to the driver) ...
+    const oldFinal = finalChannelState(state(channelId, 0n, deposit - 1000n, 1000n))
+    const oldFinalSigs = await cosign(oldFinal, rider, driver)
+    // ... and went on riding: the latest state both signed pays the driver 9,000
+    const latest = state(channelId, 9n, deposit - 9000n, 9000n)
+    const latestSigs = await cosign(latest, rider, driver)
+    await driver.closeUnilateral(latest, latestSigs)
+    await expectRevert(rider.closeCooperative(oldFinal, oldFinalSigs), 'ChannelClosing')
+    await evm.increaseTime(PERIOD)
+    await driver.finalize(channelId)
+    const [fin] = (await driver.events(0n)).filter(e => e.type === 'Finalized' && e.channelId === channelId)
+    expect(fin).to.include({ paidDriver: 9000n, paidRider: deposit - 9000n })
+  })
+
+  it('balances whose sum overflows are refused with BalanceMismatch, not a panic', async () => {
+    const { rider, driver, channelId } = await openChannel(1000n)
+    for (const [r, d] of [[UINT256_MAX, 1n], [1n, UINT256_MAX], [UINT256_MAX, UINT256_MAX]]) {
+      const s = state(channelId, 1n, r, d)
+      const sigs = await cosign(s, rider, driver)
+      const err = await expectRevert(rider.closeUnilateral(s, sigs), 'BalanceMismatch')
+      expect(err.revertArgs).to.deep.equal([UINT256_MAX, 1000n])
+      const f = finalChannelState(s)
+      await expectRevert(rider.closeCooperative(f, await cosign(f, rider, driver)), 'BalanceMismatch')
+    }
+  })
+
+  it('refuses a state signed for another chain or another deployment of the contract', async () => {
+    const { rider, driver, channelId, deposit } = await openChannel()
+    const s = state(channelId, 1n, deposit - 5n, 5n)
+    // a second deployment of the adjudicator on the same chain
+    const hash = await rider.walletClient.deployContract({ abi: adjudicatorAbi, bytecode: adjudicatorBytecode, args: [BigInt(PERIOD)], account: rider.walletClient.account!, chain: rider.walletClient.chain })
+    const { contractAddress } = await rider.publicClient.waitForTransactionReceipt({ hash })
+    expect(contractAddress).to.not.equal(evm.adjudicator)
+    const elsewhere = [
+      { chainId: rider.domain.chainId + 1, verifyingContract: rider.domain.verifyingContract },
+      { chainId: rider.domain.chainId, verifyingContract: contractAddress! }
+    ]
+    for (const domain of elsewhere) {
+      const sigs = { rider: await rider.signState(s), driver: await driver.walletClient.account!.signTypedData!(channelStateTypedData(s, domain)) }
+      await expectRevert(rider.closeUnilateral(s, sigs), 'SignerNotParticipant')
+    }
+    // the same state signed in the contract's own domain is accepted
+    await rider.closeUnilateral(s, await cosign(s, rider, driver))
+  })
+
+  describe('payouts to a contract rider', () => {
+    let receiverAbi: Abi
+    let receiverBytecode: Hex
+
+    before(() => {
+      const source = readFileSync(repoPath('test/fixtures/ReentrantReceiver.sol'), 'utf8')
+      const artifact = compileSolidity({ 'ReentrantReceiver.sol': source }, 'ReentrantReceiver.sol', 'ReentrantReceiver')
+      receiverAbi = artifact.abi as Abi
+      receiverBytecode = artifact.bytecode
+    })
+
+    async function contractRider () {
+      const { rider: operator, driver } = await parties(evm)
+      const hash = await operator.walletClient.deployContract({ abi: receiverAbi, bytecode: receiverBytecode, args: [evm.adjudicator], account: operator.walletClient.account!, chain: operator.walletClient.chain })
+      const { contractAddress } = await operator.publicClient.waitForTransactionReceipt({ hash })
+      const address = contractAddress!
+      const write = async (functionName: string, args: unknown[] = [], value?: bigint) => {
+        const h = await operator.walletClient.writeContract({ address, abi: receiverAbi, functionName, args, value, account: operator.walletClient.account!, chain: operator.walletClient.chain })
+        const receipt = await operator.publicClient.waitForTransactionReceipt({ hash: h })
+        expect(receipt.status).to.equal('success')
+      }
+      const read = async (functionName: string): Promise<any> => await operator.publicClient.readContract({ address, abi: receiverAbi, functionName })
+      const owed = async () => await operator.publicClient.readContract({ address: evm.adjudicator, abi: adjudicatorAbi, functionName: 'owed', args: [address] })
+      await write('openChannel', [driver.address], 1000n)
+      const channelId = await read('channelId') as Hex
+      await write('startRefund', [1000n])
+      await evm.increaseTime(PERIOD)
+      return { operator, driver, address, write, read, owed, channelId }
+    }
+
+    it('a receiver that burns all the gas it is given cannot make finalize expensive: its share waits for withdraw()', async () => {
+      const a = await contractRider()
+      await a.write('setMode', [3])
+      const tx = await a.driver.finalize(a.channelId)
+      expect(tx.gasUsed < 150_000n, `finalize used ${tx.gasUsed} gas`).to.equal(true)
+      expect(await a.owed()).to.equal(1000n)
+    })
+
+    it('a receiver that answers with a huge return value cannot make finalize expensive', async () => {
+      const a = await contractRider()
+      await a.write('setMode', [4])
+      const tx = await a.driver.finalize(a.channelId)
+      expect(tx.gasUsed < 150_000n, `finalize used ${tx.gasUsed} gas`).to.equal(true)
+    })
+
+    it('withdraw() to a receiver that refuses ether reverts with TransferFailed and keeps what is owed', async () => {
+      const a = await contractRider()
+      await a.write('setMode', [2])
+      await a.driver.finalize(a.channelId)
+      expect(await a.owed()).to.equal(1000n)
+      await a.write('tryWithdraw')
+      const reason = await a.read('lastRevert') as Hex
+      expect(decodeErrorResult({ abi: adjudicatorAbi, data: reason }).errorName).to.equal('TransferFailed')
+      expect(await a.owed()).to.equal(1000n)
+    })
+  })
+})
