@@ -6,6 +6,22 @@ import type { AbortOptions } from '@libp2p/interface'
 import type { Address, Hex } from 'viem'
 import type { ChannelDomain, ChannelSignatures, ChannelState } from './channel-state.js'
 
+/**
+ * Gas of the adjudicator's dispute steps, rounded up from what they use (the settlement tests
+ * check that the contract stays below): what a node must be able to pay to defend a channel.
+ */
+export const DISPUTE_GAS = {
+  closeUnilateral: 110_000n,
+  challenge: 70_000n,
+  finalize: 95_000n
+} as const
+
+/**
+ * Gas one channel's defence may cost this node: a close (its own, or the challenge of the
+ * peer's stale one) and the finalize that pays out.
+ */
+export const DEFENCE_GAS = DISPUTE_GAS.closeUnilateral + DISPUTE_GAS.finalize
+
 /** The outcome of a mined transaction. */
 export interface TxResult {
   txHash: Hex
@@ -121,8 +137,15 @@ export interface Chain {
   signState: (state: ChannelState) => Promise<Hex>
   /** Current block number. */
   blockNumber: (options?: AbortOptions) => Promise<bigint>
-  /** Adjudicator events in blocks `fromBlock..toBlock` (default: up to the latest). */
+  /** The gas price a transaction sent now pays (wei per gas), as the node estimates it. */
+  gasPrice: (options?: AbortOptions) => Promise<bigint>
+  /**
+   * Adjudicator events in blocks `fromBlock..toBlock` (default: up to the latest), read in pages
+   * of blocks a provider serves.
+   */
   events: (fromBlock: bigint, toBlock?: bigint, options?: AbortOptions) => Promise<AdjudicatorEvent[]>
+  /** The `Opened` events of channels whose rider is `rider`, in blocks `fromBlock..toBlock`. */
+  openedBy: (rider: Address, fromBlock: bigint, toBlock?: bigint, options?: AbortOptions) => Promise<AdjudicatorEvent[]>
   /** Polls for adjudicator events and hands each to `handler` in chain order. */
   watch: (handler: (event: AdjudicatorEvent) => void | Promise<void>, options?: WatchOptions) => Watcher
   /** Stops watchers (and the embedded EVM, if this client owns one). */

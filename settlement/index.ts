@@ -2,6 +2,7 @@
  * Settlement: the adjudicator contract and the chain client (the `Chain` port and its adapters).
  */
 export type { Chain, ChannelInfo, ChannelStatus, AdjudicatorEvent, OpenResult, TxResult, Watcher, WatchOptions } from './chain.js'
+export { DISPUTE_GAS, DEFENCE_GAS } from './chain.js'
 export {
   type ChannelState, type ChannelDomain, type ChannelSignatures,
   FINAL_NONCE, ZERO_HASH, DOMAIN_NAME, DOMAIN_VERSION, CHANNEL_STATE_TYPES,
@@ -17,6 +18,6 @@ export {
   DEFAULT_DEV_CHALLENGE_PERIOD_S, DEFAULT_DEV_CHAIN_ID, DEFAULT_FUND_WEI
 } from './embedded-chain.js'
 export { RpcChain, type RpcChainInit, type DevChainInfo, devChainInfo, DEFAULT_RPC_POLLING_MS } from './rpc-chain.js'
-export { ViemChain } from './viem-chain.js'
+export { ViemChain, DEFAULT_MAX_LOG_BLOCK_RANGE } from './viem-chain.js'
 export { startDevChain, type DevChain, type DevChainInit } from './dev-chain-server.js'
 export { adjudicatorAbi, adjudicatorBytecode } from './abi.js'

@@ -25,7 +25,16 @@ export interface ViemChainInit {
   challengePeriodS: number
   /** how often to poll for receipts and new blocks, in milliseconds */
   pollingIntervalMs: number
+  /**
+   * Most blocks asked for in one `eth_getLogs` call: public RPC providers refuse wider ranges, so
+   * a node that was down for a while reads its backlog page by page.
+   * @default DEFAULT_MAX_LOG_BLOCK_RANGE (1,000)
+   */
+  maxLogBlockRange?: number
 }
+
+/** @see ViemChainInit.maxLogBlockRange */
+export const DEFAULT_MAX_LOG_BLOCK_RANGE = 1_000
 
 /** A viem chain definition for a chain we only know the id of. */
 export function viemChainFor (chainId: number, rpcUrl = 'http://127.0.0.1'): ViemChainDef {
@@ -84,6 +93,7 @@ export class ViemChain implements Chain {
   readonly walletClient: WalletClient
   protected readonly account: PrivateKeyAccount
   protected readonly pollingIntervalMs: number
+  private readonly maxLogBlockRange: bigint
   private sendQueue: Promise<unknown> = Promise.resolve()
   private readonly watchers = new Set<Watcher>()
 
@@ -94,6 +104,9 @@ export class ViemChain implements Chain {
     this.adjudicator = init.adjudicator
     this.challengePeriodS = init.challengePeriodS
     this.pollingIntervalMs = init.pollingIntervalMs
+    const range = init.maxLogBlockRange ?? DEFAULT_MAX_LOG_BLOCK_RANGE
+    if (!Number.isInteger(range) || range < 1) throw new SettlementError('INVALID_ARGUMENT', 'maxLogBlockRange must be a positive integer')
+    this.maxLogBlockRange = BigInt(range)
     this.domain = { chainId: init.chainId, verifyingContract: init.adjudicator }
     const chain = viemChainFor(init.chainId)
     this.publicClient = createPublicClient({ chain, transport: init.transport, pollingInterval: init.pollingIntervalMs })
@@ -166,10 +179,36 @@ export class ViemChain implements Chain {
     return await this.read('blockNumber', async () => await this.publicClient.getBlockNumber({ cacheTime: 0 }), options)
   }
 
+  async gasPrice (options?: AbortOptions): Promise<bigint> {
+    return await this.read('gasPrice', async () => await this.publicClient.getGasPrice(), options)
+  }
+
   async events (fromBlock: bigint, toBlock?: bigint, options?: AbortOptions): Promise<AdjudicatorEvent[]> {
-    const logs = await this.read('events', async () => await this.publicClient.getContractEvents({
-      address: this.adjudicator, abi: adjudicatorAbi, fromBlock, toBlock: toBlock ?? 'latest', strict: true
-    }), options)
+    const out: AdjudicatorEvent[] = []
+    await this.pages(fromBlock, toBlock, async (from, to) => { out.push(...await this.eventsIn(from, to, undefined, options)) }, options)
+    return out
+  }
+
+  async openedBy (rider: Address, fromBlock: bigint, toBlock?: bigint, options?: AbortOptions): Promise<AdjudicatorEvent[]> {
+    const out: AdjudicatorEvent[] = []
+    await this.pages(fromBlock, toBlock, async (from, to) => { out.push(...await this.eventsIn(from, to, rider, options)) }, options)
+    return out
+  }
+
+  /** Calls `fn` on consecutive block ranges of at most `maxLogBlockRange` blocks, in order. */
+  private async pages (fromBlock: bigint, toBlock: bigint | undefined, fn: (from: bigint, to: bigint) => Promise<void>, options?: AbortOptions): Promise<void> {
+    const last = toBlock ?? await this.blockNumber(options)
+    for (let from = fromBlock; from <= last; from += this.maxLogBlockRange) {
+      const to = from + this.maxLogBlockRange - 1n < last ? from + this.maxLogBlockRange - 1n : last
+      await fn(from, to)
+    }
+  }
+
+  /** The adjudicator's events in one page of blocks; only `Opened` by `rider` when it is given. */
+  private async eventsIn (fromBlock: bigint, toBlock: bigint, rider: Address | undefined, options?: AbortOptions): Promise<AdjudicatorEvent[]> {
+    const logs = await this.read('events', async () => rider != null
+      ? await this.publicClient.getContractEvents({ address: this.adjudicator, abi: adjudicatorAbi, eventName: 'Opened', args: { rider }, fromBlock, toBlock, strict: true })
+      : await this.publicClient.getContractEvents({ address: this.adjudicator, abi: adjudicatorAbi, fromBlock, toBlock, strict: true }), options)
     const out: AdjudicatorEvent[] = []
     for (const l of logs) {
       switch (l.eventName) {
@@ -202,14 +241,14 @@ export class ViemChain implements Chain {
       try {
         const latest = await this.blockNumber({ signal })
         next ??= latest + 1n
-        if (latest >= next) {
-          const events = await this.events(next, latest, { signal })
-          for (const event of events) {
+        // page by page, so a long backlog never asks a provider for more blocks than it serves
+        await this.pages(next, latest, async (from, to) => {
+          for (const event of await this.eventsIn(from, to, undefined, { signal })) {
             if (signal.aborted) return
             await handler(event)
           }
-          next = latest + 1n
-        }
+          if (!signal.aborted) next = to + 1n
+        }, { signal })
       } catch (err) {
         if (signal.aborted) return
         log.error('watch poll failed: %e', err)

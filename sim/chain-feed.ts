@@ -82,7 +82,9 @@ export class ChainFeed {
       withdraw: async options => await track(inner.withdraw(options)),
       signState: async state => await track(inner.signState(state)),
       blockNumber: async options => await track(inner.blockNumber(options)),
+      gasPrice: async options => await track(inner.gasPrice(options)),
       events: async (fromBlock, toBlock, options) => await track(inner.events(fromBlock, toBlock, options)),
+      openedBy: async (rider, fromBlock, toBlock, options) => await track(inner.openedBy(rider, fromBlock, toBlock, options)),
       watch: (handler, options) => this.watch(inner.address, handler, options),
       stop: async () => { await inner.stop() }
     }

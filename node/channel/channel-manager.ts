@@ -2,234 +2,59 @@
  * The payment channels of one node: opens and tops up deposits (rider), signs, sends and
  * countersigns states over one long-lived `/hitch/pay/1.1.0` stream per peer (or a stream per
  * request on `/hitch/pay/1.0.0` with peers or networks without it), persists every state before
- * a signature leaves the node, closes co-operatively or unilaterally, and watches the chain to answer stale closes
- * and finalize pending ones, also across restarts. The rules live in `protocol/channel`; this
- * class runs the effects its machine asks for.
+ * a signature leaves the node, and closes co-operatively or unilaterally. The rules live in
+ * `protocol/channel`; this class runs the effects its machine asks for. The chain side (closes in
+ * progress, settlement, deposits found after a crash) is `ChainWatch`'s; what a peer may cost this
+ * node is `InboundGuard`'s; the gas kept for disputes is `GasReserve`'s.
+ *
+ * Money rules it keeps: a signature leaves only once its state is on disk, and what the node
+ * tells a peer of its channel (a sync, the latest state with a refusal) is what is on disk, never
+ * a state a crash could still lose; after signing a final state no other state of the channel is
+ * signed; only the channel's participants may read it.
  */
 import { logger as createLogger, prefixLogger } from '@libp2p/logger'
-import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
+import { privateKeyToAccount } from 'viem/accounts'
 import {
-  ChannelProtocolError, channelStep, decodeChannelMessage, decodePayFrame, encodeChannelMessage, encodePayFrame, finalStateOf,
-  highestTotal, latestNonce, newChannel, nextProposal, paidToDriver, arrears as arrearsOf, validateFinal, validateProposal,
-  type Channel, type ChannelAction, type ChannelEvent, type ChannelMessage, type ChannelPhase, type ChannelRejectCode,
+  ChannelProtocolError, channelStep, cosignedFinal, decodeChannelMessage, decodePayFrame, encodeChannelMessage, encodePayFrame, finalStateOf,
+  highestTotal, latestNonce, newChannel, nextProposal, arrears as arrearsOf, validateFinal, validateProposal,
+  type Channel, type ChannelAction, type ChannelEvent, type ChannelMessage, type ChannelRejectCode,
   type ChannelRole, type CoSignedState, MAX_CHANNEL_MESSAGE_BYTES, MAX_PAY_FRAME_BYTES, PAY_STREAM_PROTOCOL
 } from '../../protocol/channel/index.js'
 import { PAY_PROTOCOL } from '../../protocol/index.js'
 import {
-  ChannelSignatureVerifier, channelSigningKey, channelStateDigest, recoverChannelStateDigestSigner, SettlementError,
-  signChannelStateDigest, type AdjudicatorEvent, type Chain, type ChannelState, type Watcher
+  ChannelSignatureVerifier, channelSigningKey, channelStateDigest, DISPUTE_GAS, recoverChannelStateDigestSigner,
+  signChannelStateDigest, type Chain, type ChannelState
 } from '../../settlement/index.js'
+import { ChainWatch, isRevert } from './chain-watch.js'
+import { deferred, Slots, Turns, type Deferred } from './concurrency.js'
 import { ChannelError } from './errors.js'
 import { ChannelEventTarget } from './events.js'
 import { ChannelStore, type ChannelStoreStats } from './channel-store.js'
 import { faultInjectorFromEnv, type FaultInjector } from './fault-injection.js'
+import { GasReserve } from './gas-reserve.js'
+import { InboundGuard } from './inbound-guard.js'
+import {
+  channelSummary, DEFAULT_FINAL_SUBMIT_GRACE_MS, DEFAULT_FINALIZE_MARGIN_MS, DEFAULT_FINALIZE_RETRY_MS, DEFAULT_GAS_CHECK_INTERVAL_MS,
+  DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_INBOUND_PIPES, DEFAULT_MAX_SIGNER_TABLES, DEFAULT_UNRESPONSIVE_TIMEOUT_MS, DEFAULT_WATCH_POLL_MS,
+  type ChannelIdentity, type ChannelManagerInit, type ChannelSummary, type PayOptions
+} from './options.js'
+import { PayTransport } from './pay-transport.js'
 import type { Clock, TimerHandle } from '../clock/index.js'
-import { NetworkError, type Network, type DirectRequest, type MessagePipe, type PipeHandlers } from '../network/index.js'
+import type { Network, DirectRequest, MessagePipe, PipeHandlers } from '../network/index.js'
 import type { AbortOptions, Logger } from '@libp2p/interface'
-import type { Datastore } from 'interface-datastore'
 import type { Address, Hex } from 'viem'
-
-/** @default 10_000 */
-export const DEFAULT_UNRESPONSIVE_TIMEOUT_MS = 10_000
-/** @default 16 */
-export const DEFAULT_MAX_IN_FLIGHT = 16
-/** @default 5_000 */
-export const DEFAULT_FINALIZE_RETRY_MS = 5_000
-/** @default 1_000 */
-export const DEFAULT_FINALIZE_MARGIN_MS = 1_000
-/** @default 250 */
-export const DEFAULT_WATCH_POLL_MS = 250
-/** @default 8 */
-export const DEFAULT_MAX_INBOUND_PIPES = 8
-/** @default 32 */
-export const DEFAULT_MAX_SIGNER_TABLES = 32
-/** How long a peer that refused the pay stream is asked on streams of their own, in clock ms. */
-const NO_PIPE_RETRY_MS = 60_000
-/**
- * Requests in flight to one peer on streams of their own (peers without the pay stream): what
- * any peer accepts at once, whatever `maxInFlight` is (more would be reset).
- * @default 32
- */
-export const MAX_STREAM_REQUESTS_PER_PEER = 32
-
-/** The part of a node identity the manager needs (never logged). */
-export interface ChannelIdentity {
-  peerId: string
-  ethAddress: Address
-  readonly ethPrivateKeyHex: Hex
-}
-
-/** Options of `ChannelManager`. */
-export interface ChannelManagerInit {
-  network: Network
-  chain: Chain
-  /** where channel records live (the node's LevelDB datastore; writes are fsynced) */
-  store: Datastore
-  identity: ChannelIdentity
-  clock: Clock
-  /**
-   * Restricts the node to one side (a driver-only node never opens channels). Both sides are
-   * served when unset.
-   * @default undefined (both)
-   */
-  role?: ChannelRole
-  /**
-   * How long to wait for the peer's answer before a payment or a co-operative close fails with
-   * `PEER_UNRESPONSIVE` (and `close()` falls back to a unilateral close).
-   * @default 10_000
-   */
-  unresponsiveTimeoutMs?: number
-  /**
-   * Rider: most proposals in flight per channel (pipelining); more `pay` calls wait their turn.
-   * @default 16
-   */
-  maxInFlight?: number
-  /**
-   * Driver: emit `channel:arrears` when a rider owes more than this beyond what it paid.
-   * @default undefined (never)
-   */
-  maxArrearsWei?: bigint
-  /**
-   * Wait between finalize attempts while the challenge period is not over, in ms of the clock.
-   * @default 5_000
-   */
-  finalizeRetryMs?: number
-  /**
-   * Added to the challenge period before the first finalize attempt, in ms of the clock.
-   * @default 1_000
-   */
-  finalizeMarginMs?: number
-  /**
-   * How often the watcher polls the chain for adjudicator events, in ms.
-   * @default 250
-   */
-  watchPollMs?: number
-  /**
-   * Answer stale closes and finalize pending ones. Off only in tests of a dishonest node.
-   * @default true
-   */
-  watch?: boolean
-  /** Prefix of log lines (the node's name in a simulation). */
-  logPrefix?: string
-  /**
-   * Counterparties whose signatures are checked against a precomputed table of their public key
-   * (about 300 KB each); beyond that the least recently used table is dropped and rebuilt on
-   * demand.
-   * @default 32
-   */
-  maxSignerTables?: number
-  /** Test hook (see `fault-injection.ts`). @default read from `HITCH_CRASH_AT` */
-  faults?: FaultInjector
-}
-
-/** A channel as `listChannels` reports it (`hitch channels`). */
-export interface ChannelSummary {
-  channelId: Hex
-  role: ChannelRole
-  /** the counterparty's peer id */
-  peer: string
-  /** the counterparty's address */
-  counterparty: Address
-  phase: ChannelPhase
-  deposit: bigint
-  /** latest co-signed nonce */
-  nonce: bigint
-  /** what the latest co-signed state pays the driver */
-  paidToDriver: bigint
-  /** what the latest co-signed state leaves the rider */
-  balanceRider: bigint
-  /** rider: proposals awaiting a countersignature */
-  inFlight: number
-  /** rider: deposit not yet promised to the driver */
-  available: bigint
-  /** driver: what the rider owes beyond what it paid */
-  arrears: bigint
-  /** unix seconds when a pending close can be finalized */
-  closesAt?: bigint
-}
-
-/** What a stored channel amounts to, as `listChannels` and `hitch channels` show it. */
-export function channelSummary (c: Channel): ChannelSummary {
-  return {
-    channelId: c.channelId,
-    role: c.role,
-    peer: c.peer,
-    counterparty: c.role === 'rider' ? c.driver : c.rider,
-    phase: c.phase,
-    deposit: c.deposit,
-    nonce: latestNonce(c),
-    paidToDriver: paidToDriver(c),
-    balanceRider: c.latest?.state.balanceRider ?? c.deposit,
-    inFlight: c.proposals.length,
-    available: c.deposit - highestTotal(c),
-    arrears: arrearsOf(c),
-    ...(c.closing != null ? { closesAt: c.closing.closesAt } : {})
-  }
-}
-
-/** Options of `pay`. */
-export interface PayOptions extends AbortOptions {
-  /** hash of the trip record this state settles (default: the previous state's) */
-  tripRecordHash?: Hex
-}
-
-interface Deferred<T> { promise: Promise<T>, resolve: (v: T) => void, reject: (e: unknown) => void }
-
-function deferred<T> (): Deferred<T> {
-  let resolve!: (v: T) => void
-  let reject!: (e: unknown) => void
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej })
-  promise.catch(() => {})
-  return { promise, resolve, reject }
-}
 
 const lower = (a: string): string => a.toLowerCase()
 
 /** What the machine is told signed a signature that verifies for nobody (its checks then refuse it). */
 const NO_SIGNER: Address = '0x0000000000000000000000000000000000000000'
 
-/** Our requests to one peer on one long-lived pipe, answered by id. */
-interface PayLink {
-  pipe: MessagePipe
-  nextId: bigint
-  pending: Map<bigint, { resolve: (m: ChannelMessage) => void, reject: (e: Error) => void }>
-}
-
-function isRevert (err: unknown, ...names: string[]): boolean {
-  return err instanceof SettlementError && err.code === 'REVERTED' && names.includes(err.revert ?? '')
-}
-
-/** A small counting semaphore (in-flight proposals per channel). */
-class Slots {
-  private free: number
-  private readonly queue: Array<() => void> = []
-  constructor (n: number) { this.free = n }
-  async take (signal?: AbortSignal): Promise<void> {
-    signal?.throwIfAborted()
-    if (this.free > 0) { this.free--; return }
-    await new Promise<void>((resolve, reject) => {
-      const go = (): void => { signal?.removeEventListener('abort', onAbort); resolve() }
-      const onAbort = (): void => {
-        const i = this.queue.indexOf(go)
-        if (i >= 0) this.queue.splice(i, 1)
-        reject(signal?.reason)
-      }
-      this.queue.push(go)
-      signal?.addEventListener('abort', onAbort, { once: true })
-    })
-  }
-
-  give (): void {
-    const next = this.queue.shift()
-    if (next != null) next()
-    else this.free++
-  }
-}
+const NO_CHANNEL: Hex = `0x${'0'.repeat(64)}`
 
 /**
- * One node's payment channels. `start()` loads stored channels, serves `/hitch/pay/1.0.0`,
- * resumes finalize timers, rescans the chain from the last block seen and re-sends proposals
- * that were never answered; `stop()` undoes it in reverse.
+ * One node's payment channels. `start()` loads stored channels, serves `/hitch/pay/*`, finds the
+ * chain's view of every unsettled channel (closes in progress, deposits, settlements) and follows
+ * it, and re-sends proposals that were never answered; `stop()` undoes it in reverse.
  */
 export class ChannelManager extends ChannelEventTarget {
   private readonly network: Network
@@ -242,45 +67,37 @@ export class ChannelManager extends ChannelEventTarget {
   private readonly unresponsiveTimeoutMs: number
   private readonly maxInFlight: number
   private readonly maxArrearsWei?: bigint
-  private readonly finalizeRetryMs: number
-  private readonly finalizeMarginMs: number
-  private readonly watchPollMs: number
   private readonly watchEnabled: boolean
   private readonly maxSignerTables: number
+  private readonly gasCheckIntervalMs: number
   private readonly faults: FaultInjector
   private readonly log: Logger
-  private readonly account: PrivateKeyAccount
   /** the identity's key as signing needs it (never logged) */
   private readonly secretKey: Uint8Array
   /** one per counterparty address, least recently used first: checks its signatures against its known public key */
   private readonly verifiers = new Map<string, ChannelSignatureVerifier>()
   /** EIP-712 digests of the states in flight, computed once per state object */
   private readonly digests = new WeakMap<ChannelState, Uint8Array>()
+  /** every channel as the machine has it now (a state may not be on disk yet) */
   private readonly channels = new Map<Hex, Channel>()
+  /** every channel as it is on disk: what a peer is told */
+  private readonly durable = new Map<Hex, Channel>()
   private readonly payments = new Map<string, Deferred<CoSignedState>>()
   private readonly slots = new Map<Hex, Slots>()
   private readonly proposeLocks = new Map<Hex, Promise<void>>()
   /** driver: handlers waiting for a lower nonce to be countersigned first */
   private readonly nonceWaiters = new Map<Hex, Set<() => void>>()
+  /** driver: chain lookups of channels first heard of, by channel and rider */
+  private readonly learning = new Map<string, Promise<Channel | ChannelRejectCode>>()
   /** driver: the last nonce answered per channel, for the `after-send` crash point */
   private readonly answered = new Map<Hex, bigint>()
-  private readonly finalizeTimers = new Map<Hex, TimerHandle>()
-  /** our pipes to peers (by peer id), or the pending opening of one */
-  private readonly links = new Map<string, Promise<PayLink>>()
-  /**
-   * peers that did not speak `PAY_STREAM_PROTOCOL` when last asked (clock ms): one stream per
-   * request with them for a while (a peer shutting down also answers so; it may come back)
-   */
-  private readonly noPipe = new Map<string, number>()
-  /** per peer: requests on streams of their own in flight */
-  private readonly streamSlots = new Map<string, Slots>()
-  /** pipes peers opened to us */
-  private readonly inboundPipes = new Set<MessagePipe>()
-  /** tasks waiting for a turn of the event loop of their own (see `inTurn`) */
-  private readonly turns: Array<() => void> = []
-  private turnScheduled = false
+  private readonly turns = new Turns()
+  private readonly transport: PayTransport
+  private readonly guard: InboundGuard
+  private readonly watch: ChainWatch
+  private readonly reserve: GasReserve
   private readonly background = new Set<Promise<unknown>>()
-  private watcher: Watcher | undefined
+  private gasTimer: TimerHandle | undefined
   private lifetime = new AbortController()
   private started = false
 
@@ -295,18 +112,50 @@ export class ChannelManager extends ChannelEventTarget {
     this.unresponsiveTimeoutMs = init.unresponsiveTimeoutMs ?? DEFAULT_UNRESPONSIVE_TIMEOUT_MS
     this.maxInFlight = init.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT
     if (init.maxArrearsWei != null) this.maxArrearsWei = init.maxArrearsWei
-    this.finalizeRetryMs = init.finalizeRetryMs ?? DEFAULT_FINALIZE_RETRY_MS
-    this.finalizeMarginMs = init.finalizeMarginMs ?? DEFAULT_FINALIZE_MARGIN_MS
-    this.watchPollMs = init.watchPollMs ?? DEFAULT_WATCH_POLL_MS
     this.watchEnabled = init.watch ?? true
     this.maxSignerTables = init.maxSignerTables ?? DEFAULT_MAX_SIGNER_TABLES
+    this.gasCheckIntervalMs = init.gasCheckIntervalMs ?? DEFAULT_GAS_CHECK_INTERVAL_MS
     this.faults = init.faults ?? faultInjectorFromEnv()
     this.log = init.logPrefix != null ? prefixLogger(init.logPrefix).forComponent('hitch:channel') : createLogger('hitch:channel')
-    this.account = privateKeyToAccount(init.identity.ethPrivateKeyHex)
     this.secretKey = channelSigningKey(init.identity.ethPrivateKeyHex)
-    if (lower(this.account.address) !== lower(init.chain.address)) {
+    if (lower(privateKeyToAccount(init.identity.ethPrivateKeyHex).address) !== lower(init.chain.address)) {
       throw new ChannelError('INVALID_ARGUMENT', 'the chain client must use the node identity\'s key')
     }
+    this.transport = new PayTransport({
+      network: this.network, clock: this.clock, turns: this.turns, unresponsiveTimeoutMs: this.unresponsiveTimeoutMs,
+      lifetime: () => this.lifetime.signal, log: this.log
+    })
+    this.guard = new InboundGuard(init.inbound)
+    this.reserve = new GasReserve({
+      chain: this.chain, events: this, log: this.log, margin: init.gasPriceMargin,
+      channelsToDefend: () => [...this.channels.values()].filter(c => c.phase !== 'finalized').length
+    })
+    this.watch = new ChainWatch({
+      chain: this.chain,
+      clock: this.clock,
+      store: this.store,
+      address: this.identity.ethAddress,
+      events: this,
+      faults: this.faults,
+      log: this.log,
+      get: id => this.channels.get(id),
+      all: () => this.channels.values(),
+      step: async (id, event) => await this.step(id, event),
+      adopt: async channel => {
+        if (this.channels.has(channel.channelId)) return
+        this.channels.set(channel.channelId, channel)
+        await this.persist(channel.channelId)
+      },
+      track: p => { this.track(p) },
+      started: () => this.started,
+      lifetime: () => this.lifetime.signal
+    }, {
+      enabled: this.watchEnabled,
+      watchPollMs: init.watchPollMs ?? DEFAULT_WATCH_POLL_MS,
+      finalizeRetryMs: init.finalizeRetryMs ?? DEFAULT_FINALIZE_RETRY_MS,
+      finalizeMarginMs: init.finalizeMarginMs ?? DEFAULT_FINALIZE_MARGIN_MS,
+      finalSubmitGraceMs: init.finalSubmitGraceMs ?? DEFAULT_FINAL_SUBMIT_GRACE_MS
+    })
   }
 
   /** Group-commit figures of the channel store (benchmark). */
@@ -314,10 +163,18 @@ export class ChannelManager extends ChannelEventTarget {
     return { ...this.store.stats }
   }
 
+  /** Pay pipes peers hold open to this node (benchmark, tests). */
+  get inboundPipes (): number {
+    return this.guard.openPipes
+  }
+
   async start (options?: AbortOptions): Promise<void> {
     if (this.started) return
     this.lifetime = new AbortController()
-    for (const channel of await this.store.loadAll()) this.channels.set(channel.channelId, channel)
+    for (const channel of await this.store.loadAll()) {
+      this.channels.set(channel.channelId, channel)
+      this.durable.set(channel.channelId, channel)
+    }
     await this.network.handle(PAY_PROTOCOL, async (req, opts) => await this.onRequest(req, opts), {
       maxRequestBytes: MAX_CHANNEL_MESSAGE_BYTES,
       maxInboundStreams: Math.max(32, this.maxInFlight * 2)
@@ -329,16 +186,17 @@ export class ChannelManager extends ChannelEventTarget {
       })
     }
     this.started = true
+    await this.watch.start(options)
     for (const channel of this.channels.values()) {
-      if (channel.phase === 'closing' && channel.closing != null) this.scheduleFinalize(channel.channelId, channel.closing.closesAt, 0)
-    }
-    if (this.watchEnabled) await this.startWatcher(options)
-    // proposals that were persisted but never answered (a crash, a timeout): send them again
-    for (const channel of this.channels.values()) {
+      // a final state both signed, left unsubmitted before a restart
+      const final = cosignedFinal(channel)
+      if (channel.phase === 'final' && final != null) this.watch.submitFinalLater(channel.channelId, final, 0)
+      // proposals that were persisted but never answered (a crash, a timeout): send them again
       if (channel.role === 'rider' && channel.phase === 'open' && channel.proposals.length > 0) {
         this.track(this.resend(channel.channelId).catch(err => { this.log('resend on %s failed - %e', channel.channelId, err) }))
       }
     }
+    if (this.watchEnabled) this.checkGasLater(0)
     this.log('started with %d channels', this.channels.size)
   }
 
@@ -346,17 +204,13 @@ export class ChannelManager extends ChannelEventTarget {
     if (!this.started) return
     this.started = false
     this.lifetime.abort(new ChannelError('NOT_STARTED', 'channel manager stopped'))
-    for (const t of this.finalizeTimers.values()) this.clock.clearTimeout(t)
-    this.finalizeTimers.clear()
-    await this.watcher?.stop()
-    this.watcher = undefined
+    if (this.gasTimer != null) this.clock.clearTimeout(this.gasTimer)
+    await this.watch.stop()
     await Promise.allSettled([...this.background])
     await this.network.unhandle(PAY_PROTOCOL).catch(() => {})
     if (this.network.handlePipe != null) await this.network.unhandle(PAY_STREAM_PROTOCOL).catch(() => {})
-    for (const link of this.links.values()) void link.then(l => { l.pipe.close() }, () => {})
-    this.links.clear()
-    for (const pipe of this.inboundPipes) pipe.close()
-    this.inboundPipes.clear()
+    this.transport.close()
+    this.guard.closeAll()
     await this.store.drain()
     for (const d of this.payments.values()) d.reject(new ChannelError('NOT_STARTED', 'channel manager stopped'))
     this.payments.clear()
@@ -367,13 +221,13 @@ export class ChannelManager extends ChannelEventTarget {
 
   /** Every channel this node knows, with balances. */
   listChannels (): ChannelSummary[] {
-    return [...this.channels.values()].map(c => this.summary(c))
+    return [...this.channels.values()].map(channelSummary)
   }
 
   /** One channel, or undefined. */
   getChannel (channelId: Hex): ChannelSummary | undefined {
     const c = this.channels.get(channelId)
-    return c == null ? undefined : this.summary(c)
+    return c == null ? undefined : channelSummary(c)
   }
 
   /** The latest co-signed state of a channel (undefined before the first). */
@@ -383,12 +237,12 @@ export class ChannelManager extends ChannelEventTarget {
 
   /** Rider: the open channel with `driver`, if any. */
   findOpenChannel (driver: Address): ChannelSummary | undefined {
-    const c = [...this.channels.values()].find(c => c.role === 'rider' && c.phase === 'open' && lower(c.driver) === lower(driver))
-    return c == null ? undefined : this.summary(c)
+    const c = this.riderChannelWith(driver, 'open')
+    return c == null ? undefined : channelSummary(c)
   }
 
-  private summary (c: Channel): ChannelSummary {
-    return channelSummary(c)
+  private riderChannelWith (driver: Address, ...phases: Array<Channel['phase']>): Channel | undefined {
+    return [...this.channels.values()].find(c => c.role === 'rider' && phases.includes(c.phase) && lower(c.driver) === lower(driver))
   }
 
   // ------------------------------------------------------------------ rider
@@ -396,40 +250,102 @@ export class ChannelManager extends ChannelEventTarget {
   /**
    * Rider: makes sure there is an open channel with the driver with at least `availableWei` not
    * yet promised to it: reuses the pair's open channel (across rides), tops it up, or opens one.
-   * Emits `channel:opened` / `channel:topped-up` with the transaction.
+   * A channel with the driver whose final state both signed is submitted first; one whose close
+   * is pending on chain refuses (`NOT_OPEN`) until it is settled. Refuses (`INSUFFICIENT_FUNDS`)
+   * what would leave too little to pay for the defence of this node's channels. Emits
+   * `channel:opened` / `channel:topped-up` with the transaction.
    */
   async ensureChannel (driverPeerId: string, driverAddress: Address, availableWei: bigint, options?: AbortOptions): Promise<ChannelSummary> {
     this.assertStarted()
     this.assertRole('rider')
     if (availableWei <= 0n) throw new ChannelError('INVALID_ARGUMENT', 'the deposit must be positive')
-    const existing = [...this.channels.values()].find(c => c.role === 'rider' && c.phase === 'open' && lower(c.driver) === lower(driverAddress))
+    const existing = this.riderChannelWith(driverAddress, 'open')
     if (existing != null) {
       const info = await this.chain.getChannel(existing.channelId, options)
       if (info.status === 'open') {
         await this.step(existing.channelId, { type: 'deposit-changed', deposit: info.deposit })
-        const current = this.channels.get(existing.channelId)!
+        const current = this.mustGet(existing.channelId)
         const available = current.deposit - highestTotal(current)
-        if (available >= availableWei) return this.summary(current)
+        if (available >= availableWei) return channelSummary(current)
         const amount = availableWei - available
+        await this.assertFunds({ spendWei: amount, spendGas: DISPUTE_GAS.challenge }, options)
         const tx = await this.chain.topUp(existing.channelId, amount, options)
+        this.faults.reached('topup-mined', 0n)
         await this.step(existing.channelId, { type: 'deposit-changed', deposit: current.deposit + amount })
         this.log('topped up %s by %d (gas %d)', existing.channelId, amount, tx.gasUsed)
         this.emit('channel:topped-up', { channelId: existing.channelId, ...tx, amount, deposit: current.deposit + amount })
-        return this.summary(this.channels.get(existing.channelId)!)
+        this.checkGasLater(0)
+        return channelSummary(this.mustGet(existing.channelId))
       }
       // settled or closing behind our back: forget it as a candidate
       await this.step(existing.channelId, info.status === 'closing'
         ? { type: 'close-observed', nonce: info.nonce, closesAt: info.closesAt, by: driverAddress }
         : { type: 'settled' })
     }
+    await this.settlePending(driverAddress, options)
+    await this.assertFunds({ channels: 1, spendWei: availableWei, spendGas: DISPUTE_GAS.closeUnilateral }, options)
+    // a crash between the open and storing its channel must leave a trace to find the deposit by
+    await this.store.saveIntent({ driver: driverAddress, peer: driverPeerId, fromBlock: await this.chain.blockNumber(options) })
     const opened = await this.chain.open(driverAddress, availableWei, options)
+    this.faults.reached('open-mined', 0n)
     const info = await this.chain.getChannel(opened.channelId, options)
-    const channel = newChannel({ channelId: opened.channelId, role: 'rider', rider: this.identity.ethAddress, driver: driverAddress, peer: driverPeerId, deposit: info.deposit })
-    this.channels.set(channel.channelId, channel)
-    await this.persist(channel.channelId)
-    this.log('opened %s with %s: %d wei (gas %d)', channel.channelId, driverPeerId, info.deposit, opened.gasUsed)
+    if (this.channels.has(opened.channelId)) {
+      // the watcher found the open first
+      await this.step(opened.channelId, { type: 'deposit-changed', deposit: info.deposit })
+    } else {
+      this.channels.set(opened.channelId, newChannel({ channelId: opened.channelId, role: 'rider', rider: this.identity.ethAddress, driver: driverAddress, peer: driverPeerId, deposit: info.deposit }))
+      await this.persist(opened.channelId)
+    }
+    await this.store.deleteIntent(driverAddress)
+    this.log('opened %s with %s: %d wei (gas %d)', opened.channelId, driverPeerId, info.deposit, opened.gasUsed)
     this.emit('channel:opened', { channelId: opened.channelId, txHash: opened.txHash, gasUsed: opened.gasUsed, blockNumber: opened.blockNumber, driver: driverAddress, deposit: info.deposit })
-    return this.summary(channel)
+    this.checkGasLater(0)
+    return channelSummary(this.mustGet(opened.channelId))
+  }
+
+  /**
+   * Rider: the pair's channel must be settled before a new one can be opened (the adjudicator
+   * would add to the old one): a final state both signed is submitted now; a close pending on
+   * chain is waited out by the caller.
+   */
+  private async settlePending (driverAddress: Address, options?: AbortOptions): Promise<void> {
+    const pending = this.riderChannelWith(driverAddress, 'final', 'closing')
+    if (pending == null) return
+    const final = cosignedFinal(pending)
+    if (pending.phase === 'final' && final != null) {
+      try {
+        const tx = await this.chain.closeCooperative(final.state, { rider: final.riderSig, driver: final.driverSig }, options)
+        this.emit('channel:closed', { channelId: pending.channelId, ...tx, kind: 'cooperative', nonce: final.state.nonce, balanceDriver: final.state.balanceDriver })
+      } catch (err) {
+        if (!isRevert(err, 'AlreadyFinalized')) throw err
+      }
+      await this.step(pending.channelId, { type: 'settled' })
+      return
+    }
+    const closesAt = pending.closing?.closesAt
+    throw new ChannelError('NOT_OPEN', `the channel ${pending.channelId} with this driver is closing${closesAt != null ? ` until ${new Date(Number(closesAt) * 1000).toISOString()}` : ''}: a new one opens once it is settled`)
+  }
+
+  /** Throws `INSUFFICIENT_FUNDS` unless the balance covers the spending and the defence of the channels. */
+  private async assertFunds (extra: { channels?: number, spendWei?: bigint, spendGas?: bigint }, options?: AbortOptions): Promise<void> {
+    const c = await this.reserve.check(extra, options)
+    if (!c.ok) {
+      throw new ChannelError('INSUFFICIENT_FUNDS', `balance ${c.balance} wei is below the ${c.needed} wei needed for this deposit and the gas to defend ${c.channels} channels`)
+    }
+  }
+
+  /** Checks the gas reserve after `delayMs` (and then every `gasCheckIntervalMs`). */
+  private checkGasLater (delayMs: number): void {
+    if (!this.started || !this.watchEnabled) return
+    if (this.gasTimer != null) this.clock.clearTimeout(this.gasTimer)
+    this.gasTimer = this.clock.setTimeout(() => {
+      this.gasTimer = undefined
+      this.track(this.reserve.warnIfLow({ signal: this.lifetime.signal }).catch(err => {
+        if (this.started) this.emit('channel:error', { step: 'gas-check', error: err as Error })
+      }).finally(() => {
+        if (this.gasCheckIntervalMs > 0 && this.started && this.gasTimer == null) this.checkGasLater(this.gasCheckIntervalMs)
+      }))
+    }, delayMs)
   }
 
   /**
@@ -446,7 +362,7 @@ export class ChannelManager extends ChannelEventTarget {
       // consecutive nonces; the fsync happens outside it, so pipelined proposals share batches
       const { state, done, stepping } = await this.withProposeLock(channelId, async () => {
         // sign in a turn of our own, not in a burst with every payment a group commit freed
-        await this.nextTurn()
+        await this.turns.turn()
         const channel = this.mustGet(channelId)
         if (channel.role !== 'rider') throw new ChannelError('INVALID_ARGUMENT', 'only the rider pays')
         let state: ChannelState
@@ -480,7 +396,7 @@ export class ChannelManager extends ChannelEventTarget {
     this.assertStarted()
     const channel = this.mustGet(channelId)
     if (channel.role === 'rider') await this.resend(channelId, options)
-    const answer = await this.ask(channel.peer, { type: 'sync-request', channelId }, options)
+    const answer = await this.transport.ask(channel.peer, { type: 'sync-request', channelId }, options)
     if (answer.type === 'sync-response' && answer.latest != null) {
       const signers = this.signersOf(channel, answer.latest)
       await this.step(channelId, { type: 'latest-received', latest: answer.latest, signers })
@@ -502,7 +418,7 @@ export class ChannelManager extends ChannelEventTarget {
     this.faults.reached('before-send', nonce)
     let answer: ChannelMessage
     try {
-      answer = await this.ask(channel.peer, { type: 'propose', proposal }, options)
+      answer = await this.transport.ask(channel.peer, { type: 'propose', proposal }, options)
     } catch (err) {
       this.payments.get(this.paymentKey(channelId, nonce))?.reject(err)
       throw err
@@ -545,8 +461,6 @@ export class ChannelManager extends ChannelEventTarget {
     throw err
   }
 
-  // ------------------------------------------------------------------ driver
-
   /**
    * Driver: records what the rider of this channel owes for the service so far (in all). When it
    * exceeds what the rider paid by more than `maxArrearsWei`, `channel:arrears` is emitted and
@@ -567,14 +481,77 @@ export class ChannelManager extends ChannelEventTarget {
     return this.maxArrearsWei != null && this.arrears(channelId) > this.maxArrearsWei
   }
 
+  // ------------------------------------------------------------------ serving peers
+
+  /** A request on a stream of its own (`/hitch/pay/1.0.0`). */
   private async onRequest (req: DirectRequest, opts: Required<AbortOptions>): Promise<Uint8Array> {
+    if (!this.guard.allowRequest(req.from)) {
+      return encodeChannelMessage(this.reject(NO_CHANNEL, 0n, 'rate-limited', 'too many requests'))
+    }
     let message: ChannelMessage
     try {
       message = decodeChannelMessage(req.data)
     } catch (err) {
-      return encodeChannelMessage(this.reject(`0x${'0'.repeat(64)}`, 0n, 'malformed', (err as Error).message))
+      return encodeChannelMessage(this.reject(NO_CHANNEL, 0n, 'malformed', (err as Error).message))
     }
     return encodeChannelMessage(await this.serve(req.from, message, opts))
+  }
+
+  /**
+   * A pipe a peer opened to us: each frame is a request, served in order, one per turn of the
+   * event loop, and answered with the request's id once served (a proposal is still persisted
+   * before its countersignature leaves). A peer holding too many pipes, sending faster than its
+   * rate, piling up unanswered requests, or idle for too long has its pipe closed.
+   */
+  private acceptPipe (pipe: MessagePipe): PipeHandlers {
+    if (!this.guard.admitPipe(pipe)) {
+      this.log('refusing a pay pipe from %s: too many open', pipe.remotePeer)
+      queueMicrotask(() => { this.guard.reset(pipe) })
+      return { onMessage: () => {}, onClose: () => {} }
+    }
+    const closed = new AbortController()
+    const signal = AbortSignal.any([closed.signal, this.lifetime.signal])
+    return {
+      onMessage: data => {
+        if (!this.guard.serves(pipe)) return
+        this.guard.touch(pipe)
+        if (!this.guard.allowRequest(pipe.remotePeer) || !this.guard.begin(pipe)) {
+          this.log('resetting the pay pipe from %s: too many requests', pipe.remotePeer)
+          this.guard.reset(pipe)
+          return
+        }
+        this.turns.run(() => {
+          if (this.started) this.onPipeRequest(pipe, data, signal)
+          else this.guard.end(pipe)
+        })
+      },
+      onClose: () => {
+        closed.abort(new ChannelError('NOT_STARTED', 'pipe closed'))
+        this.guard.removePipe(pipe)
+      }
+    }
+  }
+
+  private onPipeRequest (pipe: MessagePipe, data: Uint8Array, signal: AbortSignal): void {
+    let frame: ReturnType<typeof decodePayFrame>
+    try {
+      frame = decodePayFrame(data)
+    } catch (err) {
+      // no id to answer to: the peer does not speak the protocol
+      this.log('closing the pipe from %s: %s', pipe.remotePeer, (err as Error).message)
+      this.guard.end(pipe)
+      pipe.close()
+      return
+    }
+    const id = frame.id
+    const answer = 'error' in frame
+      ? Promise.resolve(this.reject(NO_CHANNEL, 0n, 'malformed', frame.error.message))
+      : this.serve(pipe.remotePeer, frame.message, { signal })
+    this.track(answer.then(message => {
+      if (pipe.open) pipe.send(encodePayFrame({ id, message }))
+    }).catch(err => {
+      this.log('request %d on the pipe from %s failed - %e', id, pipe.remotePeer, err)
+    }).finally(() => { this.guard.end(pipe) }))
   }
 
   /** The answer to one request from `from`, whichever way it came (a stream of its own or a pipe). */
@@ -583,86 +560,24 @@ export class ChannelManager extends ChannelEventTarget {
       case 'propose': return await this.onPropose(from, message.proposal.state, message.proposal.riderSig, opts)
       case 'close-request': return await this.onCloseRequest(from, message.state, message.sig, opts)
       case 'sync-request': {
-        const channel = this.channels.get(message.channelId)
-        return { type: 'sync-response', ...(channel?.latest != null ? { latest: channel.latest } : {}) }
+        // only the counterparty may read the channel, and only what is on disk
+        const channel = this.durable.get(message.channelId)
+        if (channel == null || channel.peer !== from) return { type: 'sync-response' }
+        return { type: 'sync-response', ...(channel.latest != null ? { latest: channel.latest } : {}) }
       }
       default:
-        return this.reject(`0x${'0'.repeat(64)}`, 0n, 'malformed', `${message.type} is an answer, not a request`)
+        return this.reject(NO_CHANNEL, 0n, 'malformed', `${message.type} is an answer, not a request`)
     }
-  }
-
-  /**
-   * A pipe a peer opened to us: each frame is a request, served in order, one per turn of the
-   * event loop (see `inTurn`), and answered with the request's id once served (a proposal is
-   * still persisted before its countersignature leaves).
-   */
-  private acceptPipe (pipe: MessagePipe): PipeHandlers {
-    const closed = new AbortController()
-    const signal = AbortSignal.any([closed.signal, this.lifetime.signal])
-    this.inboundPipes.add(pipe)
-    return {
-      onMessage: data => { this.inTurn(() => { if (this.started) this.onPipeRequest(pipe, data, signal) }) },
-      onClose: () => {
-        closed.abort(new ChannelError('NOT_STARTED', 'pipe closed'))
-        this.inboundPipes.delete(pipe)
-      }
-    }
-  }
-
-  /**
-   * Runs `fn` in a turn of the event loop of its own, after the I/O that finished meanwhile.
-   * Frames come in bursts (all those one write carried) and so do the payments a group commit
-   * frees; checking or signing them all in one go would hold back the fsyncs and sends that
-   * finished meanwhile until the whole burst is done, and the two peers would take turns instead
-   * of working at once. One task per turn: an immediate queued by an immediate runs only in the
-   * next turn, after the event loop has polled for I/O. Tasks keep the order of the calls.
-   */
-  private inTurn (fn: () => void): void {
-    this.turns.push(fn)
-    if (!this.turnScheduled) {
-      this.turnScheduled = true
-      setImmediate(this.runTurn)
-    }
-  }
-
-  private readonly runTurn = (): void => {
-    this.turnScheduled = false
-    const fn = this.turns.shift()
-    if (this.turns.length > 0) {
-      this.turnScheduled = true
-      setImmediate(this.runTurn)
-    }
-    fn?.()
-  }
-
-  /** Resolves in a turn of its own (see `inTurn`). */
-  private async nextTurn (): Promise<void> {
-    await new Promise<void>(resolve => { this.inTurn(resolve) })
-  }
-
-  private onPipeRequest (pipe: MessagePipe, data: Uint8Array, signal: AbortSignal): void {
-        let frame: ReturnType<typeof decodePayFrame>
-        try {
-          frame = decodePayFrame(data)
-        } catch (err) {
-          // no id to answer to: the peer does not speak the protocol
-          this.log('closing the pipe from %s: %s', pipe.remotePeer, (err as Error).message)
-          pipe.close()
-          return
-        }
-        const id = frame.id
-        const answer = 'error' in frame
-          ? Promise.resolve(this.reject(`0x${'0'.repeat(64)}`, 0n, 'malformed', frame.error.message))
-          : this.serve(pipe.remotePeer, frame.message, { signal })
-        this.track(answer.then(message => {
-          if (pipe.open) pipe.send(encodePayFrame({ id, message }))
-        }).catch(err => {
-          this.log('request %d on the pipe from %s failed - %e', id, pipe.remotePeer, err)
-        }))
   }
 
   private reject (channelId: Hex, nonce: bigint, code: ChannelRejectCode, detail: string, latest?: CoSignedState): ChannelMessage {
     return { type: 'reject', channelId, nonce, code, detail, ...(latest != null ? { latest } : {}) }
+  }
+
+  /** What a refusal tells the peer of our latest state: what is on disk, to the counterparty only. */
+  private durableLatest (channelId: Hex, from: string): CoSignedState | undefined {
+    const channel = this.durable.get(channelId)
+    return channel != null && channel.peer === from ? channel.latest : undefined
   }
 
   private async onPropose (from: string, state: ChannelState, riderSig: Hex, opts: Required<AbortOptions>): Promise<ChannelMessage> {
@@ -670,14 +585,20 @@ export class ChannelManager extends ChannelEventTarget {
     const previous = this.answered.get(channelId)
     if (previous != null && nonce > previous) this.faults.reached('after-send', previous)
     if (this.role === 'rider') return this.reject(channelId, nonce, 'unknown-channel', 'this node does not drive')
-    let channel = this.channels.get(channelId) ?? await this.learnChannel(channelId, from, opts)
-    if (channel == null) return this.reject(channelId, nonce, 'unknown-channel', 'no open channel with this node as driver')
+    let channel = this.channels.get(channelId)
+    if (channel == null) {
+      const learnt = await this.learnChannel(from, state, riderSig, opts)
+      if (typeof learnt === 'string') return this.reject(channelId, nonce, learnt, learnt === 'cannot-defend' ? 'this driver cannot defend a new channel now' : 'no open channel with this node as driver')
+      channel = learnt
+    }
     const signer = this.signerOf(state, riderSig, channel.rider)
+    if (signer !== channel.rider) return this.reject(channelId, nonce, 'bad-signature', 'not signed by the rider')
     // pipelined proposals arrive on separate streams, possibly out of order: wait for the gap to fill
     await this.waitForNonce(channelId, nonce - 1n, opts.signal)
     channel = this.mustGet(channelId)
     let verdict = validateProposal(channel, state, signer)
-    if (!verdict.ok && verdict.code === 'over-deposit') {
+    if (!verdict.ok && verdict.code === 'over-deposit' && this.guard.allowChainLookup(from)) {
+      // a top-up the watcher has not reported yet
       const info = await this.chain.getChannel(channelId, opts)
       if (info.status === 'open' && info.deposit > channel.deposit) {
         await this.step(channelId, { type: 'deposit-changed', deposit: info.deposit })
@@ -687,17 +608,17 @@ export class ChannelManager extends ChannelEventTarget {
     }
     if (!verdict.ok) {
       this.log('refused nonce %d on %s: %s', nonce, channelId, verdict.code)
-      return this.reject(channelId, nonce, verdict.code, verdict.detail, verdict.code === 'stale' ? channel.latest : undefined)
+      return this.reject(channelId, nonce, verdict.code, verdict.detail, verdict.code === 'stale' ? this.durableLatest(channelId, from) : undefined)
     }
     const driverSig = this.sign(state)
     this.faults.reached('after-countersign', nonce)
     this.faults.reached('before-persist', nonce)
     try {
-      await this.step(channelId, { type: 'proposal-accepted', proposal: { state, riderSig }, driverSig })
+      await this.step(channelId, { type: 'proposal-accepted', proposal: { state, riderSig }, driverSig, ...(from !== channel.peer ? { peer: from } : {}) })
     } catch (err) {
       // the same proposal twice at once (a re-send racing the original): the first one won
       if (!(err instanceof ChannelProtocolError)) throw err
-      return this.reject(channelId, nonce, err.code, err.message, err.code === 'stale' ? this.mustGet(channelId).latest : undefined)
+      return this.reject(channelId, nonce, err.code, err.message, err.code === 'stale' ? this.durableLatest(channelId, from) : undefined)
     }
     this.faults.reached('after-persist', nonce)
     this.faults.reached('before-send', nonce)
@@ -705,15 +626,46 @@ export class ChannelManager extends ChannelEventTarget {
     return { type: 'countersign', channelId, nonce, driverSig }
   }
 
-  /** Driver: a channel first heard of in a proposal; trust only what the chain says. */
-  private async learnChannel (channelId: Hex, from: string, options: AbortOptions): Promise<Channel | undefined> {
-    const info = await this.chain.getChannel(channelId, options)
-    if (info.status !== 'open' || lower(info.driver) !== lower(this.identity.ethAddress)) return undefined
-    if (this.channels.has(channelId)) return this.channels.get(channelId)
-    const channel = newChannel({ channelId, role: 'driver', rider: info.rider, driver: info.driver, peer: from, deposit: info.deposit })
-    this.channels.set(channelId, channel)
-    await this.persist(channelId)
-    this.log('serving channel %s from %s (deposit %d)', channelId, from, info.deposit)
+  /**
+   * Driver: a channel first heard of in a proposal. The chain call it costs comes only after the
+   * rider's signature recovered to an address and within the peer's (and everyone's) budget of
+   * such lookups; then only what the chain says is trusted, and a channel this node could not
+   * pay to defend is refused.
+   */
+  private async learnChannel (from: string, state: ChannelState, riderSig: Hex, options: AbortOptions): Promise<Channel | ChannelRejectCode> {
+    const signer = recoverChannelStateDigestSigner(this.digestOf(state), riderSig)
+    if (signer == null) return 'bad-signature'
+    // pipelined proposals of a new channel share one lookup
+    const key = `${state.channelId}/${lower(signer)}`
+    let learning = this.learning.get(key)
+    if (learning == null) {
+      if (!this.guard.allowChainLookup(from)) return 'rate-limited'
+      learning = this.lookUpChannel(from, state.channelId, signer, options)
+      this.learning.set(key, learning)
+      void learning.finally(() => { this.learning.delete(key) }).catch(() => {})
+    }
+    return await learning
+  }
+
+  private async lookUpChannel (from: string, channelId: Hex, signer: Address, options: AbortOptions): Promise<Channel | ChannelRejectCode> {
+    const state = { channelId }
+    const info = await this.chain.getChannel(state.channelId, options)
+    if (info.status !== 'open' || lower(info.driver) !== lower(this.identity.ethAddress) || lower(info.rider) !== lower(signer)) return 'unknown-channel'
+    const known = this.channels.get(state.channelId)
+    if (known != null) return known
+    if (this.watchEnabled) {
+      const gas = await this.reserve.check({ channels: 1 }, options)
+      if (!gas.ok) {
+        this.reserve.warn(gas)
+        this.log('refusing channel %s: balance %d wei is below the %d wei its defence needs', state.channelId, gas.balance, gas.needed)
+        return 'cannot-defend'
+      }
+    }
+    if (this.channels.has(state.channelId)) return this.mustGet(state.channelId)
+    const channel = newChannel({ channelId: state.channelId, role: 'driver', rider: info.rider, driver: info.driver, peer: from, deposit: info.deposit })
+    this.channels.set(state.channelId, channel)
+    await this.persist(state.channelId)
+    this.log('serving channel %s from %s (deposit %d)', state.channelId, from, info.deposit)
     return channel
   }
 
@@ -739,52 +691,71 @@ export class ChannelManager extends ChannelEventTarget {
   // ------------------------------------------------------------------ closing
 
   /**
-   * Closes co-operatively: both sign the final state (nonce `FINAL_NONCE`, latest balances),
-   * and this node submits it. Emits `channel:closed`. Throws `PEER_UNRESPONSIVE` if the peer does
-   * not answer within `unresponsiveTimeoutMs`.
+   * Closes co-operatively: this node signs the final state (nonce `FINAL_NONCE`, the latest
+   * balances), and from then on signs no other state of the channel; the peer countersigns it and
+   * this node submits it. Emits `channel:closed`. Throws `PEER_UNRESPONSIVE` if the peer does not
+   * answer within `unresponsiveTimeoutMs` (`close()` then closes unilaterally).
    */
   async closeCooperative (channelId: Hex, options?: AbortOptions): Promise<ChannelSummary> {
     this.assertStarted()
     let channel = this.mustGet(channelId)
-    if (channel.phase !== 'open') throw new ChannelError('NOT_OPEN', `channel is ${channel.phase}`)
+    if (channel.phase !== 'open' && channel.phase !== 'final') throw new ChannelError('NOT_OPEN', `channel is ${channel.phase}`)
     if (channel.role === 'rider' && channel.proposals.length > 0) await this.resend(channelId, options)
     channel = this.mustGet(channelId)
-    const final = finalStateOf(channel)
+    const final = channel.final?.state ?? finalStateOf(channel)
     const verdict = validateFinal(channel, final)
     if (!verdict.ok) throw new ChannelError('INVALID_ARGUMENT', `cannot close yet: ${verdict.detail}`, { reason: verdict.code })
     const mySig = this.sign(final)
-    const answer = await this.ask(channel.peer, { type: 'close-request', state: final, sig: mySig }, options)
-    if (answer.type === 'reject') throw new ChannelError('REJECTED', `peer refused to close: ${answer.code} ${answer.detail}`, { reason: answer.code })
-    if (answer.type !== 'close-accept') throw new ChannelError('BAD_RESPONSE', `unexpected ${answer.type} to a close request`)
-    const other = channel.role === 'rider' ? channel.driver : channel.rider
-    if (this.signerOf(final, answer.sig, other) !== other) {
-      throw new ChannelError('BAD_RESPONSE', 'the final state was not signed by the peer')
+    // on disk before the signature leaves: from here on this node signs no other state
+    await this.step(channelId, { type: 'final-signed', state: final, ...(channel.role === 'rider' ? { riderSig: mySig } : { driverSig: mySig }) })
+    this.faults.reached('final-signed', 1n)
+    let cosigned = cosignedFinal(this.mustGet(channelId))
+    if (cosigned == null) {
+      const answer = await this.transport.ask(channel.peer, { type: 'close-request', state: final, sig: mySig }, options)
+      if (answer.type === 'reject') throw new ChannelError('REJECTED', `peer refused to close: ${answer.code} ${answer.detail}`, { reason: answer.code })
+      if (answer.type !== 'close-accept') throw new ChannelError('BAD_RESPONSE', `unexpected ${answer.type} to a close request`)
+      const other = channel.role === 'rider' ? channel.driver : channel.rider
+      const signer = this.signerOf(final, answer.sig, other)
+      if (signer !== other) throw new ChannelError('BAD_RESPONSE', 'the final state was not signed by the peer')
+      await this.step(channelId, { type: 'final-countersigned', sig: answer.sig, signer })
+      cosigned = cosignedFinal(this.mustGet(channelId))!
     }
-    const sigs = channel.role === 'rider' ? { rider: mySig, driver: answer.sig } : { rider: answer.sig, driver: mySig }
-    const tx = await this.chain.closeCooperative(final, sigs, options)
+    let tx
+    try {
+      tx = await this.chain.closeCooperative(cosigned.state, { rider: cosigned.riderSig, driver: cosigned.driverSig }, options)
+    } catch (err) {
+      if (!isRevert(err, 'AlreadyFinalized')) throw err
+      // the peer submitted it first
+      await this.step(channelId, { type: 'settled' })
+      return channelSummary(this.mustGet(channelId))
+    }
+    this.faults.reached('close-mined', 0n)
     await this.step(channelId, { type: 'settled' })
+    this.watch.clear(channelId)
     this.log('closed %s co-operatively (gas %d)', channelId, tx.gasUsed)
     this.emit('channel:closed', { channelId, ...tx, kind: 'cooperative', nonce: final.nonce, balanceDriver: final.balanceDriver })
-    return this.summary(this.mustGet(channelId))
+    return channelSummary(this.mustGet(channelId))
   }
 
   /**
-   * Starts a unilateral close with the latest co-signed state (or, before any, the nonce-0
-   * refund). The finalize follows by itself after the challenge period (clock timer, resumed
-   * after a restart). Emits `channel:closed`.
+   * Starts a unilateral close with the newest state both signed (the final state if this node
+   * holds both its signatures, else the latest; before any, the nonce-0 refund). The finalize
+   * follows by itself after the challenge period (clock timer, resumed after a restart). Emits
+   * `channel:closed`.
    */
   async closeUnilateral (channelId: Hex, options?: AbortOptions): Promise<ChannelSummary> {
     this.assertStarted()
     const channel = this.mustGet(channelId)
     if (channel.phase === 'finalized') throw new ChannelError('NOT_OPEN', 'channel is settled')
-    const latest = channel.latest
-    const state: ChannelState = latest?.state ?? { ...finalStateOf(channel), nonce: 0n, balanceRider: channel.deposit, balanceDriver: 0n }
-    const tx = await this.chain.closeUnilateral(state, latest != null ? { rider: latest.riderSig, driver: latest.driverSig } : undefined, options)
+    const best = cosignedFinal(channel) ?? channel.latest
+    const state: ChannelState = best?.state ?? { ...finalStateOf(channel), nonce: 0n, balanceRider: channel.deposit, balanceDriver: 0n }
+    const tx = await this.chain.closeUnilateral(state, best != null ? { rider: best.riderSig, driver: best.driverSig } : undefined, options)
+    this.faults.reached('unilateral-mined', 0n)
     const info = await this.chain.getChannel(channelId, options)
     await this.step(channelId, { type: 'close-observed', nonce: state.nonce, closesAt: info.closesAt, by: this.identity.ethAddress })
     this.log('started unilateral close of %s at nonce %d (gas %d)', channelId, state.nonce, tx.gasUsed)
     this.emit('channel:closed', { channelId, ...tx, kind: 'unilateral', nonce: state.nonce, balanceDriver: state.balanceDriver })
-    return this.summary(this.mustGet(channelId))
+    return channelSummary(this.mustGet(channelId))
   }
 
   /** Co-operative close, or unilateral if the peer does not answer or refuses. */
@@ -802,139 +773,34 @@ export class ChannelManager extends ChannelEventTarget {
 
   /** Finalizes a pending close now (throws if the challenge period is not over). */
   async finalize (channelId: Hex, options?: AbortOptions): Promise<void> {
-    const tx = await this.chain.finalize(channelId, options)
-    const events = await this.chain.events(tx.blockNumber, tx.blockNumber, options)
-    const fin = events.find(e => e.type === 'Finalized' && lower(e.channelId) === lower(channelId))
-    await this.step(channelId, { type: 'settled' })
-    this.emit('channel:finalized', {
-      channelId, ...tx,
-      paidRider: fin?.type === 'Finalized' ? fin.paidRider : 0n,
-      paidDriver: fin?.type === 'Finalized' ? fin.paidDriver : 0n
-    })
+    await this.watch.finalize(channelId, options)
   }
 
+  /**
+   * A peer asks to close: the peer's signature is checked first, the final state must carry the
+   * latest co-signed balances, and ours leaves only once the channel is `final` on disk. The
+   * requester submits it; if it has not within `finalSubmitGraceMs`, this node does.
+   */
   private async onCloseRequest (from: string, state: ChannelState, sig: Hex, opts: Required<AbortOptions>): Promise<ChannelMessage> {
     const channel = this.channels.get(state.channelId)
     if (channel == null) return this.reject(state.channelId, state.nonce, 'unknown-channel', 'unknown channel')
-    const verdict = validateFinal(channel, state)
-    if (!verdict.ok) return this.reject(state.channelId, state.nonce, verdict.code, verdict.detail, channel.latest)
     const other = channel.role === 'rider' ? channel.driver : channel.rider
     if (this.signerOf(state, sig, other) !== other) {
       return this.reject(state.channelId, state.nonce, 'bad-signature', 'final state not signed by the peer')
     }
+    const verdict = validateFinal(channel, state)
+    if (!verdict.ok) return this.reject(state.channelId, state.nonce, verdict.code, verdict.detail, this.durableLatest(state.channelId, from))
     opts.signal.throwIfAborted()
     const mine = this.sign(state)
+    try {
+      await this.step(state.channelId, { type: 'final-signed', state, ...(channel.role === 'rider' ? { riderSig: mine, driverSig: sig } : { riderSig: sig, driverSig: mine }) })
+    } catch (err) {
+      if (!(err instanceof ChannelProtocolError)) throw err
+      return this.reject(state.channelId, state.nonce, err.code, err.message)
+    }
+    this.faults.reached('final-signed', 2n)
     this.log('signed the final state of %s for %s', state.channelId, from)
     return { type: 'close-accept', channelId: state.channelId, sig: mine }
-  }
-
-  // ------------------------------------------------------------------ watcher
-
-  private async startWatcher (options?: AbortOptions): Promise<void> {
-    const stored = await this.store.watchBlock()
-    const fromBlock = stored ?? await this.chain.blockNumber(options)
-    if (stored == null) await this.store.setWatchBlock(fromBlock)
-    this.watcher = this.chain.watch(async event => { await this.onChainEvent(event) }, {
-      fromBlock,
-      pollIntervalMs: this.watchPollMs,
-      onError: err => { this.emit('channel:error', { step: 'watch', error: err }) }
-    })
-  }
-
-  private async onChainEvent (event: AdjudicatorEvent): Promise<void> {
-    const channel = this.channels.get(event.channelId)
-    if (channel != null) {
-      try {
-        switch (event.type) {
-          case 'ToppedUp':
-            if (channel.phase === 'open' && event.deposit > channel.deposit) await this.step(event.channelId, { type: 'deposit-changed', deposit: event.deposit })
-            break
-          case 'CloseStarted':
-            this.emit('channel:close-observed', { channelId: event.channelId, by: event.by, nonce: event.nonce, closesAt: event.closesAt })
-            await this.step(event.channelId, { type: 'close-observed', nonce: event.nonce, closesAt: event.closesAt, by: event.by })
-            break
-          case 'Challenged': {
-            const closesAt = channel.closing?.closesAt ?? (await this.chain.getChannel(event.channelId)).closesAt
-            await this.step(event.channelId, { type: 'close-observed', nonce: event.nonce, closesAt, by: event.by })
-            break
-          }
-          case 'ClosedCooperatively':
-          case 'Finalized':
-            if (channel.phase !== 'finalized') {
-              await this.step(event.channelId, { type: 'settled' })
-            }
-            this.clearFinalize(event.channelId)
-            this.emit('channel:settled', { channelId: event.channelId, paidRider: event.paidRider, paidDriver: event.paidDriver, txHash: event.txHash })
-            break
-          default:
-            break
-        }
-      } catch (err) {
-        this.log.error('handling %s on %s failed - %e', event.type, event.channelId, err)
-        this.emit('channel:error', { channelId: event.channelId, step: event.type, error: err as Error })
-      }
-    }
-    await this.store.setWatchBlock(event.blockNumber)
-  }
-
-  private async challenge (channelId: Hex, cosigned: CoSignedState): Promise<void> {
-    const info = await this.chain.getChannel(channelId)
-    if (info.status !== 'closing' || info.nonce >= cosigned.state.nonce) return
-    try {
-      const tx = await this.chain.challenge(cosigned.state, { rider: cosigned.riderSig, driver: cosigned.driverSig })
-      this.log('challenged the close of %s: nonce %d over %d (gas %d)', channelId, cosigned.state.nonce, info.nonce, tx.gasUsed)
-      this.emit('channel:challenged', { channelId, ...tx, nonce: cosigned.state.nonce, staleNonce: info.nonce })
-    } catch (err) {
-      if (isRevert(err, 'StaleNonce', 'NotClosing', 'AlreadyFinalized')) return
-      throw err
-    }
-  }
-
-  /** Challenges now and, while the close is pending, again after `finalizeRetryMs` on failure (no gas, RPC down). */
-  private challengeWithRetry (channelId: Hex, cosigned: CoSignedState): void {
-    this.track(this.challenge(channelId, cosigned).catch(err => {
-      if (!this.started || isRevert(err, 'ChallengePeriodOver')) return
-      this.emit('channel:error', { channelId, step: 'challenge', error: err as Error })
-      this.clock.setTimeout(() => {
-        if (this.started && this.channels.get(channelId)?.phase === 'closing') this.challengeWithRetry(channelId, cosigned)
-      }, this.finalizeRetryMs)
-    }))
-  }
-
-  private scheduleFinalize (channelId: Hex, closesAt: bigint, firstDelayMs?: number): void {
-    this.clearFinalize(channelId)
-    if (!this.started) return
-    const untilClose = Number(closesAt) * 1000 - this.clock.now()
-    const delay = firstDelayMs ?? Math.max(0, Math.min(this.chain.challengePeriodS * 1000, untilClose)) + this.finalizeMarginMs
-    const handle = this.clock.setTimeout(() => {
-      this.finalizeTimers.delete(channelId)
-      this.track(this.tryFinalize(channelId))
-    }, delay)
-    this.finalizeTimers.set(channelId, handle)
-  }
-
-  private clearFinalize (channelId: Hex): void {
-    const t = this.finalizeTimers.get(channelId)
-    if (t != null) this.clock.clearTimeout(t)
-    this.finalizeTimers.delete(channelId)
-  }
-
-  private async tryFinalize (channelId: Hex): Promise<void> {
-    const channel = this.channels.get(channelId)
-    if (channel == null || channel.phase !== 'closing' || !this.started) return
-    try {
-      await this.finalize(channelId, { signal: this.lifetime.signal })
-    } catch (err) {
-      if (isRevert(err, 'AlreadyFinalized', 'NotClosing')) {
-        await this.step(channelId, { type: 'settled' })
-        return
-      }
-      if (!isRevert(err, 'ChallengePeriodNotOver')) {
-        if (!this.started) return
-        this.emit('channel:error', { channelId, step: 'finalize', error: err as Error })
-      }
-      this.scheduleFinalize(channelId, channel.closing?.closesAt ?? 0n, this.finalizeRetryMs)
-    }
   }
 
   // ------------------------------------------------------------------ the machine's effects
@@ -962,6 +828,7 @@ export class ChannelManager extends ChannelEventTarget {
     for (const action of t.actions) {
       switch (action.type) {
         case 'persist':
+          if (event.type === 'proposal-accepted') await this.faults.hold?.('in-persist', event.proposal.state.nonce)
           await this.persist(channelId)
           break
         case 'send-proposal':
@@ -981,22 +848,31 @@ export class ChannelManager extends ChannelEventTarget {
           break
         }
         case 'challenge':
-          this.challengeWithRetry(channelId, action.cosigned)
+          this.watch.challengeWithRetry(channelId, action.cosigned)
           break
         case 'schedule-finalize':
-          this.scheduleFinalize(channelId, action.closesAt)
+          this.watch.scheduleFinalize(channelId, action.closesAt)
+          break
+        case 'final-ready':
+          this.watch.submitFinalLater(channelId, action.cosigned)
           break
         case 'arrears-exceeded':
           this.emit('channel:arrears', { channelId, peer: t.channel.peer, arrears: action.arrears })
           break
       }
     }
+    if (t.channel.phase === 'finalized') this.watch.clear(channelId)
     if (advanced) this.emit('channel:updated', { channelId, peer: t.channel.peer, cosigned: after })
     return sends
   }
 
+  /** Writes the channel durably; what is on disk then is what peers are told. */
   private async persist (channelId: Hex): Promise<void> {
+    const written = this.mustGet(channelId)
     await this.store.save(channelId, () => this.mustGet(channelId))
+    // the batch wrote this state or a newer one: `written` is on disk at least
+    const known = this.durable.get(channelId)
+    if (known == null || latestNonce(written) >= latestNonce(known)) this.durable.set(channelId, written)
   }
 
   /** Our signature over a state (EIP-712, low-s, v in {27, 28}). */
@@ -1036,131 +912,6 @@ export class ChannelManager extends ChannelEventTarget {
   /** The signers of a co-signed state, checked against the channel's parties. */
   private signersOf (channel: Channel, c: CoSignedState): { rider: Address, driver: Address } {
     return { rider: this.signerOf(c.state, c.riderSig, channel.rider), driver: this.signerOf(c.state, c.driverSig, channel.driver) }
-  }
-
-  /**
-   * Sends a request to `peer` and waits for its answer: on our long-lived pipe to it when both
-   * speak `PAY_STREAM_PROTOCOL`, otherwise on a stream of its own (`PAY_PROTOCOL`).
-   */
-  private async ask (peer: string, message: ChannelMessage, options?: AbortOptions): Promise<ChannelMessage> {
-    if (this.network.openPipe != null && !(this.clock.now() - (this.noPipe.get(peer) ?? -Infinity) < NO_PIPE_RETRY_MS)) {
-      let link: PayLink | undefined
-      try {
-        link = await this.linkTo(peer, options)
-      } catch (err) {
-        if (options?.signal?.aborted === true) throw err
-        if (!(err instanceof NetworkError && err.code === 'ERR_NO_HANDLER')) {
-          throw new ChannelError('PEER_UNRESPONSIVE', `peer ${peer} did not answer: ${(err as Error).message}`, { cause: err })
-        }
-        this.noPipe.set(peer, this.clock.now())
-      }
-      if (link != null) return await this.askOnPipe(peer, link, message, options)
-    }
-    return await this.askOnStream(peer, message, options)
-  }
-
-  private async linkTo (peer: string, options?: AbortOptions): Promise<PayLink> {
-    const existing = this.links.get(peer)
-    if (existing != null) {
-      const link = await existing
-      if (link.pipe.open) return link
-      // closed meanwhile (the peer restarted, an idle timeout): open another
-      if (this.links.get(peer) === existing) this.links.delete(peer)
-      return await this.linkTo(peer, options)
-    }
-    const opening = this.openLink(peer, options)
-    this.links.set(peer, opening)
-    opening.catch(() => { if (this.links.get(peer) === opening) this.links.delete(peer) })
-    return await opening
-  }
-
-  private async openLink (peer: string, options?: AbortOptions): Promise<PayLink> {
-    const signal = options?.signal != null ? AbortSignal.any([options.signal, this.lifetime.signal]) : this.lifetime.signal
-    const pending: PayLink['pending'] = new Map()
-    let pipe: MessagePipe | undefined
-    pipe = await this.network.openPipe!(peer, PAY_STREAM_PROTOCOL, {
-      // answers are handled one per turn too (see `inTurn`)
-      onMessage: data => { this.inTurn(() => {
-        if (!this.started) return
-        let frame: ReturnType<typeof decodePayFrame>
-        try {
-          frame = decodePayFrame(data)
-        } catch (err) {
-          this.log('closing the pipe to %s: %s', peer, (err as Error).message)
-          pipe?.close()
-          return
-        }
-        const waiting = pending.get(frame.id)
-        if (waiting == null) return
-        pending.delete(frame.id)
-        if ('error' in frame) waiting.reject(new ChannelError('BAD_RESPONSE', 'peer answered a malformed channel message', { cause: frame.error }))
-        else waiting.resolve(frame.message)
-      }) },
-      onClose: err => {
-        for (const w of pending.values()) w.reject(new ChannelError('PEER_UNRESPONSIVE', `the pipe to ${peer} closed${err != null ? `: ${err.message}` : ''}`, { cause: err }))
-        pending.clear()
-      }
-    }, { signal, timeoutMs: this.unresponsiveTimeoutMs, maxMessageBytes: MAX_PAY_FRAME_BYTES })
-    return { pipe, nextId: 1n, pending }
-  }
-
-  private async askOnPipe (peer: string, link: PayLink, message: ChannelMessage, options?: AbortOptions): Promise<ChannelMessage> {
-    options?.signal?.throwIfAborted()
-    const id = link.nextId++
-    const answer = deferred<ChannelMessage>()
-    const timer = setTimeout(() => {
-      link.pending.delete(id)
-      answer.reject(new ChannelError('PEER_UNRESPONSIVE', `peer ${peer} did not answer within ${this.unresponsiveTimeoutMs} ms`))
-    }, this.unresponsiveTimeoutMs)
-    const onAbort = (): void => {
-      link.pending.delete(id)
-      answer.reject(options?.signal?.reason)
-    }
-    options?.signal?.addEventListener('abort', onAbort, { once: true })
-    link.pending.set(id, answer)
-    try {
-      link.pipe.send(encodePayFrame({ id, message }))
-      return await answer.promise
-    } catch (err) {
-      link.pending.delete(id)
-      if (err instanceof ChannelError || options?.signal?.aborted === true) throw err
-      throw new ChannelError('PEER_UNRESPONSIVE', `peer ${peer} did not answer: ${(err as Error).message}`, { cause: err })
-    } finally {
-      clearTimeout(timer)
-      options?.signal?.removeEventListener('abort', onAbort)
-    }
-  }
-
-  private async askOnStream (peer: string, message: ChannelMessage, options?: AbortOptions): Promise<ChannelMessage> {
-    let slots = this.streamSlots.get(peer)
-    if (slots == null) {
-      slots = new Slots(MAX_STREAM_REQUESTS_PER_PEER)
-      this.streamSlots.set(peer, slots)
-    }
-    await slots.take(options?.signal)
-    try {
-      return await this.askOneStream(peer, message, options)
-    } finally {
-      slots.give()
-    }
-  }
-
-  private async askOneStream (peer: string, message: ChannelMessage, options?: AbortOptions): Promise<ChannelMessage> {
-    const signal = options?.signal != null ? AbortSignal.any([options.signal, this.lifetime.signal]) : this.lifetime.signal
-    let bytes: Uint8Array
-    try {
-      bytes = await this.network.request(peer, PAY_PROTOCOL, encodeChannelMessage(message), {
-        timeoutMs: this.unresponsiveTimeoutMs, signal, maxResponseBytes: MAX_CHANNEL_MESSAGE_BYTES
-      })
-    } catch (err) {
-      if (options?.signal?.aborted === true) throw err
-      throw new ChannelError('PEER_UNRESPONSIVE', `peer ${peer} did not answer: ${(err as Error).message}`, { cause: err })
-    }
-    try {
-      return decodeChannelMessage(bytes)
-    } catch (err) {
-      throw new ChannelError('BAD_RESPONSE', 'peer answered a malformed channel message', { cause: err })
-    }
   }
 
   private ruleError (err: unknown): Error {

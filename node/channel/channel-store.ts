@@ -14,6 +14,20 @@ import type { ChannelState } from '../../settlement/index.js'
 export const CHANNELS_PREFIX = '/hitch/channels'
 /** Key of the last block the watcher has handled */
 export const WATCH_BLOCK_KEY = new Key('/hitch/channel-watch/block')
+/** Namespace of opens in flight: `/hitch/channel-intents/<driver address>` */
+export const INTENTS_PREFIX = '/hitch/channel-intents'
+
+/**
+ * A rider's open that was about to be sent: written (fsynced) before the transaction, removed
+ * once the channel is stored, so a crash in between leaves a trace to find the deposit by.
+ */
+export interface OpenIntent {
+  driver: Address
+  /** the driver's peer id */
+  peer: string
+  /** the chain's block number before the transaction was sent */
+  fromBlock: bigint
+}
 
 type Json = Record<string, unknown>
 
@@ -38,6 +52,7 @@ export function channelToJson (c: Channel): Json {
     latest: c.latest != null ? { state: stateToJson(c.latest.state), riderSig: c.latest.riderSig, driverSig: c.latest.driverSig } : null,
     proposals: c.proposals.map(p => ({ state: stateToJson(p.state), riderSig: p.riderSig })),
     phase: c.phase,
+    final: c.final != null ? { state: stateToJson(c.final.state), riderSig: c.final.riderSig ?? null, driverSig: c.final.driverSig ?? null } : null,
     closing: c.closing != null ? { nonce: c.closing.nonce.toString(), closesAt: c.closing.closesAt.toString(), by: c.closing.by } : null,
     owedToDriver: c.owedToDriver.toString()
   }
@@ -59,6 +74,15 @@ export function channelFromJson (j: any): Channel {
     ...(latest != null ? { latest } : {}),
     proposals,
     phase: j.phase,
+    ...(j.final != null
+      ? {
+          final: {
+            state: stateFromJson(j.final.state),
+            ...(j.final.riderSig != null ? { riderSig: j.final.riderSig as Hex } : {}),
+            ...(j.final.driverSig != null ? { driverSig: j.final.driverSig as Hex } : {})
+          }
+        }
+      : {}),
     ...(j.closing != null ? { closing: { nonce: BigInt(j.closing.nonce), closesAt: BigInt(j.closing.closesAt), by: j.closing.by as Address } } : {}),
     owedToDriver: BigInt(j.owedToDriver)
   }
@@ -82,6 +106,10 @@ function syncedBatchFor (datastore: Datastore): SyncedBatch {
     for (const e of entries) batch.put(e.key, e.value)
     await batch.commit()
   }
+}
+
+function intentKey (driver: Address): Key {
+  return new Key(`${INTENTS_PREFIX}/${driver.toLowerCase()}`)
 }
 
 /** Statistics of the group commit (for the benchmark). */
@@ -126,6 +154,27 @@ export class ChannelStore {
     const done = new Promise<void>((resolve, reject) => { this.waiters.push({ resolve, reject }) })
     this.flushing ??= this.flushLoop()
     await done
+  }
+
+  /** Records an open about to be sent (fsynced before it returns). */
+  async saveIntent (intent: OpenIntent): Promise<void> {
+    const json = { driver: intent.driver, peer: intent.peer, fromBlock: intent.fromBlock.toString() }
+    await this.syncedBatch([{ key: intentKey(intent.driver), value: new TextEncoder().encode(JSON.stringify(json)) }])
+  }
+
+  /** Forgets an open once its channel is stored. */
+  async deleteIntent (driver: Address): Promise<void> {
+    await this.datastore.delete(intentKey(driver))
+  }
+
+  /** Opens that were sent but whose channel may not be stored (a crash between the two). */
+  async loadIntents (): Promise<OpenIntent[]> {
+    const out: OpenIntent[] = []
+    for await (const { value } of this.datastore.query({ prefix: `${INTENTS_PREFIX}/` })) {
+      const j = JSON.parse(new TextDecoder().decode(value))
+      out.push({ driver: j.driver as Address, peer: j.peer, fromBlock: BigInt(j.fromBlock) })
+    }
+    return out
   }
 
   /** The last block the watcher handled, if any. */

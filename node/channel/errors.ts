@@ -16,6 +16,8 @@ export type ChannelErrorCode =
   | 'NOT_OPEN'
   /** the peer answered something that is not a valid channel message */
   | 'BAD_RESPONSE'
+  /** this account cannot pay for the deposit and the gas to defend its channels */
+  | 'INSUFFICIENT_FUNDS'
 
 /** An error of the channel manager; match on `code` (and `reason` for `REJECTED`). */
 export class ChannelError extends Error {

@@ -29,6 +29,13 @@ export interface ChannelEvents {
   'channel:settled': { channelId: Hex, paidRider: bigint, paidDriver: bigint, txHash: Hex }
   /** driver: a rider owes more than `maxArrearsWei` beyond what it has paid */
   'channel:arrears': { channelId: Hex, peer: string, arrears: bigint }
+  /** rider: a channel deposited before a crash, that the store did not hold, was found on chain */
+  'channel:recovered': { channelId: Hex, driver: Address, deposit: bigint }
+  /**
+   * this node's balance is below the gas its channels' defence may cost (a close or challenge
+   * and a finalize each, at the current gas price with a margin): top it up
+   */
+  'channel:low-gas': { balance: bigint, reserve: bigint, channels: number }
   /** a background chain step (challenge, finalize, watcher poll) failed; it is retried where it can be */
   'channel:error': { channelId?: Hex, step: string, error: Error }
 }

@@ -377,6 +377,9 @@ export class Libp2pNetwork implements Network {
       close: (): void => {
         flush()
         stream.close().catch(err => { stream.abort(err) })
+      },
+      abort: (reason?: Error): void => {
+        stream.abort(reason ?? new RequestFailedError(`pipe ${protocol} to ${remotePeer} reset`))
       }
     }
     return {

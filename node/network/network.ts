@@ -111,6 +111,12 @@ export interface MessagePipe {
 
   /** Close the pipe (`onClose` follows) */
   close(): void
+
+  /**
+   * Reset the pipe at once, without waiting for the remote to close its end (a graceful
+   * `close()` only closes ours: a hostile peer could keep the stream half open forever).
+   */
+  abort?(reason?: Error): void
 }
 
 /** Options for {@link Network.openPipe} */

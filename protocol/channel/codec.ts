@@ -46,6 +46,8 @@ const REASONS: Record<ChannelRejectCode, RejectPb.Reason> = {
   'not-open': RejectPb.Reason.NOT_OPEN,
   malformed: RejectPb.Reason.MALFORMED,
   'invalid-request': RejectPb.Reason.OTHER,
+  'rate-limited': RejectPb.Reason.RATE_LIMITED,
+  'cannot-defend': RejectPb.Reason.CANNOT_DEFEND,
   other: RejectPb.Reason.OTHER
 }
 

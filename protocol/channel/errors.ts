@@ -20,6 +20,10 @@ export type ChannelRejectCode =
   | 'malformed'
   /** the caller asked for something the rules forbid (e.g. a smaller total) */
   | 'invalid-request'
+  /** the peer sent more than the receiver serves per period */
+  | 'rate-limited'
+  /** the driver cannot pay the gas to defend a new channel in a dispute */
+  | 'cannot-defend'
   /** any other refusal */
   | 'other'
 

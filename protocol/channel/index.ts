@@ -9,7 +9,7 @@ export {
   type Channel, type ChannelRole, type ChannelPhase, type CoSignedState, type ProposedState, type ClosingInfo,
   type ChannelEvent, type ChannelAction, type ChannelTransition, type ProposalVerdict,
   newChannel, latestNonce, paidToDriver, highestNonce, highestTotal, arrears,
-  nextProposal, validateProposal, finalStateOf, validateFinal, sameState, channelStep
+  nextProposal, validateProposal, finalStateOf, validateFinal, sameState, channelStep, cosignedFinal, bestState, type FinalState
 } from './machine.js'
 export {
   type ChannelMessage, encodeChannelMessage, decodeChannelMessage, MAX_CHANNEL_MESSAGE_BYTES,

@@ -12,6 +12,12 @@
  *
  * The order of `actions` matters: `persist` comes before any action that lets a signature leave
  * the node (`send-*`, `resolve`), so a crash never loses a state the peer may hold.
+ *
+ * The final state (nonce `FINAL_NONCE`, the latest co-signed balances) is the last state a node
+ * signs on a channel: once it signed one (as the party asking to close or the one answering), the
+ * channel's phase is `final` and no other state is signed, whatever the peer sends. Otherwise a
+ * peer could collect the final signature early, go on being served, and settle with the old
+ * final state at once (the adjudicator cannot tell which state is newer).
  */
 import { FINAL_NONCE, ZERO_HASH, type ChannelState } from '../../settlement/index.js'
 import { ChannelProtocolError, type ChannelRejectCode } from './errors.js'
@@ -20,8 +26,12 @@ import type { Address, Hex } from 'viem'
 /** Which side of the channel this node is. */
 export type ChannelRole = 'rider' | 'driver'
 
-/** Where the channel is in its life, as far as this node knows. */
-export type ChannelPhase = 'open' | 'closing' | 'finalized'
+/**
+ * Where the channel is in its life, as far as this node knows: `open` (states are signed),
+ * `final` (this node signed the final state: no other state will be signed; the co-operative
+ * close is pending on chain), `closing` (a unilateral close is pending on chain), `finalized`.
+ */
+export type ChannelPhase = 'open' | 'final' | 'closing' | 'finalized'
 
 /** A state signed by both parties. */
 export interface CoSignedState {
@@ -34,6 +44,13 @@ export interface CoSignedState {
 export interface ProposedState {
   state: ChannelState
   riderSig: Hex
+}
+
+/** The final state this node signed, with the peer's signature once it has it. */
+export interface FinalState {
+  state: ChannelState
+  riderSig?: Hex
+  driverSig?: Hex
 }
 
 /** A close on chain that this node knows of. */
@@ -61,6 +78,8 @@ export interface Channel {
   /** rider only: proposals signed and persisted but not countersigned yet, ascending nonce */
   proposals: ProposedState[]
   phase: ChannelPhase
+  /** the final state, once this node signed it (phase `final`, and kept while closing) */
+  final?: FinalState
   closing?: ClosingInfo
   /**
    * driver only: what the rider owes for the service so far (set by the role); `arrears` is this
@@ -77,10 +96,21 @@ export type ChannelEvent =
   | { type: 'countersign-received', nonce: bigint, driverSig: Hex, signer: Address }
   /** rider: the driver refused a proposal; `latest` is its latest co-signed state, if sent */
   | { type: 'reject-received', nonce: bigint, code: ChannelRejectCode, latest?: CoSignedState, latestSigners?: { rider: Address, driver: Address } }
-  /** driver: a proposal arrived and `validateProposal` accepted it; `driverSig` is ours */
-  | { type: 'proposal-accepted', proposal: ProposedState, driverSig: Hex }
+  /**
+   * driver: a proposal arrived and `validateProposal` accepted it; `driverSig` is ours; `peer`
+   * is the peer id it came from (a rider's signature proves who sent it: a rider that comes back
+   * with another peer id is answered there from now on)
+   */
+  | { type: 'proposal-accepted', proposal: ProposedState, driverSig: Hex, peer?: string }
   /** either: the peer's latest co-signed state (sync after a restart), signers recovered */
   | { type: 'latest-received', latest: CoSignedState, signers: { rider: Address, driver: Address } }
+  /**
+   * either: this node signed the final state (asking to close, or answering a close request
+   * whose signature, recovered to `peerSigner`, was checked); `sigs` holds what this node has
+   */
+  | { type: 'final-signed', state: ChannelState, riderSig?: Hex, driverSig?: Hex }
+  /** either: the peer's signature over our final state arrived, recovered to `signer` */
+  | { type: 'final-countersigned', sig: Hex, signer: Address }
   /** either: the deposit on chain changed (top-up) */
   | { type: 'deposit-changed', deposit: bigint }
   /** driver: the role updates what the rider owes */
@@ -104,6 +134,8 @@ export type ChannelAction =
   | { type: 'fail', nonce: bigint, code: ChannelRejectCode }
   /** either: answer a stale close on chain with our newer co-signed state */
   | { type: 'challenge', cosigned: CoSignedState }
+  /** either: the final state is signed by both: it can be submitted (`closeCooperative`) */
+  | { type: 'final-ready', cosigned: CoSignedState }
   /** either: finalize the close once the chain's clock passes `closesAt` */
   | { type: 'schedule-finalize', closesAt: bigint }
   /** driver: the rider fell behind by more than allowed */
@@ -223,11 +255,28 @@ export function validateFinal (channel: Channel, state: ChannelState): ProposalV
   if (state.channelId.toLowerCase() !== channel.channelId.toLowerCase()) {
     return { ok: false, code: 'unknown-channel', detail: 'channel id mismatch' }
   }
+  if (channel.phase === 'final' && channel.final != null) {
+    // the same final state again (our answer was lost): signing it again signs nothing new
+    if (sameState(state, channel.final.state)) return { ok: true }
+    return { ok: false, code: 'final-mismatch', detail: 'another final state was signed already' }
+  }
   if (channel.phase !== 'open') return { ok: false, code: 'not-open', detail: `channel is ${channel.phase}` }
   if (channel.proposals.length > 0) return { ok: false, code: 'gap', detail: 'proposals still in flight' }
   const expected = finalStateOf(channel)
   if (!sameState(state, expected)) return { ok: false, code: 'final-mismatch', detail: 'not the latest co-signed balances' }
   return { ok: true }
+}
+
+/** The final state with both signatures, when this node has both. */
+export function cosignedFinal (channel: Channel): CoSignedState | undefined {
+  const f = channel.final
+  if (f?.riderSig == null || f.driverSig == null) return undefined
+  return { state: f.state, riderSig: f.riderSig, driverSig: f.driverSig }
+}
+
+/** The newest state both signed that this node holds: the final state if co-signed, else the latest. */
+export function bestState (channel: Channel): CoSignedState | undefined {
+  return cosignedFinal(channel) ?? channel.latest
 }
 
 /** Field-by-field equality of two states (ids and hashes case-insensitive). */
@@ -301,7 +350,7 @@ export function channelStep (channel: Channel, event: ChannelEvent, options: { m
       const verdict = validateProposal(channel, event.proposal.state, channel.rider)
       if (!verdict.ok) throw new ChannelProtocolError(verdict.code, verdict.detail)
       const latest: CoSignedState = { ...event.proposal, driverSig: event.driverSig }
-      const next: Channel = { ...channel, latest }
+      const next: Channel = { ...channel, latest, ...(event.peer != null ? { peer: event.peer } : {}) }
       return {
         channel: next,
         actions: [{ type: 'persist' }, { type: 'send-countersign', nonce: latest.state.nonce, driverSig: event.driverSig }]
@@ -309,6 +358,29 @@ export function channelStep (channel: Channel, event: ChannelEvent, options: { m
     }
     case 'latest-received':
       return adoptLatest(channel, event.latest, event.signers)
+    case 'final-signed': {
+      const verdict = validateFinal(channel, event.state)
+      if (!verdict.ok) throw new ChannelProtocolError(verdict.code, verdict.detail)
+      const f = channel.final
+      const final: FinalState = {
+        state: event.state,
+        ...((event.riderSig ?? f?.riderSig) != null ? { riderSig: event.riderSig ?? f?.riderSig } : {}),
+        ...((event.driverSig ?? f?.driverSig) != null ? { driverSig: event.driverSig ?? f?.driverSig } : {})
+      }
+      const next: Channel = { ...channel, phase: 'final', final }
+      const cosigned = cosignedFinal(next)
+      return { channel: next, actions: [{ type: 'persist' }, ...(cosigned != null ? [{ type: 'final-ready' as const, cosigned }] : [])] }
+    }
+    case 'final-countersigned': {
+      const f = channel.final
+      if (f == null) throw new ChannelProtocolError('invalid-request', 'no final state was signed')
+      const peer = channel.role === 'rider' ? channel.driver : channel.rider
+      if (event.signer.toLowerCase() !== peer.toLowerCase()) throw new ChannelProtocolError('bad-signature', 'the final state was not signed by the peer')
+      if (cosignedFinal(channel) != null) return { channel, actions: [] }
+      const final: FinalState = channel.role === 'rider' ? { ...f, driverSig: event.sig } : { ...f, riderSig: event.sig }
+      const next: Channel = { ...channel, final }
+      return { channel: next, actions: [{ type: 'persist' }, { type: 'final-ready', cosigned: cosignedFinal(next)! }] }
+    }
     case 'deposit-changed':
       if (event.deposit === channel.deposit) return { channel, actions: [] }
       if (event.deposit < channel.deposit) throw new ChannelProtocolError('invalid-request', 'a deposit never shrinks while open')
@@ -324,8 +396,9 @@ export function channelStep (channel: Channel, event: ChannelEvent, options: { m
       const next: Channel = { ...channel, phase: 'closing', closing: { nonce: event.nonce, closesAt: event.closesAt, by: event.by } }
       const actions: ChannelAction[] = [{ type: 'persist' }]
       // a pending close with an older state than ours would rob us: answer it
-      if (channel.latest != null && channel.latest.state.nonce > event.nonce) {
-        actions.push({ type: 'challenge', cosigned: channel.latest })
+      const best = bestState(channel)
+      if (best != null && best.state.nonce > event.nonce) {
+        actions.push({ type: 'challenge', cosigned: best })
       }
       actions.push({ type: 'schedule-finalize', closesAt: event.closesAt })
       // proposals the driver never countersigned can no longer be paid

@@ -628,7 +628,9 @@ export namespace Reject {
     FINAL_MISMATCH = 'FINAL_MISMATCH',
     NOT_OPEN = 'NOT_OPEN',
     MALFORMED = 'MALFORMED',
-    OTHER = 'OTHER'
+    OTHER = 'OTHER',
+    RATE_LIMITED = 'RATE_LIMITED',
+    CANNOT_DEFEND = 'CANNOT_DEFEND'
   }
 
   enum __ReasonValues {
@@ -642,7 +644,9 @@ export namespace Reject {
     FINAL_MISMATCH = 7,
     NOT_OPEN = 8,
     MALFORMED = 9,
-    OTHER = 10
+    OTHER = 10,
+    RATE_LIMITED = 11,
+    CANNOT_DEFEND = 12
   }
 
   export namespace Reason {

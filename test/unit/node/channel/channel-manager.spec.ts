@@ -6,7 +6,7 @@ import { createNetwork } from '../../../../node/libp2p/index.js'
 import { loadOrCreateIdentity, type NodeIdentity } from '../../../../node/identity/index.js'
 import { openStore, type NodeStore } from '../../../../node/store/index.js'
 import { ManualClock } from '../../../../node/clock/index.js'
-import { ChannelManager, ChannelError, type ChannelEvents } from '../../../../node/channel/index.js'
+import { ChannelManager, ChannelError, type ChannelEvents, type InboundLimits } from '../../../../node/channel/index.js'
 import { EmbeddedEvm, recoverChannelStateSigner, type EmbeddedChain } from '../../../../settlement/index.js'
 import { waitFor } from '../../../fixtures/wait-for.js'
 import type { Libp2pNetwork } from '../../../../node/network/index.js'
@@ -31,7 +31,7 @@ describe('node/channel: ChannelManager between two nodes on one embedded chain',
   let evm: EmbeddedEvm
   const peers: Peer[] = []
 
-  async function startPeer (dir: string, extra: { watch?: boolean, maxInFlight?: number } = {}, pipes = true): Promise<Peer> {
+  async function startPeer (dir: string, extra: { watch?: boolean, maxInFlight?: number, inbound?: InboundLimits } = {}, pipes = true): Promise<Peer> {
     const identity = await loadOrCreateIdentity(dir)
     let network = await createNetwork({ privateKey: identity.privateKey, transport: 'memory', dht: false })
     await network.start()
@@ -134,8 +134,11 @@ describe('node/channel: ChannelManager between two nodes on one embedded chain',
       dirs.push(...d)
       // a window wider than the streams a peer accepts at once
       const r = await startPeer(d[0], { maxInFlight: 100 }, ridersPipes)
-      const dr = await startPeer(d[1], {}, !ridersPipes)
+      // a driver that lets this rider's 80 payments in flight through at once
+      const dr = await startPeer(d[1], { inbound: { requestBurst: 200 } }, !ridersPipes)
       await evm.fund(r.identity.ethAddress, ETH)
+      // the driver keeps gas to defend the channel, or it serves none
+      await evm.fund(dr.identity.ethAddress, ETH / 10n)
       await connect(r, dr)
       const ch = await r.manager.ensureChannel(dr.identity.peerId, dr.identity.ethAddress, ETH / 100n)
       const totals = Array.from({ length: 80 }, (_, i) => BigInt(10 * (i + 1)))

@@ -1,0 +1,208 @@
+/**
+ * The requests a channel manager sends to its peers: on one long-lived `/hitch/pay/1.1.0` pipe
+ * per peer when both speak it (answers matched by id), otherwise one `/hitch/pay/1.0.0` stream per
+ * request, at most `MAX_STREAM_REQUESTS_PER_PEER` at once.
+ */
+import {
+  decodeChannelMessage, decodePayFrame, encodeChannelMessage, encodePayFrame,
+  MAX_CHANNEL_MESSAGE_BYTES, MAX_PAY_FRAME_BYTES, PAY_STREAM_PROTOCOL, type ChannelMessage
+} from '../../protocol/channel/index.js'
+import { PAY_PROTOCOL } from '../../protocol/index.js'
+import { deferred, Slots, type Turns } from './concurrency.js'
+import { ChannelError } from './errors.js'
+import { NetworkError, type MessagePipe, type Network } from '../network/index.js'
+import type { Clock } from '../clock/index.js'
+import type { AbortOptions, Logger } from '@libp2p/interface'
+
+/** How long a peer that refused the pay stream is asked on streams of their own, in clock ms. */
+const NO_PIPE_RETRY_MS = 60_000
+
+/**
+ * Requests in flight to one peer on streams of their own (peers without the pay stream): what
+ * any peer accepts at once, whatever `maxInFlight` is (more would be reset).
+ * @default 32
+ */
+export const MAX_STREAM_REQUESTS_PER_PEER = 32
+
+/** Our requests to one peer on one long-lived pipe, answered by id. */
+interface PayLink {
+  pipe: MessagePipe
+  nextId: bigint
+  pending: Map<bigint, { resolve: (m: ChannelMessage) => void, reject: (e: Error) => void }>
+}
+
+/** Options of {@link PayTransport}. */
+export interface PayTransportInit {
+  network: Network
+  clock: Clock
+  /** answers are handled one per turn (shared with the manager's inbound frames) */
+  turns: Turns
+  /** how long to wait for an answer, in ms */
+  unresponsiveTimeoutMs: number
+  /** aborted when the manager stops */
+  lifetime: () => AbortSignal
+  log: Logger
+}
+
+/** Sends channel requests to peers and waits for their answers. */
+export class PayTransport {
+  private readonly network: Network
+  private readonly clock: Clock
+  private readonly turns: Turns
+  private readonly unresponsiveTimeoutMs: number
+  private readonly lifetime: () => AbortSignal
+  private readonly log: Logger
+  /** our pipes to peers (by peer id), or the pending opening of one */
+  private readonly links = new Map<string, Promise<PayLink>>()
+  /**
+   * peers that did not speak `PAY_STREAM_PROTOCOL` when last asked (clock ms): one stream per
+   * request with them for a while (a peer shutting down also answers so; it may come back)
+   */
+  private readonly noPipe = new Map<string, number>()
+  /** per peer: requests on streams of their own in flight */
+  private readonly streamSlots = new Map<string, Slots>()
+
+  constructor (init: PayTransportInit) {
+    this.network = init.network
+    this.clock = init.clock
+    this.turns = init.turns
+    this.unresponsiveTimeoutMs = init.unresponsiveTimeoutMs
+    this.lifetime = init.lifetime
+    this.log = init.log
+  }
+
+  /** Closes every pipe to a peer. */
+  close (): void {
+    for (const link of this.links.values()) void link.then(l => { l.pipe.close() }, () => {})
+    this.links.clear()
+  }
+
+  /**
+   * Sends a request to `peer` and waits for its answer: on our long-lived pipe to it when both
+   * speak `PAY_STREAM_PROTOCOL`, otherwise on a stream of its own (`PAY_PROTOCOL`).
+   */
+  async ask (peer: string, message: ChannelMessage, options?: AbortOptions): Promise<ChannelMessage> {
+    if (this.network.openPipe != null && !(this.clock.now() - (this.noPipe.get(peer) ?? -Infinity) < NO_PIPE_RETRY_MS)) {
+      let link: PayLink | undefined
+      try {
+        link = await this.linkTo(peer, options)
+      } catch (err) {
+        if (options?.signal?.aborted === true) throw err
+        if (!(err instanceof NetworkError && err.code === 'ERR_NO_HANDLER')) {
+          throw new ChannelError('PEER_UNRESPONSIVE', `peer ${peer} did not answer: ${(err as Error).message}`, { cause: err })
+        }
+        this.noPipe.set(peer, this.clock.now())
+      }
+      if (link != null) return await this.askOnPipe(peer, link, message, options)
+    }
+    return await this.askOnStream(peer, message, options)
+  }
+
+  private async linkTo (peer: string, options?: AbortOptions): Promise<PayLink> {
+    const existing = this.links.get(peer)
+    if (existing != null) {
+      const link = await existing
+      if (link.pipe.open) return link
+      // closed meanwhile (the peer restarted, an idle timeout): open another
+      if (this.links.get(peer) === existing) this.links.delete(peer)
+      return await this.linkTo(peer, options)
+    }
+    const opening = this.openLink(peer, options)
+    this.links.set(peer, opening)
+    opening.catch(() => { if (this.links.get(peer) === opening) this.links.delete(peer) })
+    return await opening
+  }
+
+  private async openLink (peer: string, options?: AbortOptions): Promise<PayLink> {
+    const lifetime = this.lifetime()
+    const signal = options?.signal != null ? AbortSignal.any([options.signal, lifetime]) : lifetime
+    const pending: PayLink['pending'] = new Map()
+    let pipe: MessagePipe | undefined
+    pipe = await this.network.openPipe!(peer, PAY_STREAM_PROTOCOL, {
+      // answers are handled one per turn too
+      onMessage: data => {
+        this.turns.run(() => {
+          if (lifetime.aborted) return
+          let frame: ReturnType<typeof decodePayFrame>
+          try {
+            frame = decodePayFrame(data)
+          } catch (err) {
+            this.log('closing the pipe to %s: %s', peer, (err as Error).message)
+            pipe?.close()
+            return
+          }
+          const waiting = pending.get(frame.id)
+          if (waiting == null) return
+          pending.delete(frame.id)
+          if ('error' in frame) waiting.reject(new ChannelError('BAD_RESPONSE', 'peer answered a malformed channel message', { cause: frame.error }))
+          else waiting.resolve(frame.message)
+        })
+      },
+      onClose: err => {
+        for (const w of pending.values()) w.reject(new ChannelError('PEER_UNRESPONSIVE', `the pipe to ${peer} closed${err != null ? `: ${err.message}` : ''}`, { cause: err }))
+        pending.clear()
+      }
+    }, { signal, timeoutMs: this.unresponsiveTimeoutMs, maxMessageBytes: MAX_PAY_FRAME_BYTES })
+    return { pipe, nextId: 1n, pending }
+  }
+
+  private async askOnPipe (peer: string, link: PayLink, message: ChannelMessage, options?: AbortOptions): Promise<ChannelMessage> {
+    options?.signal?.throwIfAborted()
+    const id = link.nextId++
+    const answer = deferred<ChannelMessage>()
+    const timer = setTimeout(() => {
+      link.pending.delete(id)
+      answer.reject(new ChannelError('PEER_UNRESPONSIVE', `peer ${peer} did not answer within ${this.unresponsiveTimeoutMs} ms`))
+    }, this.unresponsiveTimeoutMs)
+    const onAbort = (): void => {
+      link.pending.delete(id)
+      answer.reject(options?.signal?.reason)
+    }
+    options?.signal?.addEventListener('abort', onAbort, { once: true })
+    link.pending.set(id, answer)
+    try {
+      link.pipe.send(encodePayFrame({ id, message }))
+      return await answer.promise
+    } catch (err) {
+      link.pending.delete(id)
+      if (err instanceof ChannelError || options?.signal?.aborted === true) throw err
+      throw new ChannelError('PEER_UNRESPONSIVE', `peer ${peer} did not answer: ${(err as Error).message}`, { cause: err })
+    } finally {
+      clearTimeout(timer)
+      options?.signal?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  private async askOnStream (peer: string, message: ChannelMessage, options?: AbortOptions): Promise<ChannelMessage> {
+    let slots = this.streamSlots.get(peer)
+    if (slots == null) {
+      slots = new Slots(MAX_STREAM_REQUESTS_PER_PEER)
+      this.streamSlots.set(peer, slots)
+    }
+    await slots.take(options?.signal)
+    try {
+      return await this.askOneStream(peer, message, options)
+    } finally {
+      slots.give()
+    }
+  }
+
+  private async askOneStream (peer: string, message: ChannelMessage, options?: AbortOptions): Promise<ChannelMessage> {
+    const lifetime = this.lifetime()
+    const signal = options?.signal != null ? AbortSignal.any([options.signal, lifetime]) : lifetime
+    let bytes: Uint8Array
+    try {
+      bytes = await this.network.request(peer, PAY_PROTOCOL, encodeChannelMessage(message), {
+        timeoutMs: this.unresponsiveTimeoutMs, signal, maxResponseBytes: MAX_CHANNEL_MESSAGE_BYTES
+      })
+    } catch (err) {
+      if (options?.signal?.aborted === true) throw err
+      throw new ChannelError('PEER_UNRESPONSIVE', `peer ${peer} did not answer: ${(err as Error).message}`, { cause: err })
+    }
+    try {
+      return decodeChannelMessage(bytes)
+    } catch (err) {
+      throw new ChannelError('BAD_RESPONSE', 'peer answered a malformed channel message', { cause: err })
+    }
+  }
+}
