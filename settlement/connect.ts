@@ -17,7 +17,7 @@ export interface ConnectChainOptions extends AbortOptions {
   adjudicator?: Address
   /**
    * Challenge period of a new embedded chain, in seconds.
-   * @default 60
+   * @default DEFAULT_DEV_CHALLENGE_PERIOD_S (600)
    */
   challengePeriodS?: number
   /**
@@ -30,6 +30,11 @@ export interface ConnectChainOptions extends AbortOptions {
    * @default 250
    */
   pollingIntervalMs?: number
+  /**
+   * Most blocks asked for in one `eth_getLogs` call (JSON-RPC only: providers cap the range).
+   * @default DEFAULT_MAX_LOG_BLOCK_RANGE (1,000)
+   */
+  maxLogBlockRange?: number
 }
 
 /**
@@ -51,6 +56,7 @@ export async function connectChain (spec: 'embedded' | string, options: ConnectC
   return await RpcChain.connect(spec, {
     privateKeyHex: options.privateKeyHex,
     adjudicator: options.adjudicator,
-    pollingIntervalMs: options.pollingIntervalMs
+    pollingIntervalMs: options.pollingIntervalMs,
+    maxLogBlockRange: options.maxLogBlockRange
   }, options)
 }

@@ -16,7 +16,7 @@ import { ViemChain, viemChainFor } from './viem-chain.js'
 const log = logger('hitch:chain:embedded')
 
 /** Default challenge period of embedded and dev chains, in seconds. */
-export const DEFAULT_DEV_CHALLENGE_PERIOD_S = 60
+export const DEFAULT_DEV_CHALLENGE_PERIOD_S = 600
 /** Default chain id of embedded and dev chains (Hardhat's). */
 export const DEFAULT_DEV_CHAIN_ID = 31337
 /** Default amount `fund` gives an account: 1000 ether. */
@@ -50,7 +50,7 @@ export interface Eip1193Provider {
 export interface EmbeddedEvmInit {
   /**
    * The adjudicator's challenge period, in seconds.
-   * @default 60
+   * @default DEFAULT_DEV_CHALLENGE_PERIOD_S (600: ten minutes, time to answer a stale close)
    */
   challengePeriodS?: number
   /**

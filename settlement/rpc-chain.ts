@@ -41,6 +41,11 @@ export interface RpcChainInit {
    * @default 30000
    */
   timeoutMs?: number
+  /**
+   * Most blocks asked for in one `eth_getLogs` call (providers cap the range).
+   * @default DEFAULT_MAX_LOG_BLOCK_RANGE (1,000)
+   */
+  maxLogBlockRange?: number
 }
 
 /** Default polling interval of JSON-RPC clients. */
@@ -103,7 +108,8 @@ export class RpcChain extends ViemChain {
       }
     }
     return new RpcChain(url, {
-      transport, chainId, adjudicator, privateKeyHex: key, challengePeriodS: Number(challengePeriod), pollingIntervalMs
+      transport, chainId, adjudicator, privateKeyHex: key, challengePeriodS: Number(challengePeriod), pollingIntervalMs,
+      ...(init.maxLogBlockRange != null ? { maxLogBlockRange: init.maxLogBlockRange } : {})
     })
   }
 }

@@ -70,6 +70,8 @@ export function faultInjectorFromEnv (env: NodeJS.ProcessEnv = process.env): Fau
     },
     hold: (point, nonce) => {
       if (plan.holdMs == null || !matches(point, nonce)) return undefined
+      // the test waits for this line before it acts on the held process
+      process.stderr.write(`${CRASH_ENV}: holding at ${point}@${nonce}\n`)
       setTimeout(() => { process.kill(process.pid, 'SIGKILL') }, plan.holdMs)
       return new Promise<void>(() => {})
     }
