@@ -15,8 +15,9 @@ usage: hitch channels [--chain URL] [--data-dir DIR | --profile NAME] [--json]
                              [--data-dir DIR | --profile NAME] [--json]
 
 Lists this node's payment channels: counterparty, deposit, what the latest
-state both signed pays the driver, and where the channel is (open, closing,
-finalized). Without --chain it reads the local store only; with --chain it
+state both signed pays the driver, and where the channel is (open; final: the
+final state is signed, no other state will be, its co-operative close is
+pending; closing: a unilateral close is pending; finalized). Without --chain it reads the local store only; with --chain it
 also follows the chain first (answering a stale close with the latest state
 and finalizing a close whose challenge period is over), and shows the account
 balance. Amounts are wei, with the fare equivalent (1 cent = 10^13 wei).
@@ -77,7 +78,7 @@ export async function hostEmbeddedChain (node: HitchNode): Promise<{ chain: Chai
 /** The channel events the CLI reports, in order of a channel's life. */
 export const CHANNEL_EVENT_NAMES: ReadonlyArray<keyof ChannelEvents> = [
   'channel:opened', 'channel:topped-up', 'channel:closed', 'channel:close-observed', 'channel:challenged',
-  'channel:finalized', 'channel:settled', 'channel:arrears', 'channel:error'
+  'channel:finalized', 'channel:settled', 'channel:arrears', 'channel:recovered', 'channel:low-gas', 'channel:error'
 ]
 
 /** Wei as the fare it equals, e.g. `12.34 USD`. */
@@ -97,6 +98,8 @@ export function describeChannelEvent<K extends keyof ChannelEvents> (type: K, d:
     case 'channel:finalized': return `channel ${String(e.channelId)} finalized: driver ${weiAsFare(e.paidDriver)}, rider ${weiAsFare(e.paidRider)} (tx ${String(e.txHash)})`
     case 'channel:settled': return `channel ${String(e.channelId)} settled on chain (tx ${String(e.txHash)})`
     case 'channel:arrears': return `the rider of ${String(e.channelId)} owes ${weiAsFare(e.arrears)}`
+    case 'channel:recovered': return `channel ${String(e.channelId)} with ${String(e.driver)} found on chain after a crash: deposit ${weiAsFare(e.deposit)}`
+    case 'channel:low-gas': return `warning: the balance (${String(e.balance)} wei) is below the ${String(e.reserve)} wei that defending ${String(e.channels)} channels in a dispute may cost; top up this account`
     case 'channel:error': return `channel ${String(e.channelId ?? '')} ${String(e.step)} failed: ${String(e.error?.message ?? e.error)}`
     default: return String(type)
   }
@@ -203,7 +206,7 @@ export async function run (argv: string[]): Promise<number> {
     if (known == null) throw new UsageError(`no channel ${id} in ${dataDir}`, 1)
     reportChannelEvents(manager, json, line => { process.stdout.write(line) })
     let summary = known
-    if (summary.phase === 'open') summary = await manager.close(known.channelId, { signal: controller.signal })
+    if (summary.phase === 'open' || summary.phase === 'final') summary = await manager.close(known.channelId, { signal: controller.signal })
     if (summary.phase === 'closing') {
       const waitS = summary.closesAt != null ? Math.max(0, Number(summary.closesAt) - Math.floor(Date.now() / 1000)) : chain.challengePeriodS
       if (!json) process.stderr.write(`waiting ~${waitS}s for the challenge period to end, then finalizing (Ctrl+C leaves it closing; run this again to finish)\n`)

@@ -50,4 +50,23 @@ describe('node/channel: ChannelStore group commit', () => {
     const [stored] = await new ChannelStore(datastore).loadAll()
     expect(stored.owedToDriver).to.equal(10n)
   })
+
+  it('keeps a final state with whichever signatures this node holds, and the opens in flight', async () => {
+    const datastore = new MemoryDatastore()
+    const store = new ChannelStore(datastore)
+    const id = `0x${'44'.repeat(32)}` as const
+    const state = { channelId: id, nonce: (1n << 64n) - 1n, balanceRider: 90n, balanceDriver: 10n, tripRecordHash: `0x${'55'.repeat(32)}` as const }
+    const channel: Channel = {
+      ...newChannel({ channelId: id, role: 'rider', rider: `0x${'22'.repeat(20)}`, driver: `0x${'33'.repeat(20)}`, peer: 'p', deposit: 100n }),
+      phase: 'final',
+      final: { state, riderSig: `0x${'66'.repeat(65)}` }
+    }
+    await store.save(id, () => channel)
+    const [stored] = await new ChannelStore(datastore).loadAll()
+    expect(stored).to.deep.equal(channel)
+    await store.saveIntent({ driver: `0x${'33'.repeat(20)}`, peer: 'p', fromBlock: 7n })
+    expect(await store.loadIntents()).to.deep.equal([{ driver: `0x${'33'.repeat(20)}`, peer: 'p', fromBlock: 7n }])
+    await store.deleteIntent(`0x${'33'.repeat(20)}`)
+    expect(await store.loadIntents()).to.deep.equal([])
+  })
 })

@@ -160,6 +160,54 @@ describe('protocol/channel: the channel machine', () => {
     })
   })
 
+  describe('the final state is the last one signed', () => {
+    const at3 = channel('driver', { latest: cosigned(state(3n, 100n)) })
+    const final = finalStateOf(at3)
+
+    // (channel, event) -> (phase, actions, or the refusal)
+    const rows: Array<[string, Channel, Parameters<typeof channelStep>[1], string | { phase: string, actions: string[] }]> = [
+      ['answering a close request: final, persisted, ready to submit', at3,
+        { type: 'final-signed', state: final, riderSig: SIG_R, driverSig: SIG_D }, { phase: 'final', actions: ['persist', 'final-ready'] }],
+      ['asking to close: final, persisted, waiting for the peer', at3,
+        { type: 'final-signed', state: final, driverSig: SIG_D }, { phase: 'final', actions: ['persist'] }],
+      ['a final state with other balances', at3,
+        { type: 'final-signed', state: { ...final, balanceDriver: 50n, balanceRider: 950n }, riderSig: SIG_R, driverSig: SIG_D }, 'final-mismatch'],
+      ['a proposal after the final state', channel('driver', { latest: cosigned(state(3n, 100n)), phase: 'final', final: { state: final, riderSig: SIG_R, driverSig: SIG_D } }),
+        { type: 'proposal-accepted', proposal: { state: state(4n, 900n), riderSig: SIG_R }, driverSig: SIG_D }, 'not-open'],
+      ['the peer\'s countersignature of our final state', channel('driver', { latest: cosigned(state(3n, 100n)), phase: 'final', final: { state: final, driverSig: SIG_D } }),
+        { type: 'final-countersigned', sig: SIG_R, signer: RIDER }, { phase: 'final', actions: ['persist', 'final-ready'] }],
+      ['a countersignature by someone else', channel('driver', { latest: cosigned(state(3n, 100n)), phase: 'final', final: { state: final, driverSig: SIG_D } }),
+        { type: 'final-countersigned', sig: SIG_R, signer: OTHER }, 'bad-signature'],
+      ['a stale close while final: answered with the final state', channel('driver', { latest: cosigned(state(3n, 100n)), phase: 'final', final: { state: final, riderSig: SIG_R, driverSig: SIG_D } }),
+        { type: 'close-observed', nonce: 1n, closesAt: 10n, by: RIDER }, { phase: 'closing', actions: ['persist', 'challenge', 'schedule-finalize'] }]
+    ]
+    for (const [what, ch, event, expected] of rows) {
+      it(`${typeof expected === 'string' ? 'refuses' : 'takes'} ${what}`, () => {
+        if (typeof expected === 'string') {
+          expect(() => channelStep(ch, event)).to.throw(ChannelProtocolError).with.property('code', expected)
+          return
+        }
+        const t = channelStep(ch, event)
+        expect(t.channel.phase).to.equal(expected.phase)
+        expect(t.actions.map(a => a.type)).to.deep.equal(expected.actions)
+      })
+    }
+
+    it('signs the same final state again for a lost answer, and no other', () => {
+      const final3 = channel('driver', { latest: cosigned(state(3n, 100n)), phase: 'final', final: { state: final, riderSig: SIG_R, driverSig: SIG_D } })
+      expect(validateFinal(final3, final)).to.deep.equal({ ok: true })
+      const other = validateFinal(final3, { ...final, tripRecordHash: `0x${'ef'.repeat(32)}` })
+      expect(other.ok === false && other.code).to.equal('final-mismatch')
+    })
+
+    it('challenges a close with the final state, whose nonce beats any', () => {
+      const ch = channel('driver', { latest: cosigned(state(3n, 100n)), phase: 'final', final: { state: final, riderSig: SIG_R, driverSig: SIG_D } })
+      const t = channelStep(ch, { type: 'close-observed', nonce: 3n, closesAt: 10n, by: RIDER })
+      const challenge = t.actions.find(a => a.type === 'challenge')
+      expect(challenge?.type === 'challenge' && challenge.cosigned.state.nonce).to.equal(FINAL_NONCE)
+    })
+  })
+
   describe('codec', () => {
     const messages: ChannelMessage[] = [
       { type: 'propose', proposal: { state: state(3n, 7n), riderSig: SIG_R } },
