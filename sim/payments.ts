@@ -125,7 +125,9 @@ export interface PeerChannels {
 export async function peerChannels (access: SimChainAccess, node: HitchNode, role: 'driver' | 'rider', clock: Clock = new WallClock({ unref: true })): Promise<PeerChannels> {
   const chain = await access.connect(node.identity.ethPrivateKeyHex)
   try {
-    const manager = await startChannelManager(node, chain, { role, clock, unresponsiveTimeoutMs: SIM_UNRESPONSIVE_MS })
+    // the run funds every peer far beyond its gas reserve: it is checked at start and on each new
+    // channel, not also every ten minutes of every peer (calls to the EVM, in a simulated run)
+    const manager = await startChannelManager(node, chain, { role, clock, unresponsiveTimeoutMs: SIM_UNRESPONSIVE_MS, gasCheckIntervalMs: 0 })
     return { chain, manager }
   } catch (err) {
     await chain.stop().catch(() => {})
