@@ -6,13 +6,9 @@
  * and its peer asks for a sync. After restarting from their data dirs, both agree, and the chain
  * pays each what it was owed.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { expect } from 'chai'
-import { generatePrivateKey } from 'viem/accounts'
-import { startDevChain, type AdjudicatorEvent, type DevChain, type EmbeddedChain } from '../../settlement/index.js'
-import { spawnPeer, stopPeer, type PeerProcess } from '../fixtures/channel-process.js'
+import { crashLab, stopPeer, type PeerProcess } from '../fixtures/channel-process.js'
+import type { AdjudicatorEvent } from '../../settlement/index.js'
 import { waitFor } from '../fixtures/wait-for.js'
 
 const DEPOSIT = 10n ** 16n
@@ -23,36 +19,18 @@ type Side = 'rider' | 'driver'
 
 describe('integration: channel chain steps survive a crash (real processes)', function () {
   this.timeout(120_000)
-  let chain: DevChain
-  let observer: EmbeddedChain
-  const live: PeerProcess[] = []
-  const dirs: string[] = []
-
-  before(async () => {
-    chain = await startDevChain({ challengePeriodS: CHALLENGE_PERIOD_S })
-    observer = await chain.evm.connect(generatePrivateKey())
-  })
-
-  after(async () => {
-    await Promise.all(live.map(async p => { await stopPeer(p) }))
-    await observer?.stop()
-    await chain?.stop()
-    for (const d of dirs) await rm(d, { recursive: true, force: true })
-  })
+  const lab = crashLab(CHALLENGE_PERIOD_S)
 
   interface Pair { rider: PeerProcess, driver: PeerProcess, riderDir: string, driverDir: string, driverInfo: any }
 
   async function spawn (dir: string, crash?: string, watch = true): Promise<PeerProcess> {
-    const p = await spawnPeer({ HITCH_PEER_DIR: dir, HITCH_CHAIN_URL: chain.url, ...(crash != null ? { HITCH_CRASH_AT: crash } : {}), ...(watch ? {} : { HITCH_PEER_WATCH: '0' }) })
-    live.push(p)
-    return p
+    return await lab.spawn(dir, { ...(crash != null ? { HITCH_CRASH_AT: crash } : {}), ...(watch ? {} : { HITCH_PEER_WATCH: '0' }) })
   }
 
   /** A rider and a driver, connected; `crash` is given to `side`; a cheating rider does not watch the chain. */
   async function pair (side?: Side, crash?: string, riderWatches = true): Promise<Pair> {
-    const riderDir = await mkdtemp(join(tmpdir(), 'hitch-crash-r-'))
-    const driverDir = await mkdtemp(join(tmpdir(), 'hitch-crash-d-'))
-    dirs.push(riderDir, driverDir)
+    const riderDir = await lab.tempDir('hitch-crash-r-')
+    const driverDir = await lab.tempDir('hitch-crash-d-')
     const rider = await spawn(riderDir, side === 'rider' ? crash : undefined, riderWatches)
     const driver = await spawn(driverDir, side === 'driver' ? crash : undefined)
     const driverInfo = await driver.call({ cmd: 'info' })
@@ -83,7 +61,7 @@ describe('integration: channel chain steps survive a crash (real processes)', fu
 
   /** What the chain paid out when the channel settled. */
   async function payout (channelId: string): Promise<{ paidRider: bigint, paidDriver: bigint }> {
-    const settled = (await observer.events(0n)).find((e): e is AdjudicatorEvent & { type: 'Finalized' | 'ClosedCooperatively' } =>
+    const settled = (await lab.observer().events(0n)).find((e): e is AdjudicatorEvent & { type: 'Finalized' | 'ClosedCooperatively' } =>
       (e.type === 'Finalized' || e.type === 'ClosedCooperatively') && e.channelId === channelId)
     if (settled == null) throw new Error(`channel ${channelId} is not settled`)
     return { paidRider: settled.paidRider, paidDriver: settled.paidDriver }
@@ -104,7 +82,7 @@ describe('integration: channel chain steps survive a crash (real processes)', fu
   /** `closer` closes unilaterally, the period passes, `finalizer` finalizes; the chain pays `nonce`'s balances. */
   async function settleUnilaterally (closer: PeerProcess, finalizer: PeerProcess, channelId: string, deposit: bigint, paid: bigint): Promise<void> {
     await closer.call({ cmd: 'close-unilateral', channelId })
-    await chain.evm.increaseTime(CHALLENGE_PERIOD_S + 1)
+    await lab.chain().evm.increaseTime(CHALLENGE_PERIOD_S + 1)
     await finalizer.call({ cmd: 'finalize', channelId })
     expect(await payout(channelId)).to.deep.equal({ paidRider: deposit - paid, paidDriver: paid })
   }
@@ -190,7 +168,7 @@ describe('integration: channel chain steps survive a crash (real processes)', fu
       await killed(p[side], p[side].call({ cmd: 'close-unilateral', channelId }))
       p = await restart(p)
       await waitFor(async () => await phaseOf(p[side], channelId) === 'closing', { what: 'the restarted node finds its close' })
-      await chain.evm.increaseTime(CHALLENGE_PERIOD_S + 1)
+      await lab.chain().evm.increaseTime(CHALLENGE_PERIOD_S + 1)
       await p[side].call({ cmd: 'finalize', channelId })
       expect(await payout(channelId)).to.deep.equal({ paidRider: DEPOSIT - total(1), paidDriver: total(1) })
     })
@@ -200,7 +178,7 @@ describe('integration: channel chain steps survive a crash (real processes)', fu
       const channelId = await open(p)
       await p.rider.call({ cmd: 'pay', channelId, total: total(1).toString() })
       await p[side].call({ cmd: 'close-unilateral', channelId })
-      await chain.evm.increaseTime(CHALLENGE_PERIOD_S + 1)
+      await lab.chain().evm.increaseTime(CHALLENGE_PERIOD_S + 1)
       await killed(p[side], p[side].call({ cmd: 'finalize', channelId }))
       p = await restart(p)
       await waitFor(async () => await phaseOf(p[side], channelId) === 'finalized', { what: 'the restarted node finds the settlement' })
@@ -220,7 +198,7 @@ describe('integration: channel chain steps survive a crash (real processes)', fu
     expect((await p.rider.call({ cmd: 'status', channelId })).nonce).to.equal('2')
     p = await restart(p)
     await waitFor(async () => await phaseOf(p.driver, channelId) === 'closing', { what: 'the restarted driver finds the close' })
-    await chain.evm.increaseTime(CHALLENGE_PERIOD_S + 1)
+    await lab.chain().evm.increaseTime(CHALLENGE_PERIOD_S + 1)
     await p.driver.call({ cmd: 'finalize', channelId })
     expect(await payout(channelId)).to.deep.equal({ paidRider: DEPOSIT - total(2), paidDriver: total(2) })
   })

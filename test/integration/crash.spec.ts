@@ -4,13 +4,8 @@
  * (`HITCH_CRASH_AT`). Both restart from their data dirs, agree on the latest state, and the
  * chain pays each what it was owed.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { expect } from 'chai'
-import { generatePrivateKey } from 'viem/accounts'
-import { startDevChain, type DevChain, type EmbeddedChain } from '../../settlement/index.js'
-import { spawnPeer, stopPeer, type PeerProcess } from '../fixtures/channel-process.js'
+import { crashLab, stopPeer, type PeerProcess } from '../fixtures/channel-process.js'
 
 const DEPOSIT = 10n ** 16n
 const CHALLENGE_PERIOD_S = 3600
@@ -37,34 +32,16 @@ const total = (nonce: number): bigint => BigInt(nonce) * 1000n
 
 describe('integration: channel crash safety with real processes', function () {
   this.timeout(120_000)
-  let chain: DevChain
-  let observer: EmbeddedChain
-  const live: PeerProcess[] = []
-  const dirs: string[] = []
-
-  before(async () => {
-    chain = await startDevChain({ challengePeriodS: CHALLENGE_PERIOD_S })
-    observer = await chain.evm.connect(generatePrivateKey())
-  })
-
-  after(async () => {
-    await Promise.all(live.map(async p => { await stopPeer(p) }))
-    await observer?.stop()
-    await chain?.stop()
-    for (const d of dirs) await rm(d, { recursive: true, force: true })
-  })
+  const lab = crashLab(CHALLENGE_PERIOD_S)
 
   async function spawn (dir: string, crash?: string): Promise<PeerProcess> {
-    const p = await spawnPeer({ HITCH_PEER_DIR: dir, HITCH_CHAIN_URL: chain.url, ...(crash != null ? { HITCH_CRASH_AT: crash } : {}) })
-    live.push(p)
-    return p
+    return await lab.spawn(dir, crash != null ? { HITCH_CRASH_AT: crash } : {})
   }
 
   for (const c of CASES) {
     it(`${c.side} killed ${c.point} of update ${c.crashNonce}: both agree after restart and the chain pays what is owed`, async () => {
-      const riderDir = await mkdtemp(join(tmpdir(), 'hitch-crash-r-'))
-      const driverDir = await mkdtemp(join(tmpdir(), 'hitch-crash-d-'))
-      dirs.push(riderDir, driverDir)
+      const riderDir = await lab.tempDir('hitch-crash-r-')
+      const driverDir = await lab.tempDir('hitch-crash-d-')
       const crash = `${c.point}@${c.crashNonce}`
       let rider = await spawn(riderDir, c.side === 'rider' ? crash : undefined)
       let driver = await spawn(driverDir, c.side === 'driver' ? crash : undefined)
@@ -104,9 +81,9 @@ describe('integration: channel crash safety with real processes', function () {
       // the crashed side closes with what it holds; the chain pays the agreed state after the period
       const closer = c.side === 'rider' ? rider : driver
       await closer.call({ cmd: 'close-unilateral', channelId: ch.channelId })
-      await chain.evm.increaseTime(CHALLENGE_PERIOD_S + 1)
+      await lab.chain().evm.increaseTime(CHALLENGE_PERIOD_S + 1)
       await (c.side === 'rider' ? driver : rider).call({ cmd: 'finalize', channelId: ch.channelId })
-      const events = await observer.events(0n)
+      const events = await lab.observer().events(0n)
       const fin = events.find(e => e.type === 'Finalized' && e.channelId === ch.channelId)
       if (fin == null) throw new Error('no Finalized event')
       if (fin.type !== 'Finalized') throw new Error('unreachable')

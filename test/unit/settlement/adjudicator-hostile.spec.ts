@@ -5,13 +5,11 @@
  * another deployment of the contract.
  */
 import { expect } from 'chai'
-import { decodeErrorResult, type Abi, type Hex } from 'viem'
-import { readFileSync } from 'node:fs'
+import { decodeErrorResult, type Hex } from 'viem'
 import { adjudicatorAbi, adjudicatorBytecode } from '../../../settlement/abi.js'
 import { EmbeddedEvm } from '../../../settlement/embedded-chain.js'
 import { channelStateTypedData, finalChannelState } from '../../../settlement/channel-state.js'
-import { compileSolidity } from '../../../settlement/solc.js'
-import { cosign, ETHER, expectRevert, parties, repoPath, state } from './helpers.js'
+import { contractRider as deployContractRider, cosign, ETHER, expectRevert, parties, state } from './helpers.js'
 
 const PERIOD = 100
 const UINT256_MAX = (1n << 256n) - 1n
@@ -82,34 +80,7 @@ describe('settlement/Adjudicator against a hostile participant', function () {
   })
 
   describe('payouts to a contract rider', () => {
-    let receiverAbi: Abi
-    let receiverBytecode: Hex
-
-    before(() => {
-      const source = readFileSync(repoPath('test/fixtures/ReentrantReceiver.sol'), 'utf8')
-      const artifact = compileSolidity({ 'ReentrantReceiver.sol': source }, 'ReentrantReceiver.sol', 'ReentrantReceiver')
-      receiverAbi = artifact.abi as Abi
-      receiverBytecode = artifact.bytecode
-    })
-
-    async function contractRider () {
-      const { rider: operator, driver } = await parties(evm)
-      const hash = await operator.walletClient.deployContract({ abi: receiverAbi, bytecode: receiverBytecode, args: [evm.adjudicator], account: operator.walletClient.account!, chain: operator.walletClient.chain })
-      const { contractAddress } = await operator.publicClient.waitForTransactionReceipt({ hash })
-      const address = contractAddress!
-      const write = async (functionName: string, args: unknown[] = [], value?: bigint) => {
-        const h = await operator.walletClient.writeContract({ address, abi: receiverAbi, functionName, args, value, account: operator.walletClient.account!, chain: operator.walletClient.chain })
-        const receipt = await operator.publicClient.waitForTransactionReceipt({ hash: h })
-        expect(receipt.status).to.equal('success')
-      }
-      const read = async (functionName: string): Promise<any> => await operator.publicClient.readContract({ address, abi: receiverAbi, functionName })
-      const owed = async () => await operator.publicClient.readContract({ address: evm.adjudicator, abi: adjudicatorAbi, functionName: 'owed', args: [address] })
-      await write('openChannel', [driver.address], 1000n)
-      const channelId = await read('channelId') as Hex
-      await write('startRefund', [1000n])
-      await evm.increaseTime(PERIOD)
-      return { operator, driver, address, write, read, owed, channelId }
-    }
+    const contractRider = async () => await deployContractRider(evm, PERIOD)
 
     it('a receiver that burns all the gas it is given cannot make finalize expensive: its share waits for withdraw()', async () => {
       const a = await contractRider()

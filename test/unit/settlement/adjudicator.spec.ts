@@ -1,13 +1,11 @@
 import { expect } from 'chai'
-import { decodeErrorResult, hexToBigInt, keccak256, numberToHex, toHex, concat, slice, type Abi, type Hex } from 'viem'
+import { decodeErrorResult, hexToBigInt, keccak256, numberToHex, toHex, concat, slice, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
-import { readFileSync } from 'node:fs'
 import { adjudicatorAbi } from '../../../settlement/abi.js'
 import { EmbeddedEvm } from '../../../settlement/embedded-chain.js'
 import { FINAL_NONCE, finalChannelState, hashChannelState, recoverChannelStateSigner, signChannelState } from '../../../settlement/channel-state.js'
-import { compileSolidity } from '../../../settlement/solc.js'
 import type { AdjudicatorEvent } from '../../../settlement/chain.js'
-import { cosign, ETHER, expectRevert, parties, repoPath, state } from './helpers.js'
+import { contractRider, cosign, ETHER, expectRevert, parties, state } from './helpers.js'
 
 const PERIOD = 100
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n
@@ -244,33 +242,7 @@ describe('settlement/Adjudicator', function () {
   })
 
   describe('payout', () => {
-    let receiverAbi: Abi
-    let receiverBytecode: Hex
-
-    before(() => {
-      const source = readFileSync(repoPath('test/fixtures/ReentrantReceiver.sol'), 'utf8')
-      const artifact = compileSolidity({ 'ReentrantReceiver.sol': source }, 'ReentrantReceiver.sol', 'ReentrantReceiver')
-      receiverAbi = artifact.abi as Abi
-      receiverBytecode = artifact.bytecode
-    })
-
-    async function attacker () {
-      const { rider: operator, driver } = await parties(evm)
-      const hash = await operator.walletClient.deployContract({ abi: receiverAbi, bytecode: receiverBytecode, args: [evm.adjudicator], account: operator.walletClient.account!, chain: operator.walletClient.chain })
-      const { contractAddress } = await operator.publicClient.waitForTransactionReceipt({ hash })
-      const address = contractAddress!
-      const write = async (functionName: string, args: unknown[] = [], value?: bigint) => {
-        const h = await operator.walletClient.writeContract({ address, abi: receiverAbi, functionName, args, value, account: operator.walletClient.account!, chain: operator.walletClient.chain })
-        const receipt = await operator.publicClient.waitForTransactionReceipt({ hash: h })
-        expect(receipt.status).to.equal('success')
-      }
-      const read = async (functionName: string): Promise<any> => await operator.publicClient.readContract({ address, abi: receiverAbi, functionName })
-      await write('openChannel', [driver.address], 1000n)
-      const channelId = await read('channelId') as Hex
-      await write('startRefund', [1000n])
-      await evm.increaseTime(PERIOD)
-      return { operator, driver, address, write, read, channelId }
-    }
+    const attacker = async () => await contractRider(evm, PERIOD)
 
     it('a receiver re-entering on payout is stopped by the guard and gets paid once', async () => {
       const a = await attacker()
@@ -279,7 +251,7 @@ describe('settlement/Adjudicator', function () {
       // a pushed payout forwards bounded gas: too little for this receiver's bookkeeping, so its
       // share is deferred; withdraw() forwards all the gas, and there the guard must hold
       await a.driver.finalize(a.channelId)
-      const owed = async () => await a.operator.publicClient.readContract({ address: evm.adjudicator, abi: adjudicatorAbi, functionName: 'owed', args: [a.address] })
+      const owed = a.owed
       expect(await owed()).to.equal(1000n)
       await a.write('withdrawOwed')
       expect(await a.read('reentryAttempts')).to.equal(1n)
@@ -299,7 +271,7 @@ describe('settlement/Adjudicator', function () {
       await a.write('setMode', [2])
       const contractBefore = await a.operator.balanceOf(evm.adjudicator)
       await a.driver.finalize(a.channelId)
-      const owed = async () => await a.operator.publicClient.readContract({ address: evm.adjudicator, abi: adjudicatorAbi, functionName: 'owed', args: [a.address] })
+      const owed = a.owed
       expect(await owed()).to.equal(1000n)
       expect(await a.operator.balanceOf(evm.adjudicator)).to.equal(contractBefore)
       await a.write('setMode', [0])

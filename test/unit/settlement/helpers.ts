@@ -1,8 +1,10 @@
 import { expect } from 'chai'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { generatePrivateKey } from 'viem/accounts'
-import { type Hex } from 'viem'
+import { type Abi, type Hex } from 'viem'
+import { adjudicatorAbi } from '../../../settlement/abi.js'
+import { compileSolidity } from '../../../settlement/solc.js'
 import { EmbeddedEvm, type EmbeddedChain } from '../../../settlement/embedded-chain.js'
 import { SettlementError } from '../../../settlement/errors.js'
 import type { ChannelSignatures, ChannelState } from '../../../settlement/channel-state.js'
@@ -45,4 +47,31 @@ export function repoPath (relative: string): string {
     if (existsSync(path)) return path
   }
   throw new Error(`${relative} not found`)
+}
+
+/**
+ * A rider that is a contract (`test/fixtures/ReentrantReceiver.sol`): it opens a channel of 1,000
+ * wei with a fresh driver and starts its refund, whose challenge period is over on return; its
+ * `receive` behaves as `setMode` says once the payout comes.
+ */
+export async function contractRider (evm: EmbeddedEvm, periodS: number) {
+  const source = readFileSync(repoPath('test/fixtures/ReentrantReceiver.sol'), 'utf8')
+  const artifact = compileSolidity({ 'ReentrantReceiver.sol': source }, 'ReentrantReceiver.sol', 'ReentrantReceiver')
+  const abi = artifact.abi as Abi
+  const { rider: operator, driver } = await parties(evm)
+  const hash = await operator.walletClient.deployContract({ abi, bytecode: artifact.bytecode, args: [evm.adjudicator], account: operator.walletClient.account!, chain: operator.walletClient.chain })
+  const { contractAddress } = await operator.publicClient.waitForTransactionReceipt({ hash })
+  const address = contractAddress!
+  const write = async (functionName: string, args: unknown[] = [], value?: bigint): Promise<void> => {
+    const h = await operator.walletClient.writeContract({ address, abi, functionName, args, value, account: operator.walletClient.account!, chain: operator.walletClient.chain })
+    const receipt = await operator.publicClient.waitForTransactionReceipt({ hash: h })
+    expect(receipt.status).to.equal('success')
+  }
+  const read = async (functionName: string): Promise<any> => await operator.publicClient.readContract({ address, abi, functionName })
+  const owed = async (): Promise<bigint> => await operator.publicClient.readContract({ address: evm.adjudicator, abi: adjudicatorAbi, functionName: 'owed', args: [address] })
+  await write('openChannel', [driver.address], 1000n)
+  const channelId = await read('channelId') as Hex
+  await write('startRefund', [1000n])
+  await evm.increaseTime(periodS)
+  return { operator, driver, address, write, read, owed, channelId }
 }
