@@ -10,6 +10,7 @@
  * gigabytes or spin for hours.
  */
 import { createCipheriv, createDecipheriv, pbkdf2, randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto'
+import { scryptAsync as scryptJs } from '@noble/hashes/scrypt.js'
 import { keccak_256 as keccak256 } from '@noble/hashes/sha3.js'
 import { IdentityError } from './errors.js'
 
@@ -191,8 +192,14 @@ function checkScrypt (n: number, r: number, p: number, file?: string): void {
 }
 
 async function scryptKey (pass: Uint8Array, salt: Uint8Array, dklen: number, params: ScryptParams): Promise<Buffer> {
+  if (params.n >= 2 ** (16 * params.r)) {
+    // RFC 7914 wants n < 2^(16 r), and OpenSSL (Node's scrypt) enforces it; geth does not, and
+    // keystores with r = 1 and n = 2^18 exist (the format's own example, ox's and so viem's
+    // default): those go through the JavaScript scrypt, which yields to the event loop
+    return Buffer.from(await scryptJs(pass, salt, { N: params.n, r: params.r, p: params.p, dkLen: dklen, asyncTick: 10 }))
+  }
   // Node's default memory cap (32 MB) is below geth's standard cost: allow what the parameters
-  // need (bounded by checkScrypt), plus OpenSSL's working margin
+  // need (bounded by checkScrypt), plus a margin
   const maxmem = 128 * params.r * (params.n + params.p + 2) + (1 << 20)
   return await new Promise<Buffer>((resolve, reject) => {
     scrypt(pass, salt, dklen, { N: params.n, r: params.r, p: params.p, maxmem }, (err, out) => { err != null ? reject(err) : resolve(out) })
