@@ -87,9 +87,10 @@ export function hideKeyBytes<K extends PrivateKey> (key: K): K {
   if (Object.prototype.hasOwnProperty.call(key, inspect.custom)) return key
   const raw = key.raw
   Object.defineProperty(key, 'raw', { value: raw, enumerable: false, writable: false, configurable: false })
-  const shown = { type: key.type, publicKey: key.publicKey.toString() }
-  Object.defineProperty(key, 'toJSON', { value: () => ({ ...shown }), enumerable: false })
-  Object.defineProperty(key, inspect.custom, { value: () => `PrivateKey { type: '${key.type}', publicKey: '${shown.publicKey}', raw: [redacted] }`, enumerable: false })
+  // computed when printed, not for each of a simulation's thousands of keys
+  const shown = (): { type: string, publicKey: string } => ({ type: key.type, publicKey: key.publicKey.toString() })
+  Object.defineProperty(key, 'toJSON', { value: shown, enumerable: false })
+  Object.defineProperty(key, inspect.custom, { value: () => `PrivateKey { type: '${key.type}', publicKey: '${shown().publicKey}', raw: [redacted] }`, enumerable: false })
   return key
 }
 
