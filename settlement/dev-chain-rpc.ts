@@ -196,12 +196,13 @@ export interface DevChainRpcInit {
 }
 
 /**
- * Most gas a call, an estimate or a transaction may use by default: ten times what the
- * adjudicator's costliest function needs. The EVM runs a loop at about 2 µs per 10 gas here, so
- * an unbounded `eth_call` (EDR's own default allows hundreds of millions) held the chain for
- * minutes; 2 million keeps any request under about a second.
+ * Most gas a call, an estimate or a transaction may use by default: about eight times what the
+ * adjudicator's costliest function needs (`open`, ~130k). EDR runs an endless loop at roughly a
+ * million gas a second on the 2-core development machine, so an unbounded `eth_call` (EDR's
+ * default allows hundreds of millions) held the chain for about 100 s; one million keeps a
+ * request to about a second.
  */
-export const DEFAULT_MAX_GAS = 2_000_000
+export const DEFAULT_MAX_GAS = 1_000_000
 
 /** The dev chain's JSON-RPC methods, checked */
 export class DevChainRpc {

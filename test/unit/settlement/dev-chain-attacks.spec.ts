@@ -167,7 +167,7 @@ describe('settlement/dev-chain: hitch chain attacked over HTTP (issue 9)', funct
     }
   })
 
-  it('defect: an eth_call or estimate of an endless loop held the EVM for minutes (EDR\'s default gas); now capped at 2M gas, like transactions', async function () {
+  it('defect: an eth_call or estimate of an endless loop held the EVM for minutes (EDR\'s default gas); now capped at 1M gas, like transactions', async function () {
     // JUMPDEST PUSH1 0 JUMP: init code that loops until its gas runs out. On the previous code
     // one such call took about 100 s of the chain's time; the deadline of this test is far below.
     this.timeout(30_000)
