@@ -281,7 +281,8 @@ export class DevChainRpc {
       if (filter.fromBlock != null || filter.toBlock != null) throw new RpcError(RPC_INVALID_PARAMS, 'eth_getLogs: blockHash or a block range, not both')
       return
     }
-    const head = await this.init.evm.blockNumber()
+    // from the EVM itself: EmbeddedEvm.blockNumber() goes through a viem client that caches it
+    const head = BigInt(await this.init.evm.provider.request({ method: 'eth_blockNumber', params: [] }) as string)
     const at = (tag: unknown): bigint => {
       if (tag == null || tag === 'latest' || tag === 'pending' || tag === 'safe' || tag === 'finalized') return head
       if (tag === 'earliest') return 0n

@@ -235,7 +235,7 @@ describe('settlement/dev-chain: hitch chain attacked over HTTP (issue 9)', funct
   })
 })
 
-describe('settlement/dev-chain: slow clients', function () {
+describe('settlement/dev-chain: slow clients, and what nodes send', function () {
   this.timeout(60_000)
   let dev: DevChain
 
@@ -261,6 +261,16 @@ describe('settlement/dev-chain: slow clients', function () {
 
   it('closes a request whose headers never finish', async () => {
     expect(await hangingRequest('POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a')).to.equal('closed by the chain')
+  })
+
+  it('a log query for the block just mined is served (the head is read from the EVM, not from a cache)', async () => {
+    for (let i = 0; i < 5; i++) {
+      await post(dev.url, rpc('eth_getLogs', [{ fromBlock: 'latest', toBlock: 'latest' }]))
+      await dev.evm.mine()
+      const head = await dev.evm.provider.request({ method: 'eth_blockNumber', params: [] }) as string
+      const logs = await post(dev.url, rpc('eth_getLogs', [{ fromBlock: head, toBlock: head }]))
+      expect(logs.body.error, JSON.stringify(logs.body.error)).to.equal(undefined)
+    }
   })
 
   it('still serves others meanwhile', async () => {
