@@ -6,6 +6,7 @@
 import { defaultDataDir } from '../node/identity/index.js'
 import { UsageError } from './errors.js'
 import { parseInteger } from './values.js'
+import { PASSPHRASE_FLAG_HELP, PASSPHRASE_FLAG_OPTIONS } from './passphrase.js'
 
 /** Flags every node command shares. */
 export interface NodeFlags {
@@ -15,6 +16,7 @@ export interface NodeFlags {
   bootstrap?: string[]
   mdns?: boolean
   map?: string
+  'passphrase-file'?: string
 }
 
 export const NODE_FLAG_OPTIONS = {
@@ -23,7 +25,8 @@ export const NODE_FLAG_OPTIONS = {
   listen: { type: 'string', multiple: true },
   bootstrap: { type: 'string', multiple: true },
   mdns: { type: 'boolean' },
-  map: { type: 'string' }
+  map: { type: 'string' },
+  ...PASSPHRASE_FLAG_OPTIONS
 } as const
 
 export const NODE_FLAG_HELP = `
@@ -32,7 +35,7 @@ export const NODE_FLAG_HELP = `
   --bootstrap MULTIADDR a peer to connect to at start (with /p2p/<id>), repeatable
   --mdns                also find peers on the local network
   --data-dir DIR        identity key and LevelDB store (default: ~/.hitch/<profile>)
-  --profile NAME        profile for the default data directory`
+  --profile NAME        profile for the default data directory${PASSPHRASE_FLAG_HELP}`
 
 /** The data directory of a command: `--data-dir`, or the profile's default. */
 export function dataDirOf (flags: NodeFlags, defaultProfile: string): string {

@@ -12,7 +12,7 @@ import { openRoutedMap } from './map/index.js'
 import { libsecp256k1Signatures } from './signatures/index.js'
 import { memoryStore, openStore } from './store/index.js'
 import type { Clock } from './clock/index.js'
-import type { NodeIdentity } from './identity/index.js'
+import type { IdentityOptions, NodeIdentity } from './identity/index.js'
 import type { HitchTransport } from './libp2p/index.js'
 import type { RoutedMap } from './map/index.js'
 import type { Network, RequestOptions } from './network/index.js'
@@ -43,6 +43,14 @@ export interface HitchNodeInit {
    * @default undefined (in memory)
    */
   dataDir?: string
+
+  /**
+   * How the key file in `dataDir` is opened: the passphrase of an encrypted one, and whether a
+   * new key is stored encrypted.
+   *
+   * @default {} (plaintext; an encrypted key file is refused)
+   */
+  identity?: IdentityOptions
 
   /**
    * The node's key when there is no `dataDir` (tests). Ignored when `dataDir` is set.
@@ -266,7 +274,7 @@ const EMPTY = new Uint8Array(0)
  */
 export async function createHitchNode (init: HitchNodeInit = {}): Promise<HitchNode> {
   const identity = init.dataDir != null
-    ? await loadOrCreateIdentity(init.dataDir)
+    ? await loadOrCreateIdentity(init.dataDir, init.identity)
     : identityFromKey(init.privateKey ?? await generateKeyPair('secp256k1'))
   const clock = init.clock ?? new WallClock({ speedUp: init.speedUp, startEpoch: init.startEpoch })
   const map = typeof init.map === 'object' ? init.map : await openRoutedMap(init.map)

@@ -11,13 +11,13 @@ import { PeerShare, mergeShares } from './libp2p-peers.js'
 import { WallClock } from '../node/clock/index.js'
 import { feedAccess, RunChain } from './payments.js'
 import type { ChainActivity } from '../settlement/index.js'
-import { ControlChannel, WORKER_PROTOCOL_VERSION, WORKER_TOKEN_ENV, parseHostPort } from './worker-protocol.js'
+import { ControlProtocolError, WORKER_TOKEN_ENV, authenticateWorker, parseHostPort, reasonText } from './worker-protocol.js'
 import type { RunOptions } from './centralized.js'
 import type { TripRequest } from './demand.js'
 import type { ShareDriver, ShareResult, ShareStatus, SimTimeBase } from './libp2p-peers.js'
 import type { RunRecords } from './records.js'
 import type { Scenario } from './scenario.js'
-import type { CoordinatorMessage, WorkerMessage } from './worker-protocol.js'
+import type { WorkerChannel, WorkerMessage } from './worker-protocol.js'
 import type { RoutedMap } from '../node/map/index.js'
 import type { ChildProcess } from 'node:child_process'
 import type { Server, Socket } from 'node:net'
@@ -42,6 +42,12 @@ export interface Libp2pRunOptions extends RunOptions {
    * @default scenario.workers
    */
   spawnWorkers?: number
+  /**
+   * Real ms a worker's control connection has to authenticate before it is closed.
+   *
+   * @default DEFAULT_AUTH_TIMEOUT_MS (10 s)
+   */
+  workerAuthTimeoutMs?: number
   /** Called once the coordinator listens, with what remote workers need to join */
   onWorkersListening?: (info: { address: string, token: string, waitingFor: number }) => void
 }
@@ -153,7 +159,7 @@ export function hitchCommand (): string[] {
 /** A worker as the coordinator sees it */
 interface WorkerLink {
   index: number
-  channel: ControlChannel<WorkerMessage, CoordinatorMessage>
+  channel: WorkerChannel
   hostname: string
   pid: number
   status?: ShareStatus
@@ -173,7 +179,7 @@ async function runWorkers (init: Libp2pRunInit, options: Libp2pRunOptions): Prom
   const childErrors: string[] = []
   const links: WorkerLink[] = []
   const server = createServer()
-  const abort = (reason: string): void => { for (const l of links) l.channel.send({ type: 'abort', reason }) }
+  const abort = (reason: string): void => { for (const l of links) l.channel.send({ type: 'abort', reason: reasonText(reason) }) }
   let runChain: RunChain | undefined
   try {
     if (s.payments === 'channels') {
@@ -191,7 +197,7 @@ async function runWorkers (init: Libp2pRunInit, options: Libp2pRunOptions): Prom
     log('coordinator listening on %s for %d workers (%d spawned here)', address, k, spawnCount)
     options.onWorkersListening?.({ address, token, waitingFor: k - spawnCount })
 
-    const joined = acceptWorkers(server, k, token, links, options.signal)
+    const joined = acceptWorkers(server, k, token, links, { authTimeoutMs: options.workerAuthTimeoutMs, signal: options.signal })
     for (let i = 0; i < spawnCount; i++) {
       const child = spawn(process.execPath, [...hitchCommand(), 'sim', 'worker', '--connect', `${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`], {
         env: { ...process.env, [WORKER_TOKEN_ENV]: token },
@@ -233,10 +239,11 @@ async function runWorkers (init: Libp2pRunInit, options: Libp2pRunOptions): Prom
     const simS = (): number => (Date.now() - goAtMs) * s.speedup / 1000
     const results = links.map(async l => {
       for (;;) {
-        const m = await l.channel.next()
+        const m = await nextOf(l, 'its results')
         if (m.type === 'status') l.status = m.status
         else if (m.type === 'result') { l.result = m.result; return }
         else if (m.type === 'error') throw new SimulationError(`worker ${l.index} (${l.hostname}): ${m.message}`)
+        else throw new SimulationError(`worker ${l.index} sent "${m.type}" while running`)
       }
     })
     const allResults = Promise.all(results)
@@ -297,19 +304,28 @@ function isLoopback (host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.')
 }
 
-/** Accepts control connections until `count` workers said hello with the right token */
-async function acceptWorkers (server: Server, count: number, token: string, links: WorkerLink[], signal?: AbortSignal): Promise<void> {
+/** Most control connections that may be authenticating at once; more are closed at once */
+const MAX_PENDING_CONTROL_CONNECTIONS = 64
+
+/**
+ * Accepts control connections until `count` workers authenticated (the token, by challenge and
+ * response, before anything else of theirs is read), then stops listening. A connection that
+ * sends junk, a line over 4 KiB, the wrong token or nothing within `authTimeoutMs` is closed
+ * without ever counting as a worker.
+ */
+async function acceptWorkers (server: Server, count: number, token: string, links: WorkerLink[], options: { authTimeoutMs?: number, signal?: AbortSignal }): Promise<void> {
+  const { signal } = options
   await new Promise<void>((resolve, reject) => {
+    let pending = 0
     const onAbort = (): void => { reject(signal?.reason) }
     signal?.addEventListener('abort', onAbort, { once: true })
     const onConnection = (socket: Socket): void => {
-      const channel = new ControlChannel<WorkerMessage, CoordinatorMessage>(socket)
-      channel.next().then(hello => {
-        if (hello.type !== 'hello' || hello.token !== token || hello.version !== WORKER_PROTOCOL_VERSION) {
-          channel.send({ type: 'abort', reason: hello.type === 'hello' && hello.version !== WORKER_PROTOCOL_VERSION ? `protocol version ${hello.version}, expected ${WORKER_PROTOCOL_VERSION}` : 'bad token' })
-          channel.close()
-          return
-        }
+      if (pending >= MAX_PENDING_CONTROL_CONNECTIONS || links.length >= count) {
+        socket.destroy()
+        return
+      }
+      pending++
+      authenticateWorker(socket, token, { timeoutMs: options.authTimeoutMs }).then(({ channel, hello }) => {
         if (links.length >= count) {
           channel.send({ type: 'abort', reason: 'enough workers already' })
           channel.close()
@@ -319,24 +335,35 @@ async function acceptWorkers (server: Server, count: number, token: string, link
         log('worker %d joined from %s (pid %d)', links.length - 1, hello.hostname, hello.pid)
         if (links.length === count) {
           server.off('connection', onConnection)
+          // nobody else gets in; the workers' connections stay open
+          server.close()
           signal?.removeEventListener('abort', onAbort)
           resolve()
         }
-      }, () => { socket.destroy() })
+      }, (err: unknown) => {
+        log('refused a control connection from %s: %s', socket.remoteAddress, (err as Error)?.message)
+      }).finally(() => { pending-- })
     }
     server.on('connection', onConnection)
   })
 }
 
+/** The next message of a worker (checked by its schema); a `SimulationError` naming the worker when there is none */
+async function nextOf (l: WorkerLink, awaited: string): Promise<WorkerMessage> {
+  try {
+    return await l.channel.next()
+  } catch (err: any) {
+    if (err instanceof ControlProtocolError && err.code !== 'ERR_CONTROL_CLOSED') {
+      throw new SimulationError(`worker ${l.index} (${l.hostname}) broke the control protocol: ${err.message}`, { cause: err })
+    }
+    throw new SimulationError(`worker ${l.index} (${l.hostname}) went away before ${awaited}: ${String(err?.message ?? err)}`, { cause: err })
+  }
+}
+
 /** The next message of a worker, which must be of `type` */
 async function expect<T extends WorkerMessage['type']> (l: WorkerLink, type: T): Promise<Extract<WorkerMessage, { type: T }>> {
   for (;;) {
-    let m: WorkerMessage
-    try {
-      m = await l.channel.next()
-    } catch (err: any) {
-      throw new SimulationError(`worker ${l.index} (${l.hostname}) went away before "${type}": ${String(err?.message ?? err)}`)
-    }
+    const m = await nextOf(l, `"${type}"`)
     if (m.type === 'error') throw new SimulationError(`worker ${l.index} (${l.hostname}): ${m.message}`)
     if (m.type === 'status') { l.status = m.status; continue }
     if (m.type !== type) throw new SimulationError(`worker ${l.index} sent "${m.type}", expected "${type}"`)

@@ -7,8 +7,8 @@ import { PeerShare } from './libp2p-peers.js'
 import { WallClock } from '../node/clock/index.js'
 import { feedAccess, rpcAccess } from './payments.js'
 import type { FeedAccess } from './payments.js'
-import { ControlChannel, WORKER_PROTOCOL_VERSION, parseHostPort } from './worker-protocol.js'
-import type { CoordinatorMessage, WorkerMessage } from './worker-protocol.js'
+import { ControlProtocolError, authenticateCoordinator, parseHostPort, reasonText } from './worker-protocol.js'
+import type { CoordinatorChannel, CoordinatorMessage } from './worker-protocol.js'
 import type { RoutedMap } from '../node/map/index.js'
 
 const log = logger('hitch:sim:worker')
@@ -33,6 +33,12 @@ export interface SimWorkerInit {
    * @default the scenario's map (or the synthetic city)
    */
   map?: string
+  /**
+   * Real ms the coordinator has to complete the handshake.
+   *
+   * @default DEFAULT_AUTH_TIMEOUT_MS (10 s)
+   */
+  authTimeoutMs?: number
   /** Real ms between two progress reports. @default DEFAULT_WORKER_STATUS_INTERVAL_MS (250) */
   statusIntervalMs?: number
   signal?: AbortSignal
@@ -56,20 +62,28 @@ export async function runSimWorker (init: SimWorkerInit): Promise<void> {
     socket.once('connect', resolve)
     socket.once('error', err => { reject(new SimulationError(`cannot reach the coordinator at ${init.connect}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { cause: err })) })
   })
-  const channel = new ControlChannel<CoordinatorMessage, WorkerMessage>(socket)
-  channel.send({ type: 'hello', version: WORKER_PROTOCOL_VERSION, token: init.token, pid: process.pid, hostname: hostname() })
+  const onAbort = (): void => { socket.destroy() }
+  init.signal?.addEventListener('abort', onAbort, { once: true })
+  let channel: CoordinatorChannel
+  try {
+    channel = await authenticateCoordinator(socket, init.token, { pid: process.pid, hostname: hostname(), timeoutMs: init.authTimeoutMs })
+  } catch (err: any) {
+    init.signal?.removeEventListener('abort', onAbort)
+    throw new SimulationError(`cannot join the coordinator at ${init.connect}: ${String(err?.message ?? err)}`, { cause: err })
+  }
 
   let share: PeerShare | undefined
   let access: FeedAccess | undefined
   let statusTimer: NodeJS.Timeout | undefined
-  const onAbort = (): void => { socket.destroy() }
-  init.signal?.addEventListener('abort', onAbort, { once: true })
   try {
     const next = async (): Promise<CoordinatorMessage> => {
       let m: CoordinatorMessage
       try {
         m = await channel.next()
       } catch (err: any) {
+        if (err instanceof ControlProtocolError && err.code !== 'ERR_CONTROL_CLOSED') {
+          throw new SimulationError(`the coordinator broke the control protocol: ${err.message}`, { cause: err })
+        }
         throw new SimulationError(`the coordinator went away: ${String(err?.message ?? err)}`, { cause: err })
       }
       if (m.type === 'abort') throw new SimulationError(`the coordinator aborted the run: ${m.reason}`)
@@ -77,6 +91,7 @@ export async function runSimWorker (init: SimWorkerInit): Promise<void> {
     }
     const assign = await next()
     if (assign.type !== 'assign') throw new SimulationError(`expected an assignment, got "${assign.type}"`)
+    if (assign.worker >= assign.workers) throw new SimulationError(`assign.worker: ${assign.worker} is not below assign.workers (${assign.workers})`)
     const s = assign.scenario
     const mapPath = init.map ?? s.map ?? undefined
     const cityOptions: Record<string, unknown> = mapPath == null ? { ...s.city } : {}
@@ -85,6 +100,7 @@ export async function runSimWorker (init: SimWorkerInit): Promise<void> {
     if (g.numNodes !== assign.map.vertices || g.numEdges !== assign.map.edges) {
       throw new SimulationError(`this worker's map (${g.numNodes} vertices, ${g.numEdges} edges) is not the coordinator's (${assign.map.vertices}, ${assign.map.edges}: ${assign.map.source})`)
     }
+    checkVertices(assign, g.numNodes)
     log('worker %d of %d: %d drivers, %d riders', assign.worker, assign.workers, assign.drivers.length, assign.requests.length)
     access = assign.chain != null
       ? await feedAccess(rpcAccess(`http://${host.includes(':') ? `[${host}]` : host}:${assign.chain.port}`), new WallClock({ unref: true }))
@@ -119,7 +135,7 @@ export async function runSimWorker (init: SimWorkerInit): Promise<void> {
     channel.send({ type: 'result', result })
     await new Promise<void>(resolve => { socket.end(resolve) })
   } catch (err: any) {
-    channel.send({ type: 'error', message: String(err?.message ?? err) })
+    channel.send({ type: 'error', message: reasonText(String(err?.message ?? err)) })
     throw err
   } finally {
     clearInterval(statusTimer)
@@ -128,4 +144,16 @@ export async function runSimWorker (init: SimWorkerInit): Promise<void> {
     await access?.stop()
     socket.end()
   }
+}
+
+/** Every vertex of an assignment must be one of the map's: the coordinator is checked, not believed */
+function checkVertices (assign: Extract<CoordinatorMessage, { type: 'assign' }>, vertices: number): void {
+  const check = (v: number, field: string): void => {
+    if (v >= vertices) throw new SimulationError(`assign.${field}: ${v} is not a vertex of the map (${vertices} vertices)`)
+  }
+  assign.drivers.forEach((d, i) => { check(d.vertex, `drivers[${i}].vertex`) })
+  assign.requests.forEach((r, i) => {
+    check(r.pickup, `requests[${i}].pickup`)
+    check(r.dropoff, `requests[${i}].dropoff`)
+  })
 }

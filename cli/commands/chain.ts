@@ -12,14 +12,23 @@ JSON-RPC on 127.0.0.1 so that several nodes share it. Nodes pointed at its URL n
 chain flag: they ask it for the adjudicator (hitch_info) and for test ether (hitch_fund).
 Stops on Ctrl+C (a second Ctrl+C forces).
 
+It serves what nodes send (eth_call, eth_sendRawTransaction, eth_getLogs over at most
+10,000 blocks, …) to any local program but not to web pages (a request with an Origin
+header, or a Host that is a domain name other than localhost, is refused). The test methods
+that steer the chain (evm_increaseTime, evm_mine, evm_setNextBlockTimestamp, evm_snapshot,
+evm_revert, hardhat_setBalance) need the admin token it prints, as
+"Authorization: Bearer TOKEN"; every other method is "method not found".
+
   --port N                     TCP port (default: 0, the OS picks a free one)
   --challenge-period DURATION  the adjudicator's challenge period, e.g. 30s or 5m
                                (default: ${DEFAULT_DEV_CHALLENGE_PERIOD_S}s)
-  --json                       print one JSON line {"event":"listening",...} instead of text
+  --allow-origin ORIGIN        let web pages of ORIGIN (e.g. http://localhost:5173) call it; repeatable
+  --json                       print one JSON line {"event":"listening",...,"adminToken":...}
 `
 
 interface ChainFlags {
   port?: string
+  'allow-origin'?: string[]
   'challenge-period'?: string
   json?: boolean
 }
@@ -39,6 +48,7 @@ export interface ChainCommandOptions {
 export async function chainCommand (argv: string[], options: ChainCommandOptions = {}): Promise<number> {
   const { values: flags, help: shown } = parseFlags<ChainFlags>(argv, {
     port: { type: 'string' },
+    'allow-origin': { type: 'string', multiple: true },
     'challenge-period': { type: 'string' },
     json: { type: 'boolean' }
   }, help)
@@ -52,15 +62,19 @@ export async function chainCommand (argv: string[], options: ChainCommandOptions
     challengePeriodS = ms / 1000
   }
 
-  const dev = await startDevChain({ port, host: '127.0.0.1', challengePeriodS })
+  for (const origin of flags['allow-origin'] ?? []) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new UsageError(`--allow-origin: "${origin}" is not an origin such as http://localhost:5173`)
+  }
+  const dev = await startDevChain({ port, host: '127.0.0.1', challengePeriodS, allowedOrigins: flags['allow-origin'] ?? [] })
   if (flags.json === true) {
-    out.write(JSON.stringify({ event: 'listening', url: dev.url, adjudicator: dev.adjudicator, chainId: dev.chainId, challengePeriodS: dev.challengePeriodS }) + '\n')
+    out.write(JSON.stringify({ event: 'listening', url: dev.url, adjudicator: dev.adjudicator, chainId: dev.chainId, challengePeriodS: dev.challengePeriodS, adminToken: dev.adminToken }) + '\n')
   } else {
     out.write([
       `dev chain listening on ${dev.url}`,
       `  adjudicator       ${dev.adjudicator}`,
       `  chain id          ${dev.chainId}`,
       `  challenge period  ${dev.challengePeriodS}s`,
+      `  admin token       ${dev.adminToken}  (the test methods: evm_increaseTime, evm_mine, … with Authorization: Bearer TOKEN)`,
       ''
     ].join('\n'))
   }

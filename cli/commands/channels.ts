@@ -6,6 +6,7 @@ import { connectChain, startDevChain, type Chain, type DevChain } from '../../se
 import { UsageError } from '../errors.js'
 import { parseFlags } from '../flags.js'
 import { checkMultiaddrs, dataDirOf, formatCents, jsonLine, onShutdown } from '../daemon.js'
+import { PASSPHRASE_FLAG_HELP, PASSPHRASE_FLAG_OPTIONS, identityOptionsOf } from '../passphrase.js'
 import type { HitchNode } from '../../node/index.js'
 import type { Hex } from 'viem'
 
@@ -32,7 +33,7 @@ data directory first.
   --chain URL           JSON-RPC URL of the chain (e.g. the one \`hitch chain\` prints)
   --bootstrap MULTIADDR where to reach the counterparty for a co-operative close
   --data-dir DIR        data directory (default: ~/.hitch/<profile>)
-  --profile NAME        profile for the default data directory (default: rider)
+  --profile NAME        profile for the default data directory (default: rider)${PASSPHRASE_FLAG_HELP}
   --json                one JSON object per channel and line (close: JSON events)
 `
 
@@ -147,6 +148,7 @@ interface ChannelsFlags {
   bootstrap?: string[]
   'data-dir'?: string
   profile?: string
+  'passphrase-file'?: string
   json?: boolean
 }
 
@@ -157,6 +159,7 @@ export async function run (argv: string[]): Promise<number> {
     bootstrap: { type: 'string', multiple: true },
     'data-dir': { type: 'string' },
     profile: { type: 'string' },
+    ...PASSPHRASE_FLAG_OPTIONS,
     json: { type: 'boolean' }
   }, help, true)
   if (shown) return 0
@@ -179,6 +182,7 @@ export async function run (argv: string[]): Promise<number> {
 
   const node = await createHitchNode({
     dataDir,
+    identity: identityOptionsOf(flags),
     transport: 'tcp',
     listen: ['/ip4/0.0.0.0/tcp/0'],
     bootstrap: checkMultiaddrs(flags.bootstrap, '--bootstrap'),

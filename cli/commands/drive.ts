@@ -11,6 +11,7 @@ import {
   NODE_FLAG_HELP, NODE_FLAG_OPTIONS, checkMultiaddrs, dataDirOf, formatCents, jsonLine, onShutdown, parseSpeedup,
   type NodeFlags
 } from '../daemon.js'
+import { identityOptionsOf } from '../passphrase.js'
 
 export const help = `
 usage: hitch drive [--map FILE] [--at LAT,LON] [--seats N] [--speedup N] [--chain URL] [--json]
@@ -92,6 +93,7 @@ export async function run (argv: string[]): Promise<number> {
 
   const node = await createHitchNode({
     dataDir: dataDirOf(flags, 'driver'),
+    identity: identityOptionsOf(flags),
     transport: 'tcp',
     listen: flags.listen ?? ['/ip4/0.0.0.0/tcp/0'],
     bootstrap: checkMultiaddrs(flags.bootstrap, '--bootstrap'),

@@ -12,6 +12,7 @@ import {
   NODE_FLAG_HELP, NODE_FLAG_OPTIONS, checkMultiaddrs, dataDirOf, formatCents, jsonLine, onShutdown, parseMoneyCents,
   type NodeFlags
 } from '../daemon.js'
+import { identityOptionsOf } from '../passphrase.js'
 
 export const help = `
 usage: hitch ride --from LAT,LON --to LAT,LON [--seats N] [--max-wait DURATION]
@@ -118,6 +119,7 @@ export async function run (argv: string[]): Promise<number> {
 
   const node = await createHitchNode({
     dataDir: dataDirOf(flags, 'rider'),
+    identity: identityOptionsOf(flags),
     transport: 'tcp',
     listen: flags.listen ?? ['/ip4/0.0.0.0/tcp/0'],
     bootstrap: checkMultiaddrs(flags.bootstrap, '--bootstrap'),

@@ -2,7 +2,7 @@ import { resolve } from 'node:path'
 import { UsageError } from '../errors.js'
 import { parseFlags } from '../flags.js'
 import {
-  ProgressBar, ScenarioError, applyFlags, defaultScenario, loadScenario, parseHostPort, runSimulation, scenarioFlagHelp,
+  ProgressBar, ScenarioError, WORKER_TOKEN_ENV, applyFlags, defaultScenario, loadScenario, parseHostPort, runSimulation, scenarioFlagHelp,
   scenarioFlagOptions, summaryTable, writeReport
 } from '../../sim/index.js'
 import type { RunKind } from '../../sim/index.js'
@@ -100,7 +100,7 @@ export async function run (argv: string[]): Promise<number> {
       onWorkersListening: ({ address, token, waitingFor }) => {
         if (waitingFor > 0) {
           bar?.done()
-          process.stderr.write(`hitch sim: waiting for ${waitingFor} worker(s): hitch sim worker --connect ${address} --token ${token} --host <their LAN address>\n`)
+          process.stderr.write(`hitch sim: waiting for ${waitingFor} worker(s): ${WORKER_TOKEN_ENV}=${token} hitch sim worker --connect ${address} --host <their LAN address>\n`)
         }
       },
       onProgress: p => { bar?.update(p) }

@@ -1,13 +1,15 @@
-import { randomBytes } from 'node:crypto'
-import { chmod, link, mkdir, open, readFile, stat, unlink } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import { inspect } from 'node:util'
+import { generateKeyPair, privateKeyFromProtobuf, privateKeyFromRaw, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { logger } from '@libp2p/logger'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { privateKeyToAccount } from 'viem/accounts'
 import { IdentityError } from './errors.js'
-import type { Secp256k1PrivateKey } from '@libp2p/interface'
+import { createKeyFile, readKeyFile, replaceKeyFile, securePrivateDir } from './key-file.js'
+import { decryptKeystore, encryptKeystore, isKeystore, STANDARD_SCRYPT } from './keystore.js'
+import type { ScryptParams } from './keystore.js'
+import type { PrivateKey, Secp256k1PrivateKey } from '@libp2p/interface'
 
 const log = logger('hitch:identity')
 
@@ -19,8 +21,9 @@ export const DEFAULT_PROFILE = 'default'
 
 /**
  * A node's one secp256k1 key, seen as its libp2p identity and its Ethereum
- * account. `ethPrivateKeyHex` is non-enumerable so that logging or
- * serialising the identity object does not print it; never log it.
+ * account. Printing or serialising it (`util.inspect`, `console.log`,
+ * `JSON.stringify`, also of a `{ ...copy }` or of `privateKey` alone) shows the
+ * peer id and the address, never the key; never log `ethPrivateKeyHex`.
  */
 export interface NodeIdentity {
   privateKey: Secp256k1PrivateKey
@@ -28,10 +31,43 @@ export interface NodeIdentity {
   peerId: string
   /** Checksummed Ethereum address of the same key */
   ethAddress: `0x${string}`
-  /** The raw 32-byte private key as hex, for EIP-712 signing with viem */
+  /** The raw 32-byte private key as hex, for EIP-712 signing with viem (non-enumerable) */
   readonly ethPrivateKeyHex: `0x${string}`
   /** True when this call created the key */
   created: boolean
+}
+
+/** Asked for the passphrase of an encrypted key file, only when one is needed. */
+export type PassphraseSource = () => Promise<string | Uint8Array> | string | Uint8Array
+
+/** Options of {@link loadOrCreateIdentity}. */
+export interface IdentityOptions {
+  /**
+   * The passphrase of an encrypted key file (Web3 Secret Storage v3), asked only when the file
+   * is encrypted or `encryptNew` creates one.
+   *
+   * @default undefined: an encrypted key file is refused with `ERR_PASSPHRASE_REQUIRED`
+   */
+  passphrase?: PassphraseSource
+  /**
+   * Whether a key created by this call is stored encrypted under `passphrase`.
+   *
+   * @default false (plaintext, for tests and simulations)
+   */
+  encryptNew?: boolean
+  /**
+   * scrypt's cost for a key encrypted here.
+   *
+   * @default STANDARD_SCRYPT
+   */
+  scrypt?: ScryptParams
+}
+
+/** What {@link identityFileInfo} says about a data directory's key file. */
+export interface IdentityFileInfo {
+  file: string
+  exists: boolean
+  encrypted: boolean
 }
 
 /**
@@ -42,79 +78,156 @@ export function defaultDataDir (profile: string = DEFAULT_PROFILE): string {
   return join(home, profile)
 }
 
+/**
+ * Keeps a libp2p private key's bytes out of `util.inspect` and `JSON.stringify` (its `raw`
+ * field is enumerable): `raw` becomes non-enumerable on this instance, and the key prints as
+ * its type. The key works as before. Idempotent.
+ */
+export function hideKeyBytes<K extends PrivateKey> (key: K): K {
+  if (Object.prototype.hasOwnProperty.call(key, inspect.custom)) return key
+  const raw = key.raw
+  Object.defineProperty(key, 'raw', { value: raw, enumerable: false, writable: false, configurable: false })
+  // computed when printed, not for each of a simulation's thousands of keys
+  const shown = (): { type: string, publicKey: string } => ({ type: key.type, publicKey: key.publicKey.toString() })
+  Object.defineProperty(key, 'toJSON', { value: shown, enumerable: false })
+  Object.defineProperty(key, inspect.custom, { value: () => `PrivateKey { type: '${key.type}', publicKey: '${shown().publicKey}', raw: [redacted] }`, enumerable: false })
+  return key
+}
+
 /** Build the identity view of a secp256k1 key */
 export function identityFromKey (privateKey: Secp256k1PrivateKey, created = false): NodeIdentity {
   const hex = `0x${Buffer.from(privateKey.raw).toString('hex')}` as const
+  hideKeyBytes(privateKey)
   const identity = {
     privateKey,
     peerId: peerIdFromPrivateKey(privateKey).toString(),
     ethAddress: privateKeyToAccount(hex).address,
     created
   }
+  const shown = (): Record<string, unknown> => ({ peerId: identity.peerId, ethAddress: identity.ethAddress, created: identity.created })
   Object.defineProperty(identity, 'ethPrivateKeyHex', { value: hex, enumerable: false })
+  Object.defineProperty(identity, 'toJSON', { value: shown, enumerable: false })
+  Object.defineProperty(identity, inspect.custom, {
+    value: (_depth: number, options: object) => `NodeIdentity ${inspect(shown(), options)}`,
+    enumerable: false
+  })
   return identity as NodeIdentity
 }
 
 /**
  * Load the node key from `<dataDir>/identity.key`, creating it on first run.
- * Creation is atomic: the key is written and fsynced to a temporary file
- * (mode 0600) and hard-linked into place, so a crash never leaves a partial
- * key and two processes racing on first run end up with the same key.
+ *
+ * The data directory is made private (0700, also when it exists). The key file is read without
+ * following links (a symbolic link is refused) and tightened to 0600. It holds either the libp2p
+ * protobuf form of the key (plaintext, for tests and simulations) or a passphrase-encrypted
+ * Ethereum keystore (Web3 Secret Storage v3), whose passphrase `options.passphrase` gives.
+ * Creation is atomic: the key is written and fsynced to a temporary file (mode 0600) and
+ * hard-linked into place, so a crash never leaves a partial key and two processes racing on
+ * first run end up with the same key.
+ *
+ * @throws {IdentityError} when the file exists but cannot be used (it is never overwritten)
  */
-export async function loadOrCreateIdentity (dataDir: string): Promise<NodeIdentity> {
-  await mkdir(dataDir, { recursive: true, mode: 0o700 })
+export async function loadOrCreateIdentity (dataDir: string, options: IdentityOptions = {}): Promise<NodeIdentity> {
+  await securePrivateDir(dataDir)
   const file = join(dataDir, IDENTITY_FILE)
 
-  const existing = await readIfExists(file)
+  const existing = await readKeyFile(file)
   if (existing != null) {
-    return identityFromKey(await decodeKey(existing, file))
+    return identityFromKey(await decodeKeyFile(existing, file, options.passphrase))
   }
 
   const key = await generateKeyPair('secp256k1')
-  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
-  const handle = await open(tmp, 'wx', 0o600)
-  try {
-    await handle.writeFile(privateKeyToProtobuf(key))
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
-
-  try {
-    await link(tmp, file)
-  } catch (err: any) {
-    if (err?.code !== 'EEXIST') {
-      throw err
-    }
+  const bytes = options.encryptNew === true
+    ? await encodeEncrypted(key, await askPassphrase(options.passphrase, file), options.scrypt)
+    : privateKeyToProtobuf(key)
+  if (!await createKeyFile(dataDir, file, bytes)) {
     // another process won the race: use its key
-    await unlink(tmp)
-    return identityFromKey(await decodeKey(await readFile(file), file))
+    const theirs = await readKeyFile(file)
+    if (theirs == null) throw new IdentityError('ERR_NO_IDENTITY', `the key file ${file} vanished while it was being created`)
+    return identityFromKey(await decodeKeyFile(theirs, file, options.passphrase))
   }
-  await unlink(tmp)
-  await syncDir(dataDir)
   const identity = identityFromKey(key, true)
-  log('created node identity %s in %s', identity.peerId, dataDir)
+  log('created node identity %s in %s (%s)', identity.peerId, dataDir, options.encryptNew === true ? 'encrypted' : 'plaintext')
   return identity
 }
 
-async function readIfExists (file: string): Promise<Uint8Array | undefined> {
-  try {
-    const info = await stat(file)
-    if ((info.mode & 0o077) !== 0) {
-      // a key readable by others is tightened rather than refused
-      log('tightening permissions of %s', file)
-      await chmod(file, 0o600)
-    }
-    return await readFile(file)
-  } catch (err: any) {
-    if (err?.code === 'ENOENT') {
-      return undefined
-    }
-    throw err
-  }
+/** Whether `<dataDir>/identity.key` exists and whether it is encrypted; reads nothing secret. */
+export async function identityFileInfo (dataDir: string): Promise<IdentityFileInfo> {
+  const file = join(dataDir, IDENTITY_FILE)
+  const bytes = await readKeyFile(file)
+  return { file, exists: bytes != null, encrypted: bytes != null && isKeystore(bytes) }
 }
 
-async function decodeKey (bytes: Uint8Array, file: string): Promise<Secp256k1PrivateKey> {
+/**
+ * Rewrites a plaintext key file as a keystore encrypted under the passphrase (atomically: the
+ * file is replaced whole). The key, hence the peer id and the address, stay the same.
+ *
+ * @throws {IdentityError} `ERR_NO_IDENTITY` without a key file, `ERR_ALREADY_DONE` when it is encrypted already
+ */
+export async function encryptIdentityFile (dataDir: string, passphrase: PassphraseSource, options: { scrypt?: ScryptParams } = {}): Promise<NodeIdentity> {
+  await securePrivateDir(dataDir)
+  const file = join(dataDir, IDENTITY_FILE)
+  const bytes = await readKeyFile(file)
+  if (bytes == null) throw new IdentityError('ERR_NO_IDENTITY', `no key file ${file} to encrypt`)
+  if (isKeystore(bytes)) throw new IdentityError('ERR_ALREADY_DONE', `${file} is encrypted already`)
+  const key = await decodeKeyFile(bytes, file)
+  await replaceKeyFile(dataDir, file, await encodeEncrypted(key, await askPassphrase(passphrase, file), options.scrypt))
+  log('encrypted the key file in %s', dataDir)
+  return identityFromKey(key)
+}
+
+/**
+ * Rewrites an encrypted key file in plaintext (the libp2p protobuf form), for tests and
+ * simulations; the key stays the same.
+ *
+ * @throws {IdentityError} `ERR_NO_IDENTITY`, `ERR_ALREADY_DONE` when it is plaintext, `ERR_WRONG_PASSPHRASE`
+ */
+export async function decryptIdentityFile (dataDir: string, passphrase: PassphraseSource): Promise<NodeIdentity> {
+  await securePrivateDir(dataDir)
+  const file = join(dataDir, IDENTITY_FILE)
+  const bytes = await readKeyFile(file)
+  if (bytes == null) throw new IdentityError('ERR_NO_IDENTITY', `no key file ${file} to decrypt`)
+  if (!isKeystore(bytes)) throw new IdentityError('ERR_ALREADY_DONE', `${file} is not encrypted`)
+  const key = await decodeKeyFile(bytes, file, passphrase)
+  await replaceKeyFile(dataDir, file, privateKeyToProtobuf(key))
+  log('decrypted the key file in %s', dataDir)
+  return identityFromKey(key)
+}
+
+async function askPassphrase (source: PassphraseSource | undefined, file: string): Promise<string | Uint8Array> {
+  if (source == null) {
+    throw new IdentityError('ERR_PASSPHRASE_REQUIRED', `${file} is encrypted: give its passphrase (--passphrase-file FILE or HITCH_PASSPHRASE_FILE)`)
+  }
+  const passphrase = await source()
+  if (passphrase.length === 0) throw new IdentityError('ERR_PASSPHRASE_REQUIRED', `the passphrase for ${file} is empty`)
+  return passphrase
+}
+
+async function encodeEncrypted (key: Secp256k1PrivateKey, passphrase: string | Uint8Array, scrypt: ScryptParams = STANDARD_SCRYPT): Promise<Uint8Array> {
+  const address = privateKeyToAccount(`0x${Buffer.from(key.raw).toString('hex')}`).address
+  const doc = await encryptKeystore(key.raw, passphrase, { scrypt, address })
+  return Buffer.from(JSON.stringify(doc, null, 2) + '\n', 'utf8')
+}
+
+async function decodeKeyFile (bytes: Uint8Array, file: string, passphrase?: PassphraseSource): Promise<Secp256k1PrivateKey> {
+  if (isKeystore(bytes)) {
+    const raw = await decryptKeystore(bytes, await askPassphrase(passphrase, file), file)
+    let key
+    try {
+      // a copy: the key object keeps the array it is given, and `raw` is wiped below
+      key = privateKeyFromRaw(raw.slice())
+    } catch (err) {
+      throw new IdentityError('ERR_CORRUPT_IDENTITY', `${file} decrypts to no valid secp256k1 key`, { cause: err })
+    } finally {
+      raw.fill(0)
+    }
+    if (key.type !== 'secp256k1') throw new IdentityError('ERR_WRONG_KEY_TYPE', `the node key in ${file} is ${key.type}, not secp256k1`)
+    const address = JSON.parse(Buffer.from(bytes).toString('utf8')).address as string | undefined
+    if (address != null && address.replace(/^0x/i, '').toLowerCase() !== privateKeyToAccount(`0x${Buffer.from(key.raw).toString('hex')}`).address.slice(2).toLowerCase()) {
+      throw new IdentityError('ERR_CORRUPT_IDENTITY', `${file} names address ${address}, but its key is another account's`)
+    }
+    return key
+  }
   let key
   try {
     key = privateKeyFromProtobuf(bytes)
@@ -125,17 +238,4 @@ async function decodeKey (bytes: Uint8Array, file: string): Promise<Secp256k1Pri
     throw new IdentityError('ERR_WRONG_KEY_TYPE', `the node key in ${file} is ${key.type}, not secp256k1`)
   }
   return key
-}
-
-async function syncDir (dir: string): Promise<void> {
-  // makes the new directory entry durable; not supported everywhere, and the
-  // key file itself is already synced
-  try {
-    const handle = await open(dir, 'r')
-    try {
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-  } catch {}
 }
