@@ -199,7 +199,7 @@ export class EmbeddedEvm {
   /** The number of the latest block. */
   async blockNumber (): Promise<bigint> {
     this.assertRunning()
-    return await this.publicClient.getBlockNumber()
+    return await this.publicClient.getBlockNumber({ cacheTime: 0 })
   }
 
   /**
@@ -208,7 +208,7 @@ export class EmbeddedEvm {
    */
   async activitySince (afterBlock: bigint): Promise<ChainActivity> {
     this.assertRunning()
-    const toBlock = await this.publicClient.getBlockNumber()
+    const toBlock = await this.publicClient.getBlockNumber({ cacheTime: 0 })
     const activity: ChainActivity = { fromBlock: afterBlock + 1n, toBlock, transactions: 0, gasUsed: 0n, byFunction: {} }
     for (let n = afterBlock + 1n; n <= toBlock; n++) {
       const block = await this.publicClient.getBlock({ blockNumber: n, includeTransactions: true })

@@ -47,6 +47,12 @@ describe('settlement/dev-chain-server', function () {
     expect(batch[1].error.code).to.be.a('number')
   })
 
+  it('reads the head as it is now: a block mined a moment ago counts (it read a cached number)', async () => {
+    const before = await dev.evm.blockNumber()
+    await dev.evm.mine()
+    expect(await dev.evm.blockNumber()).to.equal(before + 1n)
+  })
+
   it('hitch_fund gives an address test ether', async () => {
     const address = privateKeyToAccount(generatePrivateKey()).address
     const { result } = await post(dev.url, { jsonrpc: '2.0', id: 1, method: 'hitch_fund', params: [address, '0x10'] })
