@@ -7,8 +7,13 @@ export interface LatLonPoint {
 /** What both roles know about a confirmed ride, as payment hooks see it. */
 export interface RideInfo {
   requestId: string
-  /** the rider's peer id */
+  /** the rider's peer id (a fresh key per ride) */
   rider: string
+  /**
+   * Driver: the rider's long-lived payment address (lower-case), from the identity binding the
+   * rider sent with its exact points, checked. Channels are matched to rides by it.
+   */
+  riderAddress?: string
   /** the driver's peer id */
   driver: string
   quoteId: string

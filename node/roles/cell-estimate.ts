@@ -1,0 +1,140 @@
+import { cellToLatLng } from 'h3-js'
+import { DEFAULT_DETOUR_SLACK_S, insertRequest, moveVehicle } from '../../matching/index.js'
+import type { Insertion, InsertionOptions, InsertionRejection, VehiclePlan } from '../../matching/index.js'
+import type { LatLon, RideRequest } from '../../protocol/index.js'
+import type { RoutedMap } from '../map/index.js'
+
+/** Farthest a cell centre may lie from the map and still be estimated on it, metres. @default 5000 */
+export const DEFAULT_ESTIMATE_SNAP_M = 5_000
+/** Quoted times are whole minutes, rounded up. */
+export const MINUTE_MS = 60_000
+/** Cells whose snapped vertex is remembered. */
+const MAX_CELL_VERTICES = 256
+
+/** An estimate of a ride on cells, as quoted. */
+export type CellEstimate =
+  | {
+    ok: true
+    insertion: Insertion
+    /** seconds from now to the pickup, estimated from the car's cell centre */
+    pickupS: number
+    /** whole minutes, rounded up, as the quote says */
+    pickupMinutes: number
+    dropoffMinutes: number
+  }
+  | { ok: false, reason: InsertionRejection | 'off-map' | 'failed' }
+
+/** A committed ride fitted with its exact points. */
+export type ExactFit =
+  | { ok: true, insertion: Insertion, pickup: number, dropoff: number }
+  | { ok: false, reason: InsertionRejection | 'off-map' | 'failed' }
+
+/** Options of {@link CellEstimator}. */
+export interface CellEstimatorInit {
+  map: RoutedMap
+  /** limits of insertion (wait, detour) */
+  insertion: InsertionOptions
+  /** extra seconds of wait (and of detour, at the exact fit) a ride estimated on cells may need */
+  slackS: number
+}
+
+/**
+ * How a driver estimates a ride before it is committed: entirely on cells. The car is put at
+ * the centre of its own gossip cell (snapped to the road graph) and the ride's pickup and
+ * dropoff at the centres of the request's cells; the quoted times are whole minutes, and the
+ * rider's wait limit is counted in whole minutes too. Nothing a requester learns (a quote, its
+ * minutes, whether a quote comes at all, a confirm or a decline) then depends on where in its
+ * cell the car is, however many requests it sends and whatever their wait limits: the cell is
+ * all a quote gives away, as the protocol documents (`GOSSIP_RESOLUTION`).
+ *
+ * Once the driver is committed, the exact points arrive and {@link fitExact} fits them into the
+ * real plan from the car's real position.
+ */
+export class CellEstimator {
+  private readonly map: RoutedMap
+  private readonly options: InsertionOptions
+  private readonly slackS: number
+  private readonly vertices = new Map<string, number | undefined>()
+
+  constructor (init: CellEstimatorInit) {
+    this.map = init.map
+    this.options = init.insertion
+    this.slackS = init.slackS
+  }
+
+  /** The road vertex a cell is estimated at: its centre, snapped (up to DEFAULT_ESTIMATE_SNAP_M away). */
+  vertexOf (cell: string): number | undefined {
+    if (this.vertices.has(cell)) return this.vertices.get(cell)
+    const [lat, lon] = cellToLatLng(cell)
+    const vertex = (this.map.snap(lat, lon) ?? this.map.index.snap(lat, lon, DEFAULT_ESTIMATE_SNAP_M))?.node
+    this.vertices.set(cell, vertex)
+    while (this.vertices.size > MAX_CELL_VERTICES) this.vertices.delete(this.vertices.keys().next().value!)
+    return vertex
+  }
+
+  /** The plan as quoting sees it: its stops, with the car at the centre of `carCell` now. */
+  coarsePlan (plan: VehiclePlan, carCell: string, nowS: number): VehiclePlan {
+    return moveVehicle(plan, this.vertexOf(carCell) ?? plan.position, nowS)
+  }
+
+  /** Estimates `request` (as ride `key`) on cells: feasible, and the minutes to quote. */
+  estimate (plan: VehiclePlan, carCell: string, key: string, request: RideRequest, now: number): CellEstimate {
+    const pickup = this.vertexOf(request.pickupCell)
+    const dropoff = this.vertexOf(request.dropoffCell)
+    if (pickup == null || dropoff == null) return { ok: false, reason: 'off-map' }
+    const nowS = now / 1000
+    // whole minutes of wait, so that a requester cannot search the car's time to the pickup
+    // second by second through the wait limits it asks for
+    const waitMinutes = Math.floor(Math.max(0, request.latestPickupAt - now) / MINUTE_MS)
+    const result = this.insert(this.coarsePlan(plan, carCell, nowS), {
+      id: key, pickup, dropoff, seats: request.seats, requestTime: nowS, maxWaitS: waitMinutes * 60 + this.slackS
+    })
+    if (!result.ok) return result
+    const insertion = result.insertion
+    const pickupS = Math.max(0, insertion.pickupTime - nowS)
+    return {
+      ok: true,
+      insertion,
+      pickupS,
+      pickupMinutes: wholeMinutes(pickupS),
+      dropoffMinutes: Math.max(wholeMinutes(pickupS), wholeMinutes(insertion.dropoffTime - nowS))
+    }
+  }
+
+  /**
+   * Fits a committed ride's exact points into the real plan (the car where it is). The ride was
+   * promised on cells, so its own limits are widened by the slack (wait and detour); the other
+   * riders' promises are kept as they are.
+   */
+  fitExact (plan: VehiclePlan, key: string, points: { pickup: LatLon, dropoff: LatLon }, request: RideRequest, seats: number, now: number): ExactFit {
+    const pickup = this.map.snap(points.pickup.lat, points.pickup.lon)?.node
+    const dropoff = this.map.snap(points.dropoff.lat, points.dropoff.lon)?.node
+    if (pickup == null || dropoff == null) return { ok: false, reason: 'off-map' }
+    const nowS = now / 1000
+    const base = plan.time < nowS ? moveVehicle(plan, plan.position, nowS) : plan
+    const result = this.insert(base, {
+      id: key,
+      pickup,
+      dropoff,
+      seats,
+      requestTime: nowS,
+      maxWaitS: Math.max(0, request.latestPickupAt - now) / 1000 + this.slackS,
+      detourSlackS: (this.options.detourSlackS ?? DEFAULT_DETOUR_SLACK_S) + this.slackS
+    })
+    return result.ok ? { ok: true, insertion: result.insertion, pickup, dropoff } : result
+  }
+
+  private insert (plan: VehiclePlan, request: Parameters<typeof insertRequest>[1]): { ok: true, insertion: Insertion } | { ok: false, reason: InsertionRejection | 'failed' } {
+    try {
+      const result = insertRequest(plan, request, this.map.router, this.options)
+      return result.ok ? { ok: true, insertion: result.insertion } : { ok: false, reason: result.reason }
+    } catch {
+      return { ok: false, reason: 'failed' }
+    }
+  }
+}
+
+/** Seconds as whole minutes, rounded up. */
+function wholeMinutes (seconds: number): number {
+  return Math.max(0, Math.ceil(seconds / 60 - 1e-9))
+}
