@@ -26,6 +26,12 @@ once it has confirmed; follows the trip with a live status line, and ends by
 printing the trip record signed by both. Check it later with
 \`hitch receipt verify FILE\`.
 
+Each run is one ride under a fresh peer id (a new key, kept in memory only), so
+listeners on the map-cell topics cannot link your rides. The payment identity
+in the data directory (the key and Ethereum address that open channels) stays
+the same across rides; it is bound to the ride's peer id only on the direct
+stream to the driver that confirmed, and the trip record names its address.
+
 With --chain, the ride is paid through a payment channel with the driver:
 opened (or reused from an earlier ride, topped up) with a deposit covering
 the fare when the driver confirms, paid in steps every 250 m driven, and paid
@@ -125,6 +131,8 @@ export async function run (argv: string[]): Promise<number> {
 
   const node = await createHitchNode({
     dataDir: dataDirOf(flags, 'rider'),
+    // one ride, one peer id: the data dir's key stays the payment identity only
+    peerKey: 'fresh',
     transport: 'tcp',
     listen: flags.listen ?? ['/ip4/0.0.0.0/tcp/0'],
     bootstrap: checkMultiaddrs(flags.bootstrap, '--bootstrap'),
