@@ -8,6 +8,14 @@ import type { RoutedMap } from '../map/index.js'
 export const DEFAULT_ESTIMATE_SNAP_M = 5_000
 /** Quoted times are whole minutes, rounded up. */
 export const MINUTE_MS = 60_000
+/**
+ * Seconds a car is assumed to need to reach the centre of its cell: estimates start there
+ * that much later than now. About the mean over a cell's road vertices of the travel time to
+ * the centre (measured: 126 s on the synthetic city, 108 s on Midtown; p90 207 / 174 s), so
+ * that quotes are not optimistic on average for a car that may be anywhere in its cell, and
+ * the same for every car, so that they say nothing about where in it a car is. @default 120
+ */
+export const DEFAULT_CELL_MARGIN_S = 120
 /** Cells whose snapped vertex is remembered. */
 const MAX_CELL_VERTICES = 256
 
@@ -16,8 +24,10 @@ export type CellEstimate =
   | {
     ok: true
     insertion: Insertion
-    /** seconds from now to the pickup, estimated from the car's cell centre */
+    /** seconds from now to the pickup, estimated from the car's cell centre (margin included) */
     pickupS: number
+    /** seconds from the car's cell centre to the pickup (the same for every car of the cell) */
+    fromCentreS: number
     /** whole minutes, rounded up, as the quote says */
     pickupMinutes: number
     dropoffMinutes: number
@@ -34,15 +44,17 @@ export interface CellEstimatorInit {
   map: RoutedMap
   /** limits of insertion (wait, detour) */
   insertion: InsertionOptions
-  /** extra seconds of wait (and of detour, at the exact fit) a ride estimated on cells may need */
+  /** extra seconds of wait (and of detour) a committed ride may need at the exact fit */
   slackS: number
+  /** @default DEFAULT_CELL_MARGIN_S */
+  marginS?: number
 }
 
 /**
  * How a driver estimates a ride before it is committed: entirely on cells. The car is put at
- * the centre of its own gossip cell (snapped to the road graph) and the ride's pickup and
- * dropoff at the centres of the request's cells; the quoted times are whole minutes, and the
- * rider's wait limit is counted in whole minutes too. Nothing a requester learns (a quote, its
+ * the centre of its own gossip cell (snapped to the road graph), `marginS` from now, and the
+ * ride's pickup and dropoff at the centres of the request's cells; the quoted times are whole
+ * minutes, and the rider's wait limit is counted in whole minutes too. Nothing a requester learns (a quote, its
  * minutes, whether a quote comes at all, a confirm or a decline) then depends on where in its
  * cell the car is, however many requests it sends and whatever their wait limits: the cell is
  * all a quote gives away, as the protocol documents (`GOSSIP_RESOLUTION`).
@@ -54,12 +66,15 @@ export class CellEstimator {
   private readonly map: RoutedMap
   private readonly options: InsertionOptions
   private readonly slackS: number
+  private readonly marginS: number
   private readonly vertices = new Map<string, number | undefined>()
 
   constructor (init: CellEstimatorInit) {
     this.map = init.map
     this.options = init.insertion
     this.slackS = init.slackS
+    this.marginS = init.marginS ?? DEFAULT_CELL_MARGIN_S
+    if (!(this.marginS >= 0) || !(this.slackS >= 0)) throw new RangeError('marginS and slackS must be >= 0')
   }
 
   /** The road vertex a cell is estimated at: its centre, snapped (up to DEFAULT_ESTIMATE_SNAP_M away). */
@@ -72,9 +87,9 @@ export class CellEstimator {
     return vertex
   }
 
-  /** The plan as quoting sees it: its stops, with the car at the centre of `carCell` now. */
+  /** The plan as quoting sees it: its stops, with the car at the centre of `carCell` `marginS` from now. */
   coarsePlan (plan: VehiclePlan, carCell: string, nowS: number): VehiclePlan {
-    return moveVehicle(plan, this.vertexOf(carCell) ?? plan.position, nowS)
+    return moveVehicle(plan, this.vertexOf(carCell) ?? plan.position, nowS + this.marginS)
   }
 
   /** Estimates `request` (as ride `key`) on cells: feasible, and the minutes to quote. */
@@ -83,11 +98,11 @@ export class CellEstimator {
     const dropoff = this.vertexOf(request.dropoffCell)
     if (pickup == null || dropoff == null) return { ok: false, reason: 'off-map' }
     const nowS = now / 1000
-    // whole minutes of wait, so that a requester cannot search the car's time to the pickup
-    // second by second through the wait limits it asks for
+    // whole minutes of wait, so that a requester cannot search the estimate second by second
+    // through the wait limits it asks for; no slack here: the exact fit, once committed, has it
     const waitMinutes = Math.floor(Math.max(0, request.latestPickupAt - now) / MINUTE_MS)
     const result = this.insert(this.coarsePlan(plan, carCell, nowS), {
-      id: key, pickup, dropoff, seats: request.seats, requestTime: nowS, maxWaitS: waitMinutes * 60 + this.slackS
+      id: key, pickup, dropoff, seats: request.seats, requestTime: nowS, maxWaitS: waitMinutes * 60
     })
     if (!result.ok) return result
     const insertion = result.insertion
@@ -96,6 +111,7 @@ export class CellEstimator {
       ok: true,
       insertion,
       pickupS,
+      fromCentreS: Math.max(0, pickupS - this.marginS),
       pickupMinutes: wholeMinutes(pickupS),
       dropoffMinutes: Math.max(wholeMinutes(pickupS), wholeMinutes(insertion.dropoffTime - nowS))
     }
@@ -118,8 +134,7 @@ export class CellEstimator {
       dropoff,
       seats,
       requestTime: nowS,
-      maxWaitS: Math.max(0, request.latestPickupAt - now) / 1000 + this.slackS,
-      detourSlackS: (this.options.detourSlackS ?? DEFAULT_DETOUR_SLACK_S) + this.slackS
+      maxWaitS: Math.max(0, request.latestPickupAt - now) / 1000 + this.slackS
     })
     return result.ok ? { ok: true, insertion: result.insertion, pickup, dropoff } : result
   }

@@ -54,9 +54,9 @@ const RECORD_RETRY_MS = 1_000
 /** @default 'usd-cent' (fares are integer cents, see matching/pricing) */
 export const DEFAULT_CURRENCY = 'usd-cent'
 /**
- * Extra wait allowed when estimating on cell centres, seconds: the real points (and the car)
- * can lie a cell radius (≈ 1.4 km) from the centres. A committed ride's exact points are fitted
- * with this much more wait and detour than its rider asked for, never at other riders' expense.
+ * A committed ride's exact points are fitted with this much more wait and detour than its rider
+ * asked for, seconds (never at other riders' expense): it was estimated on cell centres, and the
+ * real points and the car can lie a cell radius (≈ 1.4 km) from them.
  *
  * @default 180
  */
@@ -128,6 +128,8 @@ export interface DriverInit {
   insertion?: InsertionOptions
   /** @default DEFAULT_ESTIMATE_SLACK_S (180) */
   estimateSlackS?: number
+  /** seconds the car is assumed to need to reach its cell's centre when estimating. @default DEFAULT_CELL_MARGIN_S (120) */
+  cellMarginS?: number
   /** quote at once only within this pickup wait, seconds; Infinity: always. @default DEFAULT_QUOTE_NEAR_S (120) */
   quoteNearS?: number
   /** the quoting reach doubles every this long the rider keeps asking, clock ms. @default DEFAULT_QUOTE_WIDEN_MS (4 s) */
@@ -281,7 +283,7 @@ export class Driver extends TypedEvents<DriverEvents> {
     this.quoteTtlMs = Math.min(init.quoteTtlMs ?? DEFAULT_QUOTE_TTL_MS, DEFAULT_MAX_TTL_MS)
     this.positionEveryM = init.positionEveryM ?? DEFAULT_POSITION_EVERY_M
     const insertion: InsertionOptions = init.insertion ?? {}
-    this.estimator = new CellEstimator({ map: this.node.map, insertion, slackS: init.estimateSlackS ?? DEFAULT_ESTIMATE_SLACK_S })
+    this.estimator = new CellEstimator({ map: this.node.map, insertion, slackS: init.estimateSlackS ?? DEFAULT_ESTIMATE_SLACK_S, marginS: init.cellMarginS })
     this.machine = { revealTimeoutMs: init.revealTimeoutMs, maxQuoted: init.maxQuoted }
     this.requireBinding = init.requireBinding ?? init.payments != null
     this.intake = new RequestIntake({
@@ -451,7 +453,7 @@ export class Driver extends TypedEvents<DriverEvents> {
       return
     }
     const reachS = this.quoteNearS * 2 ** Math.floor((now - heard.firstHeard) / this.quoteWidenMs)
-    if (estimate.pickupS > reachS) {
+    if (estimate.fromCentreS > reachS) {
       // nearer cars answer first; if the rider is still asking later, this car's turn comes
       heard.held = true
       this.log('holding back %s: pickup in %d min, reach %ds', id, estimate.pickupMinutes, reachS)

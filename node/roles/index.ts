@@ -16,7 +16,7 @@ export {
   DEFAULT_RECORD_TIMEOUT_MS, DEFAULT_DISCOVERY_DIALS
 } from './rider.js'
 export type { RiderInit, RiderEvents, RiderQuote, RiderUpdate, RideRequestOptions, RideResult } from './rider.js'
-export { DEFAULT_ESTIMATE_SNAP_M, CellEstimator } from './cell-estimate.js'
+export { DEFAULT_ESTIMATE_SNAP_M, DEFAULT_CELL_MARGIN_S, CellEstimator } from './cell-estimate.js'
 export type { CellEstimate, ExactFit, CellEstimatorInit } from './cell-estimate.js'
 export {
   RequestIntake, DEFAULT_CHECKS_PER_S, DEFAULT_MAX_WAITING, DEFAULT_MAX_SEEN, DEFAULT_MAX_SEEN_PER_REQUESTER,

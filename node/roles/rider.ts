@@ -500,9 +500,14 @@ export class Rider extends TypedEvents<RiderEvents> {
     if (event.type === 'decline' && before.phase === 'accepting' && event.from === before.current.from) {
       this.emit('declined', { requestId: id, driver: event.from, reason: String(event.decline.reason) })
     }
-    if (before.phase === 'accepting' && (after.phase === 'accepting' || after.phase === 'requested') &&
-      (after.phase === 'requested' || after.current.from !== before.current.from)) {
-      this.emit('fallback', { requestId: id, from: before.current.from, to: after.phase === 'accepting' ? after.current.from : undefined })
+    const driverBefore = before.phase === 'accepting' ? before.current.from : before.phase === 'confirmed' ? before.driver.from : undefined
+    if ((before.phase === 'confirmed' || before.phase === 'in-trip') && event.type === 'cancel' && event.from === before.driver.from) {
+      // the driver had the exact points when it cancelled: say so
+      this.emit('cancelled', { requestId: id, driver: event.from, note: event.cancel.note, afterReveal: true })
+    }
+    if (driverBefore != null && (after.phase === 'accepting' || after.phase === 'requested') &&
+      (after.phase === 'requested' || after.current.from !== driverBefore)) {
+      this.emit('fallback', { requestId: id, from: driverBefore, to: after.phase === 'accepting' ? after.current.from : undefined })
       if (after.phase === 'requested' && run.published != null) {
         // every quote failed: ask again, drivers whose plans changed may quote anew
         this.scheduleRepublish(run, run.published.topic, run.published.message)
@@ -513,9 +518,6 @@ export class Rider extends TypedEvents<RiderEvents> {
       this.hook(run, () => this.payments.onAccepted?.(rideInfo(after.driver, this.node.peerId, after.ride.request.seats, run.routeM)))
     }
     if (after.phase === 'failed') {
-      if (after.reason === 'driver-cancelled' && after.driver != null) {
-        this.emit('cancelled', { requestId: id, driver: after.driver.from, note: after.note ?? '', afterReveal: true })
-      }
       this.finish(run, after.reason === 'no-driver'
         ? new NoDriverError()
         : after.reason === 'driver-unreachable'

@@ -67,14 +67,18 @@ export interface RiderRide {
   dropoff: LatLon
   /** binds the ride's peer id to the rider's payment identity; sent with the points */
   binding?: IdentityBinding
+  /** drivers that cancelled after they were sent the points: their quotes are not taken again */
+  shunned?: string[]
   /** when the rider gives up if no driver has confirmed */
   deadlineAt: number
 }
 
 /**
  * Why a ride failed. `driver-cancelled`: the driver cancelled after it confirmed, so after it
- * was sent the exact points (the failed state keeps its note); `driver-unreachable`: the
- * points could not be delivered to the driver that confirmed.
+ * was sent the exact points (the failed state keeps its note), during the trip or once the
+ * ride's deadline had passed (before, the rider falls back to other drivers);
+ * `driver-unreachable`: the points could not be delivered to the driver that confirmed, and
+ * the deadline had passed.
  */
 export type RiderFailure = 'no-driver' | 'driver-cancelled' | 'driver-unreachable'
 
@@ -85,8 +89,8 @@ export type RiderState =
   | { phase: 'requested', ride: RiderRide, quotes: ReceivedQuote[], windowClosed: boolean }
   /** accept sent to `current`; `quotes` are the fallbacks */
   | { phase: 'accepting', ride: RiderRide, current: ReceivedQuote, quotes: ReceivedQuote[] }
-  /** the driver confirmed (committed) and was sent the exact points */
-  | { phase: 'confirmed', ride: RiderRide, driver: ReceivedQuote, pickupEta: number }
+  /** the driver confirmed (committed) and was sent the exact points; `quotes` are the fallbacks */
+  | { phase: 'confirmed', ride: RiderRide, driver: ReceivedQuote, pickupEta: number, quotes: ReceivedQuote[] }
   | { phase: 'in-trip', ride: RiderRide, driver: ReceivedQuote }
   | { phase: 'completed', ride: RiderRide, driver: ReceivedQuote }
   | { phase: 'failed', ride: RiderRide, reason: RiderFailure, driver?: ReceivedQuote, note?: string }
@@ -154,7 +158,7 @@ function usable (q: Quote, request: RideRequest, now: number): boolean {
  */
 function acceptNext (ride: RiderRide, quotes: ReceivedQuote[], now: number, config: RiderConfig, rank: QuoteRanking): Transition<RiderState> {
   const id = ride.request.requestId
-  const ranked = rank(quotes.filter(q => usable(q.quote, ride.request, now)), { request: ride.request, now })
+  const ranked = rank(quotes.filter(q => usable(q.quote, ride.request, now) && !shuns(ride, q.from)), { request: ride.request, now })
   const [best, ...rest] = ranked
   if (best == null) {
     if (now >= ride.deadlineAt) {
@@ -176,6 +180,10 @@ function acceptNext (ride: RiderRide, quotes: ReceivedQuote[], now: number, conf
       { type: 'set-timer', id: riderTimers.accept(id), afterMs: config.acceptTimeoutMs ?? DEFAULT_ACCEPT_TIMEOUT_MS }
     ]
   }
+}
+
+function shuns (ride: RiderRide, driver: string): boolean {
+  return ride.shunned?.includes(driver) === true
 }
 
 function fail (ride: RiderRide, reason: RiderFailure, driver?: ReceivedQuote, note?: string): Transition<RiderState> {
@@ -255,7 +263,7 @@ export function stepRider (state: RiderState, event: RiderEvent, config: RiderCo
   switch (state.phase) {
     case 'requested': {
       if (event.type === 'quote') {
-        if (!usable(event.quote, ride.request, event.now)) {
+        if (!usable(event.quote, ride.request, event.now) || shuns(ride, event.from)) {
           return stay(state)
         }
         // a driver's newer quote replaces its older one
@@ -278,7 +286,7 @@ export function stepRider (state: RiderState, event: RiderEvent, config: RiderCo
       const current = state.current
       const fromCurrent = 'from' in event && event.from === current.from
       if (event.type === 'quote') {
-        if (!usable(event.quote, ride.request, event.now) || event.from === current.from) {
+        if (!usable(event.quote, ride.request, event.now) || event.from === current.from || shuns(ride, event.from)) {
           return stay(state)
         }
         const quotes = withQuote(state.quotes, { from: event.from, quote: event.quote, at: event.now }, ride.request, event.now, config, rank)
@@ -292,7 +300,7 @@ export function stepRider (state: RiderState, event: RiderEvent, config: RiderCo
             body: { requestId: id, quoteId: current.quote.quoteId, pickup: ride.pickup, dropoff: ride.dropoff, ...(ride.binding != null ? { binding: ride.binding } : {}) }
           }
           return {
-            state: { phase: 'confirmed', ride, driver: current, pickupEta: minutesAfter(event.now, event.confirm.pickupMinutes) },
+            state: { phase: 'confirmed', ride, driver: current, pickupEta: minutesAfter(event.now, event.confirm.pickupMinutes), quotes: state.quotes },
             actions: [
               { type: 'clear-timer', id: riderTimers.accept(id) },
               { type: 'clear-timer', id: riderTimers.deadline(id) },
@@ -326,11 +334,19 @@ export function stepRider (state: RiderState, event: RiderEvent, config: RiderCo
     case 'confirmed':
     case 'in-trip': {
       const fromDriver = 'from' in event && event.from === state.driver.from
-      if (event.type === 'cancel' && fromDriver && event.cancel.requestId === id) {
+      const gaveUp = (event.type === 'cancel' && fromDriver && event.cancel.requestId === id) ||
+        (event.type === 'unreachable' && fromDriver && state.phase === 'confirmed')
+      if (gaveUp && state.phase === 'confirmed' && event.now < ride.deadlineAt) {
+        // the driver committed, was sent the points, and gave up before the pickup (they do not
+        // fit its plan, say): try the other drivers, never this one again
+        const next = acceptNext({ ...ride, shunned: [...(ride.shunned ?? []), state.driver.from] }, state.quotes, event.now, config, rank)
+        return { state: next.state, actions: [{ type: 'set-timer', id: riderTimers.deadline(id), afterMs: ride.deadlineAt - event.now }, ...next.actions] }
+      }
+      if (event.type === 'cancel' && gaveUp) {
         // after the reveal: the driver has seen the exact points, and the failure says so
         return fail(ride, 'driver-cancelled', state.driver, event.cancel.note)
       }
-      if (event.type === 'unreachable' && fromDriver && state.phase === 'confirmed') {
+      if (gaveUp) {
         return fail(ride, 'driver-unreachable', state.driver)
       }
       if (event.type === 'confirm' && !fromDriver && event.confirm.requestId === id) {
