@@ -44,7 +44,9 @@ export class SimWorld {
   /** A started node named `name` (its key and random source derive from the name and the seed). */
   async node (name: string, extra: Partial<HitchNodeInit> = {}): Promise<HitchNode> {
     const privateKey = extra.privateKey ?? seededKey(`${this.seed}/${name}`)
-    const network = this.world.createPeer({ peerId: identityFromKey(privateKey).peerId, logPrefix: name, clock: this.clock })
+    // a node may run under a peer key of its own (a rider's per-ride key): the network is its
+    const peerKey = typeof extra.peerKey === 'object' ? extra.peerKey : privateKey
+    const network = this.world.createPeer({ peerId: identityFromKey(peerKey).peerId, logPrefix: name, clock: this.clock })
     const node = await createHitchNode({
       map: this.map,
       clock: this.clock,
