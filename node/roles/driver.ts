@@ -1,14 +1,15 @@
 import {
   BindingError, Cancel, Decline, DEFAULT_MAX_TTL_MS, TripUpdate, appendTripEvent, cellOf, cellTopic, cellsAround, checkBinding,
-  createTripRecord, diffSubscriptions, initialDriverState, providerKey, recordHash, rideKey, signRecord, stepDriver,
+  diffSubscriptions, initialDriverState, providerKey, recordHash, rideKey, signRecord, stepDriver,
   tripRecordFromProto, tripRecordToJSON, tripRecordToProto, verifyTripRecord
 } from '../../protocol/index.js'
 import { completeNextStop, fareModel, fareSoFar, moveVehicle, quoteFare } from '../../matching/index.js'
 import { CellEstimator } from './cell-estimate.js'
+import { equalBytes, startRecord, withPaymentTerms } from './driver-record.js'
 import { RideError } from './errors.js'
 import { TypedEvents } from './events.js'
 import { RequestIntake } from './request-intake.js'
-import type { LatLonPoint, PaymentHooks, PaymentTerms, RideInfo } from './types.js'
+import type { LatLonPoint, PaymentHooks, RideInfo } from './types.js'
 import type { HitchGossip, HitchNode } from '../hitch-node.js'
 import type { TimerHandle } from '../clock/index.js'
 import type { HeardRequest, RequestIntakeStats } from './request-intake.js'
@@ -611,16 +612,7 @@ export class Driver extends TypedEvents<DriverEvents> {
     }
     // fitted synchronously on the current plan, so its plan is still current
     this.plan = fit.insertion.plan
-    const record = appendTripEvent(createTripRecord({
-      rideId: requestId,
-      driver: this.node.peerId,
-      rider,
-      driverAddress: this.node.ethAddress.toLowerCase(),
-      // the address the rider's payment key bound to this ride's peer id, if it sent one
-      ...(riderAddress != null ? { riderAddress } : {}),
-      fare: info.price,
-      currency: info.currency
-    }), { type: 'accepted', time: Math.floor(now), quoteId: info.quoteId, price: info.price })
+    const record = startRecord(info, this.node.ethAddress, now)
     const trip: Trip = { key, info, request: ride.request, record, onboard: false, distanceM: 0, routeM, done: false }
     this.trips.set(key, trip)
     this.step({ type: 'fit-result', key, ok: true, now })
@@ -990,21 +982,3 @@ function edgeBetween (graph: HitchNode['map']['graph'], from: number, to: number
 function randomId (node: HitchNode): string {
   return Buffer.from(node.random(12)).toString('base64url')
 }
-
-/**
- * The record with the payment terms in its header. The header is the root of the hash chain,
- * so the events are linked again from it; nobody has signed the record yet.
- */
-function withPaymentTerms (record: TripRecord, terms: PaymentTerms): TripRecord {
-  const { version: _version, ...header } = record.header
-  let next = createTripRecord({ ...header, channelId: terms.channelId.toLowerCase(), amountPaid: terms.amountPaid })
-  for (const event of record.events) {
-    next = { ...next, events: [...next.events, { ...event, prevHash: recordHash(next) }] }
-  }
-  return next
-}
-
-function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && a.every((v, i) => v === b[i])
-}
-

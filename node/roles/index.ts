@@ -15,7 +15,8 @@ export {
   Rider, RIDER_EVENTS, DEFAULT_MAX_WAIT_MS, DEFAULT_REPUBLISH_MS, DEFAULT_MAX_REPUBLISH_MS, DEFAULT_DISCOVERY_TIMEOUT_MS,
   DEFAULT_RECORD_TIMEOUT_MS, DEFAULT_DISCOVERY_DIALS
 } from './rider.js'
-export type { RiderInit, RiderEvents, RiderQuote, RiderUpdate, RideRequestOptions, RideResult } from './rider.js'
+export type { RiderInit, RiderEvents, RiderUpdate, RideRequestOptions, RideResult } from './rider.js'
+export type { RiderQuote } from './rider-quote.js'
 export { DEFAULT_ESTIMATE_SNAP_M, DEFAULT_CELL_MARGIN_S, CellEstimator } from './cell-estimate.js'
 export type { CellEstimate, ExactFit, CellEstimatorInit } from './cell-estimate.js'
 export {

@@ -8,7 +8,9 @@ import { fareSoFar, rankQuotes } from '../../matching/index.js'
 import { DEFAULT_CURRENCY } from './driver.js'
 import { NoDriverError, RideError } from './errors.js'
 import { TypedEvents } from './events.js'
-import type { LatLonPoint, PaymentHooks, RideInfo } from './types.js'
+import { rideInfo, toRiderQuote } from './rider-quote.js'
+import type { RiderQuote } from './rider-quote.js'
+import type { LatLonPoint, PaymentHooks } from './types.js'
 import type { HitchNode } from '../hitch-node.js'
 import type { TimerHandle } from '../clock/index.js'
 import type {
@@ -44,25 +46,6 @@ const REVEAL_ATTEMPTS = 3
 const REVEAL_RETRY_MS = 1_000
 /** No price ceiling: the largest amount validation accepts is far above any fare. */
 const NO_CEILING = '1000000000000000000000000'
-
-/** A quote as the rider's events and `choose` see it. */
-export interface RiderQuote {
-  /** the driver's peer id */
-  driver: string
-  requestId: string
-  quoteId: string
-  price: string
-  currency: string
-  /** whole minutes from the quote to the pickup, as the driver estimated them on cells */
-  pickupMinutes: number
-  dropoffMinutes: number
-  /** the rider's clock ms when the quote arrived, plus the quoted minutes */
-  pickupEta: number
-  dropoffEta: number
-  pooled: boolean
-  seats: number
-  expiresAt: number
-}
 
 /** One ride to ask for. */
 export interface RideRequestOptions {
@@ -902,36 +885,5 @@ export class Rider extends TypedEvents<RiderEvents> {
 
   private now (): number {
     return this.node.clock.now()
-  }
-}
-
-function toRiderQuote (q: ReceivedQuote): RiderQuote {
-  return {
-    driver: q.from,
-    requestId: q.quote.requestId,
-    quoteId: q.quote.quoteId,
-    price: q.quote.price,
-    currency: q.quote.currency,
-    pickupMinutes: q.quote.pickupMinutes,
-    dropoffMinutes: q.quote.dropoffMinutes,
-    pickupEta: minutesAfter(q.at, q.quote.pickupMinutes),
-    dropoffEta: minutesAfter(q.at, q.quote.dropoffMinutes),
-    pooled: q.quote.pooled,
-    seats: q.quote.seats,
-    expiresAt: q.quote.expiresAt
-  }
-}
-
-function rideInfo (driver: ReceivedQuote, rider: string, seats: number, routeM: number): RideInfo {
-  return {
-    routeM,
-    requestId: driver.quote.requestId,
-    rider,
-    driver: driver.from,
-    quoteId: driver.quote.quoteId,
-    price: driver.quote.price,
-    currency: driver.quote.currency,
-    seats,
-    pooled: driver.quote.pooled
   }
 }
