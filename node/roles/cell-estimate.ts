@@ -99,10 +99,11 @@ export class CellEstimator {
     if (pickup == null || dropoff == null) return { ok: false, reason: 'off-map' }
     const nowS = now / 1000
     // whole minutes of wait, so that a requester cannot search the estimate second by second
-    // through the wait limits it asks for; no slack here: the exact fit, once committed, has it
+    // through the wait limits it asks for; the slack as at the exact fit, so that the estimate
+    // (unbiased, with the margin) is held to the limit the exact points will be
     const waitMinutes = Math.floor(Math.max(0, request.latestPickupAt - now) / MINUTE_MS)
     const result = this.insert(this.coarsePlan(plan, carCell, nowS), {
-      id: key, pickup, dropoff, seats: request.seats, requestTime: nowS, maxWaitS: waitMinutes * 60
+      id: key, pickup, dropoff, seats: request.seats, requestTime: nowS, maxWaitS: waitMinutes * 60 + this.slackS
     })
     if (!result.ok) return result
     const insertion = result.insertion
