@@ -24,9 +24,9 @@ each rider. Stops cleanly on SIGINT/SIGTERM (a second one forces the exit).
 
 Quotes never say where in its map cell the car is: they are estimated from the
 cell's centre and give whole minutes. A rider's exact points arrive only once
-the driver has confirmed (committed); if they do not fit the plan even with 3
-minutes more wait than the rider asked for, the driver cancels, and the rider
-is told so (and tries another driver). Requests are checked at most 50 a
+the driver has confirmed (committed); if they do not fit the plan within the
+rider's limits, the driver cancels, and the rider is told so (and tries
+another driver). Requests are checked at most 50 a
 second, and at most 4 new ones per requester every 10 minutes.
 
 With --chain, riders pay through payment channels: each rider's states are

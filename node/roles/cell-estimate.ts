@@ -44,7 +44,10 @@ export interface CellEstimatorInit {
   map: RoutedMap
   /** limits of insertion (wait, detour) */
   insertion: InsertionOptions
-  /** extra seconds of wait (and of detour) a committed ride may need at the exact fit */
+  /**
+   * Extra seconds of wait the estimate may show beyond the rider's limit and still be quoted:
+   * the real points and the car can lie a cell radius from the centres.
+   */
   slackS: number
   /** @default DEFAULT_CELL_MARGIN_S */
   marginS?: number
@@ -87,9 +90,15 @@ export class CellEstimator {
     return vertex
   }
 
-  /** The plan as quoting sees it: its stops, with the car at the centre of `carCell` `marginS` from now. */
+  /**
+   * The plan as quoting sees it: the car at the centre of `carCell` `marginS` from now, and the
+   * promises of its stops `marginS` earlier than they are, so that a ride estimated to fit
+   * beside other riders more likely still fits where the car really is (the exact fit keeps
+   * their promises as they are).
+   */
   coarsePlan (plan: VehiclePlan, carCell: string, nowS: number): VehiclePlan {
-    return moveVehicle(plan, this.vertexOf(carCell) ?? plan.position, nowS + this.marginS)
+    const stops = plan.stops.map(stop => ({ ...stop, latest: stop.latest - this.marginS }))
+    return { ...moveVehicle(plan, this.vertexOf(carCell) ?? plan.position, nowS + this.marginS), stops }
   }
 
   /** Estimates `request` (as ride `key`) on cells: feasible, and the minutes to quote. */
@@ -99,8 +108,7 @@ export class CellEstimator {
     if (pickup == null || dropoff == null) return { ok: false, reason: 'off-map' }
     const nowS = now / 1000
     // whole minutes of wait, so that a requester cannot search the estimate second by second
-    // through the wait limits it asks for; the slack as at the exact fit, so that the estimate
-    // (unbiased, with the margin) is held to the limit the exact points will be
+    // through the wait limits it asks for; plus the slack: the exact points may well be nearer
     const waitMinutes = Math.floor(Math.max(0, request.latestPickupAt - now) / MINUTE_MS)
     const result = this.insert(this.coarsePlan(plan, carCell, nowS), {
       id: key, pickup, dropoff, seats: request.seats, requestTime: nowS, maxWaitS: waitMinutes * 60 + this.slackS
@@ -119,9 +127,9 @@ export class CellEstimator {
   }
 
   /**
-   * Fits a committed ride's exact points into the real plan (the car where it is). The ride was
-   * promised on cells, so its own limits are widened by the slack (wait and detour); the other
-   * riders' promises are kept as they are.
+   * Fits a committed ride's exact points into the real plan (the car where it is), keeping every
+   * limit: the rider's wait (its latest pickup), its detour, and the other riders' promises.
+   * When they do not fit, the driver cancels and the rider tries another.
    */
   fitExact (plan: VehiclePlan, key: string, points: { pickup: LatLon, dropoff: LatLon }, request: RideRequest, seats: number, now: number): ExactFit {
     const pickup = this.map.snap(points.pickup.lat, points.pickup.lon)?.node
@@ -135,7 +143,7 @@ export class CellEstimator {
       dropoff,
       seats,
       requestTime: nowS,
-      maxWaitS: Math.max(0, request.latestPickupAt - now) / 1000 + this.slackS
+      maxWaitS: Math.max(0, request.latestPickupAt - now) / 1000
     })
     return result.ok ? { ok: true, insertion: result.insertion, pickup, dropoff } : result
   }

@@ -55,9 +55,9 @@ const RECORD_RETRY_MS = 1_000
 /** @default 'usd-cent' (fares are integer cents, see matching/pricing) */
 export const DEFAULT_CURRENCY = 'usd-cent'
 /**
- * A committed ride's exact points are fitted with this much more wait and detour than its rider
- * asked for, seconds (never at other riders' expense): it was estimated on cell centres, and the
- * real points and the car can lie a cell radius (≈ 1.4 km) from them.
+ * Extra wait allowed when estimating on cell centres, seconds: the real points (and the car)
+ * can lie a cell radius (≈ 1.4 km) from the centres. The exact fit, once committed, uses no
+ * slack: it keeps the rider's own limit.
  *
  * @default 180
  */
@@ -573,10 +573,10 @@ export class Driver extends TypedEvents<DriverEvents> {
   /**
    * The committed ride's exact points arrived: checks the rider's identity binding, then fits
    * the points into the plan from the car's real position. A committed driver may still refuse
-   * here, and only here: when the binding is refused, or when the exact points do not fit even
-   * with the ride's limits widened by the estimate slack (other riders' promises are never
-   * broken for it). The rider then gets a Cancel `DRIVER_CANCELLED` naming why, after it sent the
-   * points, and its failure says so.
+   * here, and only here: when the binding is refused, or when the exact points do not fit within
+   * the rider's own limits (wait, detour) without breaking another rider's promise. The rider
+   * then gets a Cancel `DRIVER_CANCELLED` naming why, after it sent the points, sees it as such,
+   * and tries another driver.
    */
   private async fit (key: string, rider: string, reveal: Reveal): Promise<void> {
     const ride = this.state.rides[key]

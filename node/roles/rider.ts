@@ -195,6 +195,8 @@ interface Run {
   resolve: (result: RideResult) => void
   reject: (err: Error) => void
   record?: RideResult
+  /** the driver that fitted the exact points (its first trip update came): payments started with it */
+  paying?: string
 }
 
 /**
@@ -498,7 +500,6 @@ export class Rider extends TypedEvents<RiderEvents> {
     }
     if (after.phase === 'confirmed' && before.phase !== 'confirmed') {
       this.emit('confirmed', { requestId: id, driver: after.driver.from, pickupEta: after.pickupEta, pickupMinutes: Math.max(0, Math.round((after.pickupEta - event.now) / 60_000)) })
-      this.hook(run, () => this.payments.onAccepted?.(rideInfo(after.driver, this.node.peerId, after.ride.request.seats, run.routeM)))
     }
     if (after.phase === 'failed') {
       this.finish(run, after.reason === 'no-driver'
@@ -700,6 +701,12 @@ export class Rider extends TypedEvents<RiderEvents> {
     const s = run.state
     if ((s.phase !== 'confirmed' && s.phase !== 'in-trip') || s.driver.from !== from || update.position == null) {
       return
+    }
+    if (run.paying !== from) {
+      // the driver fitted the exact points (it cancels instead when they do not fit): only now
+      // is a channel opened or topped up, not for a driver that gives up at the reveal
+      run.paying = from
+      this.hook(run, () => this.payments.onAccepted?.(rideInfo(s.driver, this.node.peerId, s.ride.request.seats, run.routeM)))
     }
     const detail: RiderUpdate = {
       requestId: run.id,

@@ -43,7 +43,10 @@ export interface PaymentTerms {
  * reported as an `error` event and does not stop the ride. The default does nothing.
  */
 export interface PaymentHooks {
-  /** the driver confirmed: open or reuse a channel, deposit */
+  /**
+   * Rider: the driver that confirmed fitted the exact points (its first trip update came): open
+   * or reuse a channel, deposit. Driver: the exact points fitted and the binding checked.
+   */
   onAccepted?: (ride: RideInfo) => void | Promise<void>
   /** the car moved with the rider aboard: sign a state paying `fareSoFar` (integer string of the currency) */
   onProgress?: (ride: RideInfo, distanceM: number, fareSoFar: string) => void | Promise<void>
