@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { logger as createLogger, prefixLogger } from '@libp2p/logger'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import {
   RIDE_PROTOCOL, ReplayCache, VerifyCache, openEnvelope, parseCellTopic, signEnvelope, toHex, validateDirect, validateGossip,
   DEFAULT_MAX_TTL_MS
@@ -58,6 +59,17 @@ export interface HitchNodeInit {
    * @default a fresh secp256k1 key
    */
   privateKey?: Secp256k1PrivateKey
+
+  /**
+   * The key of the node's peer id, which signs its envelopes and trip records. `'identity'`:
+   * the long-lived key (of `dataDir`, or `privateKey`); `'fresh'`: a new random secp256k1 key
+   * kept in memory only (a rider: one per ride, so that a listener on the topics cannot link its
+   * rides); or a given key (simulations). The long-lived key stays the node's payment identity
+   * (`identity`, `ethAddress`: channels, the chain, identity bindings) either way.
+   *
+   * @default 'identity'
+   */
+  peerKey?: 'identity' | 'fresh' | Secp256k1PrivateKey
 
   /**
    * `tcp` for real nodes, `memory` for many nodes in one process.
@@ -216,9 +228,13 @@ export interface SendOptions extends RequestOptions {
  * protocol served and gossip validated. Roles (driver, rider) run on top of it.
  */
 export interface HitchNode {
+  /** the libp2p peer id: the public key of `peerKey` */
   readonly peerId: string
-  /** checksummed Ethereum address of the node key */
+  /** signs the node's envelopes and trip records (see `HitchNodeInit.peerKey`) */
+  readonly peerKey: Secp256k1PrivateKey
+  /** checksummed Ethereum address of the payment identity */
   readonly ethAddress: `0x${string}`
+  /** the long-lived identity: the payment key (channels, the chain, identity bindings) */
   readonly identity: NodeIdentity
   readonly network: Network
   readonly clock: Clock
@@ -276,17 +292,21 @@ export async function createHitchNode (init: HitchNodeInit = {}): Promise<HitchN
   const identity = init.dataDir != null
     ? await loadOrCreateIdentity(init.dataDir, init.identity)
     : identityFromKey(init.privateKey ?? await generateKeyPair('secp256k1'))
+  const peerKey = init.peerKey == null || init.peerKey === 'identity'
+    ? identity.privateKey
+    : init.peerKey === 'fresh' ? await generateKeyPair('secp256k1') : init.peerKey
+  const peerId = peerIdFromPrivateKey(peerKey).toString()
   const clock = init.clock ?? new WallClock({ speedUp: init.speedUp, startEpoch: init.startEpoch })
   const map = typeof init.map === 'object' ? init.map : await openRoutedMap(init.map)
   const store = init.dataDir != null ? await openStore(init.dataDir) : memoryStore()
-  if (init.network != null && init.network.peerId !== identity.peerId) {
+  if (init.network != null && init.network.peerId !== peerId) {
     await store.close()
     throw new RangeError('init.network must have the peer id of the node key')
   }
   let network: Network
   try {
     network = init.network ?? await createNetwork({
-      privateKey: identity.privateKey,
+      privateKey: peerKey,
       transport: init.transport ?? 'tcp',
       listen: init.listen,
       bootstrap: init.bootstrap,
@@ -300,11 +320,12 @@ export async function createHitchNode (init: HitchNodeInit = {}): Promise<HitchN
     await store.close()
     throw err
   }
-  return new RunningNode({ identity, clock, map, store, network, init })
+  return new RunningNode({ identity, peerKey, clock, map, store, network, init })
 }
 
 interface Parts {
   identity: NodeIdentity
+  peerKey: Secp256k1PrivateKey
   clock: Clock
   map: RoutedMap
   store: NodeStore
@@ -314,6 +335,7 @@ interface Parts {
 
 class RunningNode implements HitchNode {
   readonly peerId: string
+  readonly peerKey: Secp256k1PrivateKey
   readonly ethAddress: `0x${string}`
   readonly identity: NodeIdentity
   readonly network: Network
@@ -338,7 +360,8 @@ class RunningNode implements HitchNode {
 
   constructor (parts: Parts) {
     this.identity = parts.identity
-    this.peerId = parts.identity.peerId
+    this.peerKey = parts.peerKey
+    this.peerId = peerIdFromPrivateKey(parts.peerKey).toString()
     this.ethAddress = parts.identity.ethAddress
     this.network = parts.network
     this.clock = parts.clock
@@ -400,7 +423,7 @@ class RunningNode implements HitchNode {
   }
 
   async sign (message: HitchMessage, ttlMs: number = this.ttlMs): Promise<Uint8Array> {
-    return signEnvelope(this.identity.privateKey, message, {
+    return signEnvelope(this.peerKey, message, {
       now: Math.floor(this.clock.now()),
       ttlMs: Math.max(1, Math.floor(ttlMs)),
       nonce: this.random(NONCE_BYTES),
@@ -411,7 +434,7 @@ class RunningNode implements HitchNode {
   async publish (topic: string, message: HitchMessage, options?: AbortOptions): Promise<{ recipients: number }> {
     const now = Math.floor(this.clock.now())
     const nonce = this.random(NONCE_BYTES)
-    const data = await signEnvelope(this.identity.privateKey, message, { now, ttlMs: this.ttlMs, nonce, signer: this.signatures.sign })
+    const data = await signEnvelope(this.peerKey, message, { now, ttlMs: this.ttlMs, nonce, signer: this.signatures.sign })
     // gossipsub does not validate our own messages: remember them, so a copy replayed to us is not taken as news
     this.gossipReplay.add(`${this.peerId}/${toHex(nonce)}`, now + this.ttlMs, now)
     return this.network.publish(topic, data, options)

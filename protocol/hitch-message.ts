@@ -1,5 +1,5 @@
 import {
-  Accept, Cancel, Confirm, Decline, Envelope, Quote, RideRequest, TripRecord as TripRecordPb,
+  Accept, Cancel, Confirm, Decline, Envelope, Quote, Reveal, RideRequest, TripRecord as TripRecordPb,
   TripUpdate, VehicleOffer
 } from './pb/messages.js'
 import { decodeMessage, encodeMessage } from 'protons-runtime'
@@ -19,6 +19,7 @@ export type HitchMessage =
   | { type: 'cancel', body: Cancel }
   | { type: 'trip-update', body: TripUpdate }
   | { type: 'trip-record', body: TripRecordPb }
+  | { type: 'reveal', body: Reveal }
 
 /** The kinds of {@link HitchMessage}. */
 export type HitchMessageType = HitchMessage['type']
@@ -40,7 +41,8 @@ const KINDS: { [T in HitchMessageType]: Kind<T> } = {
   decline: { wire: Envelope.Type.DECLINE, codec: Decline.codec },
   cancel: { wire: Envelope.Type.CANCEL, codec: Cancel.codec },
   'trip-update': { wire: Envelope.Type.TRIP_UPDATE, codec: TripUpdate.codec },
-  'trip-record': { wire: Envelope.Type.TRIP_RECORD, codec: TripRecordPb.codec }
+  'trip-record': { wire: Envelope.Type.TRIP_RECORD, codec: TripRecordPb.codec },
+  reveal: { wire: Envelope.Type.REVEAL, codec: Reveal.codec }
 }
 
 const BY_WIRE = new Map<Envelope.Type, HitchMessageType>(

@@ -12,7 +12,7 @@ export * from './validation.js'
 export * from './topics.js'
 export * from './trip-record.js'
 export {
-  Envelope, LatLon, FareSummary, VehicleOffer, RideRequest, Quote, Accept, Confirm, Decline,
+  Envelope, LatLon, FareSummary, VehicleOffer, RideRequest, Quote, Accept, Confirm, Reveal, IdentityBinding, Decline,
   Cancel, TripUpdate, TripEvent as TripEventPb, TripHeader as TripHeaderPb, TripRecord as TripRecordPb
 } from './pb/messages.js'
 export * from './negotiation/index.js'

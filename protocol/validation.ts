@@ -6,7 +6,7 @@ import { checkTripRecordShape } from './trip-record.js'
 import type { ValidationCode } from './errors.js'
 import type { OpenEnvelopeOptions, OpenedEnvelope } from './envelope.js'
 import type { HitchMessage } from './hitch-message.js'
-import type { LatLon } from './pb/messages.js'
+import type { IdentityBinding, LatLon } from './pb/messages.js'
 import type { ReplayCache } from './replay-cache.js'
 import type { PeerId } from '@libp2p/interface'
 
@@ -22,8 +22,10 @@ export const DEFAULT_MAX_PICKUP_HORIZON_MS = 24 * 60 * 60 * 1000
 export const MIN_SEATS = 1
 /** Most seats a request may ask for and a vehicle may have. */
 export const MAX_SEATS = 8
-/** Highest driver rating. */
-export const MAX_RATING = 5
+/** Most minutes a quote or confirm may put the pickup or the dropoff ahead: 24 hours. */
+export const MAX_ETA_MINUTES = 24 * 60
+/** Length of an identity binding's signature: r || s || v. */
+export const BINDING_SIGNATURE_BYTES = 65
 
 /** Limits shared by gossip and direct validation, and how envelopes are opened (see `OpenEnvelopeOptions`). */
 export interface ValidationLimits extends OpenEnvelopeOptions {
@@ -83,6 +85,9 @@ const CURRENCY_RE = /^[A-Za-z0-9_.-]{1,16}$/
 const AMOUNT_RE = /^(0|[1-9][0-9]{0,77})$/
 const UINT256_MAX = (1n << 256n) - 1n
 const MAX_TEXT = 256
+/** A base58btc peer id (a secp256k1 key's is 53 characters). */
+const PEER_ID_RE = /^[1-9A-HJ-NP-Za-km-z]{1,128}$/
+const ADDRESS_RE = /^0x[0-9a-f]{40}$/
 
 /** True for a decimal string of a non-negative integer below 2^256 (no sign, no leading zeros). */
 export function isAmount (value: unknown): value is string {
@@ -143,6 +148,27 @@ function checkTime (field: string, value: number): void {
   }
 }
 
+function checkMinutes (field: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0 || value > MAX_ETA_MINUTES) {
+    throw reject('bad-field', `${field} must be 0..${MAX_ETA_MINUTES} whole minutes`)
+  }
+}
+
+/** The shape of an identity binding; its signature and its fit to the ride are the driver's to check. */
+function checkBinding (binding: IdentityBinding): void {
+  if (typeof binding.peerId !== 'string' || !PEER_ID_RE.test(binding.peerId)) {
+    throw reject('bad-field', 'binding.peerId is not a peer id')
+  }
+  if (typeof binding.address !== 'string' || !ADDRESS_RE.test(binding.address)) {
+    throw reject('bad-field', 'binding.address must be a lower-case 0x address')
+  }
+  checkId('binding.requestId', binding.requestId)
+  checkTime('binding.issuedAt', binding.issuedAt)
+  if (!(binding.signature instanceof Uint8Array) || binding.signature.byteLength !== BINDING_SIGNATURE_BYTES) {
+    throw reject('bad-field', `binding.signature must be ${BINDING_SIGNATURE_BYTES} bytes`)
+  }
+}
+
 function checkEnum (field: string, value: string, unspecified: string): void {
   if (value === unspecified) {
     throw reject('bad-field', `${field} unspecified`)
@@ -199,13 +225,10 @@ function checkBody (message: HitchMessage, h: Horizon): void {
       checkAmount('price', b.price)
       checkCurrency(b.currency)
       checkSeats('seats', b.seats)
-      checkTime('pickupEta', b.pickupEta)
-      checkTime('dropoffEta', b.dropoffEta)
-      if (b.dropoffEta < b.pickupEta) {
-        throw reject('bad-field', 'dropoffEta before pickupEta')
-      }
-      if (!Number.isFinite(b.driverRating) || b.driverRating < 0 || b.driverRating > MAX_RATING) {
-        throw reject('bad-field', `driverRating must be 0..${MAX_RATING}`)
+      checkMinutes('pickupMinutes', b.pickupMinutes)
+      checkMinutes('dropoffMinutes', b.dropoffMinutes)
+      if (b.dropoffMinutes < b.pickupMinutes) {
+        throw reject('bad-field', 'dropoffMinutes before pickupMinutes')
       }
       checkExpiry('expiresAt', b.expiresAt, h)
       return
@@ -214,8 +237,6 @@ function checkBody (message: HitchMessage, h: Horizon): void {
       const b = message.body
       checkId('requestId', b.requestId)
       checkId('quoteId', b.quoteId)
-      checkPoint('pickup', b.pickup)
-      checkPoint('dropoff', b.dropoff)
       checkSeats('seats', b.seats)
       return
     }
@@ -223,7 +244,18 @@ function checkBody (message: HitchMessage, h: Horizon): void {
       const b = message.body
       checkId('requestId', b.requestId)
       checkId('quoteId', b.quoteId)
-      checkTime('pickupEta', b.pickupEta)
+      checkMinutes('pickupMinutes', b.pickupMinutes)
+      return
+    }
+    case 'reveal': {
+      const b = message.body
+      checkId('requestId', b.requestId)
+      checkId('quoteId', b.quoteId)
+      checkPoint('pickup', b.pickup)
+      checkPoint('dropoff', b.dropoff)
+      if (b.binding != null) {
+        checkBinding(b.binding)
+      }
       return
     }
     case 'decline': {
@@ -282,7 +314,7 @@ function checkNotExpired (message: HitchMessage, now: number): void {
 }
 
 const GOSSIP_TYPES = new Set(['vehicle-offer', 'ride-request', 'cancel'])
-const EXACT_POINT_TYPES = new Set(['accept', 'trip-update', 'trip-record'])
+const EXACT_POINT_TYPES = new Set(['reveal', 'trip-update', 'trip-record'])
 
 async function validate (bytes: Uint8Array, ctx: {
   now: number

@@ -146,6 +146,10 @@ export class DecentralizedRun {
     let served = 0
     let cancelled = 0
 
+    // what quoting on cells costs: at each reveal, the exact plan's pickup against the quoted minutes
+    const revealDelays: number[] = []
+    const cancelledConfirmed: string[] = []
+
     // drivers first: they subscribe to their cells and announce them
     for (let i = 0; i < this.positions.length; i++) {
       const v = this.positions[i]
@@ -184,6 +188,8 @@ export class DecentralizedRun {
       driver.on('position', ({ odometerM, onboard }) => {
         attributeDriven(peer, odometerM, onboard)
       })
+      driver.on('revealed', ({ quotedPickupMinutes, exactPickupS }) => { revealDelays.push(exactPickupS - quotedPickupMinutes * 60) })
+      driver.on('cancelled', ({ reason }) => { if (reason !== 'non-payment') cancelledConfirmed.push(reason) })
       drivers.push(peer)
       networks.push({ role: 'driver', net: node.network })
     }
@@ -315,6 +321,13 @@ export class DecentralizedRun {
       ridesServed: d.served
     }))
     notes.push('vehicle km empty/occupied come from the drivers\' position events (every 250 m), so they are accurate to about 250 m per change of load')
+    if (revealDelays.length > 0) {
+      const sorted = [...revealDelays].sort((a, b) => a - b)
+      const mean = sorted.reduce((a, b) => a + b, 0) / sorted.length
+      notes.push(`quoting on cells: at the reveal, the exact plan picks up ${mean.toFixed(0)} s later than the quoted minutes on average ` +
+        `(p50 ${sorted[sorted.length >> 1].toFixed(0)} s, p95 ${sorted[Math.floor(sorted.length * 0.95)].toFixed(0)} s, over ${sorted.length} rides; ` +
+        `negative: earlier); ${cancelledConfirmed.length} confirmed rides cancelled by their driver${cancelledConfirmed.length > 0 ? ` (${[...new Set(cancelledConfirmed)].join(', ')})` : ''}`)
+    }
     if (s.workers > 1) notes.push(`workers: ${s.workers} requested, but every peer ran in this one process`)
     const cpu = process.cpuUsage(cpuStart)
     return {

@@ -23,6 +23,13 @@ plan, pooling riders when the plan allows), confirms accepts, drives its plan
 along the road graph and sends trip updates, and signs a trip record with
 each rider. Stops cleanly on SIGINT/SIGTERM (a second one forces the exit).
 
+Quotes never say where in its map cell the car is: they are estimated from the
+cell's centre and give whole minutes. A rider's exact points arrive only once
+the driver has confirmed (committed); if they do not fit the plan within the
+rider's limits, the driver cancels, and the rider is told so (and tries
+another driver). Requests are checked at most 50 a
+second, and at most 4 new ones per requester every 10 minutes.
+
 With --chain, riders pay through payment channels: each rider's states are
 countersigned as the car moves, a rider more than two steps (2 × 250 m of its
 fare) behind is dropped (its ride cancelled, its channel closed), and the
@@ -57,8 +64,9 @@ function describe<K extends keyof DriverEvents> (type: K, d: DriverEvents[K]): s
   switch (type) {
     case 'offer': return undefined // every few seconds: too chatty for a terminal
     case 'request': return `ride request ${e.requestId} from ${short(e.rider)}: cell ${e.pickupCell} → ${e.dropoffCell}, ${e.seats} seat(s)`
-    case 'quote': return `quoted ${formatCents(e.price)} to ${short(e.rider)}${e.pooled ? ' (pooled)' : ''}`
-    case 'confirmed': return `confirmed ride ${e.requestId} for ${short(e.rider)} at ${formatCents(e.price)}`
+    case 'quote': return `quoted ${formatCents(e.price)} to ${short(e.rider)}, pickup in about ${e.pickupMinutes} min (estimated from this car's cell)${e.pooled ? ' (pooled)' : ''}`
+    case 'confirmed': return `confirmed ride ${e.requestId} for ${short(e.rider)} at ${formatCents(e.price)}; waiting for its exact points`
+    case 'revealed': return `ride ${e.requestId}: exact points fitted, pickup in ${Math.round(e.exactPickupS / 60)} min (quoted ${e.quotedPickupMinutes})${e.riderAddress != null ? `, rider ${String(e.riderAddress)}` : ''}`
     case 'declined': return `declined ride ${e.requestId} of ${short(e.rider)}: ${e.reason}`
     case 'pickup': return `picked up ${short(e.rider)}`
     case 'position': return `at ${e.lat.toFixed(5)},${e.lon.toFixed(5)}, ${e.onboard} aboard, ${e.stops} stop(s) left, ${(e.odometerM / 1000).toFixed(1)} km driven`

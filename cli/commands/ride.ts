@@ -21,9 +21,17 @@ usage: hitch ride --from LAT,LON --to LAT,LON [--seats N] [--max-wait DURATION]
 
 Asks for a ride: publishes a signed request (map cells only, never the exact
 points) where drivers of the pickup cell hear it, shows the quotes as they
-come, accepts the best (--yes) or lets you pick, sends the exact points to that
-driver only, follows the trip with a live status line, and ends by printing the
-trip record signed by both. Check it later with \`hitch receipt verify FILE\`.
+come (whole minutes, estimated by each driver from its map cell), accepts the
+best (--yes) or lets you pick, and sends the exact points to that driver only
+once it has confirmed; follows the trip with a live status line, and ends by
+printing the trip record signed by both. Check it later with
+\`hitch receipt verify FILE\`.
+
+Each run is one ride under a fresh peer id (a new key, kept in memory only), so
+listeners on the map-cell topics cannot link your rides. The payment identity
+in the data directory (the key and Ethereum address that open channels) stays
+the same across rides; it is bound to the ride's peer id only on the direct
+stream to the driver that confirmed, and the trip record names its address.
 
 With --chain, the ride is paid through a payment channel with the driver:
 opened (or reused from an earlier ride, topped up) with a deposit covering
@@ -68,9 +76,14 @@ function minutes (ms: number): string {
   return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`
 }
 
-function quoteLine (q: RiderQuote, now: number, i?: number): string {
+/** Quoted times are whole minutes, estimated by the driver from its map cell (never its exact position). */
+function aboutMinutes (m: number): string {
+  return m <= 1 ? 'about a minute' : `about ${m} min`
+}
+
+function quoteLine (q: RiderQuote, i?: number): string {
   const tag = i != null ? `[${i + 1}] ` : ''
-  return `${tag}${formatCents(q.price)} from driver ${short(q.driver)}, pickup in ${minutes(q.pickupEta - now)}, rating ${q.rating}${q.pooled ? ', shared ride' : ''}`
+  return `${tag}${formatCents(q.price)} from driver ${short(q.driver)}, pickup in ${aboutMinutes(q.pickupMinutes)}, there in ${aboutMinutes(q.dropoffMinutes)}${q.pooled ? ', shared ride' : ''}`
 }
 
 /** A status line that rewrites itself on a terminal and prints plain lines elsewhere. */
@@ -120,6 +133,8 @@ export async function run (argv: string[]): Promise<number> {
   const node = await createHitchNode({
     dataDir: dataDirOf(flags, 'rider'),
     identity: identityOptionsOf(flags),
+    // one ride, one peer id: the data dir's key stays the payment identity only
+    peerKey: 'fresh',
     transport: 'tcp',
     listen: flags.listen ?? ['/ip4/0.0.0.0/tcp/0'],
     bootstrap: checkMultiaddrs(flags.bootstrap, '--bootstrap'),
@@ -173,9 +188,10 @@ export async function run (argv: string[]): Promise<number> {
     const e = detail as RiderEvents[typeof type] as any
     switch (type) {
       case 'requested': status.set(`looking for drivers near you… (${String(e.drivers)} found, request sent)`); break
-      case 'quote': status.done(); process.stderr.write(`quote: ${quoteLine(e.quote, now())}\n`); break
+      case 'quote': status.done(); process.stderr.write(`quote: ${quoteLine(e.quote)}\n`); break
       case 'accepted': status.set(`accepted the quote of driver ${short(e.driver)}, waiting for confirmation…`); break
-      case 'confirmed': status.done(); process.stderr.write(`confirmed: driver ${short(e.driver)} picks you up in about ${minutes(e.pickupEta - now())}\n`); break
+      case 'confirmed': status.done(); process.stderr.write(`confirmed: driver ${short(e.driver)} picks you up in ${aboutMinutes(e.pickupMinutes)}; sending it your exact pickup and dropoff\n`); break
+      case 'cancelled': status.done(); process.stderr.write(`driver ${short(e.driver)} cancelled after it was sent your exact points${e.note !== '' ? ` (${String(e.note)})` : ''}\n`); break
       case 'declined': status.done(); process.stderr.write(`driver ${short(e.driver)} declined (${String(e.reason)})\n`); break
       case 'fallback': status.done(); process.stderr.write(`falling back${e.to != null ? ` to driver ${short(e.to)}` : ', waiting for more quotes'}\n`); break
       case 'update': {
@@ -197,7 +213,7 @@ export async function run (argv: string[]): Promise<number> {
   const choose = interactive
     ? async (quotes: RiderQuote[]): Promise<RiderQuote | undefined> => {
       status.done()
-      process.stderr.write(`${quotes.length} quote(s):\n${quotes.map((q, i) => `  ${quoteLine(q, now(), i)}`).join('\n')}\n`)
+      process.stderr.write(`${quotes.length} quote(s):\n${quotes.map((q, i) => `  ${quoteLine(q, i)}`).join('\n')}\n`)
       rl ??= createInterface({ input: process.stdin, output: process.stderr })
       for (;;) {
         const answer = (await rl.question(`accept which? [1-${quotes.length}, Enter = 1, n = none] `)).trim().toLowerCase()

@@ -1,6 +1,6 @@
 /**
  * Ranking: the rider orders the quotes it received by price, the worth of
- * its time and the driver's rating, after its own filters. Pure.
+ * its time, after its own filters (never a self-declared rating). Pure.
  */
 export { rankQuotes, scoreQuote, rankingPrefs, DEFAULT_RANKING } from './rank.js'
 export type { Quote, RankingPrefs, QuoteRejection, RankedQuote, Ranking } from './rank.js'

@@ -1,7 +1,12 @@
 /**
  * The rider's side of matching: of the quotes drivers sent, which to accept
- * first. A quote's score is its price plus what the rider's time is worth
- * minus a bonus for the driver's rating, in cents; lower is better.
+ * first. A quote's score is its price plus what the rider's time is worth, in
+ * cents; lower is better.
+ *
+ * Ratings are not ranked: a quote's rating was the driver's own claim, and a
+ * fake driver claiming five stars won the exact points of riders. Until a
+ * rating can be proven (e.g. from trip records other riders signed), ranking
+ * weighs only what the quote commits the driver to: price and times.
  */
 
 /** What a driver offers for a ride, as the rider sees it. */
@@ -16,8 +21,6 @@ export interface Quote {
   readonly pickupEtaS: number
   /** Seconds from now until arrival at the dropoff, when the driver says. */
   readonly dropoffEtaS?: number
-  /** The driver's rating, 0..5, when known. */
-  readonly rating?: number
 }
 
 /** How a rider weighs quotes. Every field is optional. */
@@ -35,13 +38,6 @@ export interface RankingPrefs {
    */
   maxPickupEtaS?: number
   /**
-   * Quotes of drivers rated below this are left out (unrated drivers count
-   * as `neutralRating`).
-   *
-   * @default 0
-   */
-  minRating?: number
-  /**
    * What a minute of waiting for pickup is worth to the rider, cents.
    *
    * @default 50
@@ -55,36 +51,21 @@ export interface RankingPrefs {
    * @default 0
    */
   rideMinuteCents?: number
-  /**
-   * Score bonus per rating point above `neutralRating` (a malus below), cents.
-   *
-   * @default 100
-   */
-  ratingPointCents?: number
-  /**
-   * The rating that earns no bonus, and the one assumed for unrated drivers.
-   *
-   * @default 4
-   */
-  neutralRating?: number
 }
 
 export const DEFAULT_RANKING: Readonly<Required<RankingPrefs>> = Object.freeze({
   maxPriceCents: Infinity,
   maxPickupEtaS: Infinity,
-  minRating: 0,
   waitMinuteCents: 50,
-  rideMinuteCents: 0,
-  ratingPointCents: 100,
-  neutralRating: 4
+  rideMinuteCents: 0
 })
 
 /** Why a quote was left out. */
-export type QuoteRejection = 'invalid' | 'over-price' | 'over-wait' | 'under-rating'
+export type QuoteRejection = 'invalid' | 'over-price' | 'over-wait'
 
 export interface RankedQuote<Q extends Quote = Quote> {
   readonly quote: Q
-  /** Price plus the worth of the rider's time minus the rating bonus, cents; lower is better. */
+  /** Price plus the worth of the rider's time, cents; lower is better. */
   readonly score: number
 }
 
@@ -100,11 +81,8 @@ export function rankingPrefs (prefs: RankingPrefs = {}): Required<RankingPrefs> 
   return {
     maxPriceCents: prefs.maxPriceCents ?? DEFAULT_RANKING.maxPriceCents,
     maxPickupEtaS: prefs.maxPickupEtaS ?? DEFAULT_RANKING.maxPickupEtaS,
-    minRating: prefs.minRating ?? DEFAULT_RANKING.minRating,
     waitMinuteCents: prefs.waitMinuteCents ?? DEFAULT_RANKING.waitMinuteCents,
-    rideMinuteCents: prefs.rideMinuteCents ?? DEFAULT_RANKING.rideMinuteCents,
-    ratingPointCents: prefs.ratingPointCents ?? DEFAULT_RANKING.ratingPointCents,
-    neutralRating: prefs.neutralRating ?? DEFAULT_RANKING.neutralRating
+    rideMinuteCents: prefs.rideMinuteCents ?? DEFAULT_RANKING.rideMinuteCents
   }
 }
 
@@ -112,18 +90,15 @@ function isValid (q: Quote): boolean {
   return typeof q.driverId === 'string' &&
     Number.isSafeInteger(q.priceCents) && q.priceCents >= 0 &&
     Number.isFinite(q.pickupEtaS) && q.pickupEtaS >= 0 &&
-    (q.dropoffEtaS == null || (Number.isFinite(q.dropoffEtaS) && q.dropoffEtaS >= q.pickupEtaS)) &&
-    (q.rating == null || (Number.isFinite(q.rating) && q.rating >= 0 && q.rating <= 5))
+    (q.dropoffEtaS == null || (Number.isFinite(q.dropoffEtaS) && q.dropoffEtaS >= q.pickupEtaS))
 }
 
 /** A quote's score under filled prefs (lower is better). */
 export function scoreQuote (q: Quote, p: Required<RankingPrefs>): number {
-  const rating = q.rating ?? p.neutralRating
   const ride = q.dropoffEtaS == null ? 0 : q.dropoffEtaS - q.pickupEtaS
   return q.priceCents +
     p.waitMinuteCents * q.pickupEtaS / 60 +
-    p.rideMinuteCents * ride / 60 -
-    p.ratingPointCents * (rating - p.neutralRating)
+    p.rideMinuteCents * ride / 60
 }
 
 function compareStrings (a: string, b: string): number {
@@ -132,8 +107,8 @@ function compareStrings (a: string, b: string): number {
 
 /**
  * Ranks a rider's quotes: leaves out malformed ones (negative or
- * fractional price, negative or non-finite ETA, dropoff before pickup,
- * rating outside 0..5) and those over the rider's limits, then orders the
+ * fractional price, negative or non-finite ETA, dropoff before pickup) and
+ * those over the rider's limits, then orders the
  * rest by score. Ties go to the lower price, then the earlier pickup, then
  * the smaller driverId and quoteId (by UTF-16 code units), so the order is
  * the same whatever order the quotes arrived in.
@@ -147,7 +122,6 @@ export function rankQuotes<Q extends Quote> (quotes: readonly Q[], prefs: Rankin
     if (!isValid(quote)) reason = 'invalid'
     else if (quote.priceCents > p.maxPriceCents) reason = 'over-price'
     else if (quote.pickupEtaS > p.maxPickupEtaS) reason = 'over-wait'
-    else if ((quote.rating ?? p.neutralRating) < p.minRating) reason = 'under-rating'
     if (reason != null) rejected.push({ quote, reason })
     else ranked.push({ quote, score: scoreQuote(quote, p) })
   }

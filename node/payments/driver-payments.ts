@@ -2,6 +2,7 @@
  * The driver's side of being paid for rides through a `ChannelManager`.
  */
 import { logger as createLogger } from '@libp2p/logger'
+import { rideKey } from '../../protocol/index.js'
 import { TypedEvents } from '../roles/index.js'
 import { DEFAULT_PAY_EVERY_M } from './rider-payments.js'
 import { toWei } from './units.js'
@@ -74,7 +75,9 @@ interface ServedRide {
 
 /**
  * The driver's `PaymentHooks`: follows each ride's channel (the one its rider opened with this
- * driver), records what the rider owes as the car moves (`ChannelManager.setOwed`), and declares
+ * driver, found by the rider's address: riders use a fresh peer id per ride, and bind it to the
+ * address that pays on the direct stream, so a channel's peer id says nothing about which ride
+ * it pays for), records what the rider owes as the car moves (`ChannelManager.setOwed`), and declares
  * a rider `isBehind` when what it owes for the distance reported at the previous update has
  * exceeded what it paid by more than `maxArrearsWei` for `graceMs`: the rider had a whole update,
  * and the grace period, to pay for it. The
@@ -87,6 +90,7 @@ export class DriverPayments extends TypedEvents<PaymentEvents> implements Paymen
   private readonly closeOnNonPayment: boolean
   private readonly graceMs: number
   private readonly log: Logger
+  /** by ride key (rider peer id and request id) */
   private readonly rides = new Map<string, ServedRide>()
   private readonly offUpdated: () => void
 
@@ -100,9 +104,10 @@ export class DriverPayments extends TypedEvents<PaymentEvents> implements Paymen
     this.graceMs = init.graceMs ?? DEFAULT_ARREARS_GRACE_MS
     if (!(this.graceMs >= 0)) throw new RangeError('graceMs must be >= 0')
     this.log = init.log ?? createLogger('hitch:payments')
-    this.offUpdated = this.manager.on('channel:updated', ({ channelId, peer, cosigned }) => {
+    this.offUpdated = this.manager.on('channel:updated', ({ channelId, cosigned }) => {
+      const payer = this.manager.getChannel(channelId)?.counterparty
       for (const ride of this.rides.values()) {
-        if (ride.channelId == null && ride.info.rider === peer) {
+        if (ride.channelId == null && payer != null && sameAddress(ride.info.riderAddress, payer)) {
           // the first state of a ride pays nothing new: what it pays is what came before
           ride.channelId = channelId
           ride.baseWei = cosigned.state.balanceDriver
@@ -124,18 +129,18 @@ export class DriverPayments extends TypedEvents<PaymentEvents> implements Paymen
 
   readonly onAccepted = (ride: RideInfo): void => {
     const served: ServedRide = { info: ride, fareWei: toWei(ride.price, ride.currency), owedWei: 0n, behind: false, queue: Promise.resolve() }
-    const open = this.openChannelOf(ride.rider)
+    const open = this.openChannelOf(ride.riderAddress)
     if (open != null) {
       // a channel reused from earlier rides: this ride's amounts come on top of what they owe
       served.channelId = open.channelId
       served.baseWei = open.paidToDriver + open.arrears
     }
-    this.rides.set(ride.requestId, served)
+    this.rides.set(keyOf(ride), served)
     while (this.rides.size > MAX_FINISHED_RIDES) this.rides.delete(this.rides.keys().next().value!)
   }
 
   readonly onProgress = async (ride: RideInfo, _distanceM: number, fareSoFar: string): Promise<void> => {
-    const served = this.rides.get(ride.requestId)
+    const served = this.rides.get(keyOf(ride))
     if (served == null) return
     await this.enqueue(served, async () => {
       this.link(served)
@@ -163,10 +168,10 @@ export class DriverPayments extends TypedEvents<PaymentEvents> implements Paymen
     })
   }
 
-  readonly isBehind = (ride: RideInfo): boolean => this.rides.get(ride.requestId)?.behind === true
+  readonly isBehind = (ride: RideInfo): boolean => this.rides.get(keyOf(ride))?.behind === true
 
   readonly onDropoff = async (ride: RideInfo): Promise<void> => {
-    const served = this.rides.get(ride.requestId)
+    const served = this.rides.get(keyOf(ride))
     if (served == null) return
     await this.enqueue(served, async () => {
       this.link(served)
@@ -176,7 +181,7 @@ export class DriverPayments extends TypedEvents<PaymentEvents> implements Paymen
   }
 
   readonly recordTerms = async (ride: RideInfo): Promise<PaymentTerms | undefined> => {
-    const served = this.rides.get(ride.requestId)
+    const served = this.rides.get(keyOf(ride))
     if (served == null) return undefined
     await served.queue
     this.link(served)
@@ -184,9 +189,9 @@ export class DriverPayments extends TypedEvents<PaymentEvents> implements Paymen
     return { channelId: served.channelId.toLowerCase(), amountPaid: String(served.baseWei + served.fareWei) }
   }
 
-  /** The channel a ride is paid through, once the rider opened it. */
-  channelOf (requestId: string): Hex | undefined {
-    const served = this.rides.get(requestId)
+  /** The channel a ride (of rider `rider`) is paid through, once the rider opened it. */
+  channelOf (requestId: string, rider: string): Hex | undefined {
+    const served = this.rides.get(rideKey(rider, requestId))
     if (served != null) this.link(served)
     return served?.channelId
   }
@@ -194,7 +199,7 @@ export class DriverPayments extends TypedEvents<PaymentEvents> implements Paymen
   /** Links a ride to its rider's channel once the rider's first state made it known. */
   private link (served: ServedRide): void {
     if (served.channelId != null) return
-    const open = this.openChannelOf(served.info.rider)
+    const open = this.openChannelOf(served.info.riderAddress)
     if (open == null) return
     served.channelId = open.channelId
     // first seen during this ride (its first state was missed): what it paid comes before
@@ -216,8 +221,13 @@ export class DriverPayments extends TypedEvents<PaymentEvents> implements Paymen
     return allowed > served.fareWei ? served.fareWei : allowed
   }
 
-  private openChannelOf (rider: string): ChannelSummary | undefined {
-    return this.manager.listChannels().find(c => c.role === 'driver' && c.peer === rider && c.phase === 'open')
+  /**
+   * The open channel the address `rider` (the ride's bound payment address) funds with this
+   * driver. None without a bound address: an unbound ride is never credited with a channel.
+   */
+  private openChannelOf (rider: string | undefined): ChannelSummary | undefined {
+    if (rider == null) return undefined
+    return this.manager.listChannels().find(c => c.role === 'driver' && c.phase === 'open' && sameAddress(rider, c.counterparty))
   }
 
   private async setOwed (channelId: Hex, totalWei: bigint): Promise<void> {
@@ -239,4 +249,12 @@ export class DriverPayments extends TypedEvents<PaymentEvents> implements Paymen
     served.queue = next.catch(() => {})
     await next
   }
+}
+
+function keyOf (ride: RideInfo): string {
+  return rideKey(ride.rider, ride.requestId)
+}
+
+function sameAddress (a: string | undefined, b: string): boolean {
+  return a != null && a.toLowerCase() === b.toLowerCase()
 }

@@ -1,23 +1,23 @@
-import { cellToLatLng } from 'h3-js'
 import {
-  Cancel, Decline, DEFAULT_MAX_TTL_MS, TripUpdate, appendTripEvent, cellOf, cellTopic, cellsAround, createTripRecord,
-  diffSubscriptions, initialDriverState, providerKey, recordHash, signRecord, stepDriver,
+  BindingError, Cancel, Decline, DEFAULT_MAX_TTL_MS, TripUpdate, appendTripEvent, cellOf, cellTopic, cellsAround, checkBinding,
+  diffSubscriptions, initialDriverState, providerKey, recordHash, rideKey, signRecord, stepDriver,
   tripRecordFromProto, tripRecordToJSON, tripRecordToProto, verifyTripRecord
 } from '../../protocol/index.js'
-import {
-  completeNextStop, fareModel, fareSoFar, insertRequest, moveVehicle, quoteFare
-} from '../../matching/index.js'
+import { completeNextStop, fareModel, fareSoFar, moveVehicle, quoteFare } from '../../matching/index.js'
+import { CellEstimator } from './cell-estimate.js'
+import { equalBytes, startRecord, withPaymentTerms } from './driver-record.js'
 import { RideError } from './errors.js'
 import { TypedEvents } from './events.js'
-import { ethAddressOfPeer } from './peer-address.js'
-import type { LatLonPoint, PaymentHooks, PaymentTerms, RideInfo } from './types.js'
+import { RequestIntake } from './request-intake.js'
+import type { LatLonPoint, PaymentHooks, RideInfo } from './types.js'
 import type { HitchGossip, HitchNode } from '../hitch-node.js'
 import type { TimerHandle } from '../clock/index.js'
+import type { HeardRequest, RequestIntakeStats } from './request-intake.js'
 import type {
-  Accept, DriverEvent, DriverState, HitchMessage, NegotiationAction, OpenedEnvelope, Quote, RideRequest, TripRecord,
-  TripRecordJSON
+  Accept, DriverConfig, DriverEvent, DriverState, HitchMessage, NegotiationAction, OpenedEnvelope, Quote, Reveal, RideRequest,
+  TripRecord, TripRecordJSON
 } from '../../protocol/index.js'
-import type { FareModel, Insertion, InsertionOptions, VehiclePlan } from '../../matching/index.js'
+import type { FareModel, InsertionOptions, VehiclePlan } from '../../matching/index.js'
 import type { AbortOptions, Logger } from '@libp2p/interface'
 
 /** @default 10_000 (clock ms) */
@@ -41,7 +41,10 @@ export const DEFAULT_ANNOUNCE_RING = 0
 export const ANNOUNCE_RETRY_MS = 2_000
 /** @default 60_000 (clock ms) */
 export const ANNOUNCE_RETRY_MAX_MS = 60_000
-/** @default 60_000 (clock ms) */
+/**
+ * Longest a driver holds a quote, clock ms; a quote names the request's own expiry, and the
+ * driver may give it up sooner (an accept then gets QUOTE_EXPIRED). @default 60_000
+ */
 export const DEFAULT_QUOTE_TTL_MS = 60_000
 /** @default 250 (metres) */
 export const DEFAULT_POSITION_EVERY_M = 250
@@ -49,19 +52,16 @@ export const DEFAULT_POSITION_EVERY_M = 250
 const RECORD_ATTEMPTS = 3
 /** Clock ms before the second try of the record exchange (then twice that). */
 const RECORD_RETRY_MS = 1_000
-/** @default 4 (the neutral rating of matching/ranking) */
-export const DEFAULT_DRIVER_RATING = 4
 /** @default 'usd-cent' (fares are integer cents, see matching/pricing) */
 export const DEFAULT_CURRENCY = 'usd-cent'
 /**
- * Extra wait allowed when quoting from cell centres, seconds: the real points can lie a cell
- * radius (≈ 1.4 km) from the centre. The exact recheck at accept uses no slack.
+ * Extra wait allowed when estimating on cell centres, seconds: the real points (and the car)
+ * can lie a cell radius (≈ 1.4 km) from the centres. The exact fit, once committed, uses no
+ * slack: it keeps the rider's own limit.
  *
  * @default 180
  */
 export const DEFAULT_ESTIMATE_SLACK_S = 180
-/** Farthest a cell centre may lie from the map and still be estimated on it, metres. @default 5000 */
-export const DEFAULT_ESTIMATE_SNAP_M = 5_000
 /**
  * A driver quotes a request at once only when it can be at the pickup within this many seconds
  * (estimated); a farther driver holds back, so a busy cell does not answer every request with
@@ -91,8 +91,6 @@ export interface DriverInit {
   fare?: Partial<FareModel>
   /** @default DEFAULT_CURRENCY ('usd-cent') */
   currency?: string
-  /** the rating put in quotes, 0..5. @default DEFAULT_DRIVER_RATING (4) */
-  rating?: number
   /** a short description of the car, in offers. @default '' */
   vehicle?: string
   /** publish a vehicle offer this often, clock ms; 0: never. @default DEFAULT_OFFER_INTERVAL_MS (10 s) */
@@ -104,14 +102,35 @@ export interface DriverInit {
    * @default DEFAULT_ANNOUNCE_RING (0)
    */
   announceRing?: number
-  /** how long a quote holds, clock ms. @default DEFAULT_QUOTE_TTL_MS (60 s) */
+  /** longest a quote is held, clock ms. @default DEFAULT_QUOTE_TTL_MS (60 s) */
   quoteTtlMs?: number
+  /**
+   * How long a confirmed ride waits for the rider's exact points, clock ms.
+   * @default DEFAULT_REVEAL_TIMEOUT_MS of protocol/negotiation (60 s)
+   */
+  revealTimeoutMs?: number
+  /** insertion checks per second of clock on heard requests. @default DEFAULT_CHECKS_PER_S (50) */
+  checksPerS?: number
+  /** new requests considered per requester per `requesterWindowMs`. @default DEFAULT_REQUESTER_QUOTA (4) */
+  requesterQuota?: number
+  /** @default DEFAULT_REQUESTER_WINDOW_MS (10 min, clock) */
+  requesterWindowMs?: number
+  /** quotes held at once. @default DEFAULT_MAX_QUOTED of protocol/negotiation (512) */
+  maxQuoted?: number
+  /**
+   * Refuse a ride whose rider sends no identity binding with its exact points (a missing,
+   * expired, malformed or mismatched binding is refused always).
+   * @default true when `payments` is given (the binding names the address that pays)
+   */
+  requireBinding?: boolean
   /** send a position update to riders every this many metres driven. @default DEFAULT_POSITION_EVERY_M (250) */
   positionEveryM?: number
   /** limits of insertion (wait, detour). @default matching's defaults */
   insertion?: InsertionOptions
   /** @default DEFAULT_ESTIMATE_SLACK_S (180) */
   estimateSlackS?: number
+  /** seconds the car is assumed to need to reach its cell's centre when estimating. @default DEFAULT_CELL_MARGIN_S (120) */
+  cellMarginS?: number
   /** quote at once only within this pickup wait, seconds; Infinity: always. @default DEFAULT_QUOTE_NEAR_S (120) */
   quoteNearS?: number
   /** the quoting reach doubles every this long the rider keeps asking, clock ms. @default DEFAULT_QUOTE_WIDEN_MS (4 s) */
@@ -152,10 +171,15 @@ export interface DriverEvents {
   offer: { cell: string, freeSeats: number, recipients: number }
   /** a ride request was heard on gossip */
   request: { requestId: string, rider: string, pickupCell: string, dropoffCell: string, seats: number }
-  /** a quote was sent */
-  quote: { requestId: string, rider: string, quoteId: string, price: string, currency: string, pickupEta: number, dropoffEta: number, pooled: boolean }
-  /** an accept was rechecked and confirmed: the seats are reserved */
-  confirmed: { requestId: string, rider: string, quoteId: string, price: string, pickupEta: number, pooled: boolean }
+  /** a quote was sent (its times are whole minutes, estimated from the car's cell) */
+  quote: { requestId: string, rider: string, quoteId: string, price: string, currency: string, pickupMinutes: number, dropoffMinutes: number, pooled: boolean }
+  /** an accept was rechecked on cells and confirmed: the seats are reserved, the driver is committed */
+  confirmed: { requestId: string, rider: string, quoteId: string, price: string, pickupMinutes: number, pooled: boolean }
+  /**
+   * the committed ride's exact points arrived and were fitted into the plan: what the rider was
+   * told on cells, and the pickup the exact plan promises (seconds from now)
+   */
+  revealed: { requestId: string, rider: string, quotedPickupMinutes: number, exactPickupS: number, riderAddress?: string }
   /** an accept was declined */
   declined: { requestId: string, rider: string, quoteId: string, reason: string }
   pickup: { requestId: string, rider: string, time: number }
@@ -163,22 +187,25 @@ export interface DriverEvents {
   dropoff: { requestId: string, rider: string, time: number, distanceM: number, fare: string }
   /** the doubly signed trip record was stored */
   'trip-record': { requestId: string, rider: string, record: TripRecordJSON }
-  /** the driver cancelled a confirmed ride (e.g. `non-payment`) and dropped its stops */
+  /**
+   * the driver cancelled a confirmed ride and dropped its stops: `non-payment`, or (after the
+   * reveal) `exact-points-infeasible` or a binding error code such as `ERR_BINDING_MISSING`
+   */
   cancelled: { requestId: string, rider: string, reason: string }
   error: { requestId?: string, error: Error }
 }
 
 /** The names of {@link DriverEvents}, for `onAny`. */
 export const DRIVER_EVENTS: ReadonlyArray<keyof DriverEvents> = [
-  'listening', 'offer', 'request', 'quote', 'confirmed', 'declined', 'pickup', 'position', 'dropoff', 'trip-record', 'cancelled', 'error'
+  'listening', 'offer', 'request', 'quote', 'confirmed', 'revealed', 'declined', 'pickup', 'position', 'dropoff', 'trip-record', 'cancelled', 'error'
 ]
 
-/** What the driver keeps about one ride beyond the negotiation machine. */
+/** What the driver keeps about one ride in its plan beyond the negotiation machine. */
 interface Trip {
+  /** the ride's key (rider and request id) */
+  key: string
   info: RideInfo
   request: RideRequest
-  /** the insertion the recheck found, applied to the plan on confirm */
-  insertion?: Insertion
   record?: TripRecord
   onboard: boolean
   /** metres driven with the rider aboard */
@@ -200,7 +227,6 @@ export class Driver extends TypedEvents<DriverEvents> {
   private readonly capacity: number
   private readonly fare: FareModel
   private readonly currency: string
-  private readonly rating: number
   private readonly vehicle: string
   private readonly offerIntervalMs: number
   private readonly ring: number
@@ -211,8 +237,10 @@ export class Driver extends TypedEvents<DriverEvents> {
   private readonly announceRetries = new Map<string, TimerHandle>()
   private readonly quoteTtlMs: number
   private readonly positionEveryM: number
-  private readonly insertionOptions: InsertionOptions
-  private readonly estimateSlackS: number
+  private readonly estimator: CellEstimator
+  private readonly intake: RequestIntake
+  private readonly machine: DriverConfig
+  private readonly requireBinding: boolean
   private readonly quoteNearS: number
   private readonly quoteWidenMs: number
   private readonly payments: PaymentHooks
@@ -221,9 +249,8 @@ export class Driver extends TypedEvents<DriverEvents> {
 
   private state: DriverState
   private plan: VehiclePlan
+  /** rides in the plan, by ride key */
   private readonly trips = new Map<string, Trip>()
-  /** request ids already considered (re-published requests are not quoted twice), unless held back (too far, or not fitting yet) */
-  private readonly seen = new Map<string, { expiresAt: number, firstHeard: number, held: boolean }>()
   private readonly timers = new Map<string, TimerHandle>()
   private readonly sendChains = new Map<string, Promise<unknown>>()
   private cells: string[] = []
@@ -247,7 +274,6 @@ export class Driver extends TypedEvents<DriverEvents> {
     this.capacity = init.seats
     this.fare = fareModel(init.fare)
     this.currency = init.currency ?? DEFAULT_CURRENCY
-    this.rating = init.rating ?? DEFAULT_DRIVER_RATING
     this.vehicle = init.vehicle ?? ''
     this.offerIntervalMs = init.offerIntervalMs ?? DEFAULT_OFFER_INTERVAL_MS
     if (!(this.offerIntervalMs >= 0)) {
@@ -257,8 +283,18 @@ export class Driver extends TypedEvents<DriverEvents> {
     this.announceRing = Math.min(this.ring, init.announceRing ?? DEFAULT_ANNOUNCE_RING)
     this.quoteTtlMs = Math.min(init.quoteTtlMs ?? DEFAULT_QUOTE_TTL_MS, DEFAULT_MAX_TTL_MS)
     this.positionEveryM = init.positionEveryM ?? DEFAULT_POSITION_EVERY_M
-    this.insertionOptions = init.insertion ?? {}
-    this.estimateSlackS = init.estimateSlackS ?? DEFAULT_ESTIMATE_SLACK_S
+    const insertion: InsertionOptions = init.insertion ?? {}
+    this.estimator = new CellEstimator({ map: this.node.map, insertion, slackS: init.estimateSlackS ?? DEFAULT_ESTIMATE_SLACK_S, marginS: init.cellMarginS })
+    this.machine = { revealTimeoutMs: init.revealTimeoutMs, maxQuoted: init.maxQuoted }
+    this.requireBinding = init.requireBinding ?? init.payments != null
+    this.intake = new RequestIntake({
+      clock: this.node.clock,
+      checksPerS: init.checksPerS,
+      requesterQuota: init.requesterQuota,
+      requesterWindowMs: init.requesterWindowMs,
+      known: key => this.state.rides[key] != null,
+      consider: (rider, request, heard) => { this.considerRequest(rider, request, heard) }
+    })
     this.quoteNearS = init.quoteNearS ?? DEFAULT_QUOTE_NEAR_S
     this.quoteWidenMs = init.quoteWidenMs ?? DEFAULT_QUOTE_WIDEN_MS
     if (!(this.quoteNearS > 0) || !(this.quoteWidenMs > 0)) {
@@ -321,6 +357,7 @@ export class Driver extends TypedEvents<DriverEvents> {
     }
     this.running = false
     this.lifetime.abort()
+    this.intake.stop()
     if (this.offerTimer != null) {
       this.node.clock.clearTimeout(this.offerTimer)
     }
@@ -350,11 +387,12 @@ export class Driver extends TypedEvents<DriverEvents> {
   private readonly onGossip = (gossip: HitchGossip): void => {
     const { envelope } = gossip
     const from = envelope.sender.toString()
-    if (from === this.node.peerId) {
+    if (from === this.node.peerId || !this.running) {
       return
     }
     if (envelope.message.type === 'ride-request') {
-      this.onRequest(from, envelope.message.body)
+      // no costly work here: the intake bounds it, fairly across requesters
+      this.intake.offer(from, envelope.message.body)
     } else if (envelope.message.type === 'cancel') {
       this.step({ type: 'cancel', from, cancel: envelope.message.body, now: this.now() })
     }
@@ -362,92 +400,87 @@ export class Driver extends TypedEvents<DriverEvents> {
 
   private readonly onDirect = (from: string, envelope: OpenedEnvelope): HitchMessage | undefined => {
     const message = envelope.message
+    if (!this.running) {
+      return undefined
+    }
     if (message.type === 'accept') {
       // unknown quotes are declined by the machine itself
       this.step({ type: 'accept', from, accept: message.body, now: this.now() })
-    } else if (message.type === 'cancel' && this.state.rides[message.body.requestId]?.rider === from) {
-      const trip = this.trips.get(message.body.requestId)
+    } else if (message.type === 'reveal') {
+      this.step({ type: 'reveal', from, reveal: message.body, now: this.now() })
+    } else if (message.type === 'cancel') {
+      // matched to a ride by sender and request id together: nobody cancels another's ride
       this.step({ type: 'cancel', from, cancel: message.body, now: this.now() })
-      if (trip != null && !trip.done) {
-        this.dropTrip(message.body.requestId)
-      }
     }
     return undefined
   }
 
-  /** Quote a request heard on gossip, if the car can fit it in (estimated from cell centres). */
-  private onRequest (rider: string, request: RideRequest): void {
-    if (!this.running) {
-      return
-    }
+  /** Counters of the request intake (heard, checked, refused, waiting) and of held quotes. */
+  stats (): RequestIntakeStats & { quoted: number, rides: number } {
+    const rides = Object.values(this.state.rides)
+    return { ...this.intake.stats(), quoted: rides.filter(r => r.phase === 'quoted').length, rides: rides.length }
+  }
+
+  /**
+   * Quote a request heard on gossip (its turn in the intake came), if the car can fit it in.
+   * Estimated entirely on cells (`CellEstimator`): the quote says nothing finer about where
+   * the car is than its cell.
+   */
+  private considerRequest (rider: string, request: RideRequest, heard: HeardRequest): void {
     const now = this.now()
-    this.pruneSeen(now)
-    let heard = this.seen.get(request.requestId)
-    if (heard != null) {
-      // a rider still asking renews its request's expiry: remember the request as long, so the
-      // copy is not taken for a new one (nor its quoting reach started again)
-      heard.expiresAt = Math.max(heard.expiresAt, request.expiresAt)
-    }
-    if ((heard != null && !heard.held) || this.state.rides[request.requestId] != null) {
+    const id = request.requestId
+    const key = rideKey(rider, id)
+    if (this.state.rides[key] != null) {
       return
     }
-    if (heard == null) {
-      heard = { expiresAt: request.expiresAt, firstHeard: now, held: false }
-      this.seen.set(request.requestId, heard)
-      this.emit('request', { requestId: request.requestId, rider, pickupCell: request.pickupCell, dropoffCell: request.dropoffCell, seats: request.seats })
+    if (heard.checks === 1) {
+      this.emit('request', { requestId: id, rider, pickupCell: request.pickupCell, dropoffCell: request.dropoffCell, seats: request.seats })
     }
-    heard.held = false
     if (request.currency !== this.currency) {
-      this.log('not quoting %s: currency', request.requestId)
+      this.log('not quoting %s: currency', id)
       return
     }
     if (request.seats > this.state.freeSeats) {
       // seats free up at dropoffs: a later copy is considered again
       heard.held = true
-      this.log('not quoting %s: seats', request.requestId)
+      this.log('not quoting %s: seats', id)
       return
     }
-    const pickup = this.snapCell(request.pickupCell)
-    const dropoff = this.snapCell(request.dropoffCell)
-    if (pickup == null || dropoff == null) {
-      this.log('not quoting %s: cells off the map', request.requestId)
-      return
-    }
-    const waitS = (request.latestPickupAt - now) / 1000
-    const insertion = this.insert(request.requestId, pickup, dropoff, request.seats, Math.max(0, waitS) + this.estimateSlackS)
-    if (insertion == null) {
+    const estimate = this.estimator.estimate(this.plan, this.cells[0], key, request, now)
+    if (!estimate.ok) {
       // the plan changes as the car drives and serves stops: a later copy may fit
-      heard.held = true
+      heard.held = estimate.reason !== 'off-map'
+      this.log('cannot fit %s: %s', id, estimate.reason)
       return
     }
     const reachS = this.quoteNearS * 2 ** Math.floor((now - heard.firstHeard) / this.quoteWidenMs)
-    if (insertion.pickupTime - now / 1000 > reachS) {
+    if (estimate.fromCentreS > reachS) {
       // nearer cars answer first; if the rider is still asking later, this car's turn comes
       heard.held = true
-      this.log('holding back %s: pickup in %ds, reach %ds', request.requestId, Math.round(insertion.pickupTime - now / 1000), reachS)
+      this.log('holding back %s: pickup in %d min, reach %ds', id, estimate.pickupMinutes, reachS)
       return
     }
-    const price = this.price(pickup, dropoff, insertion)
+    const price = this.price(request, estimate.insertion.shared, estimate.insertion.directTimeS)
     if (price == null || BigInt(price) > BigInt(request.maxPrice)) {
-      this.log('not quoting %s: over the price ceiling', request.requestId)
+      this.log('not quoting %s: over the price ceiling', id)
       return
     }
     const quote: Quote = {
-      requestId: request.requestId,
+      requestId: id,
       quoteId: randomId(this.node),
       price,
-      pickupEta: Math.ceil(insertion.pickupTime * 1000),
-      dropoffEta: Math.ceil(insertion.dropoffTime * 1000),
-      driverRating: this.rating,
-      expiresAt: Math.floor(now + this.quoteTtlMs),
-      pooled: insertion.shared,
+      // the rider's own expiry: nothing in a quote reads this driver's clock
+      expiresAt: request.expiresAt,
+      pooled: estimate.insertion.shared,
       currency: this.currency,
-      seats: request.seats
+      seats: request.seats,
+      pickupMinutes: estimate.pickupMinutes,
+      dropoffMinutes: estimate.dropoffMinutes
     }
-    this.step({ type: 'quote', rider, request, quote, now })
+    this.step({ type: 'quote', rider, request, quote, holdUntil: Math.min(request.expiresAt, now + this.quoteTtlMs), now })
     this.emit('quote', {
-      requestId: request.requestId, rider, quoteId: quote.quoteId, price, currency: quote.currency,
-      pickupEta: quote.pickupEta, dropoffEta: quote.dropoffEta, pooled: quote.pooled
+      requestId: id, rider, quoteId: quote.quoteId, price, currency: quote.currency,
+      pickupMinutes: quote.pickupMinutes, dropoffMinutes: quote.dropoffMinutes, pooled: quote.pooled
     })
   }
 
@@ -455,17 +488,20 @@ export class Driver extends TypedEvents<DriverEvents> {
 
   private step (event: DriverEvent): void {
     const before = this.state
-    const t = stepDriver(before, event)
+    const t = stepDriver(before, event, this.machine)
     this.state = t.state
     this.execute(t.actions)
     this.afterStep(before)
   }
 
-  /** Notices rides the last step confirmed or dropped, and runs their effects. */
+  /** Notices rides the last step confirmed, and runs their effects. */
   private afterStep (before: DriverState): void {
-    for (const [id, ride] of Object.entries(this.state.rides)) {
-      if (ride.phase === 'confirmed' && before.rides[id]?.phase !== 'confirmed') {
-        this.onConfirmed(id)
+    for (const [key, ride] of Object.entries(this.state.rides)) {
+      if (ride.phase === 'confirmed' && before.rides[key]?.phase !== 'confirmed') {
+        this.emit('confirmed', {
+          requestId: ride.request.requestId, rider: ride.rider, quoteId: ride.quote.quoteId, price: ride.quote.price,
+          pickupMinutes: ride.quote.pickupMinutes, pooled: ride.quote.pooled
+        })
       }
     }
   }
@@ -477,8 +513,11 @@ export class Driver extends TypedEvents<DriverEvents> {
           if (action.message.type === 'decline') {
             const d = action.message.body
             // the rider may ask again; by then the plan may fit it, so a new copy is considered afresh
-            this.seen.delete(d.requestId)
+            this.intake.forget(action.to, d.requestId)
             this.emit('declined', { requestId: d.requestId, rider: action.to, quoteId: d.quoteId, reason: String(d.reason) })
+          } else if (action.message.type === 'cancel') {
+            const c = action.message.body
+            this.emit('cancelled', { requestId: c.requestId, rider: action.to, reason: c.note })
           }
           this.sendTo(action.to, action.message, (action.message.body as { requestId?: string }).requestId)
           break
@@ -500,78 +539,88 @@ export class Driver extends TypedEvents<DriverEvents> {
           this.clearTimer(action.id)
           break
         case 'recheck':
-          this.recheck(action.requestId, action.rider, action.accept)
+          this.recheck(action.key, action.accept)
+          break
+        case 'fit':
+          this.fit(action.key, action.rider, action.reveal).catch(err => {
+            this.log.error('fitting %s failed - %e', action.key, err)
+            this.step({ type: 'fit-result', key: action.key, ok: false, note: 'failed', now: this.now() })
+          })
+          break
+        case 'drop':
+          this.dropTrip(action.key)
           break
       }
     }
   }
 
-  /** Re-runs insertion with the exact points and answers the machine. */
-  private recheck (requestId: string, rider: string, accept: Accept): void {
+  /** Re-runs the estimate on cells for an accepted quote (the accept carries no exact point) and answers the machine. */
+  private recheck (key: string, accept: Accept): void {
     const now = this.now()
-    const ride = this.state.rides[requestId]
-    const pickup = accept.pickup == null ? null : this.node.map.snap(accept.pickup.lat, accept.pickup.lon)
-    const dropoff = accept.dropoff == null ? null : this.node.map.snap(accept.dropoff.lat, accept.dropoff.lon)
-    if (ride == null || pickup == null || dropoff == null || accept.seats !== ride.request.seats) {
-      this.step({ type: 'recheck-result', requestId, ok: false, reason: Decline.Reason.INFEASIBLE, now })
+    const ride = this.state.rides[key]
+    if (ride == null || accept.seats !== ride.request.seats || ride.request.latestPickupAt < now) {
+      this.step({ type: 'recheck-result', key, ok: false, reason: Decline.Reason.INFEASIBLE, now })
       return
     }
-    const waitS = (ride.request.latestPickupAt - now) / 1000
-    const insertion = waitS < 0 ? undefined : this.insert(requestId, pickup.node, dropoff.node, accept.seats, waitS)
-    if (insertion == null) {
-      this.step({ type: 'recheck-result', requestId, ok: false, reason: Decline.Reason.INFEASIBLE, now })
+    const estimate = this.estimator.estimate(this.plan, this.cells[0], key, ride.request, now)
+    if (!estimate.ok) {
+      this.step({ type: 'recheck-result', key, ok: false, reason: Decline.Reason.INFEASIBLE, now })
       return
     }
-    const route = this.node.map.router.route(pickup.node, dropoff.node)
-    const routeM = route?.distanceM ?? 0
-    this.trips.set(requestId, {
-      info: {
-        requestId,
-        rider,
-        driver: this.node.peerId,
-        quoteId: ride.quote.quoteId,
-        price: ride.quote.price,
-        currency: ride.quote.currency,
-        seats: accept.seats,
-        pooled: ride.quote.pooled,
-        routeM
-      },
-      request: ride.request,
-      insertion,
-      onboard: false,
-      distanceM: 0,
-      routeM,
-      done: false
-    })
-    this.step({ type: 'recheck-result', requestId, ok: true, pickupEta: Math.ceil(insertion.pickupTime * 1000), now })
-    if (this.state.rides[requestId]?.phase !== 'confirmed') {
-      this.trips.delete(requestId)
-    }
+    this.step({ type: 'recheck-result', key, ok: true, pickupMinutes: estimate.pickupMinutes, now })
   }
 
-  private onConfirmed (requestId: string): void {
-    const trip = this.trips.get(requestId)
-    const ride = this.state.rides[requestId]
-    if (trip?.insertion == null || ride == null) {
+  /**
+   * The committed ride's exact points arrived: checks the rider's identity binding, then fits
+   * the points into the plan from the car's real position. A committed driver may still refuse
+   * here, and only here: when the binding is refused, or when the exact points do not fit within
+   * the rider's own limits (wait, detour) without breaking another rider's promise. The rider
+   * then gets a Cancel `DRIVER_CANCELLED` naming why, after it sent the points, sees it as such,
+   * and tries another driver.
+   */
+  private async fit (key: string, rider: string, reveal: Reveal): Promise<void> {
+    const ride = this.state.rides[key]
+    if (ride?.phase !== 'fitting' || ride.accept == null) return
+    const requestId = ride.request.requestId
+    let riderAddress: string | undefined
+    if (reveal.binding != null || this.requireBinding) {
+      try {
+        riderAddress = await checkBinding(reveal.binding, { peerId: rider, requestId, now: this.now() })
+      } catch (err) {
+        if (!(err instanceof BindingError)) throw err
+        this.log('refusing the binding of %s: %s', key, err.code)
+        this.emit('error', { requestId, error: err })
+        this.step({ type: 'fit-result', key, ok: false, note: err.code, now: this.now() })
+        return
+      }
+    }
+    // the binding check awaited: the ride may have been cancelled meanwhile
+    if (!this.running || this.state.rides[key]?.phase !== 'fitting') return
+    const now = this.now()
+    const seats = ride.accept.seats
+    const fit = this.estimator.fitExact(this.plan, key, { pickup: reveal.pickup!, dropoff: reveal.dropoff! }, ride.request, seats, now)
+    if (!fit.ok) {
+      this.log('the exact points of %s do not fit: %s', key, fit.reason)
+      this.step({ type: 'fit-result', key, ok: false, note: 'exact-points-infeasible', now })
       return
     }
-    // the recheck ran synchronously on the current plan, so its plan is still current
-    this.plan = trip.insertion.plan
-    const now = this.now()
-    trip.record = appendTripEvent(createTripRecord({
-      rideId: requestId,
-      driver: this.node.peerId,
-      rider: trip.info.rider,
-      driverAddress: this.node.ethAddress.toLowerCase(),
-      riderAddress: ethAddressOfPeer(trip.info.rider),
-      fare: trip.info.price,
-      currency: trip.info.currency
-    }), { type: 'accepted', time: Math.floor(now), quoteId: trip.info.quoteId, price: trip.info.price })
-    this.emit('confirmed', {
-      requestId, rider: trip.info.rider, quoteId: trip.info.quoteId, price: trip.info.price,
-      pickupEta: Math.ceil(trip.insertion.pickupTime * 1000), pooled: trip.info.pooled
+    const routeM = this.node.map.router.route(fit.pickup, fit.dropoff)?.distanceM ?? 0
+    const info: RideInfo = {
+      requestId, rider, driver: this.node.peerId, quoteId: ride.quote.quoteId, price: ride.quote.price,
+      currency: ride.quote.currency, seats, pooled: ride.quote.pooled, routeM,
+      ...(riderAddress != null ? { riderAddress } : {})
+    }
+    // fitted synchronously on the current plan, so its plan is still current
+    this.plan = fit.insertion.plan
+    const record = startRecord(info, this.node.ethAddress, now)
+    const trip: Trip = { key, info, request: ride.request, record, onboard: false, distanceM: 0, routeM, done: false }
+    this.trips.set(key, trip)
+    this.step({ type: 'fit-result', key, ok: true, now })
+    this.emit('revealed', {
+      requestId, rider, quotedPickupMinutes: ride.quote.pickupMinutes, exactPickupS: Math.max(0, fit.insertion.pickupTime - now / 1000),
+      ...(riderAddress != null ? { riderAddress } : {})
     })
-    this.hook(() => this.payments.onAccepted?.(trip.info), requestId)
+    this.hook(() => this.payments.onAccepted?.(info), requestId)
     this.update(trip, TripUpdate.Phase.EN_ROUTE)
     this.wake?.()
   }
@@ -606,6 +655,7 @@ export class Driver extends TypedEvents<DriverEvents> {
       const route = router.route(this.plan.position, next.location)
       if (route == null || route.nodes.length < 2) {
         this.log.error('stop of %s unreachable; dropping the ride', next.requestId)
+        // stops are keyed by ride key (rider and request id)
         this.dropTrip(next.requestId)
         continue
       }
@@ -648,7 +698,7 @@ export class Driver extends TypedEvents<DriverEvents> {
           this.hook(async () => {
             await this.payments.onProgress?.(trip.info, distanceM, String(soFar))
             // a rider too far behind with its payments is not driven any further
-            if (this.payments.isBehind?.(trip.info) === true) this.cancelRide(trip.info.requestId, 'non-payment')
+            if (this.payments.isBehind?.(trip.info) === true) this.cancelTrip(trip, 'non-payment')
           }, trip.info.requestId)
         }
         this.update(trip, TripUpdate.Phase.POSITION)
@@ -681,7 +731,7 @@ export class Driver extends TypedEvents<DriverEvents> {
     trip.record = appendTripEvent(trip.record, { type: 'dropped-off', time, lat, lon, distanceM })
     trip.record = appendTripEvent(trip.record, { type: 'fare', time, amount: trip.info.price })
     this.update(trip, TripUpdate.Phase.DROPPED_OFF)
-    this.step({ type: 'complete', requestId: trip.info.requestId, now: this.now() })
+    this.step({ type: 'complete', key: trip.key, now: this.now() })
     this.emit('dropoff', { requestId: trip.info.requestId, rider: trip.info.rider, time, distanceM, fare: trip.info.price })
     this.hook(() => this.payments.onDropoff?.(trip.info, trip.info.price), trip.info.requestId)
     const record = trip.record
@@ -693,7 +743,7 @@ export class Driver extends TypedEvents<DriverEvents> {
     const requestId = trip.info.requestId
     try {
       const terms = await this.payments.recordTerms?.(trip.info)
-      const signed = await signRecord(terms != null ? withPaymentTerms(record, terms) : record, this.node.identity.privateKey, 'driver')
+      const signed = await signRecord(terms != null ? withPaymentTerms(record, terms) : record, this.node.peerKey, 'driver')
       const answer = await this.sendRecord(trip.info.rider, signed)
       if (answer?.message.type !== 'trip-record') {
         throw new RideError('ERR_BAD_TRIP_RECORD', 'the rider did not return the countersigned record')
@@ -704,10 +754,11 @@ export class Driver extends TypedEvents<DriverEvents> {
         throw new RideError('ERR_BAD_TRIP_RECORD', `the countersigned record does not verify: ${check.ok ? 'other events' : check.problems.map(p => p.code).join(', ')}`)
       }
       const json = tripRecordToJSON(both)
-      await this.node.store.rides.putTrip({ id: requestId, ...json })
+      // stored by ride key: another rider naming the same request id cannot overwrite it
+      await this.node.store.rides.putTrip({ id: trip.key, ...json })
       const now = Math.floor(this.now())
       await this.node.store.rides.putRide({
-        id: requestId, role: 'driver', counterparty: trip.info.rider, status: 'completed',
+        id: trip.key, role: 'driver', counterparty: trip.info.rider, status: 'completed',
         createdAt: record.events[0]?.time ?? now, updatedAt: now, price: trip.info.price, currency: trip.info.currency
       })
       this.emit('trip-record', { requestId, rider: trip.info.rider, record: json })
@@ -715,7 +766,7 @@ export class Driver extends TypedEvents<DriverEvents> {
       this.log('trip record of %s failed - %e', requestId, err)
       this.emit('error', { requestId, error: err })
     } finally {
-      this.trips.delete(requestId)
+      this.trips.delete(trip.key)
     }
   }
 
@@ -737,69 +788,56 @@ export class Driver extends TypedEvents<DriverEvents> {
   }
 
   /**
-   * Cancels a confirmed ride that is not over: tells the rider (Cancel, `DRIVER_CANCELLED`,
+   * Cancels a ride in the plan that is not over: tells the rider (Cancel, `DRIVER_CANCELLED`,
    * `reason` as its note), drops its stops from the plan and frees its seats. Returns false
-   * when there is no such ride in progress.
+   * when there is no such ride in progress (`rider` picks among rides of several riders that
+   * share a request id).
    */
-  cancelRide (requestId: string, reason: string): boolean {
-    const trip = this.trips.get(requestId)
-    if (trip == null || trip.done) {
+  cancelRide (requestId: string, reason: string, rider?: string): boolean {
+    const trip = rider != null
+      ? this.trips.get(rideKey(rider, requestId))
+      : [...this.trips.values()].find(t => t.info.requestId === requestId && !t.done)
+    return trip != null && this.cancelTrip(trip, reason)
+  }
+
+  private cancelTrip (trip: Trip, reason: string): boolean {
+    if (trip.done || this.trips.get(trip.key) !== trip) {
       return false
     }
-    this.log('cancelling ride %s of %s: %s', requestId, trip.info.rider, reason)
-    this.sendTo(trip.info.rider, { type: 'cancel', body: { requestId, reason: Cancel.Reason.DRIVER_CANCELLED, note: reason } }, requestId)
-    this.dropTrip(requestId)
-    this.emit('cancelled', { requestId, rider: trip.info.rider, reason })
+    const { requestId, rider } = trip.info
+    this.log('cancelling ride %s of %s: %s', requestId, rider, reason)
+    this.sendTo(rider, { type: 'cancel', body: { requestId, reason: Cancel.Reason.DRIVER_CANCELLED, note: reason } }, requestId)
+    this.dropTrip(trip.key)
+    this.emit('cancelled', { requestId, rider, reason })
     this.wake?.()
     return true
   }
 
-  /** Removes a ride's stops from the plan (rider cancelled, stop unreachable). */
-  private dropTrip (requestId: string): void {
-    const stops = this.plan.stops.filter(s => s.requestId !== requestId)
-    const trip = this.trips.get(requestId)
+  /** Removes a ride's stops from the plan (rider cancelled, stop unreachable) and frees its seats. */
+  private dropTrip (key: string): void {
+    const stops = this.plan.stops.filter(s => s.requestId !== key)
+    const trip = this.trips.get(key)
     const onboard = trip?.onboard === true ? this.plan.onboard - trip.info.seats : this.plan.onboard
     this.plan = { ...this.plan, stops, onboard: Math.max(0, onboard) }
     if (trip != null) {
       trip.done = true
-      this.trips.delete(requestId)
+      this.trips.delete(key)
     }
-    if (this.state.rides[requestId]?.phase === 'confirmed') {
-      this.step({ type: 'complete', requestId, now: this.now() })
+    const phase = this.state.rides[key]?.phase
+    if (phase === 'confirmed' || phase === 'fitting' || phase === 'riding') {
+      this.step({ type: 'complete', key, now: this.now() })
     }
   }
 
   // ---- helpers ---------------------------------------------------------------------------
 
-  private insert (id: string, pickup: number, dropoff: number, seats: number, maxWaitS: number): Insertion | undefined {
-    const nowS = this.nowS()
-    // keep the plan's clock current: an idle car's plan time is "now"
-    const base = this.plan.time < nowS ? moveVehicle(this.plan, this.plan.position, nowS) : this.plan
-    try {
-      const result = insertRequest(base, { id, pickup, dropoff, seats, requestTime: nowS, maxWaitS }, this.node.map.router, this.insertionOptions)
-      if (!result.ok) {
-        this.log('cannot fit %s: %s', id, result.reason)
-        return undefined
-      }
-      return result.insertion
-    } catch (err: any) {
-      this.log('insertion of %s failed - %e', id, err)
-      return undefined
-    }
-  }
-
-  private price (pickup: number, dropoff: number, insertion: Insertion): string | undefined {
+  /** The fare of a request, on its cells' vertices (the exact points are not known when quoting). */
+  private price (request: RideRequest, pooled: boolean, directTimeS: number): string | undefined {
+    const pickup = this.estimator.vertexOf(request.pickupCell)
+    const dropoff = this.estimator.vertexOf(request.dropoffCell)
+    if (pickup == null || dropoff == null) return undefined
     const route = this.node.map.router.route(pickup, dropoff)
-    const distanceM = route?.distanceM ?? 0
-    const durationS = route?.durationS ?? insertion.directTimeS
-    return String(quoteFare(this.fare, { directDistanceM: distanceM, directDurationS: durationS, pooled: insertion.shared }))
-  }
-
-  private snapCell (cell: string): number | undefined {
-    const [lat, lon] = cellToLatLng(cell)
-    return this.node.map.snap(lat, lon) == null
-      ? this.node.map.index.snap(lat, lon, DEFAULT_ESTIMATE_SNAP_M)?.node
-      : this.node.map.snap(lat, lon)?.node
+    return String(quoteFare(this.fare, { directDistanceM: route?.distanceM ?? 0, directDurationS: route?.durationS ?? directTimeS, pooled }))
   }
 
   private update (trip: Trip, phase: TripUpdate.Phase): void {
@@ -917,14 +955,6 @@ export class Driver extends TypedEvents<DriverEvents> {
     this.offerTimer = this.node.clock.setTimeout(() => { this.publishOffer() }, this.offerIntervalMs)
   }
 
-  private pruneSeen (now: number): void {
-    for (const [id, { expiresAt }] of this.seen) {
-      if (expiresAt < now) {
-        this.seen.delete(id)
-      }
-    }
-  }
-
   private now (): number {
     return this.node.clock.now()
   }
@@ -952,21 +982,3 @@ function edgeBetween (graph: HitchNode['map']['graph'], from: number, to: number
 function randomId (node: HitchNode): string {
   return Buffer.from(node.random(12)).toString('base64url')
 }
-
-/**
- * The record with the payment terms in its header. The header is the root of the hash chain,
- * so the events are linked again from it; nobody has signed the record yet.
- */
-function withPaymentTerms (record: TripRecord, terms: PaymentTerms): TripRecord {
-  const { version: _version, ...header } = record.header
-  let next = createTripRecord({ ...header, channelId: terms.channelId.toLowerCase(), amountPaid: terms.amountPaid })
-  for (const event of record.events) {
-    next = { ...next, events: [...next.events, { ...event, prevHash: recordHash(next) }] }
-  }
-  return next
-}
-
-function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && a.every((v, i) => v === b[i])
-}
-

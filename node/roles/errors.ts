@@ -2,8 +2,10 @@
 export type RideErrorCode =
   /** no driver confirmed a quote before the deadline */
   | 'ERR_NO_DRIVER'
-  /** the driver cancelled the confirmed ride */
+  /** the driver cancelled the confirmed ride (after it was sent the exact points) */
   | 'ERR_DRIVER_CANCELLED'
+  /** the exact points could not be delivered to the driver that confirmed */
+  | 'ERR_DRIVER_UNREACHABLE'
   /** the rider (or the caller's signal) gave up */
   | 'ERR_RIDE_ABORTED'
   /** the trip record the driver sent does not match the ride or does not verify */

@@ -7,7 +7,7 @@
  */
 export {
   Driver, DRIVER_EVENTS, DEFAULT_OFFER_INTERVAL_MS, DEFAULT_RING, DEFAULT_QUOTE_TTL_MS, DEFAULT_POSITION_EVERY_M,
-  DEFAULT_DRIVER_RATING, DEFAULT_CURRENCY, DEFAULT_ESTIMATE_SLACK_S, DEFAULT_ESTIMATE_SNAP_M, DEFAULT_QUOTE_NEAR_S,
+  DEFAULT_CURRENCY, DEFAULT_ESTIMATE_SLACK_S, DEFAULT_QUOTE_NEAR_S,
   DEFAULT_QUOTE_WIDEN_MS
 } from './driver.js'
 export type { DriverInit, DriverEvents, DriverPosition } from './driver.js'
@@ -15,7 +15,15 @@ export {
   Rider, RIDER_EVENTS, DEFAULT_MAX_WAIT_MS, DEFAULT_REPUBLISH_MS, DEFAULT_MAX_REPUBLISH_MS, DEFAULT_DISCOVERY_TIMEOUT_MS,
   DEFAULT_RECORD_TIMEOUT_MS, DEFAULT_DISCOVERY_DIALS
 } from './rider.js'
-export type { RiderInit, RiderEvents, RiderQuote, RiderUpdate, RideRequestOptions, RideResult } from './rider.js'
+export type { RiderInit, RiderEvents, RiderUpdate, RideRequestOptions, RideResult } from './rider.js'
+export type { RiderQuote } from './rider-quote.js'
+export { DEFAULT_ESTIMATE_SNAP_M, DEFAULT_CELL_MARGIN_S, CellEstimator } from './cell-estimate.js'
+export type { CellEstimate, ExactFit, CellEstimatorInit } from './cell-estimate.js'
+export {
+  RequestIntake, DEFAULT_CHECKS_PER_S, DEFAULT_MAX_WAITING, DEFAULT_MAX_SEEN, DEFAULT_MAX_SEEN_PER_REQUESTER,
+  DEFAULT_REQUESTER_QUOTA, DEFAULT_REQUESTER_WINDOW_MS
+} from './request-intake.js'
+export type { RequestIntakeInit, RequestIntakeStats, HeardRequest } from './request-intake.js'
 export { RideError, NoDriverError } from './errors.js'
 export type { RideErrorCode } from './errors.js'
 export { TypedEvents } from './events.js'

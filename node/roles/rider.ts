@@ -1,18 +1,20 @@
 import { TimeoutError } from '@libp2p/interface'
 import {
   Decline, DEFAULT_ACCEPT_TIMEOUT_MS, DEFAULT_MAX_TTL_MS, DEFAULT_QUOTE_WINDOW_MS, DEFAULT_RIDE_DEADLINE_MS, TripUpdate,
-  Cancel, cellOf, initialRiderState, neighbourCells, providerKey, recordHash, renewRequest, riderTimers, signRecord, stepRider, toHex, tripRecordFromJSON, tripRecordFromProto,
-  tripRecordToJSON, tripRecordToProto, verifyTripRecord
+  Cancel, cellOf, initialRiderState, minutesAfter, neighbourCells, providerKey, recordHash, renewRequest, riderTimers, signBinding,
+  signRecord, stepRider, toHex, tripRecordFromJSON, tripRecordFromProto, tripRecordToJSON, tripRecordToProto, verifyTripRecord
 } from '../../protocol/index.js'
 import { fareSoFar, rankQuotes } from '../../matching/index.js'
 import { DEFAULT_CURRENCY } from './driver.js'
 import { NoDriverError, RideError } from './errors.js'
 import { TypedEvents } from './events.js'
-import type { LatLonPoint, PaymentHooks, RideInfo } from './types.js'
+import { rideInfo, toRiderQuote } from './rider-quote.js'
+import type { RiderQuote } from './rider-quote.js'
+import type { LatLonPoint, PaymentHooks } from './types.js'
 import type { HitchNode } from '../hitch-node.js'
 import type { TimerHandle } from '../clock/index.js'
 import type {
-  HitchMessage, NegotiationAction, OpenedEnvelope, QuoteRanking, ReceivedQuote, RideRequest, RiderEvent, RiderState,
+  HitchMessage, IdentityBinding, NegotiationAction, OpenedEnvelope, QuoteRanking, ReceivedQuote, RideRequest, RiderEvent, RiderState,
   TripRecord, TripRecordJSON, TripRecordPb
 } from '../../protocol/index.js'
 import type { RankingPrefs } from '../../matching/index.js'
@@ -38,25 +40,12 @@ export const DEFAULT_DISCOVERY_TIMEOUT_MS = 5_000
 export const DEFAULT_DISCOVERY_DIALS = 16
 /** Wait this long after dropoff for the driver's trip record, clock ms. @default 120_000 */
 export const DEFAULT_RECORD_TIMEOUT_MS = 120_000
+/** Tries to deliver the exact points to the driver that confirmed before giving up. */
+const REVEAL_ATTEMPTS = 3
+/** Clock ms before the second try of the reveal (then twice that). */
+const REVEAL_RETRY_MS = 1_000
 /** No price ceiling: the largest amount validation accepts is far above any fare. */
 const NO_CEILING = '1000000000000000000000000'
-
-/** A quote as the rider's events and `choose` see it. */
-export interface RiderQuote {
-  /** the driver's peer id */
-  driver: string
-  requestId: string
-  quoteId: string
-  price: string
-  currency: string
-  /** clock ms since the epoch */
-  pickupEta: number
-  dropoffEta: number
-  rating: number
-  pooled: boolean
-  seats: number
-  expiresAt: number
-}
 
 /** One ride to ask for. */
 export interface RideRequestOptions {
@@ -76,7 +65,7 @@ export interface RideRequestOptions {
   acceptTimeoutMs?: number
   /** give up with {@link NoDriverError} when no driver confirmed by then, clock ms. @default DEFAULT_RIDE_DEADLINE_MS (30 s) */
   timeoutMs?: number
-  /** how quotes are weighed (price, wait, rating). @default matching's DEFAULT_RANKING */
+  /** how quotes are weighed (price, wait). @default matching's DEFAULT_RANKING */
   ranking?: RankingPrefs
   /**
    * Interactive pick among the usable quotes (best first). Return the one to accept, or
@@ -115,6 +104,16 @@ export interface RiderInit {
   recordTimeoutMs?: number
   /** timeout of each direct message to a driver, real ms. @default the network's (10 s) */
   sendTimeoutMs?: number
+  /**
+   * Send the driver that confirmed an identity binding with the exact points: the node's
+   * payment key (`node.identity`) signs that it stands behind this ride's peer id, so the trip
+   * record names the rider's address and the driver can match the rider's channel to the ride.
+   * Paying riders need it; a rider that does not pay may leave it out, and its record names no
+   * address.
+   *
+   * @default true
+   */
+  bindIdentity?: boolean
 }
 
 /** A trip update as the rider's events report it. */
@@ -142,7 +141,13 @@ export interface RiderEvents {
   quote: { requestId: string, quote: RiderQuote }
   /** an accept was sent to this driver */
   accepted: { requestId: string, driver: string, quoteId: string }
-  confirmed: { requestId: string, driver: string, pickupEta: number }
+  /** the driver confirmed (is committed): the exact points go to it now, and only to it */
+  confirmed: { requestId: string, driver: string, pickupEta: number, pickupMinutes: number }
+  /**
+   * the driver cancelled after it confirmed, so after it was sent the exact points (`note`:
+   * why, e.g. `exact-points-infeasible`, a binding error code, `non-payment`)
+   */
+  cancelled: { requestId: string, driver: string, note: string, afterReveal: true }
   declined: { requestId: string, driver: string, reason: string }
   /** the accepted driver declined, vanished or timed out: trying the next quote (or waiting for more) */
   fallback: { requestId: string, from: string, to?: string }
@@ -153,7 +158,7 @@ export interface RiderEvents {
 
 /** The names of {@link RiderEvents}, for `onAny`. */
 export const RIDER_EVENTS: ReadonlyArray<keyof RiderEvents> = [
-  'requested', 'quote', 'accepted', 'confirmed', 'declined', 'fallback', 'update', 'completed', 'error'
+  'requested', 'quote', 'accepted', 'confirmed', 'cancelled', 'declined', 'fallback', 'update', 'completed', 'error'
 ]
 
 const PHASES: Record<string, RiderUpdate['phase']> = {
@@ -190,6 +195,8 @@ interface Run {
   resolve: (result: RideResult) => void
   reject: (err: Error) => void
   record?: RideResult
+  /** the driver that fitted the exact points (its first trip update came): payments started with it */
+  paying?: string
 }
 
 /**
@@ -208,6 +215,7 @@ export class Rider extends TypedEvents<RiderEvents> {
   private readonly discoveryDials: number
   private readonly recordTimeoutMs: number
   private readonly sendTimeoutMs?: number
+  private readonly bindIdentity: boolean
   private readonly runs = new Map<string, Run>()
   private running = false
   private offDirect?: () => void
@@ -223,6 +231,7 @@ export class Rider extends TypedEvents<RiderEvents> {
     this.discoveryDials = init.discoveryDials ?? DEFAULT_DISCOVERY_DIALS
     this.recordTimeoutMs = init.recordTimeoutMs ?? DEFAULT_RECORD_TIMEOUT_MS
     this.sendTimeoutMs = init.sendTimeoutMs
+    this.bindIdentity = init.bindIdentity ?? true
   }
 
   /** Listen for drivers' messages. Idempotent; starts the node if needed. */
@@ -307,10 +316,14 @@ export class Rider extends TypedEvents<RiderEvents> {
     abort.signal?.addEventListener('abort', onAbort, { once: true })
     try {
       // drivers of the cell announce it in the DHT: connect to them so gossip has a path
+      // signed now, sent only with the exact points to the driver that confirms
+      const binding: IdentityBinding | undefined = this.bindIdentity
+        ? await signBinding({ peerId: this.node.peerId, requestId: id, issuedAt: now }, this.node.identity.ethPrivateKeyHex)
+        : undefined
       run.discovered = await this.findDrivers(request.pickupCell, abort)
       if (run.done) return await promise
       this.enqueue(run, async () => {
-        await this.feed(run, { type: 'request', request, pickup: options.from, dropoff: options.to, now: this.now() })
+        await this.feed(run, { type: 'request', request, pickup: options.from, dropoff: options.to, ...(binding != null ? { binding } : {}), now: this.now() })
       })
       return await promise
     } finally {
@@ -424,7 +437,7 @@ export class Rider extends TypedEvents<RiderEvents> {
     let pool: ReceivedQuote[] | undefined
     if (s.phase === 'requested') {
       if ((event.type === 'timer' && event.id === riderTimers.quoteWindow(id)) || (event.type === 'quote' && s.windowClosed)) {
-        pool = event.type === 'quote' ? [...s.quotes.filter(q => q.from !== event.from), { from: event.from, quote: event.quote }] : s.quotes
+        pool = event.type === 'quote' ? [...s.quotes.filter(q => q.from !== event.from), { from: event.from, quote: event.quote, at: event.now }] : s.quotes
       }
     } else if (s.phase === 'accepting') {
       const fromCurrent = 'from' in event && event.from === s.current.from
@@ -450,9 +463,8 @@ export class Rider extends TypedEvents<RiderEvents> {
         driverId: q.from,
         quoteId: q.quote.quoteId,
         priceCents: Number(q.quote.price),
-        pickupEtaS: Math.max(0, (q.quote.pickupEta - ctx.now) / 1000),
-        dropoffEtaS: Math.max(0, (q.quote.pickupEta - ctx.now) / 1000, (q.quote.dropoffEta - ctx.now) / 1000),
-        rating: q.quote.driverRating,
+        pickupEtaS: Math.max(0, (minutesAfter(q.at, q.quote.pickupMinutes) - ctx.now) / 1000),
+        dropoffEtaS: Math.max(0, (minutesAfter(q.at, q.quote.pickupMinutes) - ctx.now) / 1000, (minutesAfter(q.at, q.quote.dropoffMinutes) - ctx.now) / 1000),
         received: q
       })), options.ranking).ranked.map(r => r.quote.received)
       const preferred = run?.preferred
@@ -468,27 +480,33 @@ export class Rider extends TypedEvents<RiderEvents> {
   private observe (run: Run, before: RiderState, after: RiderState, event: RiderEvent): void {
     const id = run.id
     if (event.type === 'quote' && (after.phase === 'requested' || after.phase === 'accepting') && after !== before) {
-      this.emit('quote', { requestId: id, quote: toRiderQuote({ from: event.from, quote: event.quote }) })
+      this.emit('quote', { requestId: id, quote: toRiderQuote({ from: event.from, quote: event.quote, at: event.now }) })
     }
     if (event.type === 'decline' && before.phase === 'accepting' && event.from === before.current.from) {
       this.emit('declined', { requestId: id, driver: event.from, reason: String(event.decline.reason) })
     }
-    if (before.phase === 'accepting' && (after.phase === 'accepting' || after.phase === 'requested') &&
-      (after.phase === 'requested' || after.current.from !== before.current.from)) {
-      this.emit('fallback', { requestId: id, from: before.current.from, to: after.phase === 'accepting' ? after.current.from : undefined })
+    const driverBefore = before.phase === 'accepting' ? before.current.from : before.phase === 'confirmed' ? before.driver.from : undefined
+    if ((before.phase === 'confirmed' || before.phase === 'in-trip') && event.type === 'cancel' && event.from === before.driver.from) {
+      // the driver had the exact points when it cancelled: say so
+      this.emit('cancelled', { requestId: id, driver: event.from, note: event.cancel.note, afterReveal: true })
+    }
+    if (driverBefore != null && (after.phase === 'accepting' || after.phase === 'requested') &&
+      (after.phase === 'requested' || after.current.from !== driverBefore)) {
+      this.emit('fallback', { requestId: id, from: driverBefore, to: after.phase === 'accepting' ? after.current.from : undefined })
       if (after.phase === 'requested' && run.published != null) {
         // every quote failed: ask again, drivers whose plans changed may quote anew
         this.scheduleRepublish(run, run.published.topic, run.published.message)
       }
     }
     if (after.phase === 'confirmed' && before.phase !== 'confirmed') {
-      this.emit('confirmed', { requestId: id, driver: after.driver.from, pickupEta: after.pickupEta })
-      this.hook(run, () => this.payments.onAccepted?.(rideInfo(after.driver, this.node.peerId, after.ride.request.seats, run.routeM)))
+      this.emit('confirmed', { requestId: id, driver: after.driver.from, pickupEta: after.pickupEta, pickupMinutes: Math.max(0, Math.round((after.pickupEta - event.now) / 60_000)) })
     }
     if (after.phase === 'failed') {
       this.finish(run, after.reason === 'no-driver'
         ? new NoDriverError()
-        : new RideError('ERR_DRIVER_CANCELLED', 'the driver cancelled the ride'))
+        : after.reason === 'driver-unreachable'
+          ? new RideError('ERR_DRIVER_UNREACHABLE', 'the exact points could not be delivered to the driver that confirmed')
+          : new RideError('ERR_DRIVER_CANCELLED', `the driver cancelled the ride after it was sent the exact points${after.note != null && after.note !== '' ? ` (${after.note})` : ''}`))
     }
     if (after.phase === 'cancelled') {
       this.finish(run, new RideError('ERR_RIDE_ABORTED', 'the ride was cancelled'))
@@ -517,6 +535,8 @@ export class Rider extends TypedEvents<RiderEvents> {
           if (action.message.type === 'accept') {
             this.emit('accepted', { requestId: run.id, driver: action.to, quoteId: action.message.body.quoteId })
             this.sendAccept(run, action.to, action.message)
+          } else if (action.message.type === 'reveal') {
+            this.sendReveal(run, action.to, action.message)
           } else {
             this.node.send(action.to, action.message, this.sendOptions())
               .catch(err => { this.log('sending %s to %s failed - %e', action.message.type, action.to, err) })
@@ -557,6 +577,33 @@ export class Rider extends TypedEvents<RiderEvents> {
         await this.feed(run, { type: 'decline', from: driver, decline: { requestId, quoteId, reason: Decline.Reason.OTHER }, now: this.now() })
       })
     })
+  }
+
+  /**
+   * Sends the exact points to the driver that confirmed, again when a send fails, up to
+   * {@link REVEAL_ATTEMPTS} times; then the ride fails as `driver-unreachable`.
+   */
+  private sendReveal (run: Run, driver: string, message: HitchMessage): void {
+    void (async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.node.send(driver, message, this.sendOptions())
+          return
+        } catch (err) {
+          if (run.done) return
+          if (attempt >= REVEAL_ATTEMPTS) {
+            this.log('the exact points did not reach %s - %e', driver, err)
+            this.enqueue(run, async () => { await this.feed(run, { type: 'unreachable', from: driver, now: this.now() }) })
+            return
+          }
+        }
+        try {
+          await this.node.clock.sleep(REVEAL_RETRY_MS * attempt, { signal: run.ended.signal })
+        } catch {
+          return
+        }
+      }
+    })()
   }
 
   private async publish (run: Run, topic: string, message: HitchMessage): Promise<void> {
@@ -655,6 +702,12 @@ export class Rider extends TypedEvents<RiderEvents> {
     if ((s.phase !== 'confirmed' && s.phase !== 'in-trip') || s.driver.from !== from || update.position == null) {
       return
     }
+    if (run.paying !== from) {
+      // the driver fitted the exact points (it cancels instead when they do not fit): only now
+      // is a channel opened or topped up, not for a driver that gives up at the reveal
+      run.paying = from
+      this.hook(run, () => this.payments.onAccepted?.(rideInfo(s.driver, this.node.peerId, s.ride.request.seats, run.routeM)))
+    }
     const detail: RiderUpdate = {
       requestId: run.id,
       driver: from,
@@ -701,7 +754,7 @@ export class Rider extends TypedEvents<RiderEvents> {
       return undefined
     }
     const driver = s.driver
-    const signed = await signRecord(record, this.node.identity.privateKey, 'rider')
+    const signed = await signRecord(record, this.node.peerKey, 'rider')
     const check = await verifyTripRecord(signed)
     if (!check.ok) {
       return undefined
@@ -839,35 +892,5 @@ export class Rider extends TypedEvents<RiderEvents> {
 
   private now (): number {
     return this.node.clock.now()
-  }
-}
-
-function toRiderQuote (q: ReceivedQuote): RiderQuote {
-  return {
-    driver: q.from,
-    requestId: q.quote.requestId,
-    quoteId: q.quote.quoteId,
-    price: q.quote.price,
-    currency: q.quote.currency,
-    pickupEta: q.quote.pickupEta,
-    dropoffEta: q.quote.dropoffEta,
-    rating: q.quote.driverRating,
-    pooled: q.quote.pooled,
-    seats: q.quote.seats,
-    expiresAt: q.quote.expiresAt
-  }
-}
-
-function rideInfo (driver: ReceivedQuote, rider: string, seats: number, routeM: number): RideInfo {
-  return {
-    routeM,
-    requestId: driver.quote.requestId,
-    rider,
-    driver: driver.from,
-    quoteId: driver.quote.quoteId,
-    price: driver.quote.price,
-    currency: driver.quote.currency,
-    seats,
-    pooled: driver.quote.pooled
   }
 }

@@ -7,8 +7,13 @@ export interface LatLonPoint {
 /** What both roles know about a confirmed ride, as payment hooks see it. */
 export interface RideInfo {
   requestId: string
-  /** the rider's peer id */
+  /** the rider's peer id (a fresh key per ride) */
   rider: string
+  /**
+   * Driver: the rider's long-lived payment address (lower-case), from the identity binding the
+   * rider sent with its exact points, checked. Channels are matched to rides by it.
+   */
+  riderAddress?: string
   /** the driver's peer id */
   driver: string
   quoteId: string
@@ -38,7 +43,10 @@ export interface PaymentTerms {
  * reported as an `error` event and does not stop the ride. The default does nothing.
  */
 export interface PaymentHooks {
-  /** the driver confirmed: open or reuse a channel, deposit */
+  /**
+   * Rider: the driver that confirmed fitted the exact points (its first trip update came): open
+   * or reuse a channel, deposit. Driver: the exact points fitted and the binding checked.
+   */
   onAccepted?: (ride: RideInfo) => void | Promise<void>
   /** the car moved with the rider aboard: sign a state paying `fareSoFar` (integer string of the currency) */
   onProgress?: (ride: RideInfo, distanceM: number, fareSoFar: string) => void | Promise<void>

@@ -1,5 +1,5 @@
 import type { HitchMessage } from '../hitch-message.js'
-import type { Accept } from '../pb/messages.js'
+import type { Accept, Reveal } from '../pb/messages.js'
 
 /**
  * What a negotiation machine asks its node to do. The machines never touch the network or a
@@ -15,10 +15,17 @@ export type NegotiationAction =
   /** forget the timer `id` (no-op if it already fired) */
   | { type: 'clear-timer', id: string }
   /**
-   * Driver only: re-run insertion of this accepted ride into the current plan, with the exact
-   * points, and answer with a `recheck-result` event.
+   * Driver only: re-run insertion of this accepted ride into the current plan, on the request's
+   * cells (the accept carries no exact point), and answer with a `recheck-result` event.
    */
-  | { type: 'recheck', requestId: string, rider: string, accept: Accept }
+  | { type: 'recheck', key: string, rider: string, accept: Accept }
+  /**
+   * Driver only: the committed ride's exact points arrived: check the rider's identity binding,
+   * fit the points into the plan, and answer with a `fit-result` event.
+   */
+  | { type: 'fit', key: string, rider: string, reveal: Reveal }
+  /** Driver only: a ride whose points were fitted into the plan has ended: take its stops out */
+  | { type: 'drop', key: string }
 
 /** The result of one step of a machine. */
 export interface Transition<S> {

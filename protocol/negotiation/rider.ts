@@ -3,7 +3,7 @@ import { cellTopic } from '../topics.js'
 import { DEFAULT_MAX_TTL_MS } from '../validation.js'
 import type { NegotiationAction, Transition } from './actions.js'
 import type { HitchMessage } from '../hitch-message.js'
-import type { Confirm, Decline, LatLon, Quote, RideRequest } from '../pb/messages.js'
+import type { Confirm, Decline, IdentityBinding, LatLon, Quote, RideRequest } from '../pb/messages.js'
 
 /** How long quotes are collected before the best is accepted. @default 3000 */
 export const DEFAULT_QUOTE_WINDOW_MS = 3_000
@@ -11,24 +11,37 @@ export const DEFAULT_QUOTE_WINDOW_MS = 3_000
 export const DEFAULT_ACCEPT_TIMEOUT_MS = 5_000
 /** How long after the request the rider gives up if no driver confirmed a quote. @default 30000 */
 export const DEFAULT_RIDE_DEADLINE_MS = 30_000
+/**
+ * Most quotes a rider keeps for one request (the best by its ranking): anyone can quote, and a
+ * flood of quotes must not grow its state. @default 32
+ */
+export const DEFAULT_MAX_QUOTES = 32
 
 /** A quote and the driver that sent it. */
 export interface ReceivedQuote {
   /** the driver's peer id */
   from: string
   quote: Quote
+  /** the rider's clock when the quote arrived: its minutes count from here */
+  at: number
+}
+
+/** The rider's clock time a quoted number of minutes after `at`. */
+export function minutesAfter (at: number, minutes: number): number {
+  return at + minutes * 60_000
 }
 
 /** Orders usable quotes best first. Matching can plug its own in. */
 export type QuoteRanking = (quotes: readonly ReceivedQuote[], ctx: { request: RideRequest, now: number }) => ReceivedQuote[]
 
-/** Cheapest first, then earliest pickup, then best rating, then driver id (so ties are deterministic). */
+/** Cheapest first, then earliest pickup, then driver id (so ties are deterministic). */
 export const cheapestThenEarliest: QuoteRanking = (quotes) => [...quotes].sort((a, b) => {
   const pa = BigInt(a.quote.price)
   const pb = BigInt(b.quote.price)
   if (pa !== pb) return pa < pb ? -1 : 1
-  if (a.quote.pickupEta !== b.quote.pickupEta) return a.quote.pickupEta - b.quote.pickupEta
-  if (a.quote.driverRating !== b.quote.driverRating) return b.quote.driverRating - a.quote.driverRating
+  const ea = minutesAfter(a.at, a.quote.pickupMinutes)
+  const eb = minutesAfter(b.at, b.quote.pickupMinutes)
+  if (ea !== eb) return ea - eb
   return a.from < b.from ? -1 : a.from > b.from ? 1 : 0
 })
 
@@ -42,20 +55,32 @@ export interface RiderConfig {
   deadlineMs?: number
   /** @default cheapestThenEarliest */
   rank?: QuoteRanking
+  /** @default DEFAULT_MAX_QUOTES */
+  maxQuotes?: number
 }
 
 /** What every non-idle rider state knows about its ride. */
 export interface RiderRide {
   request: RideRequest
-  /** exact points: sent only to the accepted driver */
+  /** exact points: sent only to the driver that confirmed (Reveal) */
   pickup: LatLon
   dropoff: LatLon
+  /** binds the ride's peer id to the rider's payment identity; sent with the points */
+  binding?: IdentityBinding
+  /** drivers that cancelled after they were sent the points: their quotes are not taken again */
+  shunned?: string[]
   /** when the rider gives up if no driver has confirmed */
   deadlineAt: number
 }
 
-/** Why a ride failed. */
-export type RiderFailure = 'no-driver' | 'driver-cancelled'
+/**
+ * Why a ride failed. `driver-cancelled`: the driver cancelled after it confirmed, so after it
+ * was sent the exact points (the failed state keeps its note), during the trip or once the
+ * ride's deadline had passed (before, the rider falls back to other drivers);
+ * `driver-unreachable`: the points could not be delivered to the driver that confirmed, and
+ * the deadline had passed.
+ */
+export type RiderFailure = 'no-driver' | 'driver-cancelled' | 'driver-unreachable'
 
 /** The rider's side of one ride. */
 export type RiderState =
@@ -64,22 +89,25 @@ export type RiderState =
   | { phase: 'requested', ride: RiderRide, quotes: ReceivedQuote[], windowClosed: boolean }
   /** accept sent to `current`; `quotes` are the fallbacks */
   | { phase: 'accepting', ride: RiderRide, current: ReceivedQuote, quotes: ReceivedQuote[] }
-  | { phase: 'confirmed', ride: RiderRide, driver: ReceivedQuote, pickupEta: number }
+  /** the driver confirmed (committed) and was sent the exact points; `quotes` are the fallbacks */
+  | { phase: 'confirmed', ride: RiderRide, driver: ReceivedQuote, pickupEta: number, quotes: ReceivedQuote[] }
   | { phase: 'in-trip', ride: RiderRide, driver: ReceivedQuote }
   | { phase: 'completed', ride: RiderRide, driver: ReceivedQuote }
-  | { phase: 'failed', ride: RiderRide, reason: RiderFailure }
+  | { phase: 'failed', ride: RiderRide, reason: RiderFailure, driver?: ReceivedQuote, note?: string }
   | { phase: 'cancelled', ride?: RiderRide }
 
 /** What happens to a rider. Messages arrive already validated (validateDirect). */
 export type RiderEvent =
   /** the user asks for a ride */
-  | { type: 'request', request: RideRequest, pickup: LatLon, dropoff: LatLon, now: number }
+  | { type: 'request', request: RideRequest, pickup: LatLon, dropoff: LatLon, binding?: IdentityBinding, now: number }
   | { type: 'quote', from: string, quote: Quote, now: number }
   | { type: 'confirm', from: string, confirm: Confirm, now: number }
   | { type: 'decline', from: string, decline: Decline, now: number }
   | { type: 'cancel', from: string, cancel: Cancel, now: number }
   | { type: 'trip-update', from: string, update: TripUpdate, now: number }
   | { type: 'timer', id: string, now: number }
+  /** the exact points could not be delivered to the driver `from` */
+  | { type: 'unreachable', from: string, now: number }
   /** the user gives up */
   | { type: 'user-cancel', now: number }
 
@@ -130,7 +158,7 @@ function usable (q: Quote, request: RideRequest, now: number): boolean {
  */
 function acceptNext (ride: RiderRide, quotes: ReceivedQuote[], now: number, config: RiderConfig, rank: QuoteRanking): Transition<RiderState> {
   const id = ride.request.requestId
-  const ranked = rank(quotes.filter(q => usable(q.quote, ride.request, now)), { request: ride.request, now })
+  const ranked = rank(quotes.filter(q => usable(q.quote, ride.request, now) && !shuns(ride, q.from)), { request: ride.request, now })
   const [best, ...rest] = ranked
   if (best == null) {
     if (now >= ride.deadlineAt) {
@@ -146,7 +174,7 @@ function acceptNext (ride: RiderRide, quotes: ReceivedQuote[], now: number, conf
         to: best.from,
         message: {
           type: 'accept',
-          body: { requestId: id, quoteId: best.quote.quoteId, pickup: ride.pickup, dropoff: ride.dropoff, seats: ride.request.seats }
+          body: { requestId: id, quoteId: best.quote.quoteId, seats: ride.request.seats }
         }
       },
       { type: 'set-timer', id: riderTimers.accept(id), afterMs: config.acceptTimeoutMs ?? DEFAULT_ACCEPT_TIMEOUT_MS }
@@ -154,7 +182,11 @@ function acceptNext (ride: RiderRide, quotes: ReceivedQuote[], now: number, conf
   }
 }
 
-function fail (ride: RiderRide, reason: RiderFailure): Transition<RiderState> {
+function shuns (ride: RiderRide, driver: string): boolean {
+  return ride.shunned?.includes(driver) === true
+}
+
+function fail (ride: RiderRide, reason: RiderFailure, driver?: ReceivedQuote, note?: string): Transition<RiderState> {
   const id = ride.request.requestId
   const actions: NegotiationAction[] = [
     { type: 'clear-timer', id: riderTimers.quoteWindow(id) },
@@ -165,7 +197,19 @@ function fail (ride: RiderRide, reason: RiderFailure): Transition<RiderState> {
     // tell drivers still holding a quote for it to stop
     actions.push({ type: 'publish', topic: cellTopic(ride.request.pickupCell), message: cancelMessage(id, Cancel.Reason.TIMEOUT) })
   }
-  return { state: { phase: 'failed', ride, reason }, actions }
+  const state: RiderState = { phase: 'failed', ride, reason }
+  if (driver != null) state.driver = driver
+  if (note != null) state.note = note
+  return { state, actions }
+}
+
+/** Adds (or replaces) a driver's quote, keeping the `maxQuotes` best by `rank`. */
+function withQuote (quotes: ReceivedQuote[], q: ReceivedQuote, request: RideRequest, now: number, config: RiderConfig, rank: QuoteRanking): ReceivedQuote[] {
+  const next = [...quotes.filter(x => x.from !== q.from), q]
+  const max = config.maxQuotes ?? DEFAULT_MAX_QUOTES
+  if (next.length <= max) return next
+  const kept = new Set(rank(next, { request, now }).slice(0, max))
+  return next.filter(x => kept.has(x))
 }
 
 /**
@@ -182,6 +226,7 @@ export function stepRider (state: RiderState, event: RiderEvent, config: RiderCo
     }
     const deadlineAt = event.now + (config.deadlineMs ?? DEFAULT_RIDE_DEADLINE_MS)
     const ride: RiderRide = { request: event.request, pickup: event.pickup, dropoff: event.dropoff, deadlineAt }
+    if (event.binding != null) ride.binding = event.binding
     const id = event.request.requestId
     return {
       state: { phase: 'requested', ride, quotes: [], windowClosed: false },
@@ -218,11 +263,11 @@ export function stepRider (state: RiderState, event: RiderEvent, config: RiderCo
   switch (state.phase) {
     case 'requested': {
       if (event.type === 'quote') {
-        if (!usable(event.quote, ride.request, event.now)) {
+        if (!usable(event.quote, ride.request, event.now) || shuns(ride, event.from)) {
           return stay(state)
         }
         // a driver's newer quote replaces its older one
-        const quotes = [...state.quotes.filter(q => q.from !== event.from), { from: event.from, quote: event.quote }]
+        const quotes = withQuote(state.quotes, { from: event.from, quote: event.quote, at: event.now }, ride.request, event.now, config, rank)
         if (state.windowClosed) {
           return acceptNext(ride, quotes, event.now, config, rank)
         }
@@ -241,20 +286,26 @@ export function stepRider (state: RiderState, event: RiderEvent, config: RiderCo
       const current = state.current
       const fromCurrent = 'from' in event && event.from === current.from
       if (event.type === 'quote') {
-        if (!usable(event.quote, ride.request, event.now) || event.from === current.from) {
+        if (!usable(event.quote, ride.request, event.now) || event.from === current.from || shuns(ride, event.from)) {
           return stay(state)
         }
-        const quotes = [...state.quotes.filter(q => q.from !== event.from), { from: event.from, quote: event.quote }]
+        const quotes = withQuote(state.quotes, { from: event.from, quote: event.quote, at: event.now }, ride.request, event.now, config, rank)
         return stay({ ...state, quotes })
       }
       if (event.type === 'confirm') {
         if (fromCurrent && event.confirm.requestId === id && event.confirm.quoteId === current.quote.quoteId) {
+          // the driver is committed: only now does it get the exact points (and the binding)
+          const reveal: HitchMessage = {
+            type: 'reveal',
+            body: { requestId: id, quoteId: current.quote.quoteId, pickup: ride.pickup, dropoff: ride.dropoff, ...(ride.binding != null ? { binding: ride.binding } : {}) }
+          }
           return {
-            state: { phase: 'confirmed', ride, driver: current, pickupEta: event.confirm.pickupEta },
+            state: { phase: 'confirmed', ride, driver: current, pickupEta: minutesAfter(event.now, event.confirm.pickupMinutes), quotes: state.quotes },
             actions: [
               { type: 'clear-timer', id: riderTimers.accept(id) },
               { type: 'clear-timer', id: riderTimers.deadline(id) },
-              { type: 'clear-timer', id: riderTimers.quoteWindow(id) }
+              { type: 'clear-timer', id: riderTimers.quoteWindow(id) },
+              { type: 'send', to: current.from, message: reveal }
             ]
           }
         }
@@ -283,8 +334,20 @@ export function stepRider (state: RiderState, event: RiderEvent, config: RiderCo
     case 'confirmed':
     case 'in-trip': {
       const fromDriver = 'from' in event && event.from === state.driver.from
-      if (event.type === 'cancel' && fromDriver && event.cancel.requestId === id) {
-        return fail(ride, 'driver-cancelled')
+      const gaveUp = (event.type === 'cancel' && fromDriver && event.cancel.requestId === id) ||
+        (event.type === 'unreachable' && fromDriver && state.phase === 'confirmed')
+      if (gaveUp && state.phase === 'confirmed' && event.now < ride.deadlineAt) {
+        // the driver committed, was sent the points, and gave up before the pickup (they do not
+        // fit its plan, say): try the other drivers, never this one again
+        const next = acceptNext({ ...ride, shunned: [...(ride.shunned ?? []), state.driver.from] }, state.quotes, event.now, config, rank)
+        return { state: next.state, actions: [{ type: 'set-timer', id: riderTimers.deadline(id), afterMs: ride.deadlineAt - event.now }, ...next.actions] }
+      }
+      if (event.type === 'cancel' && gaveUp) {
+        // after the reveal: the driver has seen the exact points, and the failure says so
+        return fail(ride, 'driver-cancelled', state.driver, event.cancel.note)
+      }
+      if (gaveUp) {
+        return fail(ride, 'driver-unreachable', state.driver)
       }
       if (event.type === 'confirm' && !fromDriver && event.confirm.requestId === id) {
         return { state, actions: [{ type: 'send', to: event.from, message: cancelMessage(id, Cancel.Reason.TIMEOUT) }] }

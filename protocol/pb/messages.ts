@@ -24,7 +24,8 @@ export namespace Envelope {
     DECLINE = 'DECLINE',
     CANCEL = 'CANCEL',
     TRIP_UPDATE = 'TRIP_UPDATE',
-    TRIP_RECORD = 'TRIP_RECORD'
+    TRIP_RECORD = 'TRIP_RECORD',
+    REVEAL = 'REVEAL'
   }
 
   enum __TypeValues {
@@ -37,7 +38,8 @@ export namespace Envelope {
     DECLINE = 6,
     CANCEL = 7,
     TRIP_UPDATE = 8,
-    TRIP_RECORD = 9
+    TRIP_RECORD = 9,
+    REVEAL = 10
   }
 
   export namespace Type {
@@ -1006,13 +1008,12 @@ export interface Quote {
   requestId: string
   quoteId: string
   price: string
-  pickupEta: number
-  dropoffEta: number
-  driverRating: number
   expiresAt: number
   pooled: boolean
   currency: string
   seats: number
+  pickupMinutes: number
+  dropoffMinutes: number
 }
 
 export namespace Quote {
@@ -1040,21 +1041,6 @@ export namespace Quote {
           w.string(obj.price)
         }
 
-        if ((obj.pickupEta != null && obj.pickupEta !== 0)) {
-          w.uint32(32)
-          w.uint64Number(obj.pickupEta)
-        }
-
-        if ((obj.dropoffEta != null && obj.dropoffEta !== 0)) {
-          w.uint32(40)
-          w.uint64Number(obj.dropoffEta)
-        }
-
-        if ((obj.driverRating != null && obj.driverRating !== 0)) {
-          w.uint32(49)
-          w.double(obj.driverRating)
-        }
-
         if ((obj.expiresAt != null && obj.expiresAt !== 0)) {
           w.uint32(56)
           w.uint64Number(obj.expiresAt)
@@ -1075,6 +1061,16 @@ export namespace Quote {
           w.uint32(obj.seats)
         }
 
+        if ((obj.pickupMinutes != null && obj.pickupMinutes !== 0)) {
+          w.uint32(88)
+          w.uint32(obj.pickupMinutes)
+        }
+
+        if ((obj.dropoffMinutes != null && obj.dropoffMinutes !== 0)) {
+          w.uint32(96)
+          w.uint32(obj.dropoffMinutes)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1083,13 +1079,12 @@ export namespace Quote {
           requestId: '',
           quoteId: '',
           price: '',
-          pickupEta: 0,
-          dropoffEta: 0,
-          driverRating: 0,
           expiresAt: 0,
           pooled: false,
           currency: '',
-          seats: 0
+          seats: 0,
+          pickupMinutes: 0,
+          dropoffMinutes: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1110,18 +1105,6 @@ export namespace Quote {
               obj.price = reader.string()
               break
             }
-            case 4: {
-              obj.pickupEta = reader.uint64Number()
-              break
-            }
-            case 5: {
-              obj.dropoffEta = reader.uint64Number()
-              break
-            }
-            case 6: {
-              obj.driverRating = reader.double()
-              break
-            }
             case 7: {
               obj.expiresAt = reader.uint64Number()
               break
@@ -1136,6 +1119,14 @@ export namespace Quote {
             }
             case 10: {
               obj.seats = reader.uint32()
+              break
+            }
+            case 11: {
+              obj.pickupMinutes = reader.uint32()
+              break
+            }
+            case 12: {
+              obj.dropoffMinutes = reader.uint32()
               break
             }
             default: {
@@ -1174,27 +1165,6 @@ export namespace Quote {
               }
               break
             }
-            case 4: {
-              yield {
-                field: `${prefix}.pickupEta`,
-                value: reader.uint64Number()
-              }
-              break
-            }
-            case 5: {
-              yield {
-                field: `${prefix}.dropoffEta`,
-                value: reader.uint64Number()
-              }
-              break
-            }
-            case 6: {
-              yield {
-                field: `${prefix}.driverRating`,
-                value: reader.double()
-              }
-              break
-            }
             case 7: {
               yield {
                 field: `${prefix}.expiresAt`,
@@ -1219,6 +1189,20 @@ export namespace Quote {
             case 10: {
               yield {
                 field: `${prefix}.seats`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 11: {
+              yield {
+                field: `${prefix}.pickupMinutes`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 12: {
+              yield {
+                field: `${prefix}.dropoffMinutes`,
                 value: reader.uint32()
               }
               break
@@ -1250,21 +1234,6 @@ export namespace Quote {
     value: string
   }
 
-  export interface QuotePickupEtaFieldEvent {
-    field: '$.pickupEta'
-    value: number
-  }
-
-  export interface QuoteDropoffEtaFieldEvent {
-    field: '$.dropoffEta'
-    value: number
-  }
-
-  export interface QuoteDriverRatingFieldEvent {
-    field: '$.driverRating'
-    value: number
-  }
-
   export interface QuoteExpiresAtFieldEvent {
     field: '$.expiresAt'
     value: number
@@ -1285,6 +1254,16 @@ export namespace Quote {
     value: number
   }
 
+  export interface QuotePickupMinutesFieldEvent {
+    field: '$.pickupMinutes'
+    value: number
+  }
+
+  export interface QuoteDropoffMinutesFieldEvent {
+    field: '$.dropoffMinutes'
+    value: number
+  }
+
   export function encode (obj: Partial<Quote>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Quote.codec())
   }
@@ -1293,7 +1272,7 @@ export namespace Quote {
     return decodeMessage(buf, Quote.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Quote>): Generator<QuoteRequestIdFieldEvent | QuoteQuoteIdFieldEvent | QuotePriceFieldEvent | QuotePickupEtaFieldEvent | QuoteDropoffEtaFieldEvent | QuoteDriverRatingFieldEvent | QuoteExpiresAtFieldEvent | QuotePooledFieldEvent | QuoteCurrencyFieldEvent | QuoteSeatsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Quote>): Generator<QuoteRequestIdFieldEvent | QuoteQuoteIdFieldEvent | QuotePriceFieldEvent | QuoteExpiresAtFieldEvent | QuotePooledFieldEvent | QuoteCurrencyFieldEvent | QuoteSeatsFieldEvent | QuotePickupMinutesFieldEvent | QuoteDropoffMinutesFieldEvent> {
     return streamMessage(buf, Quote.codec(), opts)
   }
 }
@@ -1301,8 +1280,6 @@ export namespace Quote {
 export interface Accept {
   requestId: string
   quoteId: string
-  pickup?: LatLon
-  dropoff?: LatLon
   seats: number
 }
 
@@ -1324,16 +1301,6 @@ export namespace Accept {
         if ((obj.quoteId != null && obj.quoteId !== '')) {
           w.uint32(18)
           w.string(obj.quoteId)
-        }
-
-        if (obj.pickup != null) {
-          w.uint32(26)
-          LatLon.codec().encode(obj.pickup, w)
-        }
-
-        if (obj.dropoff != null) {
-          w.uint32(34)
-          LatLon.codec().encode(obj.dropoff, w)
         }
 
         if ((obj.seats != null && obj.seats !== 0)) {
@@ -1365,6 +1332,287 @@ export namespace Accept {
               obj.quoteId = reader.string()
               break
             }
+            case 5: {
+              obj.seats = reader.uint32()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.requestId`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.quoteId`,
+                value: reader.string()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.seats`,
+                value: reader.uint32()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface AcceptRequestIdFieldEvent {
+    field: '$.requestId'
+    value: string
+  }
+
+  export interface AcceptQuoteIdFieldEvent {
+    field: '$.quoteId'
+    value: string
+  }
+
+  export interface AcceptSeatsFieldEvent {
+    field: '$.seats'
+    value: number
+  }
+
+  export function encode (obj: Partial<Accept>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Accept.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Accept>): Accept {
+    return decodeMessage(buf, Accept.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Accept>): Generator<AcceptRequestIdFieldEvent | AcceptQuoteIdFieldEvent | AcceptSeatsFieldEvent> {
+    return streamMessage(buf, Accept.codec(), opts)
+  }
+}
+
+export interface Confirm {
+  requestId: string
+  quoteId: string
+  pickupMinutes: number
+}
+
+export namespace Confirm {
+  let _codec: Codec<Confirm>
+
+  export const codec = (): Codec<Confirm> => {
+    if (_codec == null) {
+      _codec = message<Confirm>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.requestId != null && obj.requestId !== '')) {
+          w.uint32(10)
+          w.string(obj.requestId)
+        }
+
+        if ((obj.quoteId != null && obj.quoteId !== '')) {
+          w.uint32(18)
+          w.string(obj.quoteId)
+        }
+
+        if ((obj.pickupMinutes != null && obj.pickupMinutes !== 0)) {
+          w.uint32(32)
+          w.uint32(obj.pickupMinutes)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          requestId: '',
+          quoteId: '',
+          pickupMinutes: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.requestId = reader.string()
+              break
+            }
+            case 2: {
+              obj.quoteId = reader.string()
+              break
+            }
+            case 4: {
+              obj.pickupMinutes = reader.uint32()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.requestId`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.quoteId`,
+                value: reader.string()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.pickupMinutes`,
+                value: reader.uint32()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface ConfirmRequestIdFieldEvent {
+    field: '$.requestId'
+    value: string
+  }
+
+  export interface ConfirmQuoteIdFieldEvent {
+    field: '$.quoteId'
+    value: string
+  }
+
+  export interface ConfirmPickupMinutesFieldEvent {
+    field: '$.pickupMinutes'
+    value: number
+  }
+
+  export function encode (obj: Partial<Confirm>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Confirm.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Confirm>): Confirm {
+    return decodeMessage(buf, Confirm.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Confirm>): Generator<ConfirmRequestIdFieldEvent | ConfirmQuoteIdFieldEvent | ConfirmPickupMinutesFieldEvent> {
+    return streamMessage(buf, Confirm.codec(), opts)
+  }
+}
+
+export interface Reveal {
+  requestId: string
+  quoteId: string
+  pickup?: LatLon
+  dropoff?: LatLon
+  binding?: IdentityBinding
+}
+
+export namespace Reveal {
+  let _codec: Codec<Reveal>
+
+  export const codec = (): Codec<Reveal> => {
+    if (_codec == null) {
+      _codec = message<Reveal>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.requestId != null && obj.requestId !== '')) {
+          w.uint32(10)
+          w.string(obj.requestId)
+        }
+
+        if ((obj.quoteId != null && obj.quoteId !== '')) {
+          w.uint32(18)
+          w.string(obj.quoteId)
+        }
+
+        if (obj.pickup != null) {
+          w.uint32(26)
+          LatLon.codec().encode(obj.pickup, w)
+        }
+
+        if (obj.dropoff != null) {
+          w.uint32(34)
+          LatLon.codec().encode(obj.dropoff, w)
+        }
+
+        if (obj.binding != null) {
+          w.uint32(42)
+          IdentityBinding.codec().encode(obj.binding, w)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          requestId: '',
+          quoteId: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.requestId = reader.string()
+              break
+            }
+            case 2: {
+              obj.quoteId = reader.string()
+              break
+            }
             case 3: {
               obj.pickup = LatLon.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.pickup
@@ -1378,7 +1626,9 @@ export namespace Accept {
               break
             }
             case 5: {
-              obj.seats = reader.uint32()
+              obj.binding = IdentityBinding.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.binding
+              })
               break
             }
             default: {
@@ -1425,10 +1675,10 @@ export namespace Accept {
               break
             }
             case 5: {
-              yield {
-                field: `${prefix}.seats`,
-                value: reader.uint32()
-              }
+              yield * IdentityBinding.codec().stream(reader, reader.uint32(), `${prefix}.binding`, {
+                limits: opts.limits?.binding
+              })
+
               break
             }
             default: {
@@ -1443,83 +1693,115 @@ export namespace Accept {
     return _codec
   }
 
-  export interface AcceptRequestIdFieldEvent {
+  export interface RevealRequestIdFieldEvent {
     field: '$.requestId'
     value: string
   }
 
-  export interface AcceptQuoteIdFieldEvent {
+  export interface RevealQuoteIdFieldEvent {
     field: '$.quoteId'
     value: string
   }
 
-  export interface AcceptPickupLatFieldEvent {
+  export interface RevealPickupLatFieldEvent {
     field: '$.pickup.lat'
     value: number
   }
 
-  export interface AcceptPickupLonFieldEvent {
+  export interface RevealPickupLonFieldEvent {
     field: '$.pickup.lon'
     value: number
   }
 
-  export interface AcceptDropoffLatFieldEvent {
+  export interface RevealDropoffLatFieldEvent {
     field: '$.dropoff.lat'
     value: number
   }
 
-  export interface AcceptDropoffLonFieldEvent {
+  export interface RevealDropoffLonFieldEvent {
     field: '$.dropoff.lon'
     value: number
   }
 
-  export interface AcceptSeatsFieldEvent {
-    field: '$.seats'
+  export interface RevealBindingPeerIdFieldEvent {
+    field: '$.binding.peerId'
+    value: string
+  }
+
+  export interface RevealBindingAddressFieldEvent {
+    field: '$.binding.address'
+    value: string
+  }
+
+  export interface RevealBindingRequestIdFieldEvent {
+    field: '$.binding.requestId'
+    value: string
+  }
+
+  export interface RevealBindingIssuedAtFieldEvent {
+    field: '$.binding.issuedAt'
     value: number
   }
 
-  export function encode (obj: Partial<Accept>): Uint8Array<ArrayBuffer> {
-    return encodeMessage(obj, Accept.codec())
+  export interface RevealBindingSignatureFieldEvent {
+    field: '$.binding.signature'
+    value: Uint8Array<ArrayBuffer>
   }
 
-  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Accept>): Accept {
-    return decodeMessage(buf, Accept.codec(), opts)
+  export function encode (obj: Partial<Reveal>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Reveal.codec())
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Accept>): Generator<AcceptRequestIdFieldEvent | AcceptQuoteIdFieldEvent | AcceptPickupLatFieldEvent | AcceptPickupLonFieldEvent | AcceptDropoffLatFieldEvent | AcceptDropoffLonFieldEvent | AcceptSeatsFieldEvent> {
-    return streamMessage(buf, Accept.codec(), opts)
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Reveal>): Reveal {
+    return decodeMessage(buf, Reveal.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Reveal>): Generator<RevealRequestIdFieldEvent | RevealQuoteIdFieldEvent | RevealPickupLatFieldEvent | RevealPickupLonFieldEvent | RevealDropoffLatFieldEvent | RevealDropoffLonFieldEvent | RevealBindingPeerIdFieldEvent | RevealBindingAddressFieldEvent | RevealBindingRequestIdFieldEvent | RevealBindingIssuedAtFieldEvent | RevealBindingSignatureFieldEvent> {
+    return streamMessage(buf, Reveal.codec(), opts)
   }
 }
 
-export interface Confirm {
+export interface IdentityBinding {
+  peerId: string
+  address: string
   requestId: string
-  quoteId: string
-  pickupEta: number
+  issuedAt: number
+  signature: Uint8Array<ArrayBuffer>
 }
 
-export namespace Confirm {
-  let _codec: Codec<Confirm>
+export namespace IdentityBinding {
+  let _codec: Codec<IdentityBinding>
 
-  export const codec = (): Codec<Confirm> => {
+  export const codec = (): Codec<IdentityBinding> => {
     if (_codec == null) {
-      _codec = message<Confirm>((obj, w, opts = {}) => {
+      _codec = message<IdentityBinding>((obj, w, opts = {}) => {
         if (opts.lengthDelimited !== false) {
           w.fork()
         }
 
-        if ((obj.requestId != null && obj.requestId !== '')) {
+        if ((obj.peerId != null && obj.peerId !== '')) {
           w.uint32(10)
+          w.string(obj.peerId)
+        }
+
+        if ((obj.address != null && obj.address !== '')) {
+          w.uint32(18)
+          w.string(obj.address)
+        }
+
+        if ((obj.requestId != null && obj.requestId !== '')) {
+          w.uint32(26)
           w.string(obj.requestId)
         }
 
-        if ((obj.quoteId != null && obj.quoteId !== '')) {
-          w.uint32(18)
-          w.string(obj.quoteId)
+        if ((obj.issuedAt != null && obj.issuedAt !== 0)) {
+          w.uint32(32)
+          w.uint64Number(obj.issuedAt)
         }
 
-        if ((obj.pickupEta != null && obj.pickupEta !== 0)) {
-          w.uint32(24)
-          w.uint64Number(obj.pickupEta)
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(42)
+          w.bytes(obj.signature)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -1527,9 +1809,11 @@ export namespace Confirm {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
+          peerId: '',
+          address: '',
           requestId: '',
-          quoteId: '',
-          pickupEta: 0
+          issuedAt: 0,
+          signature: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1539,15 +1823,23 @@ export namespace Confirm {
 
           switch (tag >>> 3) {
             case 1: {
-              obj.requestId = reader.string()
+              obj.peerId = reader.string()
               break
             }
             case 2: {
-              obj.quoteId = reader.string()
+              obj.address = reader.string()
               break
             }
             case 3: {
-              obj.pickupEta = reader.uint64Number()
+              obj.requestId = reader.string()
+              break
+            }
+            case 4: {
+              obj.issuedAt = reader.uint64Number()
+              break
+            }
+            case 5: {
+              obj.signature = reader.bytes()
               break
             }
             default: {
@@ -1567,22 +1859,36 @@ export namespace Confirm {
           switch (tag >>> 3) {
             case 1: {
               yield {
-                field: `${prefix}.requestId`,
+                field: `${prefix}.peerId`,
                 value: reader.string()
               }
               break
             }
             case 2: {
               yield {
-                field: `${prefix}.quoteId`,
+                field: `${prefix}.address`,
                 value: reader.string()
               }
               break
             }
             case 3: {
               yield {
-                field: `${prefix}.pickupEta`,
+                field: `${prefix}.requestId`,
+                value: reader.string()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.issuedAt`,
                 value: reader.uint64Number()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
               }
               break
             }
@@ -1598,31 +1904,41 @@ export namespace Confirm {
     return _codec
   }
 
-  export interface ConfirmRequestIdFieldEvent {
+  export interface IdentityBindingPeerIdFieldEvent {
+    field: '$.peerId'
+    value: string
+  }
+
+  export interface IdentityBindingAddressFieldEvent {
+    field: '$.address'
+    value: string
+  }
+
+  export interface IdentityBindingRequestIdFieldEvent {
     field: '$.requestId'
     value: string
   }
 
-  export interface ConfirmQuoteIdFieldEvent {
-    field: '$.quoteId'
-    value: string
-  }
-
-  export interface ConfirmPickupEtaFieldEvent {
-    field: '$.pickupEta'
+  export interface IdentityBindingIssuedAtFieldEvent {
+    field: '$.issuedAt'
     value: number
   }
 
-  export function encode (obj: Partial<Confirm>): Uint8Array<ArrayBuffer> {
-    return encodeMessage(obj, Confirm.codec())
+  export interface IdentityBindingSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
   }
 
-  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Confirm>): Confirm {
-    return decodeMessage(buf, Confirm.codec(), opts)
+  export function encode (obj: Partial<IdentityBinding>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, IdentityBinding.codec())
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Confirm>): Generator<ConfirmRequestIdFieldEvent | ConfirmQuoteIdFieldEvent | ConfirmPickupEtaFieldEvent> {
-    return streamMessage(buf, Confirm.codec(), opts)
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<IdentityBinding>): IdentityBinding {
+    return decodeMessage(buf, IdentityBinding.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<IdentityBinding>): Generator<IdentityBindingPeerIdFieldEvent | IdentityBindingAddressFieldEvent | IdentityBindingRequestIdFieldEvent | IdentityBindingIssuedAtFieldEvent | IdentityBindingSignatureFieldEvent> {
+    return streamMessage(buf, IdentityBinding.codec(), opts)
   }
 }
 

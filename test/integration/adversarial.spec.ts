@@ -91,7 +91,7 @@ describe('integration: adversarial gossip on a cell topic', function () {
       ['expired', await sign(request, Math.floor(swarm.clock.now()) - 3_600_000), 'ignored'],
       ['replayed', control, 'ignored'],
       ['oversized', await sign(offer('x'.repeat(5000))), 'rejected'],
-      ['exact points on gossip', await sign({ type: 'accept', body: { requestId: 'evil', quoteId: 'q', pickup: CITY.west, dropoff: CITY.east, seats: 1 } }), 'rejected']
+      ['exact points on gossip', await sign({ type: 'reveal', body: { requestId: 'evil', quoteId: 'q', pickup: CITY.west, dropoff: CITY.east } }), 'rejected']
     ]
     expect(unsigned.byteLength).to.be.lessThan(valid.byteLength - 60)
     for (const [, bytes] of attacks) {

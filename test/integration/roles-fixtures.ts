@@ -30,8 +30,8 @@ export function rideTimings (speedUp = SPEED_UP): Pick<RideRequestOptions, 'quot
 }
 
 /** Driver options scaled to the speed-up. */
-export function driverTimings (speedUp = SPEED_UP): Pick<DriverInit, 'offerIntervalMs' | 'quoteTtlMs'> {
-  return { offerIntervalMs: real(2_000, speedUp), quoteTtlMs: real(8_000, speedUp) }
+export function driverTimings (speedUp = SPEED_UP): Pick<DriverInit, 'offerIntervalMs' | 'quoteTtlMs' | 'revealTimeoutMs'> {
+  return { offerIntervalMs: real(2_000, speedUp), quoteTtlMs: real(8_000, speedUp), revealTimeoutMs: real(8_000, speedUp) }
 }
 
 /** Rider options scaled to the speed-up. */

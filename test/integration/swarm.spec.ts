@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { mulberry32 } from '../../matching/index.js'
-import { verifyTripRecord } from '../../protocol/index.js'
+import { rideKey, verifyTripRecord } from '../../protocol/index.js'
 import { waitFor } from '../fixtures/wait-for.js'
 import { Swarm, real } from './roles-fixtures.js'
 import type { Driver, LatLonPoint, RideResult, Rider } from '../../node/index.js'
@@ -70,7 +70,7 @@ describe('integration: a swarm of 21 nodes over the memory transport', function 
     for (const driver of drivers) {
       const served = results.filter(r => r.driver === driver.node.peerId)
       for (const r of served) {
-        await waitFor(async () => driver.node.store.rides.getTrip(r.requestId), { what: 'driver record stored' })
+        await waitFor(async () => driver.node.store.rides.getTrip(rideKey(r.record.header.rider, r.requestId)), { what: 'driver record stored' })
       }
     }
   })

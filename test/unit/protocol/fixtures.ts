@@ -2,6 +2,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { cellOf } from '../../../protocol/topics.js'
 import type { HitchMessage } from '../../../protocol/hitch-message.js'
 import { Cancel, Decline, TripUpdate } from '../../../protocol/pb/messages.js'
+import type { IdentityBinding } from '../../../protocol/pb/messages.js'
 import type { PrivateKey } from '@libp2p/interface'
 
 export const NOW = 1_750_000_000_000
@@ -61,9 +62,8 @@ export function quote (over: Partial<Extract<HitchMessage, { type: 'quote' }>['b
       requestId: 'req-1',
       quoteId: 'q-1',
       price: '5000',
-      pickupEta: NOW + 120_000,
-      dropoffEta: NOW + 1_200_000,
-      driverRating: 4.8,
+      pickupMinutes: 2,
+      dropoffMinutes: 20,
       expiresAt: NOW + 30_000,
       pooled: false,
       currency: 'wei',
@@ -79,9 +79,37 @@ export function accept (over: Partial<Extract<HitchMessage, { type: 'accept' }>[
     body: {
       requestId: 'req-1',
       quoteId: 'q-1',
+      seats: 1,
+      ...over
+    }
+  }
+}
+
+export function confirm (over: Partial<Extract<HitchMessage, { type: 'confirm' }>['body']> = {}): HitchMessage {
+  return { type: 'confirm', body: { requestId: 'req-1', quoteId: 'q-1', pickupMinutes: 3, ...over } }
+}
+
+/** A binding of the right shape (its signature is not checked by validation). */
+export function bindingShape (over: Partial<IdentityBinding> = {}): IdentityBinding {
+  return {
+    peerId: '16Uiu2HAmRider1111111111111111111111111111111111111111',
+    address: '0x' + 'ab'.repeat(20),
+    requestId: 'req-1',
+    issuedAt: NOW,
+    signature: new Uint8Array(65),
+    ...over
+  }
+}
+
+export function reveal (over: Partial<Extract<HitchMessage, { type: 'reveal' }>['body']> = {}): HitchMessage {
+  return {
+    type: 'reveal',
+    body: {
+      requestId: 'req-1',
+      quoteId: 'q-1',
       pickup: { lat: 52.5201, lon: 13.4049 },
       dropoff: { lat: 52.391, lon: 13.065 },
-      seats: 1,
+      binding: bindingShape(),
       ...over
     }
   }

@@ -5,7 +5,7 @@ import { ReplayCache } from '../../../protocol/replay-cache.js'
 import { DEFAULT_MAX_GOSSIP_BYTES, validateDirect, validateGossip } from '../../../protocol/validation.js'
 import { Envelope } from '../../../protocol/pb/messages.js'
 import { createTripRecord, tripRecordToProto } from '../../../protocol/trip-record.js'
-import { accept, BERLIN_CELL, cancel, decline, NOW, nonce, offer, POTSDAM_CELL, quote, request, secpKey, tripUpdate } from './fixtures.js'
+import { accept, BERLIN_CELL, bindingShape, cancel, confirm, decline, NOW, nonce, offer, POTSDAM_CELL, quote, request, reveal, secpKey, tripUpdate } from './fixtures.js'
 import type { HitchMessage } from '../../../protocol/hitch-message.js'
 import type { PrivateKey } from '@libp2p/interface'
 
@@ -61,7 +61,8 @@ describe('protocol/validation', () => {
     ['missing expiry', () => offer({ expiresAt: 0 }), 'reject', 'bad-field'],
     ['expired body', () => request({ expiresAt: NOW - 1 }), 'ignore', 'expired'],
     ['pickup time passed', () => request({ latestPickupAt: NOW - 1 }), 'ignore', 'expired'],
-    ['accept on gossip', () => accept(), 'reject', 'exact-point-on-gossip'],
+    ['reveal on gossip', () => reveal(), 'reject', 'exact-point-on-gossip'],
+    ['accept on gossip', () => accept(), 'reject', 'direct-only'],
     ['trip update on gossip', () => tripUpdate(), 'reject', 'exact-point-on-gossip'],
     ['quote on gossip', () => quote(), 'reject', 'direct-only'],
     ['decline on gossip', () => decline(), 'reject', 'direct-only']
@@ -112,7 +113,7 @@ describe('protocol/validation', () => {
   describe('direct', () => {
     it('accepts exact points and every kind on a stream', async () => {
       const record = createTripRecord({ rideId: 'ride-1', driver: peerIdFromPrivateKey(key).toString(), rider: peerIdFromPrivateKey(other).toString(), fare: '5000', currency: 'wei' })
-      for (const m of [accept(), tripUpdate(), quote(), decline(), cancel(), request(), { type: 'trip-record', body: tripRecordToProto(record) } as HitchMessage]) {
+      for (const m of [accept(), confirm(), reveal(), reveal({ binding: undefined }), tripUpdate(), quote(), decline(), cancel(), request(), { type: 'trip-record', body: tripRecordToProto(record) } as HitchMessage]) {
         const r = await validateDirect(await sign(m), { now: NOW })
         expect(r.verdict, m.type).to.equal('accept')
       }
@@ -127,13 +128,18 @@ describe('protocol/validation', () => {
     })
 
     const badDirect: Array<[string, () => HitchMessage, string]> = [
-      ['latitude out of range', () => accept({ pickup: { lat: 91, lon: 0 } }), 'bad-lat-lon'],
-      ['longitude out of range', () => accept({ dropoff: { lat: 0, lon: -181 } }), 'bad-lat-lon'],
-      ['NaN coordinates', () => accept({ pickup: { lat: Number.NaN, lon: 0 } }), 'bad-lat-lon'],
-      ['missing pickup', () => accept({ pickup: undefined }), 'malformed'],
+      ['latitude out of range', () => reveal({ pickup: { lat: 91, lon: 0 } }), 'bad-lat-lon'],
+      ['longitude out of range', () => reveal({ dropoff: { lat: 0, lon: -181 } }), 'bad-lat-lon'],
+      ['NaN coordinates', () => reveal({ pickup: { lat: Number.NaN, lon: 0 } }), 'bad-lat-lon'],
+      ['missing pickup', () => reveal({ pickup: undefined }), 'malformed'],
+      ['a binding with a bad address', () => reveal({ binding: bindingShape({ address: '0xAB' + 'ab'.repeat(19) }) }), 'bad-field'],
+      ['a binding with a short signature', () => reveal({ binding: bindingShape({ signature: new Uint8Array(64) }) }), 'bad-field'],
+      ['a binding that is not a peer id', () => reveal({ binding: bindingShape({ peerId: 'not/a/peer' }) }), 'bad-field'],
+      ['a binding without issue time', () => reveal({ binding: bindingShape({ issuedAt: 0 }) }), 'bad-field'],
       ['negative quote price', () => quote({ price: '-1' }), 'negative-amount'],
-      ['rating above 5', () => quote({ driverRating: 5.5 }), 'bad-field'],
-      ['dropoff before pickup', () => quote({ dropoffEta: NOW }), 'bad-field'],
+      ['pickup minutes beyond a day', () => quote({ pickupMinutes: 24 * 60 + 1, dropoffMinutes: 24 * 60 + 1 }), 'bad-field'],
+      ['dropoff before pickup', () => quote({ pickupMinutes: 5, dropoffMinutes: 4 }), 'bad-field'],
+      ['confirm minutes beyond a day', () => confirm({ pickupMinutes: 24 * 60 + 1 }), 'bad-field'],
       ['accept for 0 seats', () => accept({ seats: 0 }), 'bad-seats']
     ]
     for (const [name, make, reason] of badDirect) {

@@ -8,7 +8,7 @@ const ids = (qs: Array<{ quote: Quote }>): string[] => qs.map(r => r.quote.drive
 
 describe('matching/ranking: rankQuotes', () => {
   it('has the documented defaults', () => {
-    expect(DEFAULT_RANKING).to.deep.equal({ maxPriceCents: Infinity, maxPickupEtaS: Infinity, minRating: 0, waitMinuteCents: 50, rideMinuteCents: 0, ratingPointCents: 100, neutralRating: 4 })
+    expect(DEFAULT_RANKING).to.deep.equal({ maxPriceCents: Infinity, maxPickupEtaS: Infinity, waitMinuteCents: 50, rideMinuteCents: 0 })
   })
 
   it('puts the cheapest first when everything else is equal', () => {
@@ -24,9 +24,11 @@ describe('matching/ranking: rankQuotes', () => {
     expect(ids(rankQuotes([q('a', 1000, 600), q('b', 1300, 120)], { waitMinuteCents: 10 }).ranked)).to.deep.equal(['a', 'b'])
   })
 
-  it('gives a bonus per rating point above neutral, a malus below, neutral to the unrated', () => {
-    const r = rankQuotes([q('low', 1000, 0, { rating: 3 }), q('none', 1000, 0), q('top', 1000, 0, { rating: 5 })])
-    expect(r.ranked.map(x => [x.quote.driverId, x.score])).to.deep.equal([['top', 900], ['none', 1000], ['low', 1100]])
+  it('ignores a self-declared rating: five stars buy no place (issue 9, exact points harvested by bidding)', () => {
+    // a fake driver claims five stars; an honest one is a cent cheaper: the honest one wins
+    const fake = { ...q('fake', 1001, 0), rating: 5 } as unknown as Quote
+    const r = rankQuotes([fake, q('honest', 1000, 0)])
+    expect(r.ranked.map(x => [x.quote.driverId, x.score])).to.deep.equal([['honest', 1000], ['fake', 1001]])
   })
 
   it('weighs the time in the car only when asked', () => {
@@ -37,22 +39,20 @@ describe('matching/ranking: rankQuotes', () => {
     expect(ids(rankQuotes([solo, pooled], { rideMinuteCents: 30 }).ranked)).to.deep.equal(['solo', 'pooled'])
   })
 
-  it('filters by price, wait and rating, and says why', () => {
-    const quotes = [q('dear', 5000, 60), q('late', 900, 1200), q('poor', 900, 60, { rating: 2 }), q('ok', 1000, 60), q('unrated', 1000, 90)]
-    const r = rankQuotes(quotes, { maxPriceCents: 3000, maxPickupEtaS: 900, minRating: 3.5 })
-    expect(ids(r.ranked)).to.deep.equal(['ok', 'unrated'])
-    expect(r.rejected.map(x => [x.quote.driverId, x.reason])).to.deep.equal([['dear', 'over-price'], ['late', 'over-wait'], ['poor', 'under-rating']])
-    // the unrated count as neutral (4): a threshold above it leaves them out
-    expect(rankQuotes(quotes, { minRating: 4.5 }).ranked).to.deep.equal([])
+  it('filters by price and wait, and says why', () => {
+    const quotes = [q('dear', 5000, 60), q('late', 900, 1200), q('ok', 1000, 60), q('later', 1000, 90)]
+    const r = rankQuotes(quotes, { maxPriceCents: 3000, maxPickupEtaS: 900 })
+    expect(ids(r.ranked)).to.deep.equal(['ok', 'later'])
+    expect(r.rejected.map(x => [x.quote.driverId, x.reason])).to.deep.equal([['dear', 'over-price'], ['late', 'over-wait']])
   })
 
   it('keeps limits inclusive', () => {
-    const r = rankQuotes([q('a', 3000, 900, { rating: 3.5 })], { maxPriceCents: 3000, maxPickupEtaS: 900, minRating: 3.5 })
+    const r = rankQuotes([q('a', 3000, 900)], { maxPriceCents: 3000, maxPickupEtaS: 900 })
     expect(ids(r.ranked)).to.deep.equal(['a'])
   })
 
   it('leaves out malformed quotes', () => {
-    const bad = [q('frac', 10.5, 0), q('neg', -1, 0), q('nan', 100, NaN), q('inf', 100, Infinity), q('early', 100, 300, { dropoffEtaS: 200 }), q('stars', 100, 0, { rating: 6 }), q('negeta', 100, -5)]
+    const bad = [q('frac', 10.5, 0), q('neg', -1, 0), q('nan', 100, NaN), q('inf', 100, Infinity), q('early', 100, 300, { dropoffEtaS: 200 }), q('negeta', 100, -5)]
     const r = rankQuotes(bad)
     expect(r.ranked).to.deep.equal([])
     expect(r.rejected.every(x => x.reason === 'invalid')).to.equal(true)
@@ -70,8 +70,7 @@ describe('matching/ranking: rankQuotes', () => {
       driverId: fc.constantFrom('a', 'b', 'c', 'd'),
       quoteId: fc.option(fc.constantFrom('1', '2'), { nil: undefined }),
       priceCents: fc.integer({ min: 0, max: 3000 }),
-      pickupEtaS: fc.integer({ min: 0, max: 1200 }),
-      rating: fc.option(fc.integer({ min: 0, max: 10 }).map(x => x / 2), { nil: undefined })
+      pickupEtaS: fc.integer({ min: 0, max: 1200 })
     }).map(x => Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined)) as unknown as Quote)
     fc.assert(fc.property(fc.array(quote, { maxLength: 12 }), fc.integer(), (quotes, seed) => {
       const shuffled = [...quotes]

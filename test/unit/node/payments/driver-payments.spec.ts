@@ -8,6 +8,8 @@ import type { Hex } from 'viem'
 
 const CHANNEL = `0x${'ab'.repeat(32)}` as Hex
 const RIDER = 'rider-peer'
+/** the rider's payment address, as its identity binding names it */
+const RIDER_ADDRESS = '0x00000000000000000000000000000000000000aa'
 
 /**
  * The part of a ChannelManager DriverPayments uses: one open channel with the rider, whose
@@ -27,7 +29,9 @@ class FakeManager {
 
   private summary (): ChannelSummary {
     return {
-      channelId: CHANNEL, role: 'driver', peer: RIDER, counterparty: '0x0000000000000000000000000000000000000001', phase: 'open',
+      // the channel was opened on an earlier ride, under another peer id: riders take a fresh
+      // peer id per ride, and the channel is found by the address the ride's binding names
+      channelId: CHANNEL, role: 'driver', peer: 'earlier-ride-peer', counterparty: '0x00000000000000000000000000000000000000AA', phase: 'open',
       deposit: 10n ** 18n, nonce: 1n, paidToDriver: this.paidToDriver, balanceRider: 0n, inFlight: 0, available: 0n, arrears: 0n
     }
   }
@@ -35,12 +39,31 @@ class FakeManager {
 
 // a 1,000 cent fare over 10 km: 250 cents per 2.5 km; the allowance is 2 steps of 250 m = 50 cents
 const ride: RideInfo = {
-  requestId: 'r1', rider: RIDER, driver: 'driver-peer', quoteId: 'q1', price: '1000', currency: PAYABLE_CURRENCY,
+  requestId: 'r1', rider: RIDER, riderAddress: RIDER_ADDRESS, driver: 'driver-peer', quoteId: 'q1', price: '1000', currency: PAYABLE_CURRENCY,
   seats: 1, pooled: false, routeM: 10_000
 }
 const cents = (c: number): bigint => BigInt(c) * WEI_PER_CENT
 
 describe('node/payments: DriverPayments', () => {
+  it('finds a ride\'s channel by the rider\'s bound address, never by peer id, and none without one', async () => {
+    const manager = new FakeManager()
+    const payments = new DriverPayments({ manager: manager as unknown as ChannelManager })
+    payments.onAccepted(ride)
+    expect(payments.channelOf(ride.requestId, RIDER)).to.equal(CHANNEL)
+    // another rider with the same request id and no binding, or another address: no channel
+    const unbound: RideInfo = { ...ride, rider: 'other-peer', riderAddress: undefined }
+    const stranger: RideInfo = { ...ride, rider: 'third-peer', riderAddress: '0x00000000000000000000000000000000000000bb' }
+    payments.onAccepted(unbound)
+    payments.onAccepted(stranger)
+    expect(payments.channelOf(ride.requestId, 'other-peer')).to.equal(undefined)
+    expect(payments.channelOf(ride.requestId, 'third-peer')).to.equal(undefined)
+    await payments.onProgress(unbound, 1_000, '100')
+    await payments.onProgress(stranger, 1_000, '100')
+    expect(manager.owed).to.deep.equal([])
+    expect(await payments.recordTerms(stranger)).to.equal(undefined)
+    expect((await payments.recordTerms(ride))?.channelId).to.equal(CHANNEL)
+  })
+
   it('drops a rider only once it stayed beyond its allowance for the grace period', async () => {
     const manager = new FakeManager()
     const payments = new DriverPayments({ manager: manager as unknown as ChannelManager, graceMs: 10_000 })

@@ -1,0 +1,117 @@
+import { recoverMessageAddress } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
+import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
+import { BINDING_SIGNATURE_BYTES } from '../validation.js'
+import type { IdentityBinding } from '../pb/messages.js'
+import type { Hex } from 'viem'
+
+/** First line of the text an identity binding signs. */
+export const BINDING_DOMAIN = 'hitch/binding/1'
+
+/**
+ * How long after it was issued a driver still takes a binding, ms. A rider signs it when it asks
+ * for the ride, and sends it once a driver confirmed, so it only needs to outlive the ride's
+ * search. @default 3_600_000 (1 hour)
+ */
+export const DEFAULT_BINDING_MAX_AGE_MS = 60 * 60_000
+
+/** How far ahead of the checker's clock a binding may be issued (clocks differ). @default 60_000 */
+export const BINDING_CLOCK_SKEW_MS = 60_000
+
+/** Codes of {@link BindingError}. */
+export type BindingErrorCode =
+  /** the rider sent no binding where one is needed (the driver takes payments) */
+  | 'ERR_BINDING_MISSING'
+  /** a field is not of the right form */
+  | 'ERR_BINDING_MALFORMED'
+  /** issued too long ago, or too far in the future */
+  | 'ERR_BINDING_EXPIRED'
+  /** for another peer id or another ride */
+  | 'ERR_BINDING_MISMATCH'
+  /** the signature is not the named address's */
+  | 'ERR_BINDING_BAD_SIGNATURE'
+
+/** A rider's identity binding was refused. Branch on `code`. */
+export class BindingError extends Error {
+  override name = 'BindingError'
+  readonly code: BindingErrorCode
+
+  constructor (code: BindingErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.code = code
+  }
+}
+
+/** What a binding says, without its signature. */
+export type BindingClaim = Omit<IdentityBinding, 'signature'>
+
+/** The exact text the payment key signs (as an EIP-191 personal message). */
+export function bindingText (claim: BindingClaim): string {
+  return `${BINDING_DOMAIN}\n${claim.peerId}\n${claim.address.toLowerCase()}\n${claim.requestId}\n${claim.issuedAt}`
+}
+
+/**
+ * Binds `peerId` (the key a rider uses for one ride) to the Ethereum address of `paymentKeyHex`
+ * (its long-lived payment key) for the ride `requestId`.
+ */
+export async function signBinding (claim: Omit<BindingClaim, 'address'>, paymentKeyHex: Hex): Promise<IdentityBinding> {
+  const account = privateKeyToAccount(paymentKeyHex)
+  const full: BindingClaim = { ...claim, address: account.address.toLowerCase() }
+  const signature = await account.signMessage({ message: bindingText(full) })
+  return { ...full, signature: hexToBytes(signature) }
+}
+
+/** What a binding must fit. */
+export interface BindingExpectation {
+  /** the peer id the ride is negotiated with (the direct stream's remote peer) */
+  peerId: string
+  requestId: string
+  /** the checker's clock, ms */
+  now: number
+  /** @default DEFAULT_BINDING_MAX_AGE_MS */
+  maxAgeMs?: number
+}
+
+/**
+ * Checks a binding against the ride it arrived for: its form, its age, that it names this peer
+ * id and this ride, and that the address it names signed it. Resolves with that address
+ * (lower-case); throws {@link BindingError}.
+ */
+export async function checkBinding (binding: IdentityBinding | undefined, expect: BindingExpectation): Promise<`0x${string}`> {
+  if (binding == null) {
+    throw new BindingError('ERR_BINDING_MISSING', 'no identity binding')
+  }
+  if (!/^0x[0-9a-f]{40}$/.test(binding.address) || !(binding.signature instanceof Uint8Array) ||
+    binding.signature.byteLength !== BINDING_SIGNATURE_BYTES || !Number.isSafeInteger(binding.issuedAt)) {
+    throw new BindingError('ERR_BINDING_MALFORMED', 'the identity binding is malformed')
+  }
+  const maxAgeMs = expect.maxAgeMs ?? DEFAULT_BINDING_MAX_AGE_MS
+  if (binding.issuedAt < expect.now - maxAgeMs || binding.issuedAt > expect.now + BINDING_CLOCK_SKEW_MS) {
+    throw new BindingError('ERR_BINDING_EXPIRED', 'the identity binding was issued outside its lifetime')
+  }
+  if (binding.peerId !== expect.peerId || binding.requestId !== expect.requestId) {
+    throw new BindingError('ERR_BINDING_MISMATCH', 'the identity binding is for another peer or ride')
+  }
+  let signer: string
+  try {
+    signer = await recoverMessageAddress({ message: bindingText(binding), signature: bytesToHex(binding.signature) })
+  } catch (err) {
+    throw new BindingError('ERR_BINDING_BAD_SIGNATURE', 'the identity binding signature does not recover', { cause: err })
+  }
+  if (signer.toLowerCase() !== binding.address) {
+    throw new BindingError('ERR_BINDING_BAD_SIGNATURE', 'the identity binding is not signed by the address it names')
+  }
+  return binding.address as `0x${string}`
+}
+
+function hexToBytes (hex: Hex): Uint8Array<ArrayBuffer> {
+  const bytes = uint8ArrayFromString(hex.slice(2), 'base16')
+  const out = new Uint8Array(bytes.byteLength)
+  out.set(bytes)
+  return out
+}
+
+function bytesToHex (bytes: Uint8Array): Hex {
+  return `0x${uint8ArrayToString(bytes, 'base16')}`
+}
