@@ -20,8 +20,12 @@ export const GOSSIP_RESOLUTION = 7
 /** Prefix of every Hitch gossip topic. */
 export const TOPIC_PREFIX = '/hitch/1/cell/'
 
-/** The ride negotiation protocol (quotes, accepts, trip updates on a direct stream). */
-export const RIDE_PROTOCOL = '/hitch/ride/1.0.0'
+/**
+ * The ride negotiation protocol (quotes, accepts, reveals, trip updates on a direct stream).
+ * Version 2: quotes in whole minutes from cells, exact points only in a Reveal after the confirm
+ * (a version-1 peer is refused at the stream's negotiation, not misunderstood).
+ */
+export const RIDE_PROTOCOL = '/hitch/ride/2.0.0'
 
 /** Reserved for payment channels (channel states on a direct stream). */
 export const PAY_PROTOCOL = '/hitch/pay/1.0.0'
