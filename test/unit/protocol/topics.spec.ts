@@ -81,7 +81,7 @@ describe('protocol/topics', () => {
   })
 
   it('has protocol ids with a parse', () => {
-    expect(parseProtocol(RIDE_PROTOCOL)).to.deep.equal({ name: 'ride', major: 1, minor: 0, patch: 0 })
+    expect(parseProtocol(RIDE_PROTOCOL)).to.deep.equal({ name: 'ride', major: 2, minor: 0, patch: 0 })
     expect(parseProtocol(PAY_PROTOCOL).name).to.equal('pay')
     expect(code(() => parseProtocol('/hitch/fly/1.0.0'))).to.equal('bad-protocol')
     expect(code(() => parseProtocol('/ipfs/ping/1.0.0'))).to.equal('bad-protocol')
