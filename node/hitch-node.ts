@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { logger as createLogger, prefixLogger } from '@libp2p/logger'
 import {
-  RIDE_PROTOCOL, ReplayCache, VerifyCache, openEnvelope, parseCellTopic, signEnvelope, toHex, validateDirect, validateGossip,
-  DEFAULT_MAX_TTL_MS
+  RIDE_PROTOCOL, ReplayCache, ValidationError, VerifyCache, openEnvelope, parseCellTopic, signEnvelope, toHex, validateDirect, validateGossip,
+  DEFAULT_MAX_GOSSIP_BYTES, DEFAULT_MAX_TTL_MS
 } from '../protocol/index.js'
 import { WallClock } from './clock/index.js'
 import { identityFromKey, loadOrCreateIdentity } from './identity/index.js'
@@ -432,13 +432,45 @@ class RunningNode implements HitchNode {
     return () => { this.directHandlers.delete(handler) }
   }
 
-  /** The one gossip validator: protocol rules, replay cache, the topic's cell. */
-  private readonly validate = async (topic: string, _from: string, data: Uint8Array): Promise<'accept' | 'ignore' | 'reject'> => {
+  /**
+   * The one gossip validator, cheapest checks first: the topic, the size, the envelope's
+   * canonical form and signature (cached by bytes), the signer against gossipsub's author, a
+   * replay seen before, the rate limits of the signer and the topic (the network's), and only
+   * then the protocol rules and the replay cache, before any work of the roles.
+   */
+  private readonly validate = async (topic: string, _from: string, data: Uint8Array, source: string, author?: string): Promise<'accept' | 'ignore' | 'reject'> => {
     let topicCell: string
     try {
       topicCell = parseCellTopic(topic)
     } catch {
       return 'reject'
+    }
+    if (data.byteLength > DEFAULT_MAX_GOSSIP_BYTES) {
+      this.log('gossip on %s from %s reject: %d bytes', topic, source, data.byteLength)
+      return 'reject'
+    }
+    let opened: OpenedEnvelope
+    try {
+      opened = await openEnvelope(data, { verifyCache: this.verifyCache, verifier: this.signatures.verify })
+    } catch (err) {
+      const verdict = err instanceof ValidationError ? err.verdict : 'ignore'
+      this.log('gossip on %s from %s %s: %s', topic, source, verdict, (err as ValidationError)?.code)
+      return verdict
+    }
+    const signer = opened.sender.toString()
+    if (author != null && signer !== author) {
+      // gossipsub checked the author's signature: an envelope it did not sign is a forgery or a replay
+      this.log('gossip on %s from %s reject: signer %s is not the author %s', topic, source, signer, author)
+      return 'reject'
+    }
+    if (this.gossipReplay.has(opened.msgId, this.clock.now())) {
+      // before the rate limits: a replayed copy must not use up its signer's budget
+      return 'ignore'
+    }
+    const admitted = this.network.admitGossip?.({ topic, kind: opened.message.type, signer, source }) ?? 'accept'
+    if (admitted !== 'accept') {
+      this.log('gossip on %s from %s %s: rate-limited', topic, source, admitted)
+      return admitted
     }
     const result = await validateGossip(data, { now: this.clock.now(), replay: this.gossipReplay, topicCell, verifyCache: this.verifyCache, verifier: this.signatures.verify })
     if (result.verdict === 'accept') {
