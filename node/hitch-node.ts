@@ -9,12 +9,14 @@ import { WallClock } from './clock/index.js'
 import { identityFromKey, loadOrCreateIdentity } from './identity/index.js'
 import { createNetwork } from './libp2p/index.js'
 import { openRoutedMap } from './map/index.js'
+import { journaledReplayCache } from './replay/index.js'
 import { libsecp256k1Signatures } from './signatures/index.js'
 import { memoryStore, openStore } from './store/index.js'
 import type { Clock } from './clock/index.js'
 import type { NodeIdentity } from './identity/index.js'
 import type { HitchTransport } from './libp2p/index.js'
 import type { RoutedMap } from './map/index.js'
+import type { ReplayJournal } from './replay/index.js'
 import type { Network, RequestOptions } from './network/index.js'
 import type { NodeStore } from './store/index.js'
 import type { HitchMessage, OpenedEnvelope } from '../protocol/index.js'
@@ -126,7 +128,9 @@ export interface HitchNodeInit {
   logPrefix?: string
 
   /**
-   * Most message ids remembered against replays (gossip and direct each).
+   * Most message ids remembered against replays (gossip and direct each). With a `dataDir`
+   * they are also kept in the store (written in batches, once a second), so that a restarted
+   * node still refuses what it accepted within the messages' lifetime.
    *
    * @default 65536
    */
@@ -314,6 +318,8 @@ class RunningNode implements HitchNode {
   readonly map: RoutedMap
   readonly gossipReplay: ReplayCache
   private readonly directReplay: ReplayCache
+  /** persist the replay caches when the node has a data dir */
+  private readonly replayJournals: ReplayJournal[] = []
   private readonly randomSource: RandomSource
   private readonly verifyCache: VerifyCache
   private readonly signatures: SignatureBackend
@@ -341,8 +347,18 @@ class RunningNode implements HitchNode {
     if (!(this.ttlMs > 0 && this.ttlMs <= DEFAULT_MAX_TTL_MS)) {
       throw new RangeError(`messageTtlMs must be in 1..${DEFAULT_MAX_TTL_MS}`)
     }
-    this.gossipReplay = new ReplayCache({ maxEntries: parts.init.replayCacheEntries })
-    this.directReplay = new ReplayCache({ maxEntries: parts.init.replayCacheEntries })
+    const replay = (name: string): ReplayCache => {
+      if (parts.init.dataDir == null) {
+        return new ReplayCache({ maxEntries: parts.init.replayCacheEntries })
+      }
+      const { cache, journal } = journaledReplayCache({
+        datastore: parts.store.datastore, name, maxEntries: parts.init.replayCacheEntries, now: () => this.clock.now(), log: this.logger('hitch:replay')
+      })
+      this.replayJournals.push(journal)
+      return cache
+    }
+    this.gossipReplay = replay('gossip')
+    this.directReplay = replay('direct')
     this.randomSource = parts.init.random ?? randomBytes
     this.verifyCache = parts.init.verifyCache ?? new VerifyCache()
     this.signatures = parts.init.signatures ?? (defaultSignatures ??= libsecp256k1Signatures())
@@ -369,6 +385,7 @@ class RunningNode implements HitchNode {
       // the store is closed and libp2p cannot be restarted cleanly on it
       throw new HitchNodeError('ERR_NOT_STARTED', 'a stopped node cannot be started again; create a new one')
     }
+    for (const journal of this.replayJournals) await journal.load()
     this.network.setValidator(this.validate)
     this.removeMessageHandler = this.network.onMessage(msg => { this.deliverGossip(msg.topic, msg.data) })
     await this.network.start()
@@ -387,6 +404,7 @@ class RunningNode implements HitchNode {
     await this.network.stop()
     this.removeMessageHandler?.()
     this.network.setValidator(undefined)
+    for (const journal of this.replayJournals) await journal.close()
     await this.store.close()
     this.log('stopped')
   }
