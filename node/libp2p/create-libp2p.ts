@@ -158,6 +158,9 @@ export const DEFAULT_LOOPBACK_FRIENDLY = false
 /** How long the bootstrap module waits after start before dialing its list, in ms */
 export const DEFAULT_BOOTSTRAP_DELAY_MS = 0
 
+/** Most bytes queued to one gossipsub peer that does not read them. @default 4 MiB */
+export const DEFAULT_GOSSIP_OUTBOUND_BUFFER_BYTES = 4 * 1024 * 1024
+
 /** Connection-manager limits used when `loopbackFriendly` is set */
 export const LOOPBACK_CONNECTION_LIMITS = {
   maxConnections: 1_000,
@@ -194,6 +197,9 @@ export async function createHitchLibp2p (init: HitchLibp2pInit): Promise<HitchLi
     allowPublishToZeroTopicPeers: true,
     // the same offer may be re-published unchanged on a timer
     ignoreDuplicatePublishError: true,
+    // a peer that subscribes and never reads must not grow our send buffer without end: past
+    // this, gossipsub drops its stream to that peer
+    maxOutboundBufferSize: DEFAULT_GOSSIP_OUTBOUND_BUFFER_BYTES,
     ...init.gossipsub,
     scoreParams: { ...scoring.scoreParams, ...init.gossipsub?.scoreParams },
     scoreThresholds: { ...scoring.scoreThresholds, ...init.gossipsub?.scoreThresholds }

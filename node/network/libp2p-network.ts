@@ -1,25 +1,20 @@
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { MessageType } from '@libp2p/kad-dht'
 import { logger as createLogger, prefixLogger } from '@libp2p/logger'
-import { peerIdFromString } from '@libp2p/peer-id'
 import { lpStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import {
   GossipValidationError,
   InvalidAddressError,
   MessageTooLargeError,
-  NoHandlerError,
   NoPeersError,
-  NoResponseError,
   NotStartedError,
-  RequestAbortedError,
-  RateLimitedError,
-  RequestFailedError,
-  RequestTimeoutError
+  RateLimitedError
 } from './errors.js'
 import { GossipLimits } from './gossip-limits.js'
 import { InboundLimits } from './inbound-limits.js'
 import { createPipe } from './message-pipe.js'
+import { parsePeerId, raceSignal, requestError } from './request-errors.js'
 import { HITCH_TOPIC_PREFIX } from './network.js'
 import type { GossipAdmission, GossipLimitsInit } from './gossip-limits.js'
 import type {
@@ -341,7 +336,7 @@ export class Libp2pNetwork implements Network {
     } catch (err: any) {
       this.counters.direct.failedRequests++
       // map before aborting: the mapping reads the stream's final state
-      const mapped = this.requestError(err, stream, { timeout, caller: options.signal, protocol, peerId, timeoutMs })
+      const mapped = requestError(err, stream, { timeout, caller: options.signal, lifetime: this.lifetime.signal, protocol, peerId, timeoutMs })
       stream?.abort(err)
       this.log('request %s to %s failed - %s', protocol, peerId, mapped.code)
       throw mapped
@@ -362,7 +357,7 @@ export class Libp2pNetwork implements Network {
       stream = await this.libp2p.dialProtocol(target, protocol, { signal: AbortSignal.any(signals) })
     } catch (err: any) {
       this.counters.direct.failedRequests++
-      const mapped = this.requestError(err, stream, { timeout, caller: options.signal, protocol, peerId, timeoutMs })
+      const mapped = requestError(err, stream, { timeout, caller: options.signal, lifetime: this.lifetime.signal, protocol, peerId, timeoutMs })
       stream?.abort(err)
       this.log('pipe %s to %s failed - %s', protocol, peerId, mapped.code)
       throw mapped
@@ -578,65 +573,6 @@ export class Libp2pNetwork implements Network {
       const reason = signal.aborted ? 'timed out or stopped' : err?.name
       this.log('handler for %s from %s failed (%s) - %e', protocol, from, reason, err)
       stream.abort(err instanceof Error ? err : new Error(String(err)))
-    }
-  }
-
-  private requestError (err: any, stream: Stream | undefined, ctx: { timeout: AbortSignal, caller?: AbortSignal, protocol: string, peerId: string, timeoutMs: number }): RequestFailedError | RequestTimeoutError | RequestAbortedError | NoResponseError | MessageTooLargeError | NoHandlerError | NotStartedError {
-    const what = `${ctx.protocol} to ${ctx.peerId}`
-    if (ctx.caller?.aborted === true) {
-      return new RequestAbortedError(`request ${what} aborted`, { cause: err })
-    }
-    if (ctx.timeout.aborted) {
-      return new RequestTimeoutError(`request ${what} timed out after ${ctx.timeoutMs}ms`, { cause: err })
-    }
-    if (this.lifetime.signal.aborted) {
-      return new NotStartedError(`request ${what} interrupted: network stopped`)
-    }
-    switch (err?.name) {
-      case 'UnsupportedProtocolError':
-        return new NoHandlerError(`peer does not handle ${what}`, { cause: err })
-      case 'InvalidDataLengthError':
-      case 'InvalidDataLengthLengthError':
-        return new MessageTooLargeError(`response to ${what} exceeds the size limit`, { cause: err })
-      case 'UnexpectedEOFError':
-        // a clean end of the stream means the handler chose not to answer; a
-        // reset or a closed connection means the peer went away
-        if (stream != null && stream.status !== 'reset' && stream.status !== 'aborted' && stream.remoteWriteStatus === 'closed') {
-          return new NoResponseError(`peer closed ${what} without a response`, { cause: err })
-        }
-        return new RequestFailedError(`stream for ${what} ended before a response`, { cause: err })
-      default:
-        return new RequestFailedError(`request ${what} failed: ${err?.name ?? 'unknown error'}`, { cause: err })
-    }
-  }
-}
-
-function parsePeerId (peerId: string): PeerId {
-  try {
-    return peerIdFromString(peerId)
-  } catch (err) {
-    throw new InvalidAddressError(`not a peer id: ${peerId}`, { cause: err })
-  }
-}
-
-/** Settle with `promise`, or reject with the signal's reason once it aborts */
-async function raceSignal<T> (promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => {})
-    throw signal.reason
-  }
-  let onAbort: (() => void) | undefined
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_resolve, reject) => {
-        onAbort = () => { reject(signal.reason) }
-        signal.addEventListener('abort', onAbort, { once: true })
-      })
-    ])
-  } finally {
-    if (onAbort != null) {
-      signal.removeEventListener('abort', onAbort)
     }
   }
 }

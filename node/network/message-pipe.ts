@@ -26,6 +26,12 @@ export interface PipeInit {
 }
 
 /**
+ * Most bytes a pipe queues for a remote that does not read them; past it the stream is
+ * aborted (libp2p's `StreamBufferError`), instead of growing without end.
+ */
+export const PIPE_WRITE_BUFFER_BYTES = 4 * 1024 * 1024
+
+/**
  * A pipe over one stream: varint length-prefixed messages, decoded as they arrive (no read
  * loop of promises). Sends keep their order; the messages sent in one turn of the event loop
  * leave together at its end (`setImmediate`), as one muxer frame and one socket write, since
@@ -37,6 +43,8 @@ export interface PipeInit {
  */
 export function createPipe (init: PipeInit): { pipe: MessagePipe, start: (handlers: PipeHandlers) => void } {
   const { stream, remotePeer, protocol, maxMessageBytes, counters, lifetime, log } = init
+  const buffered = stream as unknown as { maxWriteBufferLength?: number }
+  buffered.maxWriteBufferLength ??= Math.max(PIPE_WRITE_BUFFER_BYTES, 4 * maxMessageBytes)
   const decoder = new LengthPrefixedDecoder({ maxDataLength: maxMessageBytes })
   const limiter = init.rateLimit != null ? new RateLimiter({ limit: init.rateLimit, maxKeys: 1 }) : undefined
   let handlers: PipeHandlers | undefined
