@@ -11,7 +11,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
-import { hitchScoringOptions, scoreTopicsByPrefix } from './gossip-scoring.js'
+import { hitchScoringOptions, retainScoresOnReconnect, scoreTopicsByPrefix } from './gossip-scoring.js'
 import type { GossipSub, GossipsubOpts } from '@libp2p/gossipsub'
 import type { Identify, IdentifyInit } from '@libp2p/identify'
 import type { KadDHT, KadDHTInit } from '@libp2p/kad-dht'
@@ -212,6 +212,8 @@ export async function createHitchLibp2p (init: HitchLibp2pInit): Promise<HitchLi
       const pubsub = gossipsub(gossipOptions)(components)
       // cell topics are created as nodes move: score them by prefix
       scoreTopicsByPrefix(pubsub)
+      // and a peer's bad score survives its reconnecting
+      retainScoresOnReconnect(pubsub)
       return pubsub
     }
   }

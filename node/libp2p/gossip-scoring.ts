@@ -127,3 +127,31 @@ export function scoreTopicsByPrefix (gossipsub: GossipSub, prefix: string = TOPI
     has: (target, topic) => typeof topic === 'string' && (Object.hasOwn(target, topic) || topic.startsWith(prefix))
   })
 }
+
+interface RetainedStats { connected: boolean, expire: number }
+
+/**
+ * Makes gossipsub keep a disconnected peer's retained score when it comes back. gossipsub
+ * retains a non-positive score for `retainScore` after a disconnect "so that a peer cannot
+ * reset a negative score by disconnecting and reconnecting", but its `PeerScore.addPeer`
+ * (called on every new connection or stream) replaces the retained stats with fresh ones: a
+ * graylisted peer was clean again after a reconnect, or after making its own stream fail.
+ * As go-libp2p-pubsub does, a known peer's stats are kept and marked connected again.
+ */
+export function retainScoresOnReconnect (gossipsub: GossipSub): void {
+  const score = (gossipsub as unknown as { score?: { peerStats?: Map<string, RetainedStats>, addPeer?: (id: string) => void } }).score
+  const addPeer = score?.addPeer
+  if (score?.peerStats == null || typeof addPeer !== 'function') {
+    throw new TypeError('this gossipsub has no peer score to patch')
+  }
+  const stats = score.peerStats
+  score.addPeer = (id: string): void => {
+    const retained = stats.get(id)
+    if (retained != null && !retained.connected) {
+      retained.connected = true
+      retained.expire = 0
+      return
+    }
+    addPeer.call(score, id)
+  }
+}

@@ -26,6 +26,7 @@ export {
   decayFactor,
   hitchScoreParams,
   hitchScoringOptions,
+  retainScoresOnReconnect,
   scoreTopicsByPrefix
 } from './gossip-scoring.js'
 export type { CreateNetworkInit } from './create-network.js'

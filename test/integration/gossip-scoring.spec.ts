@@ -114,6 +114,21 @@ describe('integration: gossipsub scoring of Hitch topics (issue 9)', function ()
       expect(heardAtVictim.includes('attacker-valid')).to.equal(false)
       expect(v.stats().gossip.rejected).to.equal(rejected)
     })
+    it('keeps a graylisted peer graylisted when it disconnects and comes back', async () => {
+      const v = victim.network as Libp2pNetwork
+      expect(scoreOf(v, attacker.peerId)).to.be.below(GRAYLIST)
+      await attacker.hangUp(victim.peerId)
+      await waitFor(() => !v.connectedPeers().includes(attacker.peerId), { what: 'the attacker gone' })
+      await attacker.dial(victim.addresses()[0])
+      await waitFor(() => v.topicPeers(topic).includes(attacker.peerId) || v.connectedPeers().includes(attacker.peerId), { what: 'the attacker back' })
+      // gossipsub's own PeerScore.addPeer replaced the retained (negative) stats with fresh ones
+      await new Promise(resolve => setTimeout(resolve, 1_500))
+      expect(scoreOf(v, attacker.peerId)).to.be.below(GRAYLIST)
+      await attacker.publish(topic, await sign(attackerKey, offer('after-reconnect')))
+      await honest.publish(topic, offer('honest-3'))
+      await waitFor(() => heardAtVictim.includes('honest-3'), { what: 'the honest offer at the victim' })
+      expect(heardAtVictim).to.not.include('after-reconnect')
+    })
   })
 
   describe('16 sybil peer ids on one IP address, with an honest peer on it', () => {
