@@ -7,7 +7,8 @@ const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   insertion: async () => await import('./insertion.js'),
   'channel-gas': async () => await import('./channel-gas.js'),
   channel: async () => await import('./channel.js'),
-  sim: async () => await import('./sim.js')
+  sim: async () => await import('./sim.js'),
+  abuse: async () => await import('./abuse.js')
 }
 
 const [name, ...args] = process.argv.slice(2)

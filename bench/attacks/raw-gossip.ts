@@ -26,12 +26,16 @@ const SIGN_PREFIX = fromString('libp2p-pubsub:')
 
 let seqno = BigInt(Date.now()) * 1000n
 
-/** A gossipsub message as `StrictSign` wants it: author, seqno, topic, data, signature, key */
-export async function signedMessage (author: PrivateKey, topic: string, data: Uint8Array): Promise<RPC.Message> {
+/**
+ * A gossipsub message as `StrictSign` wants it: author, seqno, topic, data, signature, key.
+ * `signer` signs like the key's own `sign` (e.g. a faster backend).
+ */
+export async function signedMessage (author: PrivateKey, topic: string, data: Uint8Array, signer?: (key: PrivateKey, data: Uint8Array) => Uint8Array | Promise<Uint8Array>): Promise<RPC.Message> {
   const seq = new Uint8Array(8)
   new DataView(seq.buffer).setBigUint64(0, ++seqno, false)
   const unsigned: RPC.Message = { from: peerIdFromPrivateKey(author).toMultihash().bytes, data, seqno: seq, topic }
-  const signature = await author.sign(concat([SIGN_PREFIX, RPC.Message.encode(unsigned)]))
+  const toSign = concat([SIGN_PREFIX, RPC.Message.encode(unsigned)])
+  const signature = signer != null ? await signer(author, toSign) : await author.sign(toSign)
   return { ...unsigned, signature, key: publicKeyToProtobuf(author.publicKey) }
 }
 
@@ -45,12 +49,17 @@ export function rpcFrame (messages: RPC.Message[], subscribe: string[] = []): Ui
   return RPC.encode({ subscriptions: subscribe.map(topic => ({ subscribe: true, topic })), messages })
 }
 
-/** A bare libp2p node (TCP, noise, yamux, identify) that speaks no gossipsub itself */
-export async function createRawPeer (privateKey: PrivateKey): Promise<Libp2p> {
+/**
+ * A bare libp2p node (TCP, noise, yamux, identify) that speaks no gossipsub itself. With
+ * `localAddress` its connections leave from that address (e.g. `127.0.0.2`, so that a target
+ * on loopback tells it apart from honest peers on `127.0.0.1`).
+ */
+export async function createRawPeer (privateKey: PrivateKey, localAddress: string = '127.0.0.1'): Promise<Libp2p> {
   return createLibp2p({
     privateKey,
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
+    addresses: { listen: [`/ip4/${localAddress}/tcp/0`] },
+    // dialOpts reach net.connect as they are; libp2p's type does not list localAddress
+    transports: [tcp({ dialOpts: { localAddress } as any })],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     services: { identify: identify() },
