@@ -74,7 +74,19 @@ async function peer (key?: PrivateKey): Promise<{ libp2p: Libp2p, key: PrivateKe
   let quotes = 0
   await libp2p.handle(RIDE_PROTOCOL, (stream: Stream) => { quotes++; stream.abort(new Error('not listening')) })
   await libp2p.start()
-  await libp2p.dial(multiaddr(setup.driverAddress))
+  // the driver's connection manager takes a few inbound connections a second from one address
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await libp2p.dial(multiaddr(setup.driverAddress))
+      break
+    } catch (err) {
+      if (attempt >= 20) {
+        await libp2p.stop()
+        throw err
+      }
+      await new Promise(resolve => setTimeout(resolve, 250 * attempt))
+    }
+  }
   return { libp2p, key: k, quotes: () => quotes }
 }
 
@@ -92,7 +104,7 @@ async function probeGraylist (flooder: { libp2p: Libp2p, key: PrivateKey, quotes
     const streams = await Promise.all([flooder, control].map(async p => openGossipStream(p.libp2p, setup.driverAddress, [setup.topic])))
     const ids = [`probe-${randomBytes(6).toString('hex')}`, `probe-${randomBytes(6).toString('hex')}`]
     // re-published like a rider's request: a driver widens its quoting reach with each copy
-    for (let copy = 0; copy < 5 && control.quotes() === 0; copy++) {
+    for (let copy = 0; copy < 10 && control.quotes() === 0; copy++) {
       for (const [i, p] of [flooder, control].entries()) {
         await streams[i].write(rpcFrame([await signedMessage(p.key, setup.topic, await envelope(p.key, request(ids[i])), sign)])).catch(() => {})
       }
@@ -214,7 +226,8 @@ async function prepare (name: FloodName): Promise<NonNullable<typeof current>> {
     }
     case 'idle-pay-pipes': {
       // 40 peers of 8 pipes each, opened and left idle
-      const peers = await Promise.all(Array.from({ length: 40 }, async () => peer()))
+      const peers: Array<Awaited<ReturnType<typeof peer>>> = []
+      for (let i = 0; i < 40; i++) peers.push(await peer())
       const held: Stream[] = []
       return {
         name,
@@ -327,4 +340,5 @@ process.on('message', (msg: AttackerCommand) => {
     }
   })()
 })
+process.on('disconnect', () => { process.exit(0) })
 send({ event: 'ready' })

@@ -11,8 +11,9 @@
  * - One attacking process (`abuse-attacker.ts`) runs each flood at its maximum rate in turn,
  *   for as long as the honest rides of the phase take.
  *
- * Per flood it prints what the attacker sent, the honest rides completed, the driver's CPU
- * (share of one core over the phase), its peak RSS during the phase and its RSS after, and
+ * Each phase runs on a fresh driver and fresh riders. Per flood it prints what the attacker
+ * sent, the honest rides completed, the driver's CPU (share of one core over the phase), its
+ * RSS before, its peak RSS during the phase and its RSS after, and
  * whether the attacker ended graylisted (its valid request no longer quoted while a fresh
  * peer's is).
  */
@@ -55,6 +56,7 @@ interface Row {
   ridesOk: number
   rides: number
   cpuPct: number
+  rssBeforeMb: number
   peakRssMb: number
   rssAfterMb: number
   graylisted: string
@@ -97,7 +99,9 @@ async function freePort (host: string): Promise<number> {
 
 async function startDriver (dir: string, speedup: number): Promise<{ proc: ChildProcess, info: any, chainUrl: string }> {
   const [p1, p2] = [await freePort('127.0.0.1'), await freePort('127.0.0.2')]
-  const proc = spawn(process.execPath, [HITCH, 'drive', '--json', '--chain', 'embedded', '--data-dir', join(dir, 'driver'),
+  // e.g. HITCH_ABUSE_DRIVER_NODE_ARGS='--max-old-space-size=128' to see whether memory is bounded
+  const nodeArgs = process.env.HITCH_ABUSE_DRIVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []
+  const proc = spawn(process.execPath, [...nodeArgs, HITCH, 'drive', '--json', '--chain', 'embedded', '--data-dir', join(dir, 'driver'),
     '--listen', `/ip4/127.0.0.1/tcp/${p1}`, '--listen', `/ip4/127.0.0.2/tcp/${p2}`,
     '--at', `${AT.lat},${AT.lon}`, '--seats', '4', '--speedup', String(speedup)], {
     env: { ...process.env, HITCH_CACHE_DIR: join(dir, 'cache') },
@@ -170,9 +174,12 @@ class Attacker {
 
   send (cmd: AttackerCommand): void { this.proc.send(cmd) }
 
+  /** The next report `event`; rejects on the attacker's next error report instead */
   async next<E extends AttackerReport['event']> (event: E, timeoutMs = 600_000): Promise<Extract<AttackerReport, { event: E }>> {
     const deadline = Date.now() + timeoutMs
     while (Date.now() < deadline) {
+      const failed = this.reports.findIndex(r => r.event === 'error')
+      if (failed >= 0) throw new Error((this.reports.splice(failed, 1)[0] as { message: string }).message.split('\n')[0])
       const i = this.reports.findIndex(r => r.event === event)
       if (i >= 0) return this.reports.splice(i, 1)[0] as Extract<AttackerReport, { event: E }>
       if (this.proc.exitCode != null) throw new Error('the attacker exited')
@@ -197,83 +204,102 @@ export async function run (args: string[]): Promise<void> {
   const floods = (flag(args, 'floods')?.split(',') ?? [...FLOODS]) as FloodName[]
   const dir = await mkdtemp(join(tmpdir(), 'hitch-abuse-'))
   const rows: Row[] = []
-  let driver: Awaited<ReturnType<typeof startDriver>> | undefined
-  let attacker: Attacker | undefined
+  const attacker = new Attacker()
+  try {
+    await attacker.next('ready')
+    console.log(`bench abuse: a fresh driver per phase (hitch drive --chain embedded, speed-up ${speedup}), ${riderCount} honest riders, ${ridesPerPhase} paid rides per phase`)
+    for (const [i, flood] of [undefined, ...floods].entries()) {
+      rows.push(await phase(join(dir, `phase-${i}`), flood, attacker, { ridesPerPhase, riderCount, speedup }))
+    }
+    console.log(table(rows))
+  } finally {
+    await attacker.exit().catch(() => {})
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * One phase on a fresh driver and fresh riders, so that what a flood leaves behind (a backlog,
+ * memory) is charged to that flood alone.
+ */
+async function phase (dir: string, flood: FloodName | undefined, attacker: Attacker, o: { ridesPerPhase: number, riderCount: number, speedup: number }): Promise<Row> {
+  const name = flood ?? 'none (baseline)'
+  const driver = await startDriver(dir, o.speedup)
   const riders: HonestRider[] = []
   try {
-    driver = await startDriver(dir, speedup)
     const pid = driver.proc.pid!
     const addrs: string[] = driver.info.addrs
     const honestAddress = addrs.find(a => a.includes('/127.0.0.1/'))!
     const attackAddress = addrs.find(a => a.includes('/127.0.0.2/'))!
     const cell = cellOf(AT.lat, AT.lon)
-    console.log(`bench abuse: driver ${driver.info.peerId} (pid ${pid}, speed-up ${speedup}), ${riderCount} honest riders, ${ridesPerPhase} paid rides per phase`)
-    for (let i = 0; i < riderCount; i++) riders.push(await startRider(honestAddress, driver.chainUrl))
-    attacker = new Attacker()
-    await attacker.next('ready')
-    attacker.send({ cmd: 'setup', driverAddress: attackAddress, driverPeerId: driver.info.peerId, topic: cellTopic(cell), cell, localAddress: '127.0.0.2' })
-    await attacker.next('configured')
-
-    const phase = async (flood: FloodName | undefined): Promise<void> => {
-      if (flood != null) {
-        process.stderr.write(`preparing ${flood}…\n`)
-        attacker!.send({ cmd: 'prepare', flood })
-        await attacker!.next('prepared')
+    for (let i = 0; i < o.riderCount; i++) riders.push(await startRider(honestAddress, driver.chainUrl))
+    let note = ''
+    if (flood != null) {
+      attacker.send({ cmd: 'setup', driverAddress: attackAddress, driverPeerId: driver.info.peerId, topic: cellTopic(cell), cell, localAddress: '127.0.0.2' })
+      await attacker.next('configured')
+      process.stderr.write(`preparing ${flood}…\n`)
+      attacker.send({ cmd: 'prepare', flood })
+      try {
+        await attacker.next('prepared')
+      } catch (err: any) {
+        note = `the attack could not start: ${String(err?.message ?? err)}`
+        flood = undefined
       }
-      process.stderr.write(`${flood ?? 'no flood'}: running\n`)
-      resetPeak(pid)
-      const cpu0 = cpuSeconds(pid)
-      const t0 = performance.now()
-      if (flood != null) attacker!.send({ cmd: 'start' })
-      const ok = await rides(riders, ridesPerPhase)
-      let sent: number | undefined
-      let note = ''
-      if (flood != null) {
-        attacker!.send({ cmd: 'stop' })
-        const stopped = await attacker!.next('stopped')
-        sent = stopped.sent
-        note = stopped.note
-      }
-      const seconds = (performance.now() - t0) / 1000
-      const cpuPct = 100 * (cpuSeconds(pid) - cpu0) / seconds
-      const peakRssMb = memoryMb(pid, 'VmHWM')
-      let graylisted = '–'
-      if (flood != null) {
-        attacker!.send({ cmd: 'probe' })
-        const probe = await attacker!.next('probe')
-        graylisted = probe.graylisted == null ? 'n/a' : probe.graylisted ? 'yes' : 'no'
-        if (probe.note !== '' && probe.note !== 'not probed') note = [note, probe.note].filter(Boolean).join('; ')
-      } else {
-        await new Promise(resolve => setTimeout(resolve, 2_000))
-      }
-      const rssAfterMb = memoryMb(pid, 'VmRSS')
-      const row: Row = { flood: flood ?? 'none (baseline)', sent, ridesOk: ok, rides: ridesPerPhase, cpuPct, peakRssMb, rssAfterMb, graylisted, note }
-      rows.push(row)
-      process.stderr.write(`${JSON.stringify(row)}\n`)
     }
-
-    await phase(undefined)
-    for (const flood of floods) await phase(flood)
-    console.log(table(rows))
+    process.stderr.write(`${name}: running\n`)
+    const rssBeforeMb = memoryMb(pid, 'VmRSS')
+    resetPeak(pid)
+    const cpu0 = cpuSeconds(pid)
+    const t0 = performance.now()
+    if (flood != null) attacker.send({ cmd: 'start' })
+    const ok = await rides(riders, o.ridesPerPhase)
+    let sent: number | undefined
+    if (flood != null) {
+      attacker.send({ cmd: 'stop' })
+      const stopped = await attacker.next('stopped')
+      sent = stopped.sent
+      note = stopped.note
+    }
+    const seconds = (performance.now() - t0) / 1000
+    const cpuPct = 100 * (cpuSeconds(pid) - cpu0) / seconds
+    const peakRssMb = memoryMb(pid, 'VmHWM')
+    let graylisted = '–'
+    if (flood != null) {
+      attacker.send({ cmd: 'probe' })
+      const probe = await attacker.next('probe')
+      graylisted = probe.graylisted == null ? 'n/a' : probe.graylisted ? 'yes' : 'no'
+      if (probe.note !== '' && probe.note !== 'not probed') note = [note, probe.note].filter(Boolean).join('; ')
+    } else {
+      await new Promise(resolve => setTimeout(resolve, 2_000))
+    }
+    const rssAfterMb = memoryMb(pid, 'VmRSS')
+    const row: Row = { flood: name, sent, ridesOk: ok, rides: o.ridesPerPhase, cpuPct, rssBeforeMb, peakRssMb, rssAfterMb, graylisted, note }
+    process.stderr.write(`${JSON.stringify(row)}\n`)
+    return row
   } finally {
-    await attacker?.exit().catch(() => {})
     for (const r of riders) await stopRider(r)
-    if (driver != null && driver.proc.exitCode == null) {
-      const exited = new Promise(resolve => driver!.proc.once('exit', resolve))
-      driver.proc.kill('SIGTERM')
-      await exited
-    }
-    await rm(dir, { recursive: true, force: true })
+    await stopDriver(driver.proc)
   }
 }
 
+async function stopDriver (proc: ChildProcess): Promise<void> {
+  if (proc.exitCode != null || proc.signalCode != null) return
+  const exited = new Promise(resolve => proc.once('exit', resolve))
+  proc.kill('SIGTERM')
+  // a driver buried under a backlog may not finish its shutdown: do not wait for ever
+  const timer = setTimeout(() => { proc.kill('SIGKILL') }, 20_000)
+  await exited
+  clearTimeout(timer)
+}
+
 function table (rows: Row[]): string {
-  const head = ['flood', 'sent', 'honest rides', 'driver CPU', 'peak RSS', 'RSS after', 'graylisted', 'note']
+  const head = ['flood', 'sent', 'honest rides', 'driver CPU', 'RSS before', 'peak RSS', 'RSS after', 'graylisted', 'note']
   const body = rows.map(r => [
     r.flood,
     r.sent == null ? '–' : r.sent.toLocaleString('en-US'),
     `${r.ridesOk}/${r.rides} (${(100 * r.ridesOk / r.rides).toFixed(0)} %)`,
     `${r.cpuPct.toFixed(0)} %`,
+    `${r.rssBeforeMb.toFixed(0)} MB`,
     `${r.peakRssMb.toFixed(0)} MB`,
     `${r.rssAfterMb.toFixed(0)} MB`,
     r.graylisted,
