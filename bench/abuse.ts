@@ -36,7 +36,8 @@ import type { Chain } from '../settlement/index.js'
 import type { ChildProcess } from 'node:child_process'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
-const HITCH = join(HERE, '..', 'cli', 'hitch.js')
+/** the `hitch` the driver runs: HITCH_ABUSE_DRIVER_BIN measures another build (e.g. an older one) */
+const HITCH = process.env.HITCH_ABUSE_DRIVER_BIN ?? join(HERE, '..', 'cli', 'hitch.js')
 const ATTACKER = join(HERE, 'abuse-attacker.js')
 
 /** The driver's place and the riders' trips, in the synthetic default city */
