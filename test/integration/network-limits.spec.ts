@@ -59,10 +59,11 @@ describe('integration: network limits on direct streams (issue 9, flooding)', fu
   })
 
   it('keeps a pipe that carries messages more often than its idle timeout', async () => {
-    await serve({ idleTimeoutMs: 400 })
+    // generous against a loaded machine's event-loop stalls: a message every 100 ms, idle after 2 s
+    await serve({ idleTimeoutMs: 2_000 })
     const pipe = await client.openPipe(server.peerId, PIPE, { onMessage: () => {} })
     const started = Date.now()
-    while (Date.now() - started < 1_200) {
+    while (Date.now() - started < 3_000) {
       pipe.send(new Uint8Array([1]))
       await new Promise(resolve => setTimeout(resolve, 100))
     }
@@ -97,10 +98,11 @@ describe('integration: network limits on direct streams (issue 9, flooding)', fu
 
   it('serves a peer\'s requests up to its rate limit and resets the rest unread', async () => {
     let served = 0
-    await server.handle(REQ, async () => { served++; return new Uint8Array([1]) }, { rateLimit: { perSecond: 1, burst: 5 } })
+    // one token every 20 s: the burst of 5 is all this test can get, however slow the machine
+    await server.handle(REQ, async () => { served++; return new Uint8Array([1]) }, { rateLimit: { perSecond: 0.05, burst: 5 } })
     const results = await Promise.allSettled(Array.from({ length: 30 }, async () => client.request(server.peerId, REQ, new Uint8Array([0]))))
-    expect(results.filter(r => r.status === 'fulfilled')).to.have.length.within(5, 7)
-    expect(served).to.be.within(5, 7)
+    expect(results.filter(r => r.status === 'fulfilled')).to.have.length.within(5, 6)
+    expect(served).to.be.within(5, 6)
     expect(server.stats().limited?.requests).to.be.at.least(23)
     await server.unhandle(REQ)
   })
