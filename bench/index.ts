@@ -8,7 +8,8 @@ const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   'channel-gas': async () => await import('./channel-gas.js'),
   channel: async () => await import('./channel.js'),
   sim: async () => await import('./sim.js'),
-  doors: async () => await import('./doors.js')
+  doors: async () => await import('./doors.js'),
+  abuse: async () => await import('./abuse.js')
 }
 
 const [name, ...args] = process.argv.slice(2)

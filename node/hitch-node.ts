@@ -3,19 +3,21 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { logger as createLogger, prefixLogger } from '@libp2p/logger'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import {
-  RIDE_PROTOCOL, ReplayCache, VerifyCache, openEnvelope, parseCellTopic, signEnvelope, toHex, validateDirect, validateGossip,
-  DEFAULT_MAX_TTL_MS
+  RIDE_PROTOCOL, ReplayCache, ValidationError, VerifyCache, openEnvelope, parseCellTopic, signEnvelope, toHex, validateDirect, validateGossip,
+  DEFAULT_MAX_GOSSIP_BYTES, DEFAULT_MAX_TTL_MS
 } from '../protocol/index.js'
 import { WallClock } from './clock/index.js'
 import { identityFromKey, loadOrCreateIdentity } from './identity/index.js'
 import { createNetwork } from './libp2p/index.js'
 import { openRoutedMap } from './map/index.js'
+import { journaledReplayCache } from './replay/index.js'
 import { libsecp256k1Signatures } from './signatures/index.js'
 import { memoryStore, openStore } from './store/index.js'
 import type { Clock } from './clock/index.js'
 import type { IdentityOptions, NodeIdentity } from './identity/index.js'
 import type { HitchTransport } from './libp2p/index.js'
 import type { RoutedMap } from './map/index.js'
+import type { ReplayJournal } from './replay/index.js'
 import type { Network, RequestOptions } from './network/index.js'
 import type { NodeStore } from './store/index.js'
 import type { HitchMessage, OpenedEnvelope } from '../protocol/index.js'
@@ -146,7 +148,9 @@ export interface HitchNodeInit {
   logPrefix?: string
 
   /**
-   * Most message ids remembered against replays (gossip and direct each).
+   * Most message ids remembered against replays (gossip and direct each). With a `dataDir`
+   * they are also kept in the store (written in batches, once a second), so that a restarted
+   * node still refuses what it accepted within the messages' lifetime.
    *
    * @default 65536
    */
@@ -344,6 +348,8 @@ class RunningNode implements HitchNode {
   readonly map: RoutedMap
   readonly gossipReplay: ReplayCache
   private readonly directReplay: ReplayCache
+  /** persist the replay caches when the node has a data dir */
+  private readonly replayJournals: ReplayJournal[] = []
   private readonly randomSource: RandomSource
   private readonly verifyCache: VerifyCache
   private readonly signatures: SignatureBackend
@@ -372,8 +378,18 @@ class RunningNode implements HitchNode {
     if (!(this.ttlMs > 0 && this.ttlMs <= DEFAULT_MAX_TTL_MS)) {
       throw new RangeError(`messageTtlMs must be in 1..${DEFAULT_MAX_TTL_MS}`)
     }
-    this.gossipReplay = new ReplayCache({ maxEntries: parts.init.replayCacheEntries })
-    this.directReplay = new ReplayCache({ maxEntries: parts.init.replayCacheEntries })
+    const replay = (name: string): ReplayCache => {
+      if (parts.init.dataDir == null) {
+        return new ReplayCache({ maxEntries: parts.init.replayCacheEntries })
+      }
+      const { cache, journal } = journaledReplayCache({
+        datastore: parts.store.datastore, name, maxEntries: parts.init.replayCacheEntries, now: () => this.clock.now(), log: this.logger('hitch:replay')
+      })
+      this.replayJournals.push(journal)
+      return cache
+    }
+    this.gossipReplay = replay('gossip')
+    this.directReplay = replay('direct')
     this.randomSource = parts.init.random ?? randomBytes
     this.verifyCache = parts.init.verifyCache ?? new VerifyCache()
     this.signatures = parts.init.signatures ?? (defaultSignatures ??= libsecp256k1Signatures())
@@ -400,6 +416,7 @@ class RunningNode implements HitchNode {
       // the store is closed and libp2p cannot be restarted cleanly on it
       throw new HitchNodeError('ERR_NOT_STARTED', 'a stopped node cannot be started again; create a new one')
     }
+    for (const journal of this.replayJournals) await journal.load()
     this.network.setValidator(this.validate)
     this.removeMessageHandler = this.network.onMessage(msg => { this.deliverGossip(msg.topic, msg.data) })
     await this.network.start()
@@ -418,6 +435,7 @@ class RunningNode implements HitchNode {
     await this.network.stop()
     this.removeMessageHandler?.()
     this.network.setValidator(undefined)
+    for (const journal of this.replayJournals) await journal.close()
     await this.store.close()
     this.log('stopped')
   }
@@ -463,13 +481,45 @@ class RunningNode implements HitchNode {
     return () => { this.directHandlers.delete(handler) }
   }
 
-  /** The one gossip validator: protocol rules, replay cache, the topic's cell. */
-  private readonly validate = async (topic: string, _from: string, data: Uint8Array): Promise<'accept' | 'ignore' | 'reject'> => {
+  /**
+   * The one gossip validator, cheapest checks first: the topic, the size, the envelope's
+   * canonical form and signature (cached by bytes), the signer against gossipsub's author, a
+   * replay seen before, the rate limits of the signer and the topic (the network's), and only
+   * then the protocol rules and the replay cache, before any work of the roles.
+   */
+  private readonly validate = async (topic: string, _from: string, data: Uint8Array, source: string, author?: string): Promise<'accept' | 'ignore' | 'reject'> => {
     let topicCell: string
     try {
       topicCell = parseCellTopic(topic)
     } catch {
       return 'reject'
+    }
+    if (data.byteLength > DEFAULT_MAX_GOSSIP_BYTES) {
+      this.log('gossip on %s from %s reject: %d bytes', topic, source, data.byteLength)
+      return 'reject'
+    }
+    let opened: OpenedEnvelope
+    try {
+      opened = await openEnvelope(data, { verifyCache: this.verifyCache, verifier: this.signatures.verify })
+    } catch (err) {
+      const verdict = err instanceof ValidationError ? err.verdict : 'ignore'
+      this.log('gossip on %s from %s %s: %s', topic, source, verdict, (err as ValidationError)?.code)
+      return verdict
+    }
+    const signer = opened.sender.toString()
+    if (author != null && signer !== author) {
+      // gossipsub checked the author's signature: an envelope it did not sign is a forgery or a replay
+      this.log('gossip on %s from %s reject: signer %s is not the author %s', topic, source, signer, author)
+      return 'reject'
+    }
+    if (this.gossipReplay.has(opened.msgId, this.clock.now())) {
+      // before the rate limits: a replayed copy must not use up its signer's budget
+      return 'ignore'
+    }
+    const admitted = this.network.admitGossip?.({ topic, kind: opened.message.type, signer, source }) ?? 'accept'
+    if (admitted !== 'accept') {
+      this.log('gossip on %s from %s %s: rate-limited', topic, source, admitted)
+      return admitted
     }
     const result = await validateGossip(data, { now: this.clock.now(), replay: this.gossipReplay, topicCell, verifyCache: this.verifyCache, verifier: this.signatures.verify })
     if (result.verdict === 'accept') {

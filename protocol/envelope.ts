@@ -4,10 +4,12 @@ import { reader as protoReader } from 'protons-runtime'
 import { concat as uint8ArrayConcat } from 'uint8arrays/concat'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
+import { isCanonicalSecp256k1Der, mergeCanonical, probeField, sameBytes, scanFields } from './canonical.js'
+import type { WireField } from './canonical.js'
 import { ignore, reject, ValidationError } from './errors.js'
 import { decodeBody, encodeBody, messageTypeOf, wireTypeOf } from './hitch-message.js'
 import { Envelope } from './pb/messages.js'
-import type { HitchMessage } from './hitch-message.js'
+import type { HitchMessage, HitchMessageType } from './hitch-message.js'
 import type { EnvelopeSigner, SenderKeyCache, SignatureVerifier, VerifyCache } from './verify-cache.js'
 import type { PeerId, PrivateKey, PublicKey } from '@libp2p/interface'
 
@@ -196,7 +198,26 @@ async function open (bytes: Uint8Array, options: OpenEnvelopeOptions): Promise<O
   if (envelope.signature.byteLength === 0) {
     throw reject('unsigned', 'empty signature')
   }
+  // cheap checks first: the one encoding, the body, the key's form; then the signature
+  checkCanonicalEnvelope(bytes, envelope, signedLen)
+  const type = messageTypeOf(envelope.type)
+  if (type == null) {
+    throw reject('malformed', 'envelope type unspecified')
+  }
+  const bodyFields = scanFields(envelope.payload)
+  if (bodyFields == null) {
+    // before decoding: protons misreads some padded varints
+    throw ignore('non-canonical', `${type} body has a padded varint or a group`)
+  }
+  let message: HitchMessage
+  try {
+    message = decodeBody(type, envelope.payload)
+  } catch (err: any) {
+    throw reject('malformed', `${type} body does not decode: ${String(err?.message ?? err)}`)
+  }
+  checkCanonicalBody(type, envelope.payload, bodyFields, message)
   const keyCache = options.keyCache ?? options.verifyCache?.keys
+  // the cache holds only keys that passed the canonical-form check below
   const cachedKey = keyCache?.get(envelope.senderKey)
   let senderKey: PublicKey
   if (cachedKey != null) {
@@ -210,6 +231,10 @@ async function open (bytes: Uint8Array, options: OpenEnvelopeOptions): Promise<O
   }
   if (senderKey.type !== 'secp256k1') {
     throw reject('unsupported-key', `sender key is ${senderKey.type}, not secp256k1`)
+  }
+  if (cachedKey == null && !sameBytes(publicKeyToProtobuf(senderKey), envelope.senderKey)) {
+    // e.g. an uncompressed point: the same peer id in another encoding
+    throw reject('non-canonical', 'sender key is not in its canonical (compressed) encoding')
   }
   let ok: boolean
   try {
@@ -229,16 +254,6 @@ async function open (bytes: Uint8Array, options: OpenEnvelopeOptions): Promise<O
   if (envelope.nonce.byteLength < MIN_NONCE_BYTES || envelope.nonce.byteLength > MAX_NONCE_BYTES) {
     throw reject('bad-field', `nonce must be ${MIN_NONCE_BYTES}..${MAX_NONCE_BYTES} bytes`)
   }
-  const type = messageTypeOf(envelope.type)
-  if (type == null) {
-    throw reject('malformed', 'envelope type unspecified')
-  }
-  let message: HitchMessage
-  try {
-    message = decodeBody(type, envelope.payload)
-  } catch (err: any) {
-    throw reject('malformed', `${type} body does not decode: ${String(err?.message ?? err)}`)
-  }
   const sender = cachedKey?.peerId ?? peerIdFromPublicKey(senderKey)
   if (cachedKey == null) {
     keyCache?.set(envelope.senderKey, { key: senderKey, peerId: sender })
@@ -252,5 +267,70 @@ async function open (bytes: Uint8Array, options: OpenEnvelopeOptions): Promise<O
     nonce: envelope.nonce,
     msgId: `${sender.toString()}/${toHex(envelope.nonce)}`,
     size: bytes.byteLength
+  }
+}
+
+/** Envelope fields this version knows: 1..7 (`signature` is 7) */
+const KNOWN_ENVELOPE_FIELDS = SIGNATURE_FIELD
+
+/**
+ * The envelope must be the one encoding of what it says: minimal varints everywhere (the
+ * signature field's tag and length included: they lie outside the signed bytes, so anyone
+ * could pad them), the known fields as an encoder writes them (in number order, each once, no
+ * defaults), unknown fields of a newer version in number order before the signature, which
+ * comes last, and the signature itself in canonical low-S DER.
+ *
+ * @throws {ValidationError} `non-canonical` (reject: no honest encoder writes these)
+ */
+function checkCanonicalEnvelope (bytes: Uint8Array, envelope: Envelope, signedLen: number): void {
+  const fields = scanFields(bytes)
+  if (fields == null) {
+    throw reject('non-canonical', 'envelope has a padded varint or a group')
+  }
+  // signedLength() made sure the last field is the one signature
+  const unknown = fields.slice(0, -1).filter(f => f.field > KNOWN_ENVELOPE_FIELDS)
+  const known = Envelope.encode({ ...envelope, signature: new Uint8Array(0) })
+  const canonical = mergeCanonical(known, bytes, unknown)
+  if (canonical == null || !sameBytes(canonical, bytes.subarray(0, signedLen))) {
+    throw reject('non-canonical', 'envelope fields are not in their canonical encoding and order')
+  }
+  if (!isCanonicalSecp256k1Der(envelope.signature)) {
+    throw reject('non-canonical', 'signature is not canonical low-S DER')
+  }
+}
+
+/**
+ * The body must be the one encoding of what it says: the known fields as the encoder writes
+ * them (nested messages included), and top-level fields unknown to this version (a newer
+ * peer's) as they came, in number order among the known ones. A field this version knows
+ * cannot pass as unknown (its default written out, or a wrong wire type).
+ *
+ * A newer peer that adds a field inside a nested message (a `LatLon`, a `FareSummary`) is
+ * refused by this version: new fields go at the top level of a body.
+ *
+ * @throws {ValidationError} `non-canonical` (ignore: only the signer can make these, and a
+ * newer peer's nested field looks the same)
+ */
+function checkCanonicalBody (type: HitchMessageType, payload: Uint8Array, fields: WireField[], message: HitchMessage): void {
+  const known = encodeBody(message)
+  const knownFields = new Set((scanFields(known) ?? []).map(f => f.field))
+  const unknown = fields.filter(f => !knownFields.has(f.field))
+  for (const f of unknown) {
+    if (knowsField(type, f.field, f.wireType)) {
+      throw ignore('non-canonical', `${type} body writes out a default or a wrong wire type for field ${f.field}`)
+    }
+  }
+  const canonical = mergeCanonical(known, payload, unknown)
+  if (canonical == null || !sameBytes(canonical, payload)) {
+    throw ignore('non-canonical', `${type} body is not in its canonical encoding and order`)
+  }
+}
+
+/** Whether this version's decoder of `type` knows field `field` (see `probeField`) */
+function knowsField (type: HitchMessageType, field: number, wireType: number): boolean {
+  try {
+    return encodeBody(decodeBody(type, probeField(field, wireType))).byteLength > 0
+  } catch {
+    return true
   }
 }

@@ -18,6 +18,12 @@ export type ValidationCode =
   | 'unsupported-key'
   /** no signature, or the signature is not the final field */
   | 'unsigned'
+  /**
+   * decodes, but is not the one canonical encoding of what it says: a padded varint, fields
+   * out of order or repeated, a default written out, a non-canonical DER signature or high S,
+   * a sender key in another encoding
+   */
+  | 'non-canonical'
   /** the signature does not verify against the embedded key */
   | 'bad-signature'
   /** the envelope or the body has expired */
@@ -46,6 +52,8 @@ export type ValidationCode =
   | 'bad-amount'
   /** any other field out of range (ids, strings, enums, times, ratings) */
   | 'bad-field'
+  /** more messages than allowed from one peer, signer or topic in a period */
+  | 'rate-limited'
 
 /**
  * A message failed validation. `verdict` says what gossip should do with it; one adapter in

@@ -8,6 +8,14 @@ export interface ReplayCacheInit {
    * @default 65536
    */
   maxEntries?: number
+
+  /**
+   * Told of every id added (not of ids restored with `restore`): how a node persists the
+   * cache without the protocol touching a disk.
+   *
+   * @default none
+   */
+  onAdd?: (msgId: string, expiresAt: number) => void
 }
 
 /** @see ReplayCacheInit.maxEntries */
@@ -21,9 +29,14 @@ export class ReplayCache {
   readonly maxEntries: number
   /** msgId -> expiresAt, in insertion order */
   private readonly entries = new Map<string, number>()
+  private readonly onAdd?: (msgId: string, expiresAt: number) => void
+  /** ids inserted so far, and the count at which a full cache may prune again */
+  private inserts = 0
+  private nextPruneAt = 0
 
   constructor (init: ReplayCacheInit = {}) {
     this.maxEntries = init.maxEntries ?? DEFAULT_REPLAY_CACHE_ENTRIES
+    this.onAdd = init.onAdd
     if (!Number.isInteger(this.maxEntries) || this.maxEntries < 1) {
       throw new RangeError('maxEntries must be a positive integer')
     }
@@ -42,9 +55,19 @@ export class ReplayCache {
 
   /** Remembers `msgId` until `expiresAt` (ms since the epoch). */
   add (msgId: string, expiresAt: number, now: number): void {
+    this.restore(msgId, expiresAt, now)
+    this.onAdd?.(msgId, expiresAt)
+  }
+
+  /** Remembers `msgId` like `add`, without telling `onAdd` (ids read back from a store). */
+  restore (msgId: string, expiresAt: number, now: number): void {
     this.entries.delete(msgId)
-    if (this.entries.size >= this.maxEntries) {
+    this.inserts++
+    if (this.entries.size >= this.maxEntries && this.inserts >= this.nextPruneAt) {
+      // a full scan at most once per eighth of the capacity inserted: a full cache of
+      // unexpired ids (a flood) would otherwise scan them all at every insert
       this.prune(now)
+      this.nextPruneAt = this.inserts + Math.max(1, this.maxEntries >> 3)
     }
     while (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next().value as string

@@ -83,6 +83,10 @@ export class SenderKeyCache {
  * that arrive again (gossip re-sends, a peer replaying). Time, replay and topic checks still run
  * for every receiver. Pure: no clock, no I/O; bounded by `maxEntries` and `maxKeys`.
  *
+ * Keying by bytes is sound because an envelope opens only in its one canonical encoding
+ * (`protocol/canonical.ts`): a relay cannot make another byte string of the same message that
+ * would miss the cache and cost a signature check (a padded varint, a DER variant, high S).
+ *
  * Opened envelopes are shared between the callers that open the same bytes: treat them as
  * read-only.
  */

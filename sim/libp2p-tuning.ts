@@ -6,9 +6,17 @@
  * Two kinds of settings live here:
  *
  * - **libp2p settings for hundreds of nodes on one host**: gossipsub's IP
- *   colocation penalty off and raised connection limits (`loopbackFriendly`),
- *   riders as DHT clients, and slower periodic work (heartbeats, DHT
- *   self-queries) so that 200+ nodes fit on two cores.
+ *   colocation penalty (P6) off and raised connection limits
+ *   (`loopbackFriendly`: every node of a run shares 127.0.0.1 or has no IP at
+ *   all, so P6 would graylist the whole run), riders as DHT clients, and
+ *   slower periodic work (heartbeats, DHT self-queries) so that 200+ nodes fit
+ *   on two cores. The rest of Hitch's gossipsub scoring (invalid-message
+ *   penalties, first deliveries, thresholds) and the network's rate limits are
+ *   the production ones: honest nodes stay far inside them (a rider
+ *   re-publishes every 1.5 real seconds at the fastest, its signer budget is 2
+ *   a second), and the limits count real time, not the sped-up clock. With
+ *   `StrictNoSign` (below) gossip messages carry no author, so the check that
+ *   an envelope's signer is the gossipsub author does not apply here.
  * - **role timings in clock time**: the nodes share a `WallClock` that runs
  *   `speedup` times faster than real time, but libp2p's latencies and CPU
  *   are real. A protocol wait (quote window, accept timeout, re-publishing)

@@ -11,6 +11,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
+import { hitchScoringOptions, retainScoresOnReconnect, scoreTopicsByPrefix } from './gossip-scoring.js'
 import type { GossipSub, GossipsubOpts } from '@libp2p/gossipsub'
 import type { Identify, IdentifyInit } from '@libp2p/identify'
 import type { KadDHT, KadDHTInit } from '@libp2p/kad-dht'
@@ -69,8 +70,9 @@ export interface HitchLibp2pInit {
 
   /**
    * For tests and simulations with many nodes on one host: gossipsub's
-   * IP-colocation penalty off, connection-manager limits raised, loopback
-   * addresses kept in DHT records. Production keeps the defaults.
+   * IP-colocation penalty (P6) off, connection-manager limits raised, loopback
+   * addresses kept in DHT records. Production keeps the defaults (P6 on, see
+   * `IP_COLOCATION_THRESHOLD`).
    *
    * @default false
    */
@@ -84,7 +86,8 @@ export interface HitchLibp2pInit {
   logPrefix?: string
 
   /**
-   * Extra gossipsub options, applied over Hitch's defaults.
+   * Extra gossipsub options, applied over Hitch's defaults (`scoreParams` and
+   * `scoreThresholds` field by field over Hitch's scoring, see `gossip-scoring.ts`).
    *
    * @default {}
    */
@@ -155,6 +158,9 @@ export const DEFAULT_LOOPBACK_FRIENDLY = false
 /** How long the bootstrap module waits after start before dialing its list, in ms */
 export const DEFAULT_BOOTSTRAP_DELAY_MS = 0
 
+/** Most bytes queued to one gossipsub peer that does not read them. @default 4 MiB */
+export const DEFAULT_GOSSIP_OUTBOUND_BUFFER_BYTES = 4 * 1024 * 1024
+
 /** Connection-manager limits used when `loopbackFriendly` is set */
 export const LOOPBACK_CONNECTION_LIMITS = {
   maxConnections: 1_000,
@@ -184,22 +190,32 @@ export async function createHitchLibp2p (init: HitchLibp2pInit): Promise<HitchLi
     peerDiscovery.push(mdns())
   }
 
+  const scoring = hitchScoringOptions({ ipColocation: !loopbackFriendly })
   const gossipOptions: Partial<GossipsubOpts> = {
     emitSelf: false,
     // roles publish offers before anyone listens in their cell; that is normal
     allowPublishToZeroTopicPeers: true,
     // the same offer may be re-published unchanged on a timer
     ignoreDuplicatePublishError: true,
-    ...(loopbackFriendly
-      ? { scoreParams: { IPColocationFactorWeight: 0 } }
-      : {}),
-    ...init.gossipsub
+    // a peer that subscribes and never reads must not grow our send buffer without end: past
+    // this, gossipsub drops its stream to that peer
+    maxOutboundBufferSize: DEFAULT_GOSSIP_OUTBOUND_BUFFER_BYTES,
+    ...init.gossipsub,
+    scoreParams: { ...scoring.scoreParams, ...init.gossipsub?.scoreParams },
+    scoreThresholds: { ...scoring.scoreThresholds, ...init.gossipsub?.scoreThresholds }
   }
 
   const services: Record<string, unknown> = {
     identify: identify(init.identify),
     ping: ping(),
-    pubsub: gossipsub(gossipOptions)
+    pubsub: (components: any) => {
+      const pubsub = gossipsub(gossipOptions)(components)
+      // cell topics are created as nodes move: score them by prefix
+      scoreTopicsByPrefix(pubsub)
+      // and a peer's bad score survives its reconnecting
+      retainScoresOnReconnect(pubsub)
+      return pubsub
+    }
   }
   if (useDht) {
     services.dht = kadDHT({

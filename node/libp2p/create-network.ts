@@ -21,6 +21,8 @@ export async function createNetwork (init: CreateNetworkInit): Promise<Libp2pNet
     requestTimeoutMs: init.requestTimeoutMs,
     handlerTimeoutMs: init.handlerTimeoutMs,
     maxMessageBytes: init.maxMessageBytes,
+    gossipLimits: init.gossipLimits,
+    maxConcurrentHandlers: init.maxConcurrentHandlers,
     autoDial: init.autoDial ?? (init.mdns === true ? { minConnections: DEFAULT_MDNS_MIN_CONNECTIONS } : false)
   })
 }

@@ -17,4 +17,16 @@ export {
 } from './create-libp2p.js'
 export type { HitchLibp2p, HitchLibp2pInit, HitchServices, HitchTransport } from './create-libp2p.js'
 export { createNetwork, DEFAULT_MDNS_MIN_CONNECTIONS } from './create-network.js'
+export {
+  CELL_TOPIC_SCORE_PARAMS,
+  HITCH_SCORE_THRESHOLDS,
+  IP_COLOCATION_THRESHOLD,
+  IP_COLOCATION_WEIGHT,
+  TOPIC_SCORE_CAP,
+  decayFactor,
+  hitchScoreParams,
+  hitchScoringOptions,
+  retainScoresOnReconnect,
+  scoreTopicsByPrefix
+} from './gossip-scoring.js'
 export type { CreateNetworkInit } from './create-network.js'

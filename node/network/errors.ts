@@ -9,6 +9,8 @@ export type NetworkErrorCode =
   | 'ERR_NO_HANDLER'
   | 'ERR_INVALID_ADDRESS'
   | 'ERR_NO_PEERS'
+  | 'ERR_RATE_LIMITED'
+  | 'ERR_IDLE_TIMEOUT'
 
 /** Base class of every error the `Network` port throws; switch on `code` */
 export class NetworkError extends Error {
@@ -83,6 +85,20 @@ export class InvalidAddressError extends NetworkError {
   static override readonly code = 'ERR_INVALID_ADDRESS'
   override name = 'InvalidAddressError'
   constructor (message: string, options?: { cause?: unknown }) { super('ERR_INVALID_ADDRESS', message, options) }
+}
+
+/** A peer sent more than its budget: its pipe or stream was reset */
+export class RateLimitedError extends NetworkError {
+  static override readonly code = 'ERR_RATE_LIMITED'
+  override name = 'RateLimitedError'
+  constructor (message: string, options?: { cause?: unknown }) { super('ERR_RATE_LIMITED', message, options) }
+}
+
+/** A pipe carried no message either way for its idle timeout, and was closed */
+export class IdleTimeoutError extends NetworkError {
+  static override readonly code = 'ERR_IDLE_TIMEOUT'
+  override name = 'IdleTimeoutError'
+  constructor (message: string, options?: { cause?: unknown }) { super('ERR_IDLE_TIMEOUT', message, options) }
 }
 
 /**

@@ -13,6 +13,7 @@ export type {
   MessageHandler,
   MessagePipe,
   PipeHandlers,
+  PipeLimits,
   PipeOptions,
   Network,
   NetworkStats,
@@ -31,8 +32,26 @@ export {
   DEFAULT_REQUEST_TIMEOUT_MS
 } from './libp2p-network.js'
 export type { Libp2pNetworkInit } from './libp2p-network.js'
+export { RateLimiter, DEFAULT_RATE_LIMITER_KEYS } from './rate-limiter.js'
+export type { RateLimit, RateLimiterInit } from './rate-limiter.js'
+export {
+  GossipLimits,
+  DEFAULT_GOSSIP_SIGNER_LIMIT,
+  DEFAULT_GOSSIP_SIGNER_LIMITS,
+  DEFAULT_GOSSIP_SOURCE_LIMIT,
+  DEFAULT_GOSSIP_TOPIC_LIMIT
+} from './gossip-limits.js'
+export type { GossipAdmission, GossipLimitsInit, GossipLimitStats } from './gossip-limits.js'
+export {
+  DEFAULT_MAX_CONCURRENT_HANDLERS,
+  DEFAULT_MAX_PIPES,
+  DEFAULT_MAX_PIPES_PER_PEER,
+  DEFAULT_REQUEST_RATE_LIMIT
+} from './inbound-limits.js'
 export {
   GossipValidationError,
+  IdleTimeoutError,
+  RateLimitedError,
   InvalidAddressError,
   MessageTooLargeError,
   NetworkError,

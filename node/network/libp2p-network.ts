@@ -1,23 +1,22 @@
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { MessageType } from '@libp2p/kad-dht'
 import { logger as createLogger, prefixLogger } from '@libp2p/logger'
-import { peerIdFromString } from '@libp2p/peer-id'
-import { LengthPrefixedDecoder, lpStream } from '@libp2p/utils'
+import { lpStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
-import { Uint8ArrayList } from 'uint8arraylist'
 import {
   GossipValidationError,
   InvalidAddressError,
   MessageTooLargeError,
-  NoHandlerError,
   NoPeersError,
-  NoResponseError,
   NotStartedError,
-  RequestAbortedError,
-  RequestFailedError,
-  RequestTimeoutError
+  RateLimitedError
 } from './errors.js'
+import { GossipLimits } from './gossip-limits.js'
+import { InboundLimits } from './inbound-limits.js'
+import { createPipe } from './message-pipe.js'
+import { parsePeerId, raceSignal, requestError } from './request-errors.js'
 import { HITCH_TOPIC_PREFIX } from './network.js'
+import type { GossipAdmission, GossipLimitsInit } from './gossip-limits.js'
 import type {
   HandleOptions,
   HandlePipeOptions,
@@ -78,6 +77,22 @@ export interface Libp2pNetworkInit {
    * @default false
    */
   autoDial?: false | { minConnections: number }
+
+  /**
+   * Gossip rate limits (per neighbour before gossipsub reads a message, per signer and per
+   * topic after the validator checked its signature); `false` for none.
+   *
+   * @default the defaults of `GossipLimitsInit`
+   */
+  gossipLimits?: GossipLimitsInit | false
+
+  /**
+   * Inbound requests served at once by this node, all peers and protocols together; more are
+   * reset at once (a bounded queue, not an unbounded one).
+   *
+   * @default DEFAULT_MAX_CONCURRENT_HANDLERS (256)
+   */
+  maxConcurrentHandlers?: number
 }
 
 /** @default 10_000 */
@@ -104,6 +119,8 @@ export class Libp2pNetwork implements Network {
   private readonly handlerTimeoutMs: number
   private readonly maxMessageBytes: number
   private readonly autoDial: false | { minConnections: number }
+  private readonly gossipLimits?: GossipLimits
+  private readonly inbound: InboundLimits
   private readonly handlers = new Set<MessageHandler>()
   private readonly protocols = new Set<string>()
   private validator: TopicValidator | undefined
@@ -124,6 +141,9 @@ export class Libp2pNetwork implements Network {
     this.handlerTimeoutMs = init.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS
     this.maxMessageBytes = init.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES
     this.autoDial = init.autoDial ?? false
+    this.gossipLimits = init.gossipLimits === false ? undefined : new GossipLimits(init.gossipLimits)
+    this.inbound = new InboundLimits({ maxConcurrentHandlers: init.maxConcurrentHandlers })
+    this.limitGossipSources()
   }
 
   /** inbound requests being served, awaited by stop() */
@@ -220,19 +240,62 @@ export class Libp2pNetwork implements Network {
     this.validator = validator
   }
 
+  admitGossip (message: GossipAdmission): ValidationResult {
+    return this.gossipLimits?.admit(message) ?? 'accept'
+  }
+
+  /**
+   * Counts every gossip message of a neighbour against its budget before gossipsub decodes
+   * its envelope or checks its signature (`StrictSign`: a secp256k1 verification in pure
+   * JavaScript per message), dropping those over it unread. gossipsub's `handleReceivedRpc`
+   * is the one entry of a peer's RPCs (its own comments call it overridable); wrapping it on
+   * this instance is the only hook before that work.
+   */
+  private limitGossipSources (): void {
+    const limits = this.gossipLimits
+    const pubsub = this.libp2p.services.pubsub as unknown as {
+      handleReceivedRpc?: (from: PeerId, rpc: { messages?: unknown[] }) => Promise<void>
+    }
+    const original = pubsub.handleReceivedRpc
+    if (limits == null || typeof original !== 'function') {
+      if (limits != null) this.log.error('gossipsub has no handleReceivedRpc: gossip is not limited per neighbour')
+      return
+    }
+    pubsub.handleReceivedRpc = async function (this: unknown, from: PeerId, rpc: { messages?: unknown[] }): Promise<void> {
+      if (rpc.messages != null && rpc.messages.length > 0) {
+        const source = from.toString()
+        rpc.messages = rpc.messages.filter(() => limits.fromSource(source))
+      }
+      await original.call(this, from, rpc)
+    }
+  }
+
   async handle (protocol: string, handler: RequestHandler, options: HandleOptions = {}): Promise<void> {
     const timeoutMs = options.timeoutMs ?? this.handlerTimeoutMs
     const maxRequestBytes = options.maxRequestBytes ?? this.maxMessageBytes
+    const maxInboundStreams = options.maxInboundStreams ?? DEFAULT_MAX_INBOUND_STREAMS
+    const admit = this.inbound.forRequests({
+      rateLimit: options.rateLimit,
+      maxConcurrentPerPeer: options.maxConcurrentPerPeer ?? maxInboundStreams
+    })
     await this.libp2p.handle(protocol, async (stream, connection) => {
+      const from = connection.remotePeer.toString()
+      const release = admit(from)
+      if (release == null) {
+        // over a limit: reset before reading a byte
+        stream.abort(new RateLimitedError(`${protocol} from ${from} over its limit`))
+        return
+      }
       const serving = this.serve(protocol, handler, stream, connection, timeoutMs, maxRequestBytes)
       this.serving.add(serving)
       try {
         await serving
       } finally {
+        release()
         this.serving.delete(serving)
       }
     }, {
-      maxInboundStreams: options.maxInboundStreams ?? DEFAULT_MAX_INBOUND_STREAMS
+      maxInboundStreams
     })
     this.protocols.add(protocol)
   }
@@ -273,7 +336,7 @@ export class Libp2pNetwork implements Network {
     } catch (err: any) {
       this.counters.direct.failedRequests++
       // map before aborting: the mapping reads the stream's final state
-      const mapped = this.requestError(err, stream, { timeout, caller: options.signal, protocol, peerId, timeoutMs })
+      const mapped = requestError(err, stream, { timeout, caller: options.signal, lifetime: this.lifetime.signal, protocol, peerId, timeoutMs })
       stream?.abort(err)
       this.log('request %s to %s failed - %s', protocol, peerId, mapped.code)
       throw mapped
@@ -294,20 +357,48 @@ export class Libp2pNetwork implements Network {
       stream = await this.libp2p.dialProtocol(target, protocol, { signal: AbortSignal.any(signals) })
     } catch (err: any) {
       this.counters.direct.failedRequests++
-      const mapped = this.requestError(err, stream, { timeout, caller: options.signal, protocol, peerId, timeoutMs })
+      const mapped = requestError(err, stream, { timeout, caller: options.signal, lifetime: this.lifetime.signal, protocol, peerId, timeoutMs })
       stream?.abort(err)
       this.log('pipe %s to %s failed - %s', protocol, peerId, mapped.code)
       throw mapped
     }
-    const pipe = this.pipe(stream, peerId, protocol, options.maxMessageBytes ?? this.maxMessageBytes)
+    const pipe = createPipe({
+      stream,
+      remotePeer: peerId,
+      protocol,
+      maxMessageBytes: options.maxMessageBytes ?? this.maxMessageBytes,
+      idleTimeoutMs: options.idleTimeoutMs,
+      rateLimit: options.rateLimit,
+      counters: this.counters.direct,
+      lifetime: this.lifetime.signal,
+      log: this.log
+    })
     pipe.start(handlers)
     return pipe.pipe
   }
 
   async handlePipe (protocol: string, accept: (pipe: MessagePipe) => PipeHandlers, options: HandlePipeOptions = {}): Promise<void> {
     const maxMessageBytes = options.maxMessageBytes ?? this.maxMessageBytes
+    const admit = this.inbound.forPipes({ maxPipesPerPeer: options.maxPipesPerPeer, maxPipes: options.maxPipes })
     await this.libp2p.handle(protocol, (stream, connection) => {
-      const pipe = this.pipe(stream, connection.remotePeer.toString(), protocol, maxMessageBytes)
+      const remotePeer = connection.remotePeer.toString()
+      const release = admit(remotePeer)
+      if (release == null) {
+        stream.abort(new RateLimitedError(`${protocol} from ${remotePeer}: too many pipes`))
+        return
+      }
+      const pipe = createPipe({
+        stream,
+        remotePeer,
+        protocol,
+        maxMessageBytes,
+        idleTimeoutMs: options.idleTimeoutMs,
+        rateLimit: options.rateLimit,
+        counters: this.counters.direct,
+        lifetime: this.lifetime.signal,
+        log: this.log,
+        onEnd: release
+      })
       try {
         pipe.start(accept(pipe.pipe))
       } catch (err: any) {
@@ -318,94 +409,6 @@ export class Libp2pNetwork implements Network {
       maxInboundStreams: options.maxInboundStreams ?? DEFAULT_MAX_INBOUND_STREAMS
     })
     this.protocols.add(protocol)
-  }
-
-  /**
-   * A pipe over one stream: varint length-prefixed messages, decoded as they arrive (no read
-   * loop of promises). Sends keep their order; the messages sent in one turn of the event loop
-   * leave together at its end (`setImmediate`), as one muxer frame and one socket write, since
-   * a write per message costs more than the message on a busy host.
-   */
-  private pipe (stream: Stream, remotePeer: string, protocol: string, maxMessageBytes: number): { pipe: MessagePipe, start: (handlers: PipeHandlers) => void } {
-    const decoder = new LengthPrefixedDecoder({ maxDataLength: maxMessageBytes })
-    let handlers: PipeHandlers | undefined
-    let ended = false
-    const end = (err?: Error): void => {
-      if (ended) {
-        return
-      }
-      ended = true
-      this.lifetime.signal.removeEventListener('abort', onStop)
-      if (err != null) {
-        this.log('pipe %s with %s ended - %e', protocol, remotePeer, err)
-      }
-      handlers?.onClose?.(err)
-    }
-    const onStop = (): void => { stream.abort(new NotStartedError('Network stopped')) }
-    const counters = this.counters.direct
-    let outbox: Uint8ArrayList | undefined
-    const flush = (): void => {
-      const batch = outbox
-      outbox = undefined
-      if (batch == null || ended || stream.writeStatus !== 'writable') {
-        return
-      }
-      try {
-        stream.send(batch)
-      } catch (err: any) {
-        stream.abort(err instanceof Error ? err : new Error(String(err)))
-      }
-    }
-    const pipe: MessagePipe = {
-      remotePeer,
-      get open () { return !ended && stream.status === 'open' && stream.writeStatus === 'writable' },
-      send: (data: Uint8Array): void => {
-        if (data.byteLength > maxMessageBytes) {
-          throw new MessageTooLargeError(`message of ${data.byteLength} bytes exceeds ${maxMessageBytes}`)
-        }
-        if (!pipe.open) {
-          throw new RequestFailedError(`pipe ${protocol} to ${remotePeer} is closed`)
-        }
-        if (outbox == null) {
-          outbox = new Uint8ArrayList()
-          setImmediate(flush)
-        }
-        outbox.append(varintPrefix(data.byteLength), data)
-        counters.messagesOut++
-        counters.bytesOut += data.byteLength
-      },
-      close: (): void => {
-        flush()
-        stream.close().catch(err => { stream.abort(err) })
-      },
-      abort: (reason?: Error): void => {
-        stream.abort(reason ?? new RequestFailedError(`pipe ${protocol} to ${remotePeer} reset`))
-      }
-    }
-    return {
-      pipe,
-      start: (h: PipeHandlers): void => {
-        handlers = h
-        this.lifetime.signal.addEventListener('abort', onStop, { once: true })
-        stream.addEventListener('message', evt => {
-          try {
-            for (const message of decoder.decode(evt.data)) {
-              const data = message.subarray()
-              counters.messagesIn++
-              counters.bytesIn += data.byteLength
-              h.onMessage(data)
-            }
-          } catch (err: any) {
-            stream.abort(err instanceof Error ? err : new Error(String(err)))
-          }
-        })
-        stream.addEventListener('remoteCloseWrite', () => { pipe.close() })
-        stream.addEventListener('close', evt => { end(evt.error) })
-        if (stream.status !== 'open') {
-          end()
-        }
-      }
-    }
   }
 
   async provide (key: CID, options: AbortOptions = {}): Promise<void> {
@@ -465,9 +468,18 @@ export class Libp2pNetwork implements Network {
   }
 
   stats (): NetworkStats {
+    const gossip = this.gossipLimits?.stats()
+    const inbound = this.inbound.stats()
     return {
       gossip: { ...this.counters.gossip },
-      direct: { ...this.counters.direct }
+      direct: { ...this.counters.direct },
+      limited: {
+        gossipSource: gossip?.sourceDropped ?? 0,
+        gossipSigner: gossip?.signerLimited ?? 0,
+        gossipTopic: gossip?.topicLimited ?? 0,
+        requests: inbound.requests,
+        pipes: inbound.pipes
+      }
     }
   }
 
@@ -497,10 +509,10 @@ export class Libp2pNetwork implements Network {
       return TopicValidatorResult.Accept
     }
     const source = propagationSource.toString()
-    const from = msg.type === 'signed' ? msg.from.toString() : source
+    const author = msg.type === 'signed' ? msg.from.toString() : undefined
     let verdict: ValidationResult
     try {
-      verdict = await validator(msg.topic, from, msg.data, source)
+      verdict = await validator(msg.topic, author ?? source, msg.data, source, author)
     } catch (err: any) {
       if (err instanceof GossipValidationError || err?.verdict === 'reject' || err?.verdict === 'ignore') {
         verdict = err.verdict
@@ -561,76 +573,6 @@ export class Libp2pNetwork implements Network {
       const reason = signal.aborted ? 'timed out or stopped' : err?.name
       this.log('handler for %s from %s failed (%s) - %e', protocol, from, reason, err)
       stream.abort(err instanceof Error ? err : new Error(String(err)))
-    }
-  }
-
-  private requestError (err: any, stream: Stream | undefined, ctx: { timeout: AbortSignal, caller?: AbortSignal, protocol: string, peerId: string, timeoutMs: number }): RequestFailedError | RequestTimeoutError | RequestAbortedError | NoResponseError | MessageTooLargeError | NoHandlerError | NotStartedError {
-    const what = `${ctx.protocol} to ${ctx.peerId}`
-    if (ctx.caller?.aborted === true) {
-      return new RequestAbortedError(`request ${what} aborted`, { cause: err })
-    }
-    if (ctx.timeout.aborted) {
-      return new RequestTimeoutError(`request ${what} timed out after ${ctx.timeoutMs}ms`, { cause: err })
-    }
-    if (this.lifetime.signal.aborted) {
-      return new NotStartedError(`request ${what} interrupted: network stopped`)
-    }
-    switch (err?.name) {
-      case 'UnsupportedProtocolError':
-        return new NoHandlerError(`peer does not handle ${what}`, { cause: err })
-      case 'InvalidDataLengthError':
-      case 'InvalidDataLengthLengthError':
-        return new MessageTooLargeError(`response to ${what} exceeds the size limit`, { cause: err })
-      case 'UnexpectedEOFError':
-        // a clean end of the stream means the handler chose not to answer; a
-        // reset or a closed connection means the peer went away
-        if (stream != null && stream.status !== 'reset' && stream.status !== 'aborted' && stream.remoteWriteStatus === 'closed') {
-          return new NoResponseError(`peer closed ${what} without a response`, { cause: err })
-        }
-        return new RequestFailedError(`stream for ${what} ended before a response`, { cause: err })
-      default:
-        return new RequestFailedError(`request ${what} failed: ${err?.name ?? 'unknown error'}`, { cause: err })
-    }
-  }
-}
-
-/** The unsigned varint of a message length (the libp2p length prefix). */
-function varintPrefix (length: number): Uint8Array {
-  const out: number[] = []
-  while (length >= 0x80) {
-    out.push((length & 0x7f) | 0x80)
-    length >>>= 7
-  }
-  out.push(length)
-  return Uint8Array.from(out)
-}
-
-function parsePeerId (peerId: string): PeerId {
-  try {
-    return peerIdFromString(peerId)
-  } catch (err) {
-    throw new InvalidAddressError(`not a peer id: ${peerId}`, { cause: err })
-  }
-}
-
-/** Settle with `promise`, or reject with the signal's reason once it aborts */
-async function raceSignal<T> (promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => {})
-    throw signal.reason
-  }
-  let onAbort: (() => void) | undefined
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_resolve, reject) => {
-        onAbort = () => { reject(signal.reason) }
-        signal.addEventListener('abort', onAbort, { once: true })
-      })
-    ])
-  } finally {
-    if (onAbort != null) {
-      signal.removeEventListener('abort', onAbort)
     }
   }
 }

@@ -1,3 +1,5 @@
+import type { GossipAdmission } from './gossip-limits.js'
+import type { RateLimit } from './rate-limiter.js'
 import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 
@@ -20,11 +22,14 @@ export type MessageHandler = (message: GossipMessage) => void
 
 /**
  * Decides whether a gossip message on a `/hitch/1/` topic is delivered and
- * forwarded. `from` is the author; `propagationSource` the neighbour that
- * relayed it to us. Throw a `GossipValidationError` to pick a verdict by
- * exception; any other exception counts as `'ignore'`.
+ * forwarded. `from` is the author, or the propagation source when the message
+ * carries none; `propagationSource` the neighbour that relayed it to us;
+ * `author` the peer that signed the gossip message itself (gossipsub's
+ * `StrictSign`), undefined for unsigned messages (`StrictNoSign`). Throw a
+ * `GossipValidationError` to pick a verdict by exception; any other exception
+ * counts as `'ignore'`.
  */
-export type TopicValidator = (topic: string, from: string, data: Uint8Array, propagationSource: string) => ValidationResult | Promise<ValidationResult>
+export type TopicValidator = (topic: string, from: string, data: Uint8Array, propagationSource: string, author?: string) => ValidationResult | Promise<ValidationResult>
 
 /** An inbound direct request */
 export interface DirectRequest {
@@ -64,6 +69,22 @@ export interface HandleOptions {
    * @default 32
    */
   maxInboundStreams?: number
+
+  /**
+   * Requests one peer may open on this protocol (all its connections together); a stream
+   * over it is reset before anything is read. `false` for none (tests, benchmarks).
+   *
+   * @default DEFAULT_REQUEST_RATE_LIMIT (50/s, burst 100)
+   */
+  rateLimit?: RateLimit | false
+
+  /**
+   * Requests of one peer served at once on this protocol (all its connections together);
+   * more are reset at once.
+   *
+   * @default `maxInboundStreams`
+   */
+  maxConcurrentPerPeer?: number
 }
 
 /** Options for {@link Network.request} */
@@ -119,8 +140,28 @@ export interface MessagePipe {
   abort?(reason?: Error): void
 }
 
+/** Limits of one pipe, on either side */
+export interface PipeLimits {
+  /**
+   * Close the pipe (`onClose` gets an `IdleTimeoutError`) once no message went either way
+   * for this many ms, so that a peer cannot hold pipes open for nothing. A side that wants
+   * the pipe kept sends something (its own keep-alive) more often than this.
+   *
+   * @default undefined (never)
+   */
+  idleTimeoutMs?: number
+
+  /**
+   * Messages the remote may send on this pipe; over it, the pipe is reset (`onClose` gets a
+   * `RateLimitedError`).
+   *
+   * @default undefined (no limit)
+   */
+  rateLimit?: RateLimit
+}
+
 /** Options for {@link Network.openPipe} */
-export interface PipeOptions extends AbortOptions {
+export interface PipeOptions extends AbortOptions, PipeLimits {
   /**
    * Give up opening (with a `RequestTimeoutError`) after this many ms, dial included.
    *
@@ -137,7 +178,7 @@ export interface PipeOptions extends AbortOptions {
 }
 
 /** Options for {@link Network.handlePipe} */
-export interface HandlePipeOptions {
+export interface HandlePipeOptions extends PipeLimits {
   /**
    * Largest message accepted or sent in bytes.
    *
@@ -151,6 +192,21 @@ export interface HandlePipeOptions {
    * @default 32
    */
   maxInboundStreams?: number
+
+  /**
+   * Inbound pipes one peer may hold open at once on this protocol (all its connections
+   * together); more are reset at once, before `accept` sees them.
+   *
+   * @default DEFAULT_MAX_PIPES_PER_PEER (8)
+   */
+  maxPipesPerPeer?: number
+
+  /**
+   * Inbound pipes all peers together may hold open at once on this protocol.
+   *
+   * @default DEFAULT_MAX_PIPES (256)
+   */
+  maxPipes?: number
 }
 
 /** A provider record found in the DHT */
@@ -182,6 +238,19 @@ export interface NetworkStats {
     failedRequests: number
     /** Inbound requests whose handler failed or timed out */
     failedHandlers: number
+  }
+  /** What the rate and size limits turned away (adapters without limits leave it out) */
+  limited?: {
+    /** gossip dropped unread: its neighbour was over its budget */
+    gossipSource: number
+    /** gossip over its signer's budget */
+    gossipSigner: number
+    /** gossip over its topic's budget */
+    gossipTopic: number
+    /** inbound request streams reset by a per-peer rate or concurrency limit */
+    requests: number
+    /** inbound pipes reset by a pipe-count limit */
+    pipes: number
   }
 }
 
@@ -225,6 +294,12 @@ export interface Network {
 
   /** Set (or clear, with `undefined`) the validator for all `/hitch/1/` topics */
   setValidator(validator: TopicValidator | undefined): void
+
+  /**
+   * The rate limits' verdict on a gossip message whose signature the validator checked (per
+   * signer and kind, per topic and kind). Optional: an adapter without limits leaves it out.
+   */
+  admitGossip?(message: GossipAdmission): ValidationResult
 
   /** Serve a request/response protocol */
   handle(protocol: string, handler: RequestHandler, options?: HandleOptions): Promise<void>
