@@ -28,7 +28,7 @@ export const TOPIC_PREFIX = '/hitch/1/cell/'
 export const RIDE_PROTOCOL = '/hitch/ride/2.0.0'
 
 /** Reserved for payment channels (channel states on a direct stream). */
-export const PAY_PROTOCOL = '/hitch/pay/1.0.0'
+export const PAY_PROTOCOL = '/hitch/pay/2.0.0'
 
 /** The protocol ids Hitch speaks, by name. */
 export const PROTOCOLS = Object.freeze({ ride: RIDE_PROTOCOL, pay: PAY_PROTOCOL })

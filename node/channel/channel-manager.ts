@@ -1,7 +1,7 @@
 /**
  * The payment channels of one node: opens and tops up deposits (rider), signs, sends and
- * countersigns states over one long-lived `/hitch/pay/1.1.0` stream per peer (or a stream per
- * request on `/hitch/pay/1.0.0` with peers or networks without it), persists every state before
+ * countersigns states over one long-lived `/hitch/pay/2.1.0` stream per peer (or a stream per
+ * request on `/hitch/pay/2.0.0` with peers or networks without it), persists every state before
  * a signature leaves the node, and closes co-operatively or unilaterally. The rules live in
  * `protocol/channel`; this class runs the effects its machine asks for. The chain side (closes in
  * progress, settlement, deposits found after a crash) is `ChainWatch`'s; what a peer may cost this
@@ -483,7 +483,7 @@ export class ChannelManager extends ChannelEventTarget {
 
   // ------------------------------------------------------------------ serving peers
 
-  /** A request on a stream of its own (`/hitch/pay/1.0.0`). */
+  /** A request on a stream of its own (`/hitch/pay/2.0.0`). */
   private async onRequest (req: DirectRequest, opts: Required<AbortOptions>): Promise<Uint8Array> {
     if (!this.guard.allowRequest(req.from)) {
       return encodeChannelMessage(this.reject(NO_CHANNEL, 0n, 'rate-limited', 'too many requests'))

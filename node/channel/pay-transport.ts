@@ -1,6 +1,6 @@
 /**
- * The requests a channel manager sends to its peers: on one long-lived `/hitch/pay/1.1.0` pipe
- * per peer when both speak it (answers matched by id), otherwise one `/hitch/pay/1.0.0` stream per
+ * The requests a channel manager sends to its peers: on one long-lived `/hitch/pay/2.1.0` pipe
+ * per peer when both speak it (answers matched by id), otherwise one `/hitch/pay/2.0.0` stream per
  * request, at most `MAX_STREAM_REQUESTS_PER_PEER` at once.
  */
 import {

@@ -19,9 +19,9 @@ export const MAX_PAY_FRAME_BYTES = MAX_CHANNEL_MESSAGE_BYTES + 16
 /**
  * The long-lived stream of a channel pair: `PayFrame`s both ways, each request answered by a
  * frame with its id, so pipelined updates share one stream instead of opening one each
- * (`/hitch/pay/1.0.0`, one request per stream, stays for peers without it).
+ * (`/hitch/pay/2.0.0`, one request per stream, stays for peers without it).
  */
-export const PAY_STREAM_PROTOCOL = '/hitch/pay/1.1.0'
+export const PAY_STREAM_PROTOCOL = '/hitch/pay/2.1.0'
 
 const MAX_UINT256 = (1n << 256n) - 1n
 
@@ -56,6 +56,11 @@ const CODES = new Map<RejectPb.Reason, ChannelRejectCode>(
     .filter(([code]) => code !== 'invalid-request')
     .map(([code, reason]) => [reason, code])
 )
+
+/** A `fixed64` as read: protons-runtime reads it as a signed int64, the wire means unsigned. */
+function u64 (n: bigint): bigint {
+  return BigInt.asUintN(64, n)
+}
 
 function malformed (what: string): ChannelProtocolError {
   return new ChannelProtocolError('malformed', what)
@@ -93,7 +98,7 @@ function stateFromPb (pb: ChannelStateMsg | undefined): ChannelState {
   if (pb == null) throw malformed('state missing')
   return {
     channelId: bytes32(pb.channelId, 'channel id'),
-    nonce: pb.nonce,
+    nonce: u64(pb.nonce),
     balanceRider: amount(pb.balanceRider, 'rider balance'),
     balanceDriver: amount(pb.balanceDriver, 'driver balance'),
     tripRecordHash: bytes32(pb.tripRecordHash, 'trip record hash')
@@ -142,9 +147,9 @@ export function decodePayFrame (bytes: Uint8Array): PayFrame | { id: bigint, err
   }
   try {
     if (pb.message == null) throw malformed('frame without a message')
-    return { id: pb.id, message: messageFromPb(pb.message) }
+    return { id: u64(pb.id), message: messageFromPb(pb.message) }
   } catch (err) {
-    if (err instanceof ChannelProtocolError) return { id: pb.id, error: err }
+    if (err instanceof ChannelProtocolError) return { id: u64(pb.id), error: err }
     throw err
   }
 }
@@ -202,13 +207,13 @@ function messageFromPb (pb: ChannelMessagePb): ChannelMessage {
     return { type: 'propose', proposal: { state: stateFromPb(pb.propose.state), riderSig: signature(pb.propose.riderSig, 'rider signature') } }
   }
   if (pb.countersign != null) {
-    return { type: 'countersign', channelId: bytes32(pb.countersign.channelId, 'channel id'), nonce: pb.countersign.nonce, driverSig: signature(pb.countersign.driverSig, 'driver signature') }
+    return { type: 'countersign', channelId: bytes32(pb.countersign.channelId, 'channel id'), nonce: u64(pb.countersign.nonce), driverSig: signature(pb.countersign.driverSig, 'driver signature') }
   }
   if (pb.reject != null) {
     const code = CODES.get(pb.reject.reason)
     if (code == null) throw malformed('unknown reject reason')
     const latest = cosignedFromPb(pb.reject.latest)
-    return { type: 'reject', channelId: bytes32(pb.reject.channelId, 'channel id'), nonce: pb.reject.nonce, code, detail: pb.reject.detail.slice(0, 200), ...(latest != null ? { latest } : {}) }
+    return { type: 'reject', channelId: bytes32(pb.reject.channelId, 'channel id'), nonce: u64(pb.reject.nonce), code, detail: pb.reject.detail.slice(0, 200), ...(latest != null ? { latest } : {}) }
   }
   if (pb.closeRequest != null) {
     return { type: 'close-request', state: stateFromPb(pb.closeRequest.state), sig: signature(pb.closeRequest.sig, 'signature') }

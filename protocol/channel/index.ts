@@ -2,8 +2,8 @@
  * @packageDocumentation
  *
  * The payment channel's rules as a pure state machine (`channelStep`), the validation of
- * proposals and final states, and the wire codec of `/hitch/pay/1.0.0` messages and of the
- * long-lived `/hitch/pay/1.1.0` stream's frames.
+ * proposals and final states, and the wire codec of `/hitch/pay/2.0.0` messages and of the
+ * long-lived `/hitch/pay/2.1.0` stream's frames.
  */
 export {
   type Channel, type ChannelRole, type ChannelPhase, type CoSignedState, type ProposedState, type ClosingInfo,

@@ -27,8 +27,8 @@ export namespace ChannelStateMsg {
         }
 
         if ((obj.nonce != null && obj.nonce !== 0n)) {
-          w.uint32(16)
-          w.uint64(obj.nonce)
+          w.uint32(17)
+          w.fixed64(obj.nonce)
         }
 
         if ((obj.balanceRider != null && obj.balanceRider !== '')) {
@@ -69,7 +69,7 @@ export namespace ChannelStateMsg {
               break
             }
             case 2: {
-              obj.nonce = reader.uint64()
+              obj.nonce = reader.fixed64()
               break
             }
             case 3: {
@@ -109,7 +109,7 @@ export namespace ChannelStateMsg {
             case 2: {
               yield {
                 field: `${prefix}.nonce`,
-                value: reader.uint64()
+                value: reader.fixed64()
               }
               break
             }
@@ -495,8 +495,8 @@ export namespace Countersign {
         }
 
         if ((obj.nonce != null && obj.nonce !== 0n)) {
-          w.uint32(16)
-          w.uint64(obj.nonce)
+          w.uint32(17)
+          w.fixed64(obj.nonce)
         }
 
         if ((obj.driverSig != null && obj.driverSig.byteLength > 0)) {
@@ -525,7 +525,7 @@ export namespace Countersign {
               break
             }
             case 2: {
-              obj.nonce = reader.uint64()
+              obj.nonce = reader.fixed64()
               break
             }
             case 3: {
@@ -557,7 +557,7 @@ export namespace Countersign {
             case 2: {
               yield {
                 field: `${prefix}.nonce`,
-                value: reader.uint64()
+                value: reader.fixed64()
               }
               break
             }
@@ -670,8 +670,8 @@ export namespace Reject {
         }
 
         if ((obj.nonce != null && obj.nonce !== 0n)) {
-          w.uint32(16)
-          w.uint64(obj.nonce)
+          w.uint32(17)
+          w.fixed64(obj.nonce)
         }
 
         if (obj.reason != null && __ReasonValues[obj.reason] !== 0) {
@@ -711,7 +711,7 @@ export namespace Reject {
               break
             }
             case 2: {
-              obj.nonce = reader.uint64()
+              obj.nonce = reader.fixed64()
               break
             }
             case 3: {
@@ -753,7 +753,7 @@ export namespace Reject {
             case 2: {
               yield {
                 field: `${prefix}.nonce`,
-                value: reader.uint64()
+                value: reader.fixed64()
               }
               break
             }
@@ -1705,8 +1705,8 @@ export namespace PayFrame {
         }
 
         if ((obj.id != null && obj.id !== 0n)) {
-          w.uint32(8)
-          w.uint64(obj.id)
+          w.uint32(9)
+          w.fixed64(obj.id)
         }
 
         if (obj.message != null) {
@@ -1729,7 +1729,7 @@ export namespace PayFrame {
 
           switch (tag >>> 3) {
             case 1: {
-              obj.id = reader.uint64()
+              obj.id = reader.fixed64()
               break
             }
             case 2: {
@@ -1756,7 +1756,7 @@ export namespace PayFrame {
             case 1: {
               yield {
                 field: `${prefix}.id`,
-                value: reader.uint64()
+                value: reader.fixed64()
               }
               break
             }
