@@ -1,0 +1,14 @@
+/**
+ * Every fuzz target, in the order `npm run fuzz` runs them: each entry point where a peer's or a
+ * client's bytes come in.
+ */
+import { channelMessageTarget, payFrameTarget } from './decoders.js'
+import { directTarget, gossipTarget } from './validation.js'
+import type { FuzzTarget } from '../harness/target.js'
+
+export const TARGETS: readonly FuzzTarget[] = [
+  gossipTarget,
+  directTarget,
+  payFrameTarget,
+  channelMessageTarget
+]
