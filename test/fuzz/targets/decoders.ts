@@ -10,7 +10,7 @@ import {
 import { mutate, DEFAULT_DICTIONARY } from '../harness/mutators.js'
 import { loadHitchSchema } from '../harness/proto-schema.js'
 import { Finding, refused, type FuzzTarget, type TargetRun } from '../harness/target.js'
-import { bytesEqual, canonicalProblem } from '../harness/wire.js'
+import { bytesEqual, canonicalProblem, toHex } from '../harness/wire.js'
 import { CHANNEL_DICTIONARY, channelMessage } from './channel-values.js'
 import { Prng } from '../harness/prng.js'
 
@@ -20,6 +20,21 @@ const identity = (b: Uint8Array): Uint8Array => b
 function whyDifferent (bytes: Uint8Array, message: string): { trait: string, detail: string } {
   const detail = canonicalProblem(bytes, loadHitchSchema(), message) ?? 'lossy-decode (a value changed in decoding)'
   return { trait: detail.split(' ')[0], detail }
+}
+
+const json = (v: unknown): string => JSON.stringify(v, (_k, x) => typeof x === 'bigint' ? `${x}n` : x)
+
+/** The encoder's output must decode to what was encoded (else the encoder corrupts what it writes). */
+function roundTrip (encoded: Uint8Array, decoded: unknown, decode: (b: Uint8Array) => unknown, what: string): void {
+  let back: unknown
+  try {
+    back = decode(encoded)
+  } catch (err) {
+    back = { error: String((err as Error).message) }
+  }
+  if (json(back) !== json(decoded)) {
+    throw refused(`${what}: the encoder writes bytes that decode to something else`, `encoded ${toHex(encoded).slice(0, 120)} decodes to ${json(back).slice(0, 200)}, not ${json(decoded).slice(0, 200)}`)
+  }
 }
 
 /** A thrown error: a typed one is an outcome, anything else a crash. */
@@ -84,6 +99,7 @@ export const payFrameTarget = decoderTarget({
     } catch (err) {
       throw refused('pay frame: decodes but does not encode', `decodePayFrame accepted a frame that encodePayFrame refuses: ${String((err as Error).message)}`)
     }
+    roundTrip(again, frame, b => decodePayFrame(b), 'pay frame')
     if (!bytesEqual(again, bytes)) {
       const why = whyDifferent(bytes, 'PayFrame')
       throw refused(`pay frame: decodes but re-encodes differently (${why.trait})`, `a decoded frame must re-encode to its own bytes; first difference: ${why.detail}`)
@@ -111,6 +127,7 @@ export const channelMessageTarget = decoderTarget({
     } catch (err) {
       throw refused('channel message: decodes but does not encode', `decodeChannelMessage accepted a message that encodeChannelMessage refuses: ${String((err as Error).message)}`)
     }
+    roundTrip(again, message, b => decodeChannelMessage(b), 'channel message')
     if (!bytesEqual(again, bytes)) {
       const why = whyDifferent(bytes, 'ChannelMessage')
       throw refused(`channel message: decodes but re-encodes differently (${why.trait})`, `a decoded message must re-encode to its own bytes; first difference: ${why.detail}`)
