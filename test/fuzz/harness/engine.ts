@@ -86,7 +86,7 @@ async function bounded<I> (run: TargetRun<I>, input: I, timeoutMs: number): Prom
       new Promise<never>((_resolve, reject) => {
         timer = setTimeout(() => {
           controller.abort()
-          reject(new Finding('hang', 'hang', `no outcome within ${timeoutMs} ms`))
+          reject(new Finding('hang', 'hang (no outcome within the bound)', `no outcome within ${timeoutMs} ms`))
         }, timeoutMs)
       })
     ])

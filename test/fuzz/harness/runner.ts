@@ -23,7 +23,7 @@ export interface RunOptions {
   /**
    * An input that holds the worker's event loop this long is a hang (the target's own bound
    * catches inputs that wait without blocking).
-   * @default 10_000
+   * @default 10_000, or twice the target's bound and a second if that is longer
    */
   blockedMs?: number
   /**
@@ -60,7 +60,7 @@ function merge (into: Record<string, number>, from: Record<string, number>): voi
 /** Runs one target; resolves with its report once the inputs or the time budget are spent. */
 export async function runTarget (options: RunOptions): Promise<TargetReport> {
   const corpus = options.corpus === false ? [] : loadCorpus(options.target).map(c => ({ file: c.file, input: c.input }))
-  const blockedMs = options.blockedMs ?? 10_000
+  let blockedMs = options.blockedMs ?? 10_000
   const started = Date.now()
   const total: TargetReport = { target: options.target, seed: options.seed, inputs: 0, corpusInputs: 0, ms: 0, outcomes: {}, findings: [], inputsPerSec: 0, loopMs: 0, restarts: 0 }
   const byKey = new Map<string, FindingRecord>()
@@ -113,6 +113,8 @@ export async function runTarget (options: RunOptions): Promise<TargetReport> {
       }, 100)
       worker.on('message', (m: WorkerMessage) => {
         switch (m.type) {
+          // an input that waits is the target's own bound to catch; the watchdog is for one that blocks
+          case 'ready': blockedMs = Math.max(options.blockedMs ?? 10_000, 2 * m.timeoutMs + 1_000); break
           case 'finding': addFinding(m.finding); break
           case 'progress':
             last = m.report
@@ -130,6 +132,11 @@ export async function runTarget (options: RunOptions): Promise<TargetReport> {
       })
     })
     if (outcome.done != null) {
+      // the worker posted each class once, at its first input; its report has the full counts
+      for (const f of outcome.done.findings) {
+        const known = byKey.get(f.key)
+        if (known != null) known.count += f.count - 1
+      }
       total.inputs += outcome.done.inputs
       total.corpusInputs += outcome.done.corpusInputs
       total.loopMs += outcome.done.ms

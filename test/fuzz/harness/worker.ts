@@ -23,6 +23,7 @@ export interface WorkerInit {
 
 /** What the worker posts. */
 export type WorkerMessage =
+  | { type: 'ready', timeoutMs: number }
   | { type: 'finding', finding: FindingRecord }
   | { type: 'progress', report: LoopReport }
   | { type: 'log', line: string }
@@ -34,6 +35,7 @@ const post = (m: WorkerMessage): void => { parentPort!.postMessage(m) }
 
 try {
   const target = await loadTarget(init.target, init.module)
+  post({ type: 'ready', timeoutMs: target.timeoutMs ?? 2_000 })
   const report = await runLoop(target, {
     seed: init.seed,
     inputs: init.inputs,

@@ -4,6 +4,8 @@
  */
 import { channelServeTarget } from './channel-serve.js'
 import { channelMessageTarget, payFrameTarget } from './decoders.js'
+import { devChainTarget } from './dev-chain.js'
+import { simControlParserTarget, simControlTarget } from './sim-control.js'
 import { directTarget, gossipTarget } from './validation.js'
 import { tripRecordJsonTarget, tripRecordProtoTarget } from './trip-records.js'
 import type { FuzzTarget } from '../harness/target.js'
@@ -15,5 +17,8 @@ export const TARGETS: readonly FuzzTarget[] = [
   channelMessageTarget,
   tripRecordProtoTarget,
   tripRecordJsonTarget,
-  channelServeTarget
+  channelServeTarget,
+  devChainTarget,
+  simControlParserTarget,
+  simControlTarget
 ]
