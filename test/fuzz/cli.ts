@@ -18,6 +18,7 @@ import type { FindingRecord } from './harness/engine.js'
 const HELP = `usage: npm run fuzz -- [--inputs N] [--target NAME[,NAME...]] [--seed S] [--time DURATION]
                       [--save] [--json] [--list]
        npm run fuzz -- --target NAME --replay FILE
+       npm run fuzz -- --make-seeds
 
   --inputs N        inputs per target, the corpus included (default 10000)
   --target NAME     only these targets (repeat or separate with commas; default: all)
@@ -27,6 +28,7 @@ const HELP = `usage: npm run fuzz -- [--inputs N] [--target NAME[,NAME...]] [--s
   --json            print the reports as JSON instead of a table
   --list            list the targets
   --replay FILE     run one corpus file (or a file of hex) through --target and print the outcome
+  --make-seeds      write the hand-made corpus files again (test/fuzz/seeds.ts)
 `
 
 function printTable (reports: TargetReport[]): void {
@@ -70,11 +72,17 @@ async function main (): Promise<number> {
       json: { type: 'boolean' },
       list: { type: 'boolean' },
       replay: { type: 'string' },
+      'make-seeds': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' }
     },
     strict: true
   })
   if (values.help === true) { process.stdout.write(HELP); return 0 }
+  if (values['make-seeds'] === true) {
+    const { writeSeeds } = await import('./seeds.js')
+    for (const path of await writeSeeds()) process.stdout.write(`wrote ${path}\n`)
+    return 0
+  }
   if (values.list === true) {
     for (const t of TARGETS) process.stdout.write(`${t.name.padEnd(16)} ${t.cheap ? 'cheap    ' : 'expensive'} ${t.description}\n`)
     return 0

@@ -32,7 +32,7 @@ import {
 } from '../../../settlement/index.js'
 import { refused, type FuzzTarget, type TargetRun } from '../harness/target.js'
 import { Prng } from '../harness/prng.js'
-import { buildSession, deserializeSession, keyHex, planStep, riderKeyOf, serializeSession, type Session, type Step } from './channel-steps.js'
+import { buildSession, deserializeSession, keyHex, planStep, riderKeyOf, serializeSession, type Session, type SessionContext, type Step } from './channel-steps.js'
 import { PortNetwork, type FuzzPipe } from './port-network.js'
 import type { Secp256k1PrivateKey } from '@libp2p/interface'
 
@@ -59,6 +59,21 @@ function typedError (err: unknown): string {
   throw err
 }
 
+/** The fixed driver of every session. */
+export function channelDriver (): ReturnType<typeof identityFromKey> {
+  return identityFromKey(privateKeyFromRaw(DRIVER_RAW) as Secp256k1PrivateKey)
+}
+
+/** What building a session needs, from the driver's chain client. */
+export function sessionContext (driverChain: EmbeddedChain): SessionContext {
+  return {
+    domain: driverChain.domain,
+    driverKeyHex: channelDriver().ethPrivateKeyHex,
+    strangerKeyHex: keyHex(STRANGER_RAW),
+    channelIdFor: async (riderKeyHex: Hex): Promise<Hex> => await driverChain.channelIdFor(privateKeyToAccount(riderKeyHex).address, driverChain.address)
+  }
+}
+
 export const channelServeTarget: FuzzTarget<Session> = {
   name: 'channel-serve',
   description: 'a driver\'s ChannelManager answering a fuzzing rider (Network port, in-memory datastore, embedded EVM): no state signed that the rules forbid, nothing handed out before it is on disk or to a stranger',
@@ -66,7 +81,7 @@ export const channelServeTarget: FuzzTarget<Session> = {
   timeoutMs: 10_000,
   async setup ({ seed }): Promise<TargetRun<Session>> {
     const evm = await EmbeddedEvm.start({ challengePeriodS: 3600 })
-    const driver = identityFromKey(privateKeyFromRaw(DRIVER_RAW) as Secp256k1PrivateKey)
+    const driver = channelDriver()
     const strangerPeer = peerIdFromPrivateKey(privateKeyFromRaw(STRANGER_RAW)).toString()
     const chain: EmbeddedChain = await evm.connect(driver.ethPrivateKeyHex, { fundWei: 10n * ETH })
     const domain: ChannelDomain = chain.domain
@@ -79,12 +94,7 @@ export const channelServeTarget: FuzzTarget<Session> = {
     })
     await manager.start()
     let sessions = 0
-    const ctx = {
-      domain,
-      driverKeyHex: driver.ethPrivateKeyHex,
-      strangerKeyHex: keyHex(STRANGER_RAW),
-      channelIdFor: async (riderKeyHex: Hex): Promise<Hex> => await chain.channelIdFor(privateKeyToAccount(riderKeyHex).address, driver.ethAddress)
-    }
+    const ctx = sessionContext(chain)
     const rng0 = new Prng(`${seed}/channel-serve/seeds`)
     const seeds: Session[] = []
     for (let i = 0; i < 4; i++) {

@@ -202,13 +202,13 @@ export const simControlParserTarget: FuzzTarget<LinesInput> = {
         const channel = new ControlChannel<unknown, unknown>(inbound)
         try {
           const mark = `__sentinel_${++sentinel}`
-          const long = input.chunks.some(c => chunkBytes(c) > MAX_LINE_BYTES)
-          await writeAll(client, { chunks: [...input.chunks, { text: '\n' + JSON.stringify({ type: 'error', message: mark }) + '\n' }], end: false }, 0, signal)
-          if (long) {
-            await new Promise(resolve => setTimeout(resolve, 200))
+          if (input.chunks.some(c => chunkBytes(c) > MAX_LINE_BYTES)) {
+            // no sentinel: its newline would end the long line
+            await writeAll(client, input, 200, signal)
             if (channel.error == null) throw refused('control channel buffers a line longer than 16 MiB', 'the channel is still open after a line grew past 16 MiB')
             return 'long-line-refused'
           }
+          await writeAll(client, { chunks: [...input.chunks, { text: '\n' + JSON.stringify({ type: 'error', message: mark }) + '\n' }], end: false }, 0, signal)
           let delivered = 0
           for (;;) {
             let m: unknown

@@ -22,6 +22,8 @@ import { Prng } from '../harness/prng.js'
 import { NOW, parties } from './messages.js'
 
 const enc = new TextEncoder()
+/** The seed of the genuine records' keys and contents. */
+const GENUINE = 'hitch-fuzz/trip-records'
 const dec = new TextDecoder()
 
 /** The signed parts and signatures of a record, in one comparable string. */
@@ -30,10 +32,13 @@ function signedParts (record: TripRecord): string {
   return JSON.stringify({ header: json.header, events: json.events, signatures: json.signatures })
 }
 
-/** A set of records really signed by both parties (the fuzzer holds their keys). */
-async function genuineRecords (seed: string, n: number): Promise<TripRecord[]> {
-  const [driver, rider] = parties(seed)
-  const rng = new Prng(`${seed}/trip-records`)
+/**
+ * A set of records really signed by both parties (the fuzzer holds their keys). The same for
+ * every run, so that a corpus file of a genuine record is genuine whatever the run's seed.
+ */
+export async function genuineRecords (n = 12): Promise<TripRecord[]> {
+  const [driver, rider] = parties(GENUINE)
+  const rng = new Prng(`${GENUINE}/trip-records`)
   const out: TripRecord[] = []
   for (let r = 0; r < n; r++) {
     let record = createTripRecord({
@@ -86,8 +91,8 @@ function parseError (err: unknown, form: string): string {
   throw err
 }
 
-async function setupGenuine (seed: string): Promise<{ records: TripRecord[], genuine: Map<string, string> }> {
-  const records = await genuineRecords(seed, 12)
+async function setupGenuine (): Promise<{ records: TripRecord[], genuine: Map<string, string> }> {
+  const records = await genuineRecords()
   const genuine = new Map<string, string>()
   for (const r of records) {
     const v = await verifyTripRecord(r)
@@ -103,8 +108,8 @@ export const tripRecordProtoTarget: FuzzTarget<Uint8Array> = {
   description: 'TripRecord.decode + tripRecordFromProto + verifyTripRecord: only TripRecordError; what verifies is byte-identical in its signed parts to a record both signed',
   cheap: true,
   timeoutMs: 5_000,
-  async setup ({ seed }): Promise<TargetRun<Uint8Array>> {
-    const { records, genuine } = await setupGenuine(seed)
+  async setup (): Promise<TargetRun<Uint8Array>> {
+    const { records, genuine } = await setupGenuine()
     const schema = loadHitchSchema()
     return {
       seeds: records.map(r => TripRecordPb.encode(tripRecordToProto(r))),
@@ -139,8 +144,8 @@ export const tripRecordJsonTarget: FuzzTarget<Uint8Array> = {
   cheap: true,
   textual: true,
   timeoutMs: 5_000,
-  async setup ({ seed }): Promise<TargetRun<Uint8Array>> {
-    const { records, genuine } = await setupGenuine(seed)
+  async setup (): Promise<TargetRun<Uint8Array>> {
+    const { records, genuine } = await setupGenuine()
     const pool = records.map(r => enc.encode(JSON.stringify(tripRecordToJSON(r))))
     const digest = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
     const known = new Set(pool.map(digest))
