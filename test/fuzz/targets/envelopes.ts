@@ -20,7 +20,7 @@ import { libsecp256k1Signatures } from '../../../node/index.js'
 import { mutate, DEFAULT_DICTIONARY } from '../harness/mutators.js'
 import { loadHitchSchema, schemaFromSources, type Schema } from '../harness/proto-schema.js'
 import { Finding, refused, type Pool } from '../harness/target.js'
-import { bytesEqual, canonicalProblem, concatBytes, makeField, parseFields, readVarint, serializeFields, type WireField } from '../harness/wire.js'
+import { bytesEqual, canonicalProblem, concatBytes, isMinimalVarint, makeField, parseFields, readVarint, serializeFields, type WireField } from '../harness/wire.js'
 import { MAX_TTL_MS, NOW, mutateBody, validMessage, type Party } from './messages.js'
 import type { Prng } from '../harness/prng.js'
 
@@ -168,15 +168,16 @@ export async function judgeEnvelope (
     // bytes a third party changed must not even open: refused later (as a replay, stale, off
     // topic), they still passed the signature check under another form than the one signed
     if (!input.signed && !BEFORE_OPEN.has(result.reason) && await opens(input.bytes, factory)) {
-      const problem = canonicalProblem(input.bytes, envelopeSchema(), 'Envelope', payloadOf)
-      throw refused(`malleable envelope: changed bytes still open (${problem?.split(' ')[0] ?? 'canonical'})`, `an envelope nobody signed in this form opened (then ${result.verdict}:${result.reason})${problem != null ? `: ${problem}` : ''}`)
+      const where = malleated(input.bytes)
+      throw refused(`malleable envelope: changed bytes still open (${where})`, `an envelope nobody signed in this form opened (then ${result.verdict}:${result.reason}): ${where}`)
     }
     return `${result.verdict}:${result.reason}`
   }
   const problem = canonicalProblem(input.bytes, envelopeSchema(), 'Envelope', payloadOf)
   const trait = problem?.split(' ')[0]
   if (!input.signed) {
-    throw refused(`malleable envelope: changed bytes still open (${trait ?? 'canonical'})`, `an envelope nobody signed in this form was accepted${problem != null ? `: ${problem}` : ''}`)
+    const where = malleated(input.bytes)
+    throw refused(`malleable envelope: changed bytes still open (${where})`, `an envelope nobody signed in this form was accepted: ${where}`)
   }
   if (problem != null && trait !== 'unknown-field') {
     throw refused(`non-canonical envelope accepted (${trait})`, `a key holder's non-canonical encoding was accepted: ${problem}`)
@@ -184,6 +185,18 @@ export async function judgeEnvelope (
   const broken = spec(input, result)
   if (broken != null) throw refused(`accepted but breaks a rule: ${broken}`, `${result.envelope.message.type}: ${broken}`)
   return trait === 'unknown-field' ? 'accept:unknown-field' : `accept:${result.envelope.message.type}`
+}
+
+/**
+ * Where a third party changed an envelope that still opens. Without the key only the bytes after
+ * the signed prefix can change: the signature field's tag, its length, or the signature itself.
+ */
+function malleated (bytes: Uint8Array): string {
+  const sig = parseFields(bytes)?.findLast(f => f.number === SIGNATURE_FIELD)
+  if (sig == null) return 'no signature field'
+  if (!isMinimalVarint(sig.tag)) return 'non-minimal tag of the signature field'
+  if (sig.len != null && !isMinimalVarint(sig.len)) return 'non-minimal length of the signature field'
+  return 'another signature over the same prefix'
 }
 
 /** Reasons given before the signature is checked (or for it): such bytes never opened. */
