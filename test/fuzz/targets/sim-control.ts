@@ -9,7 +9,7 @@
  *   Oracle: nothing escapes it; whatever it delivers is a worker message of the protocol (the
  *   schema below, from the `WorkerMessage` type); a line longer than 16 MiB fails the channel.
  */
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createConnection, createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -149,7 +149,10 @@ export const simControlTarget: FuzzTarget<LinesInput> = {
       serialize,
       deserialize,
       recover: async () => { await server?.child.kill(); server = undefined },
-      close: async () => { await server?.child.kill() }
+      close: async () => {
+        await server?.child.kill()
+        rmSync(out, { recursive: true, force: true })
+      }
     }
   }
 }
