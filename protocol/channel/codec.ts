@@ -10,6 +10,9 @@ import type { ChannelStateMsg, CoSignedState as CoSignedStatePb } from '../pb/ch
 import { ChannelProtocolError, type ChannelRejectCode } from './errors.js'
 import type { CoSignedState, ProposedState } from './machine.js'
 
+/** Longest reject detail carried, in characters (the encoder cuts a longer one). */
+export const MAX_DETAIL_CHARS = 200
+
 /** Largest encoded channel message accepted, in bytes. */
 export const MAX_CHANNEL_MESSAGE_BYTES = 4096
 
@@ -147,7 +150,9 @@ export function decodePayFrame (bytes: Uint8Array): PayFrame | { id: bigint, err
   }
   try {
     if (pb.message == null) throw malformed('frame without a message')
-    return { id: u64(pb.id), message: messageFromPb(pb.message) }
+    const frame = { id: u64(pb.id), message: messageFromPb(pb.message) }
+    canonical(bytes, encodePayFrame(frame))
+    return frame
   } catch (err) {
     if (err instanceof ChannelProtocolError) return { id: u64(pb.id), error: err }
     throw err
@@ -168,7 +173,7 @@ function messageToPb (message: ChannelMessage): ChannelMessagePb {
         channelId: sig(message.channelId),
         nonce: message.nonce,
         reason: REASONS[message.code],
-        detail: message.detail,
+        detail: message.detail.slice(0, MAX_DETAIL_CHARS),
         ...(message.latest != null ? { latest: cosignedToPb(message.latest) } : {})
       }
       break
@@ -197,7 +202,20 @@ export function decodeChannelMessage (bytes: Uint8Array): ChannelMessage {
   } catch (err) {
     throw malformed(`not a channel message: ${(err as Error).message}`)
   }
-  return messageFromPb(pb)
+  const message = messageFromPb(pb)
+  canonical(bytes, encodeChannelMessage(message))
+  return message
+}
+
+/**
+ * One message, one encoding: what decodes must be what the encoder writes (minimal varints, each
+ * field once and in order, no unknown field, valid UTF-8), so no two byte strings carry one
+ * message. Channel messages evolve by protocol version, not by unknown fields.
+ */
+function canonical (bytes: Uint8Array, encoded: Uint8Array): void {
+  if (bytes.byteLength !== encoded.byteLength || !bytes.every((b, i) => b === encoded[i])) {
+    throw malformed('not the canonical encoding of the message')
+  }
 }
 
 function messageFromPb (pb: ChannelMessagePb): ChannelMessage {
@@ -213,7 +231,7 @@ function messageFromPb (pb: ChannelMessagePb): ChannelMessage {
     const code = CODES.get(pb.reject.reason)
     if (code == null) throw malformed('unknown reject reason')
     const latest = cosignedFromPb(pb.reject.latest)
-    return { type: 'reject', channelId: bytes32(pb.reject.channelId, 'channel id'), nonce: u64(pb.reject.nonce), code, detail: pb.reject.detail.slice(0, 200), ...(latest != null ? { latest } : {}) }
+    return { type: 'reject', channelId: bytes32(pb.reject.channelId, 'channel id'), nonce: u64(pb.reject.nonce), code, detail: pb.reject.detail, ...(latest != null ? { latest } : {}) }
   }
   if (pb.closeRequest != null) {
     return { type: 'close-request', state: stateFromPb(pb.closeRequest.state), sig: signature(pb.closeRequest.sig, 'signature') }

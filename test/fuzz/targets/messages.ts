@@ -81,13 +81,20 @@ export function validMessage (rng: Prng, type: HitchMessageType, now: number, ps
     case 'ride-request':
       return { type, body: { requestId: id(rng), pickupCell: cell(rng), dropoffCell: cell(rng), seats: rng.range(1, 8), latestPickupAt: soon(MAX_PICKUP_HORIZON_MS), maxPrice: amount(rng), expiresAt: soon(MAX_TTL_MS), currency: 'wei' } }
     case 'quote': {
-      const pickupEta = soon(3_600_000)
-      return { type, body: { requestId: id(rng), quoteId: id(rng), price: amount(rng), pickupEta, dropoffEta: pickupEta + rng.int(3_600_000), driverRating: rng.int(51) / 10, expiresAt: soon(MAX_TTL_MS), pooled: rng.chance(0.5), currency: 'wei', seats: rng.range(1, 8) } }
+      const pickupMinutes = rng.int(60)
+      return { type, body: { requestId: id(rng), quoteId: id(rng), price: amount(rng), pickupMinutes, dropoffMinutes: pickupMinutes + rng.int(60), expiresAt: soon(MAX_TTL_MS), pooled: rng.chance(0.5), currency: 'wei', seats: rng.range(1, 8) } }
     }
     case 'accept':
-      return { type, body: { requestId: id(rng), quoteId: id(rng), pickup: point(rng), dropoff: point(rng), seats: rng.range(1, 8) } }
+      return { type, body: { requestId: id(rng), quoteId: id(rng), seats: rng.range(1, 8) } }
     case 'confirm':
-      return { type, body: { requestId: id(rng), quoteId: id(rng), pickupEta: soon(3_600_000) } }
+      return { type, body: { requestId: id(rng), quoteId: id(rng), pickupMinutes: rng.int(60) } }
+    case 'reveal': {
+      const requestId = id(rng)
+      const binding = rng.chance(0.7)
+        ? { binding: { peerId: ps[1].peerId, address: `0x${'ab'.repeat(20)}`, requestId, issuedAt: now - rng.int(60_000), signature: new Uint8Array(65).fill(rng.int(256)) } }
+        : {}
+      return { type, body: { requestId, quoteId: id(rng), pickup: point(rng), dropoff: point(rng), ...binding } }
+    }
     case 'decline':
       return { type, body: { requestId: id(rng), quoteId: id(rng), reason: rng.pick(named<Decline.Reason>(Decline.Reason)) } }
     case 'cancel':

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { createConnection, createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ControlChannel } from '../../../sim/worker-protocol.js'
+import { ControlChannel, parseWorkerMessage } from '../../../sim/worker-protocol.js'
 import { ChildServer } from '../harness/child.js'
 import { hitchBin } from '../harness/paths.js'
 import { Finding, refused, type FuzzTarget, type TargetRun } from '../harness/target.js'
@@ -99,10 +99,11 @@ async function writeAll (socket: Socket, input: LinesInput, waitMs: number, sign
   return { closed, written }
 }
 
-/** Whether an input holds a complete line that is not blank (the coordinator must answer it). */
+/** Whether an input holds a complete line that is not blank (the coordinator must answer it at once). */
 function hasLine (input: LinesInput): boolean {
   const text = input.chunks.filter(c => c.text != null).map(chunkText).join('')
-  return text.split(/\r?\n|\r/).slice(0, -1).some(l => l.trim() !== '') || (input.end && text.trim() !== '')
+  // the protocol's lines end at '\n' only: a lone '\r' leaves the line open (the pre-hello deadline ends it)
+  return text.split('\n').slice(0, -1).some(l => l.trim() !== '') || (input.end && text.trim() !== '')
 }
 
 export const simControlTarget: FuzzTarget<LinesInput> = {
@@ -118,7 +119,7 @@ export const simControlTarget: FuzzTarget<LinesInput> = {
     const start = async (): Promise<{ child: ChildServer, host: string, port: number, since: number }> => {
       const { child, value } = await ChildServer.start(
         [hitchBin(), 'sim', '--network', 'libp2p', '--workers', '2', '--spawn-workers', '0', '--drivers', '2', '--riders', '2', '--duration', '1m', '--no-progress', '--out', out],
-        line => /--connect (\S+):(\d+) --token/.exec(line) ?? undefined
+        line => /--connect (\S+):(\d+)/.exec(line) ?? undefined
       )
       return { child, host: value[1], port: Number(value[2]), since: Date.now() }
     }
@@ -127,7 +128,7 @@ export const simControlTarget: FuzzTarget<LinesInput> = {
       return new Finding('crash', 'sim coordinator died', s.child.describeExit())
     }
     return {
-      seeds: [{ chunks: [{ text: '{"type":"hello","version":2,"token":"bad","pid":1,"hostname":"h"}\n' }], end: false }],
+      seeds: [{ chunks: [{ text: '{"type":"hello","version":3,"token":"bad","pid":1,"hostname":"h"}\n' }], end: false }],
       generate: rng => linesInput(rng),
       execute: async (input, signal) => {
         if (server != null && !server.child.alive) { const s = server; server = undefined; throw died(input, s, false) }
@@ -202,7 +203,8 @@ export const simControlParserTarget: FuzzTarget<LinesInput> = {
         const client = createConnection({ host: '127.0.0.1', port })
         client.on('error', () => {})
         const inbound = accepted.shift() ?? await new Promise<Socket>(resolve => waiting.push(resolve))
-        const channel = new ControlChannel<unknown, unknown>(inbound)
+        // as a coordinator reads an authenticated worker, with the line bound this target holds it to
+        const channel = new ControlChannel<unknown, unknown>(inbound, { parse: parseWorkerMessage, maxLineBytes: MAX_LINE_BYTES })
         try {
           const mark = `__sentinel_${++sentinel}`
           if (input.chunks.some(c => chunkBytes(c) > MAX_LINE_BYTES)) {

@@ -16,6 +16,8 @@ const isAmount = (v: unknown): boolean => typeof v === 'string' && AMOUNT.test(v
 const isCell7 = (v: unknown): boolean => typeof v === 'string' && /^[0-9a-f]{15}$/.test(v) && isValidCell(v) && getResolution(v) === 7
 const isSeats = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 8
 const isTime = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) > 0
+/** Quoted times: whole minutes, at most a day. */
+const isMinutes = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 24 * 60
 const isPoint = (p: any): boolean => p != null && Number.isFinite(p.lat) && Number.isFinite(p.lon) && Math.abs(p.lat) <= 90 && Math.abs(p.lon) <= 180
 
 /** Kinds allowed on gossip: offers, requests and cancels; never exact points or direct replies. */
@@ -47,15 +49,18 @@ export function envelopeRules (opened: OpenedEnvelope, now: number): string | un
     case 'quote':
       if (!isAmount(b.price) || !CURRENCY.test(b.currency)) return 'price malformed'
       if (!isSeats(b.seats)) return 'seats out of 1..8'
-      if (!isTime(b.pickupEta) || !isTime(b.dropoffEta) || b.dropoffEta < b.pickupEta) return 'ETAs out of order'
-      if (!(b.driverRating >= 0 && b.driverRating <= 5)) return 'rating out of 0..5'
+      if (!isMinutes(b.pickupMinutes) || !isMinutes(b.dropoffMinutes) || b.dropoffMinutes < b.pickupMinutes) return 'minutes out of order or range'
       return ids('requestId', 'quoteId') ?? expiry(b.expiresAt)
     case 'accept':
-      if (!isPoint(b.pickup) || !isPoint(b.dropoff)) return 'points out of range'
       if (!isSeats(b.seats)) return 'seats out of 1..8'
       return ids('requestId', 'quoteId')
     case 'confirm':
-      return isTime(b.pickupEta) ? ids('requestId', 'quoteId') : 'pickup ETA missing'
+      return isMinutes(b.pickupMinutes) ? ids('requestId', 'quoteId') : 'pickup minutes out of range'
+    case 'reveal':
+      if (!isPoint(b.pickup) || !isPoint(b.dropoff)) return 'points out of range'
+      if (b.binding != null && (!/^0x[0-9a-f]{40}$/.test(String(b.binding.address)) || !ID.test(String(b.binding.requestId)) ||
+        !isTime(b.binding.issuedAt) || b.binding.signature?.byteLength !== 65)) return 'binding malformed'
+      return ids('requestId', 'quoteId')
     case 'decline':
       return typeof b.reason !== 'string' || b.reason === 'REASON_UNSPECIFIED' ? 'reason unspecified or unknown' : ids('requestId', 'quoteId')
     case 'cancel':
