@@ -133,7 +133,9 @@ describe('integration: a driver serving a rider under a flood (issue 9, flooding
           await attacker.request(driver.node.peerId, RIDE_PROTOCOL, body, { timeoutMs: 5_000 }).catch(() => {})
         }
       }
-      const flood = Promise.all(Array.from({ length: 64 }, worker))
+      // eight at once: yamux aborts a whole connection whose peer opens more than ten streams
+      // it has not acknowledged yet (its `maxEarlyStreams`), which would end the flood, not test it
+      const flood = Promise.all(Array.from({ length: 8 }, worker))
       await honestRide()
       await flood
       const seconds = (performance.now() - started) / 1000
