@@ -9,6 +9,7 @@ import { runTarget, type TargetReport } from './harness/runner.js'
 import { loadHitchSchema, WIRE } from './harness/proto-schema.js'
 import { canonicalProblem, concatBytes, fromHex, paddedVarint, parseFields, serializeFields } from './harness/wire.js'
 import { PLANTED } from './planted-targets.js'
+import { served } from './targets/dev-chain.js'
 
 const MODULE = new URL('./planted-targets.js', import.meta.url).href
 
@@ -86,5 +87,20 @@ describe('fuzz harness', function () {
     expect(canonicalProblem(serializeFields([fields[0], ...fields]), schema, 'Envelope')).to.equal('duplicate Envelope.version')
     expect(canonicalProblem(concatBytes([Uint8Array.of(0x08, 0x00), bytes.subarray(2)]), schema, 'Envelope')).to.equal('explicit-default Envelope.version')
     expect(canonicalProblem(concatBytes([bytes, Uint8Array.of(0xa0, 0x06, 0x01)]), schema, 'Envelope')).to.equal('unknown-field Envelope')
+  })
+
+  it('dev-chain oracle: puts a result down to the call that may be served when calls of a batch share an id', () => {
+    const batch = JSON.stringify([
+      { jsonrpc: '2.0', id: null, method: 'hardhat_setCode', params: [] },
+      { jsonrpc: '2.0', id: null, method: 'hitch_info', params: [] },
+      { jsonrpc: '2.0', id: 7, method: 'evm_mine', params: [] }
+    ])
+    const answers = (...a: object[]): string => JSON.stringify(a)
+    const refused = { jsonrpc: '2.0', id: null, error: { code: -32001, message: 'needs the admin token' } }
+    expect(served(batch, answers(refused, { jsonrpc: '2.0', id: null, result: {} }))).to.deep.equal(['hitch_info'])
+    // a test method's result is still seen for what it is
+    expect(served(batch, answers(refused, { jsonrpc: '2.0', id: 7, result: '0x0' }))).to.deep.equal(['evm_mine'])
+    const alone = JSON.stringify({ jsonrpc: '2.0', id: null, method: 'hardhat_setCode', params: [] })
+    expect(served(alone, JSON.stringify({ jsonrpc: '2.0', id: null, result: true }))).to.deep.equal(['hardhat_setCode'])
   })
 })
