@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
 import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
-// ox is viem's dependency: a second, independent implementation of the format
+// ox (viem's own library, declared as a dev dependency at viem's version): a second, independent implementation of the format
 import { Keystore } from 'ox'
 import { privateKeyToAccount } from 'viem/accounts'
 import {
