@@ -23,7 +23,7 @@ import type { RPC } from '@libp2p/gossipsub/message'
 /** The floods, in the order the bench runs them */
 export const FLOODS = [
   'requests-one-peer', 'requests-200-keys', 'invalid-gossip', 'direct-requests',
-  'pay-frames-1.1.0', 'pay-requests-1.0.0', 'idle-pay-pipes'
+  'pay-frames', 'pay-requests', 'idle-pay-pipes'
 ] as const
 export type FloodName = typeof FLOODS[number]
 
@@ -186,7 +186,7 @@ async function prepare (name: FloodName): Promise<NonNullable<typeof current>> {
         close: async () => { await p.libp2p.stop() }
       }
     }
-    case 'pay-requests-1.0.0': {
+    case 'pay-requests': {
       const p = await peer()
       return {
         name,
@@ -194,7 +194,7 @@ async function prepare (name: FloodName): Promise<NonNullable<typeof current>> {
         close: async () => { await p.libp2p.stop() }
       }
     }
-    case 'pay-frames-1.1.0': {
+    case 'pay-frames': {
       const p = await peer()
       return {
         name,

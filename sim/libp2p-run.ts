@@ -37,7 +37,7 @@ export interface Libp2pRunOptions extends RunOptions {
   /**
    * Workers spawned as child processes on this host; the other
    * `scenario.workers - spawnWorkers` connect with
-   * `hitch sim worker --connect HOST:PORT --token TOKEN`.
+   * `HITCH_SIM_TOKEN=TOKEN hitch sim worker --connect HOST:PORT` (or `--token-file FILE`).
    *
    * @default scenario.workers
    */
