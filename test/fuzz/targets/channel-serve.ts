@@ -11,7 +11,10 @@
  *   driver signed a final state of the channel;
  * - a final-state signature is over the latest co-signed balances with `FINAL_NONCE`, once;
  * - every co-signed state it hands out (countersignature, sync, stale reject) is on disk first;
- * - nobody but the channel's rider gets its co-signed states.
+ * - nobody gets the channel's co-signed states but its peer: the rider's peer at the open, then
+ *   whichever peer last had a proposal countersigned (a fresh state signed by the rider's key:
+ *   a rider takes a fresh peer id for every ride and keeps its channel; a stranger cannot make
+ *   one).
  */
 import { createHash } from 'node:crypto'
 import { privateKeyFromRaw } from '@libp2p/crypto/keys'
@@ -50,6 +53,8 @@ interface Model {
   rider: string
   driver: string
   deposit: bigint
+  /** the peer the channel's states may go to (see the oracle above) */
+  peer: string
   latest?: ChannelState
   final?: ChannelState
 }
@@ -121,7 +126,7 @@ export const channelServeTarget: FuzzTarget<Session> = {
     const signerOf = (state: ChannelState, sig: Hex): string => lower(recoverChannelStateDigestSigner(channelStateDigest(state, domain), sig) ?? '')
 
     /** Judges the driver's answer to one request. */
-    const judge = async (model: Model, request: ChannelMessage | undefined, answer: ChannelMessage, stranger: boolean): Promise<string> => {
+    const judge = async (model: Model, request: ChannelMessage | undefined, answer: ChannelMessage, from: string): Promise<string> => {
       switch (answer.type) {
         case 'countersign': {
           if (request?.type !== 'propose') throw refused('channel: countersigned something that is not a proposal', `request was ${request?.type ?? 'undecodable'}`)
@@ -137,6 +142,7 @@ export const channelServeTarget: FuzzTarget<Session> = {
           if (state.balanceDriver + state.balanceRider > model.deposit) throw refused('channel: countersigned more than the deposit', `${state.balanceDriver + state.balanceRider} > ${model.deposit}`)
           if (state.nonce >= FINAL_NONCE) throw refused('channel: countersigned the final nonce as a payment', 'nonce FINAL_NONCE')
           model.latest = state
+          model.peer = from
           await durable(model, { state, riderSig: request.proposal.riderSig, driverSig: answer.driverSig }, 'a countersignature')
           return 'countersign'
         }
@@ -158,7 +164,7 @@ export const channelServeTarget: FuzzTarget<Session> = {
         case 'reject': {
           const latest = answer.latest
           if (latest != null && lower(latest.state.channelId) === lower(model.channelId)) {
-            if (stranger) throw refused(`channel: ${answer.type} hands the latest co-signed state to a stranger`, 'only the channel\'s participants may read it')
+            if (from !== model.peer) throw refused(`channel: ${answer.type} hands the latest co-signed state to a stranger`, 'only the channel\'s participants may read it')
             await durable(model, latest, `the latest state in a ${answer.type}`)
           }
           return answer.type === 'reject' ? `reject:${answer.code}` : `sync:${latest != null ? 'state' : 'none'}`
@@ -185,7 +191,7 @@ export const channelServeTarget: FuzzTarget<Session> = {
         let answer: ChannelMessage
         try { answer = decodeChannelMessage(result.answer) } catch { throw refused('channel: the driver\'s answer does not decode', 'undecodable answer') }
         if (request == null && answer.type !== 'reject') throw refused('channel: an undecodable request got more than a reject', answer.type)
-        return await judge(model, request, answer, step.stranger)
+        return await judge(model, request, answer, from)
       }
       let pipe = pipes.get(from)
       if (pipe == null || !pipe.open) {
@@ -205,7 +211,7 @@ export const channelServeTarget: FuzzTarget<Session> = {
       if ('error' in answer) throw refused('channel: the driver\'s answer frame does not decode', answer.error.message)
       if (frame == null) throw refused('channel: a frame without an id got an answer', 'answered an undecodable frame')
       if (answer.id !== frame.id) throw refused('channel: an answer frame carries another id', `${answer.id} for ${frame.id}`)
-      return await judge(model, 'error' in frame ? undefined : frame.message, answer.message, step.stranger)
+      return await judge(model, 'error' in frame ? undefined : frame.message, answer.message, from)
     }
 
     return {
@@ -241,7 +247,7 @@ export const channelServeTarget: FuzzTarget<Session> = {
           } catch (err) {
             return `open:${typedError(err)}`
           }
-          const model: Model = { channelId: opened.channelId, rider: riderChain.address, driver: driver.ethAddress, deposit: session.deposit }
+          const model: Model = { channelId: opened.channelId, rider: riderChain.address, driver: driver.ethAddress, deposit: session.deposit, peer: riderPeer }
           const outcomes: string[] = []
           for (const step of session.steps) {
             if (signal.aborted) break
