@@ -95,7 +95,13 @@ export const channelServeTarget: FuzzTarget<Session> = {
     const manager = new ChannelManager({
       network, chain, store: datastore, identity: driver, clock: new WallClock(), role: 'driver', watch: false,
       // a proposal whose predecessor never comes waits this long (25 ms), not the default 2 s
-      unresponsiveTimeoutMs: 25
+      unresponsiveTimeoutMs: 25,
+      // every session is a new channel (no chain watch here), some 40 a second, and the stranger
+      // is one peer for all of them: under the default budgets (2 unknown channels a second in
+      // all, 20 requests a second a peer) a long run ended half its sessions at 'rate-limited'
+      // and the rest of their plans never reached the state machine. The limits have tests of
+      // their own (channel-attacks.spec.ts).
+      inbound: { requestBurst: 1e9, requestsPerSecond: 1e9, unknownChannelBurst: 1e9, unknownChannelsPerMinute: 1e9, unknownChannelGlobalBurst: 1e9, unknownChannelsGlobalPerMinute: 1e9 }
     })
     await manager.start()
     let sessions = 0
