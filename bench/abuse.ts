@@ -6,8 +6,10 @@
  *   IP colocation on, the default limits), listening on 127.0.0.1 for the riders and on
  *   127.0.0.2 for the attacker, whose connections leave from 127.0.0.2: on a real network they
  *   would come from other addresses too.
- * - Honest riders run in this process: real nodes that find the driver, negotiate, open or
- *   reuse a payment channel on the driver's chain, pay as the car moves and sign the record.
+ * - Honest riders run in this process, each ride as `hitch ride --data-dir` makes it: a real
+ *   node with a fresh peer id that finds the driver, negotiates, opens or reuses (from the
+ *   rider's LevelDB store) a payment channel on the driver's chain, pays as the car moves and
+ *   signs the record.
  * - One attacking process (`abuse-attacker.ts`) runs each flood at its maximum rate in turn,
  *   for as long as the honest rides of the phase take.
  *
@@ -49,7 +51,18 @@ const TRIPS = [
   { from: { lat: 40.741, lon: -73.981 }, to: { lat: 40.749, lon: -73.992 } }
 ]
 
-interface HonestRider { node: HitchNode, chain: Chain, manager: ChannelManager, rider: Rider }
+/**
+ * How long an honest rider waits for a confirmed quote, ms. One 4-seat car serves four riders
+ * asking at once: at times a rider must wait for a dropoff before its trip fits without delaying
+ * those aboard (`would-delay-others`), and at 30 s (`hitch ride`'s default) 1 or 2 of 20
+ * baseline rides gave up. The bench measures what a flood costs, so the baseline must be the
+ * car's full service.
+ */
+const RIDE_TIMEOUT_MS = 90_000
+
+/** A rider who takes one ride after another, each from a new process, as a person would */
+interface HonestRider { dataDir: string, driverAddress: string, chainUrl: string }
+interface RideSession { node: HitchNode, chain: Chain, manager: ChannelManager, rider: Rider }
 
 interface Row {
   flood: string
@@ -125,17 +138,30 @@ async function startDriver (dir: string, speedup: number): Promise<{ proc: Child
   return { proc, info, chainUrl: payments.chainUrl }
 }
 
-async function startRider (driverAddress: string, chainUrl: string): Promise<HonestRider> {
-  const node = await createHitchNode({ transport: 'tcp', listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [driverAddress], dht: true })
-  await node.start()
-  const chain = await connectChain(chainUrl, { privateKeyHex: node.identity.ethPrivateKeyHex })
-  const manager = await startChannelManager(node, chain, { role: 'rider' })
-  const rider = new Rider({ node, payments: new RiderPayments({ manager }) })
-  await rider.start()
-  return { node, chain, manager, rider }
+/**
+ * One ride as `hitch ride --data-dir DIR --chain URL` makes it: a fresh peer id for the ride
+ * (a driver takes at most a few new requests from one requester in ten minutes, as probing), the
+ * data dir's key as the payment identity, and its channel to the driver, kept in the rider's
+ * LevelDB store, reused from the ride before.
+ */
+async function startRide (r: HonestRider): Promise<RideSession> {
+  const node = await createHitchNode({
+    dataDir: r.dataDir, peerKey: 'fresh', transport: 'tcp', listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [r.driverAddress], dht: true
+  })
+  try {
+    await node.start()
+    const chain = await connectChain(r.chainUrl, { privateKeyHex: node.identity.ethPrivateKeyHex })
+    const manager = await startChannelManager(node, chain, { role: 'rider' })
+    const rider = new Rider({ node, payments: new RiderPayments({ manager }) })
+    await rider.start()
+    return { node, chain, manager, rider }
+  } catch (err) {
+    await node.stop().catch(() => {})
+    throw err
+  }
 }
 
-async function stopRider (r: HonestRider): Promise<void> {
+async function stopRide (r: RideSession): Promise<void> {
   await r.rider.stop().catch(() => {})
   await r.manager.stop().catch(() => {})
   await r.chain.stop().catch(() => {})
@@ -150,11 +176,15 @@ async function rides (riders: HonestRider[], total: number): Promise<number> {
     while (next < total) {
       const i = next++
       const trip = TRIPS[(i + k) % TRIPS.length]
+      let session: RideSession | undefined
       try {
-        await r.rider.requestRide({ ...trip, timeoutMs: 30_000 })
+        session = await startRide(r)
+        await session.rider.requestRide({ ...trip, timeoutMs: RIDE_TIMEOUT_MS })
         ok++
       } catch (err: any) {
         process.stderr.write(`  ride ${i} failed: ${String(err?.message ?? err)}\n`)
+      } finally {
+        if (session != null) await stopRide(session)
       }
     }
   }))
@@ -233,7 +263,7 @@ async function phase (dir: string, flood: FloodName | undefined, attacker: Attac
     const honestAddress = addrs.find(a => a.includes('/127.0.0.1/'))!
     const attackAddress = addrs.find(a => a.includes('/127.0.0.2/'))!
     const cell = cellOf(AT.lat, AT.lon)
-    for (let i = 0; i < o.riderCount; i++) riders.push(await startRider(honestAddress, driver.chainUrl))
+    for (let i = 0; i < o.riderCount; i++) riders.push({ dataDir: join(dir, `rider-${i}`), driverAddress: honestAddress, chainUrl: driver.chainUrl })
     let note = ''
     if (flood != null) {
       attacker.send({ cmd: 'setup', driverAddress: attackAddress, driverPeerId: driver.info.peerId, topic: cellTopic(cell), cell, localAddress: '127.0.0.2' })
@@ -278,7 +308,6 @@ async function phase (dir: string, flood: FloodName | undefined, attacker: Attac
     process.stderr.write(`${JSON.stringify(row)}\n`)
     return row
   } finally {
-    for (const r of riders) await stopRider(r)
     await stopDriver(driver.proc)
   }
 }

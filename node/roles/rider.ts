@@ -260,6 +260,11 @@ export class Rider extends TypedEvents<RiderEvents> {
    * Ask for a ride and follow it to the end: resolves with the doubly signed trip record once
    * the driver dropped the rider off, rejects with {@link NoDriverError} when no driver
    * confirmed within `timeoutMs`, or a {@link RideError} otherwise.
+   *
+   * One ride per peer id, as `hitch ride` does (`createHitchNode({ peerKey: 'fresh' })`): a
+   * driver considers at most a few new requests of one requester in ten minutes
+   * (`DEFAULT_REQUESTER_QUOTA`), since more from one key is how a position is probed, so a node
+   * that asks for ride after ride under one peer id stops hearing quotes.
    */
   async requestRide (options: RideRequestOptions, abort: AbortOptions = {}): Promise<RideResult> {
     if (!this.running) {
