@@ -54,9 +54,9 @@ const TRIPS = [
 /**
  * How long an honest rider waits for a confirmed quote, ms. One 4-seat car serves four riders
  * asking at once: at times a rider must wait for a dropoff before its trip fits without delaying
- * those aboard (`would-delay-others`), and at 30 s (`hitch ride`'s default) 1 or 2 of 20
- * baseline rides gave up. The bench measures what a flood costs, so the baseline must be the
- * car's full service.
+ * those aboard (`would-delay-others`), and at 30 s (`hitch ride`'s default) such riders gave up.
+ * A ride the car refuses after the reveal (its exact points do not fit) is still lost: the rider
+ * does not take that driver again, and there is no other.
  */
 const RIDE_TIMEOUT_MS = 90_000
 
@@ -148,14 +148,19 @@ async function startRide (r: HonestRider): Promise<RideSession> {
   const node = await createHitchNode({
     dataDir: r.dataDir, peerKey: 'fresh', transport: 'tcp', listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [r.driverAddress], dht: true
   })
+  let chain: Chain | undefined
+  let manager: ChannelManager | undefined
   try {
     await node.start()
-    const chain = await connectChain(r.chainUrl, { privateKeyHex: node.identity.ethPrivateKeyHex })
-    const manager = await startChannelManager(node, chain, { role: 'rider' })
+    chain = await connectChain(r.chainUrl, { privateKeyHex: node.identity.ethPrivateKeyHex })
+    manager = await startChannelManager(node, chain, { role: 'rider' })
     const rider = new Rider({ node, payments: new RiderPayments({ manager }) })
     await rider.start()
     return { node, chain, manager, rider }
   } catch (err) {
+    // what started stops again, or the next ride finds the store locked and the chain polled
+    await manager?.stop().catch(() => {})
+    await chain?.stop().catch(() => {})
     await node.stop().catch(() => {})
     throw err
   }
