@@ -19,31 +19,7 @@ import type { ChannelMessage } from '../protocol/channel/index.js'
 import type { HitchMessage } from '../protocol/index.js'
 import type { Libp2p, PrivateKey, Stream } from '@libp2p/interface'
 import type { RPC } from '@libp2p/gossipsub/message'
-
-/** The floods, in the order the bench runs them */
-export const FLOODS = [
-  'requests-one-peer', 'requests-200-keys', 'invalid-gossip', 'direct-requests',
-  'pay-frames', 'pay-requests', 'idle-pay-pipes'
-] as const
-export type FloodName = typeof FLOODS[number]
-
-/** Parent -> attacker */
-export type AttackerCommand =
-  | { cmd: 'setup', driverAddress: string, driverPeerId: string, topic: string, cell: string, localAddress: string }
-  | { cmd: 'prepare', flood: FloodName }
-  | { cmd: 'start' }
-  | { cmd: 'stop' }
-  | { cmd: 'probe' }
-  | { cmd: 'exit' }
-
-/** Attacker -> parent */
-export type AttackerReport =
-  | { event: 'ready' }
-  | { event: 'configured' }
-  | { event: 'prepared', flood: FloodName }
-  | { event: 'stopped', flood: FloodName, sent: number, note: string }
-  | { event: 'probe', graylisted: boolean | undefined, note: string }
-  | { event: 'error', message: string }
+import type { AttackerCommand, AttackerReport, FloodName } from './abuse-protocol.js'
 
 const sign = libsecp256k1Signatures().sign
 let setup: Extract<AttackerCommand, { cmd: 'setup' }>

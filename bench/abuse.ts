@@ -30,8 +30,8 @@ import { createHitchNode, Rider } from '../node/index.js'
 import { RiderPayments, startChannelManager } from '../node/payments/index.js'
 import { cellOf, cellTopic } from '../protocol/index.js'
 import { connectChain } from '../settlement/index.js'
-import { FLOODS } from './abuse-attacker.js'
-import type { AttackerCommand, AttackerReport, FloodName } from './abuse-attacker.js'
+import { parseAbuseArgs } from './abuse-protocol.js'
+import type { AttackerCommand, AttackerReport, FloodName } from './abuse-protocol.js'
 import type { ChannelManager } from '../node/channel/index.js'
 import type { HitchNode } from '../node/index.js'
 import type { Chain } from '../settlement/index.js'
@@ -75,11 +75,6 @@ interface Row {
   rssAfterMb: number
   graylisted: string
   note: string
-}
-
-function flag (args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`)
-  return i >= 0 ? args[i + 1] : undefined
 }
 
 /** utime + stime of a process, seconds */
@@ -234,10 +229,16 @@ class Attacker {
 }
 
 export async function run (args: string[]): Promise<void> {
-  const ridesPerPhase = Number(flag(args, 'rides') ?? 20)
-  const riderCount = Number(flag(args, 'riders') ?? 4)
-  const speedup = Number(flag(args, 'speedup') ?? 60)
-  const floods = (flag(args, 'floods')?.split(',') ?? [...FLOODS]) as FloodName[]
+  let options
+  try {
+    options = parseAbuseArgs(args)
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err
+    console.error(`bench abuse: ${err.message}`)
+    process.exitCode = 2
+    return
+  }
+  const { ridesPerPhase, riderCount, speedup, floods } = options
   const dir = await mkdtemp(join(tmpdir(), 'hitch-abuse-'))
   const rows: Row[] = []
   const attacker = new Attacker()
