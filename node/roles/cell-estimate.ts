@@ -1,4 +1,5 @@
 import { cellToLatLng } from 'h3-js'
+import { cellOf } from '../../protocol/index.js'
 import { DEFAULT_DETOUR_SLACK_S, insertRequest, moveVehicle } from '../../matching/index.js'
 import type { Insertion, InsertionOptions, InsertionRejection, VehiclePlan } from '../../matching/index.js'
 import type { LatLon, RideRequest } from '../../protocol/index.js'
@@ -37,7 +38,15 @@ export type CellEstimate =
 /** A committed ride fitted with its exact points. */
 export type ExactFit =
   | { ok: true, insertion: Insertion, pickup: number, dropoff: number }
-  | { ok: false, reason: InsertionRejection | 'off-map' | 'failed' }
+  | { ok: false, reason: InsertionRejection | 'off-map' | 'failed' | 'outside-cells' }
+
+/** What a driver committed to when it confirmed a ride. */
+export interface Commitment {
+  /** clock ms of the confirm */
+  at: number
+  /** the pickup minutes the confirm promised */
+  pickupMinutes: number
+}
 
 /** Options of {@link CellEstimator}. */
 export interface CellEstimatorInit {
@@ -127,23 +136,34 @@ export class CellEstimator {
   }
 
   /**
-   * Fits a committed ride's exact points into the real plan (the car where it is), keeping every
-   * limit: the rider's wait (its latest pickup), its detour, and the other riders' promises.
-   * When they do not fit, the driver cancels and the rider tries another.
+   * Fits a committed ride's exact points into the real plan (the car where it is).
+   *
+   * The driver confirmed on cells, so it honours what it confirmed rather than deciding the ride
+   * again: the rider is picked up by the later of its own limit and the confirmed pickup time
+   * plus the estimate's slack, and its ride may be that slack longer than the detour limit (the
+   * points and the car lie up to a cell radius from the centres the estimate used). What it
+   * never gives up: the promises made to the riders already in the plan. And a rider who
+   * revealed points outside the cells it asked from is refused (`outside-cells`): it would
+   * otherwise get a commitment for a ride the driver never estimated.
    */
-  fitExact (plan: VehiclePlan, key: string, points: { pickup: LatLon, dropoff: LatLon }, request: RideRequest, seats: number, now: number): ExactFit {
+  fitExact (plan: VehiclePlan, key: string, points: { pickup: LatLon, dropoff: LatLon }, request: RideRequest, seats: number, now: number, commitment?: Commitment): ExactFit {
+    if (cellOf(points.pickup.lat, points.pickup.lon) !== request.pickupCell || cellOf(points.dropoff.lat, points.dropoff.lon) !== request.dropoffCell) {
+      return { ok: false, reason: 'outside-cells' }
+    }
     const pickup = this.map.snap(points.pickup.lat, points.pickup.lon)?.node
     const dropoff = this.map.snap(points.dropoff.lat, points.dropoff.lon)?.node
     if (pickup == null || dropoff == null) return { ok: false, reason: 'off-map' }
     const nowS = now / 1000
     const base = plan.time < nowS ? moveVehicle(plan, plan.position, nowS) : plan
+    const committedBy = commitment == null ? -Infinity : commitment.at + commitment.pickupMinutes * MINUTE_MS + this.slackS * 1000
     const result = this.insert(base, {
       id: key,
       pickup,
       dropoff,
       seats,
       requestTime: nowS,
-      maxWaitS: Math.max(0, request.latestPickupAt - now) / 1000
+      maxWaitS: Math.max(0, Math.max(request.latestPickupAt, committedBy) - now) / 1000,
+      ...(commitment != null ? { detourSlackS: (this.options.detourSlackS ?? DEFAULT_DETOUR_SLACK_S) + this.slackS } : {})
     })
     return result.ok ? { ok: true, insertion: result.insertion, pickup, dropoff } : result
   }

@@ -573,10 +573,11 @@ export class Driver extends TypedEvents<DriverEvents> {
   /**
    * The committed ride's exact points arrived: checks the rider's identity binding, then fits
    * the points into the plan from the car's real position. A committed driver may still refuse
-   * here, and only here: when the binding is refused, or when the exact points do not fit within
-   * the rider's own limits (wait, detour) without breaking another rider's promise. The rider
-   * then gets a Cancel `DRIVER_CANCELLED` naming why, after it sent the points, sees it as such,
-   * and tries another driver.
+   * here, and only here: when the binding is refused, when the points lie outside the cells the
+   * rider asked from, or when they cannot be fitted without breaking a promise made to a rider
+   * already in the plan (the rider's own limits are kept as confirmed, with the estimate's slack:
+   * {@link CellEstimator.fitExact}). The rider then gets a Cancel `DRIVER_CANCELLED` naming why,
+   * after it sent the points, sees it as such, and tries another driver.
    */
   private async fit (key: string, rider: string, reveal: Reveal): Promise<void> {
     const ride = this.state.rides[key]
@@ -598,10 +599,13 @@ export class Driver extends TypedEvents<DriverEvents> {
     if (!this.running || this.state.rides[key]?.phase !== 'fitting') return
     const now = this.now()
     const seats = ride.accept.seats
-    const fit = this.estimator.fitExact(this.plan, key, { pickup: reveal.pickup!, dropoff: reveal.dropoff! }, ride.request, seats, now)
+    const commitment = ride.confirmedAt != null && ride.confirmedPickupMinutes != null
+      ? { at: ride.confirmedAt, pickupMinutes: ride.confirmedPickupMinutes }
+      : undefined
+    const fit = this.estimator.fitExact(this.plan, key, { pickup: reveal.pickup!, dropoff: reveal.dropoff! }, ride.request, seats, now, commitment)
     if (!fit.ok) {
       this.log('the exact points of %s do not fit: %s', key, fit.reason)
-      this.step({ type: 'fit-result', key, ok: false, note: 'exact-points-infeasible', now })
+      this.step({ type: 'fit-result', key, ok: false, note: fit.reason === 'outside-cells' ? 'points-outside-cells' : 'exact-points-infeasible', now })
       return
     }
     const routeM = this.node.map.router.route(fit.pickup, fit.dropoff)?.distanceM ?? 0

@@ -46,6 +46,12 @@ export interface DriverRide {
   accept?: Accept
   /** the exact points, once revealed */
   reveal?: Reveal
+  /**
+   * Clock ms of the confirm, and the pickup minutes it promised: what the driver committed to,
+   * which the exact fit honours (with the estimate's slack) rather than re-deciding the ride.
+   */
+  confirmedAt?: number
+  confirmedPickupMinutes?: number
 }
 
 /** An accept waiting for the one in recheck to finish. */
@@ -244,9 +250,10 @@ export function stepDriver (state: DriverState, event: DriverEvent, config: Driv
       const actions: NegotiationAction[] = [{ type: 'clear-timer', id: driverTimers.quoteExpiry(key) }]
       const requestId = ride.request.requestId
       if (event.ok && ride.accept.seats <= state.freeSeats) {
+        const pickupMinutes = event.pickupMinutes ?? ride.quote.pickupMinutes
         const confirm: HitchMessage = {
           type: 'confirm',
-          body: { requestId, quoteId: ride.quote.quoteId, pickupMinutes: event.pickupMinutes ?? ride.quote.pickupMinutes }
+          body: { requestId, quoteId: ride.quote.quoteId, pickupMinutes }
         }
         actions.push(
           { type: 'send', to: ride.rider, message: confirm },
@@ -255,7 +262,7 @@ export function stepDriver (state: DriverState, event: DriverEvent, config: Driv
         return drain({
           ...base,
           freeSeats: state.freeSeats - ride.accept.seats,
-          rides: { ...state.rides, [key]: { ...ride, phase: 'confirmed' } }
+          rides: { ...state.rides, [key]: { ...ride, phase: 'confirmed', confirmedAt: event.now, confirmedPickupMinutes: pickupMinutes } }
         }, actions)
       }
       const reason = event.ok ? Decline.Reason.NO_SEATS : (event.reason ?? Decline.Reason.INFEASIBLE)
