@@ -189,7 +189,8 @@ export interface DriverEvents {
   'trip-record': { requestId: string, rider: string, record: TripRecordJSON }
   /**
    * the driver cancelled a confirmed ride and dropped its stops: `non-payment`, or (after the
-   * reveal) `exact-points-infeasible` or a binding error code such as `ERR_BINDING_MISSING`
+   * reveal) `exact-points-infeasible`, `points-outside-cells` or a binding error code such as
+   * `ERR_BINDING_MISSING`
    */
   cancelled: { requestId: string, rider: string, reason: string }
   error: { requestId?: string, error: Error }
