@@ -3,6 +3,7 @@ import { cellOf } from '../../protocol/index.js'
 import { DEFAULT_DETOUR_SLACK_S, insertRequest, moveVehicle } from '../../matching/index.js'
 import type { Insertion, InsertionOptions, InsertionRejection, VehiclePlan } from '../../matching/index.js'
 import type { LatLon, RideRequest } from '../../protocol/index.js'
+import type { Commitment } from '../../protocol/negotiation/index.js'
 import type { RoutedMap } from '../map/index.js'
 
 /** Farthest a cell centre may lie from the map and still be estimated on it, metres. @default 5000 */
@@ -39,14 +40,6 @@ export type CellEstimate =
 export type ExactFit =
   | { ok: true, insertion: Insertion, pickup: number, dropoff: number }
   | { ok: false, reason: InsertionRejection | 'off-map' | 'failed' | 'outside-cells' }
-
-/** What a driver committed to when it confirmed a ride. */
-export interface Commitment {
-  /** clock ms of the confirm */
-  at: number
-  /** the pickup minutes the confirm promised */
-  pickupMinutes: number
-}
 
 /** Options of {@link CellEstimator}. */
 export interface CellEstimatorInit {

@@ -600,10 +600,7 @@ export class Driver extends TypedEvents<DriverEvents> {
     if (!this.running || this.state.rides[key]?.phase !== 'fitting') return
     const now = this.now()
     const seats = ride.accept.seats
-    const commitment = ride.confirmedAt != null && ride.confirmedPickupMinutes != null
-      ? { at: ride.confirmedAt, pickupMinutes: ride.confirmedPickupMinutes }
-      : undefined
-    const fit = this.estimator.fitExact(this.plan, key, { pickup: reveal.pickup!, dropoff: reveal.dropoff! }, ride.request, seats, now, commitment)
+    const fit = this.estimator.fitExact(this.plan, key, { pickup: reveal.pickup!, dropoff: reveal.dropoff! }, ride.request, seats, now, ride.commitment)
     if (!fit.ok) {
       this.log('the exact points of %s do not fit: %s', key, fit.reason)
       this.step({ type: 'fit-result', key, ok: false, note: fit.reason === 'outside-cells' ? 'points-outside-cells' : 'exact-points-infeasible', now })

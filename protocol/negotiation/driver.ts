@@ -46,12 +46,16 @@ export interface DriverRide {
   accept?: Accept
   /** the exact points, once revealed */
   reveal?: Reveal
-  /**
-   * Clock ms of the confirm, and the pickup minutes it promised: what the driver committed to,
-   * which the exact fit honours (with the estimate's slack) rather than re-deciding the ride.
-   */
-  confirmedAt?: number
-  confirmedPickupMinutes?: number
+  /** what the confirm promised, which the exact fit honours rather than re-deciding the ride */
+  commitment?: Commitment
+}
+
+/** What a driver committed to when it confirmed a ride. */
+export interface Commitment {
+  /** clock ms of the confirm */
+  at: number
+  /** the pickup minutes the confirm promised */
+  pickupMinutes: number
 }
 
 /** An accept waiting for the one in recheck to finish. */
@@ -262,7 +266,7 @@ export function stepDriver (state: DriverState, event: DriverEvent, config: Driv
         return drain({
           ...base,
           freeSeats: state.freeSeats - ride.accept.seats,
-          rides: { ...state.rides, [key]: { ...ride, phase: 'confirmed', confirmedAt: event.now, confirmedPickupMinutes: pickupMinutes } }
+          rides: { ...state.rides, [key]: { ...ride, phase: 'confirmed', commitment: { at: event.now, pickupMinutes } } }
         }, actions)
       }
       const reason = event.ok ? Decline.Reason.NO_SEATS : (event.reason ?? Decline.Reason.INFEASIBLE)

@@ -14,7 +14,7 @@ export {
   stepDriver, initialDriverState, driverTimers, rideKey,
   DEFAULT_MAX_QUOTED, DEFAULT_MAX_QUOTED_PER_RIDER, DEFAULT_MAX_ACCEPT_QUEUE, DEFAULT_REVEAL_TIMEOUT_MS
 } from './driver.js'
-export type { DriverState, DriverEvent, DriverRide, DriverConfig, QueuedAccept } from './driver.js'
+export type { DriverState, DriverEvent, DriverRide, DriverConfig, QueuedAccept, Commitment } from './driver.js'
 export {
   BindingError, signBinding, checkBinding, bindingText, BINDING_DOMAIN, DEFAULT_BINDING_MAX_AGE_MS, BINDING_CLOCK_SKEW_MS
 } from './binding.js'

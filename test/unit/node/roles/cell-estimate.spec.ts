@@ -2,15 +2,12 @@ import { expect } from 'chai'
 import { openRoutedMap } from '../../../../node/map/index.js'
 import { CellEstimator } from '../../../../node/roles/cell-estimate.js'
 import { cellOf } from '../../../../protocol/index.js'
+import { CITY } from '../../../integration/roles-fixtures.js'
 import type { VehiclePlan } from '../../../../matching/index.js'
 import type { RoutedMap } from '../../../../node/map/index.js'
 import type { LatLon, RideRequest } from '../../../../protocol/index.js'
 
-/** Points of the synthetic default city (≈ 3.8 km square around 40.75, -73.98). */
-const NORTH = { lat: 40.758, lon: -73.979 }
-const SOUTH = { lat: 40.741, lon: -73.981 }
-const EAST = { lat: 40.751, lon: -73.968 }
-const WEST = { lat: 40.749, lon: -73.992 }
+const { north: NORTH, south: SOUTH, east: EAST, west: WEST } = CITY
 const NOW = 1_000_000_000
 
 /*
