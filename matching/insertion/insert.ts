@@ -28,6 +28,12 @@ export interface RideRequest {
   readonly maxDetourFactor?: number
   /** Absolute allowance added to the in-car limit. Defaults to {@link InsertionOptions.detourSlackS}. */
   readonly detourSlackS?: number
+  /**
+   * A dropoff time (same clock as `requestTime`) the rider was already promised: the ride may
+   * also end by then, however long that keeps the rider in the car. For a ride the vehicle is
+   * committed to, whose in-car limit must not undo what it confirmed.
+   */
+  readonly latestDropoffTime?: number
 }
 
 /** Limits used for requests that do not set their own. */
@@ -89,7 +95,8 @@ export interface Insertion {
   readonly shared: boolean
   /**
    * The new plan. Its new pickup promises `requestTime + maxWaitS`, its new
-   * dropoff `pickupTime + maxDetourFactor × direct + detourSlackS`: later
+   * dropoff `pickupTime + maxDetourFactor × direct + detourSlackS` (or its
+   * `latestDropoffTime`, if later): later
    * insertions can only delay the pickup, so this keeps the in-car limit.
    */
   readonly plan: VehiclePlan
@@ -107,6 +114,7 @@ function checkRequest (request: RideRequest, seats: number, maxWait: number, fac
   if (!(maxWait >= 0)) throw new InvalidRequestError('maxWaitS is negative')
   if (!(factor >= 1)) throw new InvalidRequestError('maxDetourFactor is below 1')
   if (!(slackS >= 0)) throw new InvalidRequestError('detourSlackS is negative')
+  if (request.latestDropoffTime !== undefined && !Number.isFinite(request.latestDropoffTime)) throw new InvalidRequestError('latestDropoffTime is not finite')
 }
 
 /**
@@ -118,7 +126,7 @@ function checkRequest (request: RideRequest, seats: number, maxWait: number, fac
  *   already late may not be delayed further),
  * - the rider is picked up by `requestTime + maxWaitS`,
  * - the rider's time in the car is at most `maxDetourFactor × direct +
- *   detourSlackS`.
+ *   detourSlackS`, or the rider is dropped off by `latestDropoffTime`.
  *
  * The best position adds the least travel time to the whole plan; ties go
  * to the earlier pickup, then to the lower (i, j).
@@ -185,6 +193,9 @@ export function insertRequest (plan: VehiclePlan | PreparedPlan, request: RideRe
 
   const latestPickup = request.requestTime + maxWait
   const maxInCar = factor * direct + detourSlack
+  const promisedDrop = request.latestDropoffTime ?? -Infinity
+  /** Latest dropoff for a pickup at `pickupTime`. */
+  const dropBy = (pickupTime: number): number => Math.max(pickupTime + maxInCar, promisedDrop)
   const EPS = PROMISE_TOLERANCE_S
 
   let stage = S_SEATS
@@ -224,7 +235,7 @@ export function insertRequest (plan: VehiclePlan | PreparedPlan, request: RideRe
         const added = tP + direct + back - (i < n ? legs[i] : 0)
         if (added > slack[i + 1] + EPS) {
           if (stage < S_OTHERS) stage = S_OTHERS
-        } else if (direct > maxInCar + EPS) {
+        } else if (pickupTime + direct > dropBy(pickupTime) + EPS) {
           stage = S_DETOUR
         } else {
           consider(i, i, added, pickupTime, pickupTime + direct)
@@ -268,7 +279,7 @@ export function insertRequest (plan: VehiclePlan | PreparedPlan, request: RideRe
         continue
       }
       const dropTime = arrival[j] + detourP + tD
-      if (dropTime - pickupTime > maxInCar + EPS) {
+      if (dropTime > dropBy(pickupTime) + EPS) {
         stage = S_DETOUR
         continue
       }
@@ -279,7 +290,7 @@ export function insertRequest (plan: VehiclePlan | PreparedPlan, request: RideRe
   if (!found) return { ok: false, reason: STAGES[stage], candidates }
 
   const pickupStop: Stop = { kind: 'pickup', requestId: request.id, location: P, seats, latest: latestPickup }
-  const dropoffStop: Stop = { kind: 'dropoff', requestId: request.id, location: D, seats, latest: bestPickup + maxInCar }
+  const dropoffStop: Stop = { kind: 'dropoff', requestId: request.id, location: D, seats, latest: dropBy(bestPickup) }
   const newStops: Stop[] = [
     ...stops.slice(0, bestI),
     pickupStop,

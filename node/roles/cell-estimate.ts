@@ -133,8 +133,9 @@ export class CellEstimator {
    *
    * The driver confirmed on cells, so it honours what it confirmed rather than deciding the ride
    * again: the rider is picked up by the later of its own limit and the confirmed pickup time
-   * plus the estimate's slack, and its ride may be that slack longer than the detour limit (the
-   * points and the car lie up to a cell radius from the centres the estimate used). What it
+   * plus the estimate's slack, and dropped off by the later of its detour limit (plus that slack)
+   * and the confirmed dropoff time plus the slack for each end (the points and the car lie up to
+   * a cell radius from the centres the estimate used). What it
    * never gives up: the promises made to the riders already in the plan. And a rider who
    * revealed points outside the cells it asked from is refused (`outside-cells`): it would
    * otherwise get a commitment for a ride the driver never estimated.
@@ -148,7 +149,8 @@ export class CellEstimator {
     if (pickup == null || dropoff == null) return { ok: false, reason: 'off-map' }
     const nowS = now / 1000
     const base = plan.time < nowS ? moveVehicle(plan, plan.position, nowS) : plan
-    const committedBy = commitment == null ? -Infinity : commitment.at + commitment.pickupMinutes * MINUTE_MS + this.slackS * 1000
+    const slackMs = this.slackS * 1000
+    const committedBy = commitment == null ? -Infinity : commitment.at + commitment.pickupMinutes * MINUTE_MS + slackMs
     const result = this.insert(base, {
       id: key,
       pickup,
@@ -156,7 +158,13 @@ export class CellEstimator {
       seats,
       requestTime: nowS,
       maxWaitS: Math.max(0, Math.max(request.latestPickupAt, committedBy) - now) / 1000,
-      ...(commitment != null ? { detourSlackS: (this.options.detourSlackS ?? DEFAULT_DETOUR_SLACK_S) + this.slackS } : {})
+      ...(commitment != null
+        ? {
+            detourSlackS: (this.options.detourSlackS ?? DEFAULT_DETOUR_SLACK_S) + this.slackS,
+            // the quoted dropoff minute, with the slack once for each end of the ride
+            latestDropoffTime: (commitment.at + commitment.dropoffMinutes * MINUTE_MS + 2 * slackMs) / 1000
+          }
+        : {})
     })
     return result.ok ? { ok: true, insertion: result.insertion, pickup, dropoff } : result
   }

@@ -568,7 +568,7 @@ export class Driver extends TypedEvents<DriverEvents> {
       this.step({ type: 'recheck-result', key, ok: false, reason: Decline.Reason.INFEASIBLE, now })
       return
     }
-    this.step({ type: 'recheck-result', key, ok: true, pickupMinutes: estimate.pickupMinutes, now })
+    this.step({ type: 'recheck-result', key, ok: true, pickupMinutes: estimate.pickupMinutes, dropoffMinutes: estimate.dropoffMinutes, now })
   }
 
   /**

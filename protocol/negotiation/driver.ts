@@ -56,6 +56,8 @@ export interface Commitment {
   at: number
   /** the pickup minutes the confirm promised */
   pickupMinutes: number
+  /** the dropoff minutes promised with it (the quote's, or the recheck's) */
+  dropoffMinutes: number
 }
 
 /** An accept waiting for the one in recheck to finish. */
@@ -97,7 +99,7 @@ export type DriverEvent =
   | { type: 'quote', rider: string, request: RideRequest, quote: Quote, holdUntil: number, now: number }
   | { type: 'accept', from: string, accept: Accept, now: number }
   /** the answer to a `recheck` action */
-  | { type: 'recheck-result', key: string, ok: boolean, pickupMinutes?: number, reason?: Decline.Reason, now: number }
+  | { type: 'recheck-result', key: string, ok: boolean, pickupMinutes?: number, dropoffMinutes?: number, reason?: Decline.Reason, now: number }
   | { type: 'reveal', from: string, reveal: Reveal, now: number }
   /** the answer to a `fit` action; `note` says why it failed (sent to the rider in the Cancel) */
   | { type: 'fit-result', key: string, ok: boolean, note?: string, now: number }
@@ -255,6 +257,7 @@ export function stepDriver (state: DriverState, event: DriverEvent, config: Driv
       const requestId = ride.request.requestId
       if (event.ok && ride.accept.seats <= state.freeSeats) {
         const pickupMinutes = event.pickupMinutes ?? ride.quote.pickupMinutes
+        const dropoffMinutes = Math.max(pickupMinutes, event.dropoffMinutes ?? ride.quote.dropoffMinutes)
         const confirm: HitchMessage = {
           type: 'confirm',
           body: { requestId, quoteId: ride.quote.quoteId, pickupMinutes }
@@ -266,7 +269,7 @@ export function stepDriver (state: DriverState, event: DriverEvent, config: Driv
         return drain({
           ...base,
           freeSeats: state.freeSeats - ride.accept.seats,
-          rides: { ...state.rides, [key]: { ...ride, phase: 'confirmed', commitment: { at: event.now, pickupMinutes } } }
+          rides: { ...state.rides, [key]: { ...ride, phase: 'confirmed', commitment: { at: event.now, pickupMinutes, dropoffMinutes } } }
         }, actions)
       }
       const reason = event.ok ? Decline.Reason.NO_SEATS : (event.reason ?? Decline.Reason.INFEASIBLE)

@@ -112,6 +112,19 @@ const rows: Row[] = [
     expect: { reason: 'detour-exceeded' }
   },
   {
+    // the same ride, promised a dropoff by 660 s (a committed ride): (0,1) ends just in time
+    name: 'a promised dropoff time allows a longer ride than the detour limit',
+    plan: plan([drop('a', 6, 360)]),
+    request: req(2, 1, { maxWaitS: 300, maxDetourFactor: 1, detourSlackS: 0, latestDropoffTime: 660 }),
+    expect: { pickupIndex: 0, dropoffIndex: 2, addedTimeS: 300, pickupTime: 120, dropoffTime: 660, shared: true }
+  },
+  {
+    name: 'detour-exceeded: a promised dropoff time a second too early',
+    plan: plan([drop('a', 6, 360)]),
+    request: req(2, 1, { maxWaitS: 300, maxDetourFactor: 1, detourSlackS: 0, latestDropoffTime: 659 }),
+    expect: { reason: 'detour-exceeded' }
+  },
+  {
     name: 'a promise with room absorbs the detour of a ride against the direction of travel',
     plan: plan([drop('a', 6, 1000)]),
     request: req(2, 1, { maxWaitS: 300, maxDetourFactor: 1, detourSlackS: 0 }),

@@ -23,7 +23,7 @@ const cancelTo = (to: string, requestId: string, reason: Cancel.Reason, note: st
 const clearExpiry = (key: string): NegotiationAction => ({ type: 'clear-timer', id: driverTimers.quoteExpiry(key) })
 const clearReveal = (key: string): NegotiationAction => ({ type: 'clear-timer', id: driverTimers.reveal(key) })
 const confirmed = (requestId: string, rider: string): DriverRide =>
-  ({ ...quoted(requestId, rider), phase: 'confirmed', accept: acceptOf(requestId), commitment: { at: NOW + 2, pickupMinutes: 4 } })
+  ({ ...quoted(requestId, rider), phase: 'confirmed', accept: acceptOf(requestId), commitment: { at: NOW + 2, pickupMinutes: 4, dropoffMinutes: 20 } })
 
 describe('protocol/negotiation/driver', () => {
   const one = initialDriverState(1)
