@@ -135,8 +135,8 @@ export class CellEstimator {
    * again: the rider is picked up by the later of its own limit and the confirmed pickup time
    * plus the estimate's slack, and dropped off by the later of its detour limit (plus that slack)
    * and the confirmed dropoff time plus the slack for each end (the points and the car lie up to
-   * a cell radius from the centres the estimate used). What it
-   * never gives up: the promises made to the riders already in the plan. And a rider who
+   * a cell radius from the centres the estimate used). What it never gives up: the promises made
+   * to the riders already in the plan. And a rider who
    * revealed points outside the cells it asked from is refused (`outside-cells`): it would
    * otherwise get a commitment for a ride the driver never estimated.
    */

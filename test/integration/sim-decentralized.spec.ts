@@ -1,6 +1,6 @@
-import { DEFAULT_ESTIMATE_SLACK_S } from '../../node/roles/driver.js'
 import { expect } from 'chai'
 import { openRoutedMap } from '../../node/map/index.js'
+import { DEFAULT_ESTIMATE_SLACK_S } from '../../node/roles/driver.js'
 import { defaultScenario, runSimulation } from '../../sim/index.js'
 
 describe('sim: decentralized run of the real roles on the simulated network', () => {
