@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import fc from 'fast-check'
 import type { Hex } from 'viem'
 import { EmbeddedEvm, type EmbeddedChain } from '../../../settlement/embedded-chain.js'
-import { finalChannelState } from '../../../settlement/channel-state.js'
+import { finalChannelState } from '../../../protocol/channel/index.js'
 import { SettlementError } from '../../../settlement/errors.js'
 import { cosign, parties, state } from './helpers.js'
 
@@ -96,8 +96,9 @@ describe('settlement/Adjudicator money conservation', function () {
             if (m.status === 'none') break
             const [r, d] = split(c.driverShare)
             const s = finalChannelState(state(p.channelId!, 0n, r, d))
-            await attempt(true, '', async () => await p.driver.closeCooperative(s, await cosign(s, p.rider, p.driver)))
-            pairs[c.pair].model = { status: 'none', deposit: 0n, nonce: 0n, ripe: false }
+            // a final state cannot end a close in progress (a763bc5)
+            const ok = await attempt(m.status === 'open', 'ChannelClosing', async () => await p.driver.closeCooperative(s, await cosign(s, p.rider, p.driver)))
+            if (ok) pairs[c.pair].model = { status: 'none', deposit: 0n, nonce: 0n, ripe: false }
             break
           }
           case 'unilateral': {
@@ -139,6 +140,10 @@ describe('settlement/Adjudicator money conservation', function () {
         if (p.channelId == null || p.model.status === 'none') continue
         expect((await observer.getChannel(p.channelId)).deposit).to.equal(p.model.deposit)
       }
-    }), { numRuns: 12 })
+    }), {
+      numRuns: 12,
+      // the case a random seed found: a co-operative close while a unilateral one is in progress
+      examples: [[[{ kind: 'open', pair: 2, amount: 1 }, { kind: 'unilateral', pair: 2, driverShare: 0 }, { kind: 'coop', pair: 2, driverShare: 0 }]]]
+    })
   })
 })
