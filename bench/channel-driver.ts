@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline'
 import { WallClock } from '../node/clock/index.js'
 import { ChannelManager } from '../node/channel/index.js'
 import { loadOrCreateIdentity } from '../node/identity/index.js'
-import { createNetwork } from '../node/libp2p/index.js'
+import { createNetwork } from '../node/network/index.js'
 import { openStore } from '../node/store/index.js'
 import { connectChain } from '../settlement/index.js'
 

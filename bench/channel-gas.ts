@@ -5,7 +5,8 @@
 import { fileURLToPath } from 'node:url'
 import { generatePrivateKey } from 'viem/accounts'
 import type { Hex } from 'viem'
-import { EmbeddedEvm, finalChannelState, type ChannelState, type EmbeddedChain } from '../settlement/index.js'
+import { EmbeddedEvm, type EmbeddedChain } from '../settlement/index.js'
+import { finalChannelState, type ChannelState } from '../protocol/channel/index.js'
 
 const RIDES_PER_CHANNEL = 10
 

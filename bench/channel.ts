@@ -25,12 +25,10 @@ import { privateKeyToAccount, generatePrivateKey } from 'viem/accounts'
 import { WallClock } from '../node/clock/index.js'
 import { ChannelManager } from '../node/channel/index.js'
 import { loadOrCreateIdentity } from '../node/identity/index.js'
-import { createNetwork } from '../node/libp2p/index.js'
+import { createNetwork } from '../node/network/index.js'
 import { openStore } from '../node/store/index.js'
-import {
-  ChannelSignatureVerifier, channelSigningKey, channelStateDigest, channelStateTypedData, connectChain, signChannelStateDigest,
-  startDevChain, ZERO_HASH, type ChannelDomain, type ChannelState
-} from '../settlement/index.js'
+import { connectChain, startDevChain } from '../settlement/index.js'
+import { ChannelSignatureVerifier, channelSigningKey, channelStateDigest, channelStateTypedData, signChannelStateDigest, ZERO_HASH, type ChannelDomain, type ChannelState } from '../protocol/channel/index.js'
 import { reportGas } from './channel-gas.js'
 import { recoverTypedDataAddress, type Address } from 'viem'
 

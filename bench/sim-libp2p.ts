@@ -8,7 +8,8 @@
  * run: a lagging loop stretches every protocol step by the speed-up).
  * Scenario flags of `hitch sim` apply (e.g. `--drivers 30 --riders 300 --speedup 10`).
  */
-import { applyFlags, defaultScenario, runSimulation, summaryTable } from '../sim/index.js'
+import { applyFlags, defaultScenario, runSimulation } from '../sim/index.js'
+import { summaryTable } from '../cli/sim/report.js'
 import type { Scenario } from '../sim/index.js'
 
 /** The libp2p section's scenario before flags: 225 nodes for a simulated hour */

@@ -13,7 +13,9 @@
  */
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { ProgressBar, applyFlags, defaultScenario, runSimulation, summaryTable } from '../sim/index.js'
+import { applyFlags, defaultScenario, runSimulation } from '../sim/index.js'
+import { ProgressBar } from '../cli/sim/progress.js'
+import { summaryTable } from '../cli/sim/report.js'
 import type { RunMetrics, Scenario } from '../sim/index.js'
 
 /** The simulated section's scenario before flags: at least 5,000 peers for a day */

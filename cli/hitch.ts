@@ -5,9 +5,13 @@
  */
 import { UsageError } from './errors.js'
 
+type Load = () => Promise<{ run: (argv: string[]) => Promise<number> }>
+
 interface Command {
   summary: string
-  load: () => Promise<{ run: (argv: string[]) => Promise<number> }>
+  load: Load
+  /** subcommands with a module of their own (`hitch sim worker`) */
+  sub?: Record<string, Load>
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -18,7 +22,7 @@ const COMMANDS: Record<string, Command> = {
   receipt: { summary: 'verify a signed trip record', load: async () => await import('./commands/receipt.js') },
   chain: { summary: 'a local development chain with the adjudicator deployed', load: async () => await import('./commands/chain.js') },
   channels: { summary: "list this node's payment channels, or close one", load: async () => await import('./commands/channels.js') },
-  sim: { summary: 'many peers on a road network with trip demand, beside a centralized dispatcher', load: async () => await import('./commands/sim.js') }
+  sim: { summary: 'many peers on a road network with trip demand, beside a centralized dispatcher', load: async () => await import('./commands/sim.js'), sub: { worker: async () => await import('./commands/sim-worker.js') } }
 }
 
 function usage (): string {
@@ -48,6 +52,8 @@ async function main (argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name]
   if (command == null) throw new UsageError(`unknown command "${name}" (see hitch --help)`)
+  const sub = rest[0] != null ? command.sub?.[rest[0]] : undefined
+  if (sub != null) return await (await sub()).run(rest.slice(1))
   const mod = await command.load()
   return await mod.run(rest)
 }

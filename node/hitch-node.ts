@@ -8,7 +8,7 @@ import {
 } from '../protocol/index.js'
 import { WallClock } from './clock/index.js'
 import { identityFromKey, loadOrCreateIdentity } from './identity/index.js'
-import { createNetwork } from './libp2p/index.js'
+import { createNetwork } from './network/index.js'
 import { openRoutedMap } from './map/index.js'
 import { journaledReplayCache } from './replay/index.js'
 import { libsecp256k1Signatures } from './signatures/index.js'

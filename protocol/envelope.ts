@@ -10,7 +10,6 @@ import { ignore, reject, ValidationError } from './errors.js'
 import { decodeBody, encodeBody, messageTypeOf, wireTypeOf } from './hitch-message.js'
 import { Envelope } from './pb/messages.js'
 import type { HitchMessage, HitchMessageType } from './hitch-message.js'
-import type { EnvelopeSigner, SenderKeyCache, SignatureVerifier, VerifyCache } from './verify-cache.js'
 import type { PeerId, PrivateKey, PublicKey } from '@libp2p/interface'
 
 /** The envelope version this code writes and reads. */
@@ -124,6 +123,44 @@ export function toHex (bytes: Uint8Array): string {
   return uint8ArrayToString(bytes, 'base16')
 }
 
+/**
+ * Checks an envelope signature the way libp2p's secp256k1 `PublicKey.verify` does (SHA-256 of
+ * `data`, DER signature, low S only). The port through which the node plugs in a faster backend
+ * than the pure-JS default; it must accept exactly the signatures the default accepts.
+ */
+export type SignatureVerifier = (key: PublicKey, data: Uint8Array, signature: Uint8Array) => boolean | Promise<boolean>
+
+/**
+ * Signs an envelope the way libp2p's secp256k1 `PrivateKey.sign` does (SHA-256, RFC 6979, low
+ * S, DER): the port through which the node plugs in a faster backend. It must give the same
+ * bytes as the default.
+ */
+export type EnvelopeSigner = (key: PrivateKey, data: Uint8Array) => Uint8Array | Promise<Uint8Array>
+
+/** A sender key decoded once: decompressing a secp256k1 point costs as much as a hash of the whole message. */
+export interface CachedKey {
+  key: PublicKey
+  peerId: PeerId
+}
+
+/** Sender keys decoded before, by their protobuf bytes (`SenderKeyCache` is the bounded one). */
+export interface SenderKeys {
+  get: (protobuf: Uint8Array) => CachedKey | undefined
+  set: (protobuf: Uint8Array, key: CachedKey) => void
+}
+
+/**
+ * Results of opening envelopes, by a key of their exact bytes (`VerifyCache` is the bounded
+ * one). The same bytes always open to the same result.
+ */
+export interface EnvelopeCache {
+  /** the sender keys of the envelopes opened through this cache */
+  readonly keys: SenderKeys
+  keyOf: (bytes: Uint8Array) => string
+  get: (key: string) => OpenedEnvelope | ValidationError | undefined
+  set: (key: string, result: OpenedEnvelope | ValidationError) => void
+}
+
 /** Options of {@link openEnvelope}. */
 export interface OpenEnvelopeOptions {
   /**
@@ -132,13 +169,13 @@ export interface OpenEnvelopeOptions {
    *
    * @default none (every call opens the envelope)
    */
-  verifyCache?: VerifyCache
+  verifyCache?: EnvelopeCache
   /**
    * Sender keys decoded before (a peer's messages all carry its key).
    *
    * @default the `verifyCache`'s keys, or none
    */
-  keyCache?: SenderKeyCache
+  keyCache?: SenderKeys
   /**
    * The signature check.
    *

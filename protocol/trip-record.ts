@@ -5,7 +5,8 @@ import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { TripRecordError } from './errors.js'
-import { TripEvent as TripEventPb, TripHeader as TripHeaderPb, TripRecord as TripRecordPb } from './pb/messages.js'
+import type { TripRecord as TripRecordPb } from './pb/messages.js';
+import { TripEvent as TripEventPb, TripHeader as TripHeaderPb } from './pb/messages.js'
 import type { PrivateKey } from '@libp2p/interface'
 
 /** The trip record format version. */

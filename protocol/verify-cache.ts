@@ -1,21 +1,6 @@
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
-import type { OpenedEnvelope } from './envelope.js'
+import type { CachedKey, EnvelopeCache, OpenedEnvelope, SenderKeys } from './envelope.js'
 import type { ValidationError } from './errors.js'
-import type { PeerId, PrivateKey, PublicKey } from '@libp2p/interface'
-
-/**
- * Checks an envelope signature the way libp2p's secp256k1 `PublicKey.verify` does (SHA-256 of
- * `data`, DER signature, low S only). The port through which the node plugs in a faster backend
- * than the pure-JS default; it must accept exactly the signatures the default accepts.
- */
-export type SignatureVerifier = (key: PublicKey, data: Uint8Array, signature: Uint8Array) => boolean | Promise<boolean>
-
-/**
- * Signs an envelope the way libp2p's secp256k1 `PrivateKey.sign` does (SHA-256, RFC 6979, low
- * S, DER): the port through which the node plugs in a faster backend. It must give the same
- * bytes as the default.
- */
-export type EnvelopeSigner = (key: PrivateKey, data: Uint8Array) => Uint8Array | Promise<Uint8Array>
 
 /** Options of {@link VerifyCache}. */
 export interface VerifyCacheInit {
@@ -38,17 +23,11 @@ export const DEFAULT_VERIFY_CACHE_ENTRIES = 8192
 /** @see VerifyCacheInit.maxKeys */
 export const DEFAULT_VERIFY_CACHE_KEYS = 8192
 
-/** A sender key decoded once: decompressing a secp256k1 point costs as much as a hash of the whole message. */
-export interface CachedKey {
-  key: PublicKey
-  peerId: PeerId
-}
-
 /**
  * Sender keys decoded before, with their peer ids, by their protobuf bytes: every message of a
  * peer carries the same key. Pure and bounded (oldest first out).
  */
-export class SenderKeyCache {
+export class SenderKeyCache implements SenderKeys {
   readonly maxKeys: number
   private readonly keys = new Map<string, CachedKey>()
 
@@ -90,7 +69,7 @@ export class SenderKeyCache {
  * Opened envelopes are shared between the callers that open the same bytes: treat them as
  * read-only.
  */
-export class VerifyCache {
+export class VerifyCache implements EnvelopeCache {
   readonly maxEntries: number
   /** the sender keys of the envelopes opened through this cache */
   readonly keys: SenderKeyCache

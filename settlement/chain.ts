@@ -4,7 +4,7 @@
  */
 import type { AbortOptions } from '@libp2p/interface'
 import type { Address, Hex } from 'viem'
-import type { ChannelDomain, ChannelSignatures, ChannelState } from './channel-state.js'
+import type { ChannelDomain, ChannelSignatures, ChannelState } from '../protocol/channel/state.js'
 
 /**
  * Gas of the adjudicator's dispute steps, rounded up from what they use (the settlement tests

@@ -1,10 +1,9 @@
 /**
- * `npx tsx settlement/compile.ts`: compiles the adjudicator offline and writes
- * `settlement/artifacts/Adjudicator.json` and `settlement/abi.ts` (both committed).
+ * The committed outputs of a compile of the adjudicator (`settlement/artifacts/Adjudicator.json`
+ * and `settlement/abi.ts`), as text. `npm run compile:contract` (scripts/compile-contract.ts)
+ * writes them.
  */
-import { writeFileSync, mkdirSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-import { compileAdjudicator, type ContractArtifact } from './solc.js'
+import type { ContractArtifact } from './solc.js'
 
 /** The text of `settlement/abi.ts` for an artifact. */
 export function abiModuleText (artifact: ContractArtifact): string {
@@ -24,13 +23,4 @@ export function abiModuleText (artifact: ContractArtifact): string {
 /** The text of `settlement/artifacts/Adjudicator.json` for an artifact. */
 export function artifactJsonText (artifact: ContractArtifact): string {
   return JSON.stringify(artifact, null, 2) + '\n'
-}
-
-if (process.argv[1] != null && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const artifact = compileAdjudicator()
-  const dir = fileURLToPath(new URL('./artifacts/', import.meta.url))
-  mkdirSync(dir, { recursive: true })
-  writeFileSync(new URL('./artifacts/Adjudicator.json', import.meta.url), artifactJsonText(artifact))
-  writeFileSync(new URL('./abi.ts', import.meta.url), abiModuleText(artifact))
-  console.log(`Adjudicator: ${(artifact.deployedBytecode.length - 2) / 2} bytes deployed, solc ${artifact.solcVersion}`)
 }

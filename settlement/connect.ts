@@ -2,7 +2,7 @@ import type { AbortOptions } from '@libp2p/interface'
 import type { Address, Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import type { Chain } from './chain.js'
-import { normalizePrivateKey } from './channel-state.js'
+import { normalizePrivateKey } from '../protocol/channel/state.js'
 import { EmbeddedEvm, type EmbeddedChain } from './embedded-chain.js'
 import { RpcChain } from './rpc-chain.js'
 

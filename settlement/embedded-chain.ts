@@ -9,7 +9,7 @@ import { createPublicClient, createWalletClient, custom, decodeFunctionData, kec
 import { privateKeyToAccount } from 'viem/accounts'
 import type { AbortOptions } from '@libp2p/interface'
 import { adjudicatorAbi, adjudicatorBytecode } from './abi.js'
-import { normalizePrivateKey } from './channel-state.js'
+import { normalizePrivateKey } from '../protocol/channel/state.js'
 import { SettlementError } from './errors.js'
 import { ViemChain, viemChainFor } from './viem-chain.js'
 

@@ -3,14 +3,6 @@
  */
 export type { Chain, ChannelInfo, ChannelStatus, AdjudicatorEvent, OpenResult, TxResult, Watcher, WatchOptions } from './chain.js'
 export { DISPUTE_GAS, DEFENCE_GAS } from './chain.js'
-export {
-  type ChannelState, type ChannelDomain, type ChannelSignatures,
-  FINAL_NONCE, ZERO_HASH, DOMAIN_NAME, DOMAIN_VERSION, CHANNEL_STATE_TYPES,
-  channelStateTypedData, hashChannelState, signChannelState, recoverChannelStateSigner,
-  finalChannelState, normalizePrivateKey,
-  channelDomainSeparator, channelStateDigest, channelSigningKey, signChannelStateDigest,
-  recoverChannelStateDigestSigner, ChannelSignatureVerifier, DEFAULT_VERIFIER_WINDOW
-} from './channel-state.js'
 export { SettlementError, type SettlementErrorCode } from './errors.js'
 export { connectChain, type ConnectChainOptions } from './connect.js'
 export {

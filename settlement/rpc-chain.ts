@@ -4,7 +4,7 @@ import { createPublicClient, http, isAddress, type Address, type Hex } from 'vie
 import { privateKeyToAccount } from 'viem/accounts'
 import type { AbortOptions } from '@libp2p/interface'
 import { adjudicatorAbi } from './abi.js'
-import { normalizePrivateKey } from './channel-state.js'
+import { normalizePrivateKey } from '../protocol/channel/state.js'
 import { SettlementError } from './errors.js'
 import { ViemChain, toSettlementError } from './viem-chain.js'
 

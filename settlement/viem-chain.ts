@@ -7,8 +7,8 @@ import {
 import { privateKeyToAccount } from 'viem/accounts'
 import type { AbortOptions } from '@libp2p/interface'
 import { adjudicatorAbi } from './abi.js'
-import { normalizePrivateKey, type ChannelDomain, type ChannelSignatures, type ChannelState } from './channel-state.js'
-import { channelStateTypedData } from './channel-state.js'
+import { normalizePrivateKey, type ChannelDomain, type ChannelSignatures, type ChannelState } from '../protocol/channel/state.js'
+import { channelStateTypedData } from '../protocol/channel/state.js'
 import { SettlementError } from './errors.js'
 import type { AdjudicatorEvent, Chain, ChannelInfo, ChannelStatus, OpenResult, TxResult, Watcher, WatchOptions } from './chain.js'
 

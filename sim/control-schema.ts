@@ -8,12 +8,45 @@
  */
 import { resolveScenario } from './scenario.js'
 import { ScenarioError } from './errors.js'
-import type { CoordinatorMessage, WorkerMessage } from './worker-protocol.js'
-import type { DriverTrip, RiderOutcome, ShareDriver, ShareResult, ShareStatus, SimTimeBase } from './libp2p-peers.js'
+import type { DriverTrip, RiderOutcome, ShareDriver, ShareResult, ShareStatus, SimTimeBase } from './share.js'
 import type { SharePayments } from './payments.js'
 import type { NodeNetworkRecord, VehicleRecord } from './records.js'
 import type { TripRequest } from './demand.js'
 import type { Scenario } from './scenario.js'
+
+/** What a worker sends the coordinator */
+export type WorkerMessage =
+  | { type: 'hello', version: number, pid: number, hostname: string, nonce: string, mac: string }
+  | { type: 'listening', bootstrap: string[] }
+  | { type: 'connected' }
+  | { type: 'status', status: ShareStatus }
+  | { type: 'result', result: ShareResult }
+  | { type: 'error', message: string }
+
+/** What the coordinator sends a worker */
+export type CoordinatorMessage =
+  | { type: 'challenge', version: number, nonce: string }
+  | { type: 'welcome', mac: string }
+  | {
+    type: 'assign'
+    worker: number
+    workers: number
+    scenario: Scenario
+    /** the coordinator's map, to check that the worker loaded the same one */
+    map: { source: string, vertices: number, edges: number }
+    drivers: ShareDriver[]
+    requests: TripRequest[]
+    time: SimTimeBase
+    /**
+     * The coordinator's dev chain (JSON-RPC) the peers' channels settle on, when rides are paid;
+     * its port on the host the worker connected to the coordinator at
+     */
+    chain?: { port: number }
+  }
+  | { type: 'connect', bootstrap: string[] }
+  | { type: 'go', goAtMs: number }
+  | { type: 'stop' }
+  | { type: 'abort', reason: string }
 
 /** Version of the control protocol; a peer of another version is refused */
 export const WORKER_PROTOCOL_VERSION = 3

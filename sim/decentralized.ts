@@ -1,13 +1,14 @@
 import { privateKeyFromRaw } from '@libp2p/crypto/keys'
 import { logger } from '@libp2p/logger'
 import { mulberry32 } from '../matching/index.js'
-import { WallClock } from '../node/clock/index.js'
 import { createHitchNode } from '../node/hitch-node.js'
 import { identityFromKey } from '../node/identity/index.js'
 import { libsecp256k1Signatures } from '../node/index.js'
 import { Driver, NoDriverError, Rider } from '../node/roles/index.js'
 import { VerifyCache } from '../protocol/index.js'
 import { EventScheduler, VirtualClock } from './event-scheduler.js'
+import { SimulationError } from './errors.js'
+import { SIM_EPOCH_MS } from './share.js'
 import { seededRandomSource } from './random.js'
 import { SimulatedWorld } from './simulated-network.js'
 import { initialRecords } from './centralized.js'
@@ -15,12 +16,11 @@ import { driverPayments, emptySharePayments, feedAccess, paymentRecord, riderPay
 import type { FeedAccess, PeerChannels } from './payments.js'
 import type { ChainActivity } from '../settlement/index.js'
 import type { DriverPayments, RiderPayments } from '../node/payments/index.js'
-import type { Libp2pRunOptions } from './libp2p-run.js'
+import type { RunOptions } from './centralized.js'
 import type { TripRequest } from './demand.js'
 import { attributeDriven, networkRecordOf } from './records.js'
 import type { NodeNetworkRecord, RequestRecord, RunRecords, VehicleRecord } from './records.js'
 import type { Scenario } from './scenario.js'
-import type { Clock } from '../node/clock/index.js'
 import type { HitchNode } from '../node/hitch-node.js'
 import type { RoutedMap } from '../node/map/index.js'
 import type { Network } from '../node/network/index.js'
@@ -28,8 +28,6 @@ import type { Secp256k1PrivateKey } from '@libp2p/interface'
 
 const log = logger('hitch:sim:decentralized')
 
-/** `clock.now()` at simulated time 0: a fixed instant, so runs repeat exactly */
-export const SIM_EPOCH_MS = Date.UTC(2024, 0, 1)
 
 /** A rider whose ride ended stays online this long (clock ms), so its last answers arrive. @default 5000 */
 const RIDER_LINGER_MS = 5_000
@@ -80,13 +78,9 @@ export class DecentralizedRun {
   }
 
   /** Runs every driver and rider to the end of the scenario and returns the records */
-  async run (options: Libp2pRunOptions = {}): Promise<RunRecords> {
+  async run (options: RunOptions = {}): Promise<RunRecords> {
     const s = this.scenario
-    if (s.network.mode === 'libp2p') {
-      // real libp2p nodes, in this process or in worker processes (sim/libp2p-run.ts)
-      const { runLibp2p } = await import('./libp2p-run.js')
-      return await runLibp2p({ map: this.map, requests: this.requests, scenario: s, positions: this.positions }, options)
-    }
+    if (s.network.mode !== 'simulated') throw new SimulationError(`the simulated network runs a scenario of network mode 'simulated', not '${s.network.mode}'`)
     const wallStart = performance.now()
     const cpuStart = process.cpuUsage()
     let peakRss = process.memoryUsage().rss

@@ -2,12 +2,12 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { privateKeyFromRaw } from '@libp2p/crypto/keys'
 import { prefixLogger } from '@libp2p/logger'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { WallClock } from '../node/clock/index.js'
 import { createHitchNode, Driver, NoDriverError, Rider } from '../node/index.js'
-import { createNetwork } from '../node/libp2p/index.js'
+import { createNetwork } from '../node/network/index.js'
 import { VerifyCache } from '../protocol/index.js'
 import { simLibp2pOptions, simRoleTimings } from './libp2p-tuning.js'
-import { SIM_EPOCH_MS } from './decentralized.js'
+import { SIM_EPOCH_MS, anchoredClock, simZero } from './share.js'
+import type { DriverTrip, RiderOutcome, ShareDriver, ShareResult, ShareStatus, SimTimeBase } from './share.js'
 import { seededRandomSource } from './random.js'
 import type { DriverPayments, RiderPayments } from '../node/payments/index.js'
 import { driverPayments, emptySharePayments, paymentRecord, riderPayments, settleRide, stopPeerChannels } from './payments.js'
@@ -16,42 +16,12 @@ import type { ChainActivity } from '../settlement/index.js'
 import type { SimRoleTimings } from './libp2p-tuning.js'
 import type { TripRequest } from './demand.js'
 import { attributeDriven, networkRecordOf } from './records.js'
-import type { NodeNetworkRecord, RequestRecord, RequestStatus, RunRecords, VehicleRecord } from './records.js'
+import type { NodeNetworkRecord, RequestRecord, RunRecords } from './records.js'
 import type { Scenario, SimTransport } from './scenario.js'
 import type { Clock } from '../node/clock/index.js'
 import type { HitchNode } from '../node/index.js'
 import type { RoutedMap } from '../node/map/index.js'
 import type { Secp256k1PrivateKey } from '@libp2p/interface'
-
-/** One driver of a share: its index in the fleet and its starting road vertex */
-export interface ShareDriver {
-  index: number
-  vertex: number
-}
-
-/**
- * Simulated time of the processes of one run. Every process makes its own
- * `WallClock`, but all of them read the same time: the clock is anchored to
- * a wall-clock instant (`anchorMs`, `Date.now()` of the coordinator) and
- * simulated time 0 is the wall instant `goAtMs`, both sent by the
- * coordinator. Processes on one host share `Date.now()`; on several hosts
- * they agree as well as their clocks do (NTP), times the speed-up.
- */
-export interface SimTimeBase {
-  speedup: number
-  /** wall ms (Date.now()) at which every clock reads SIM_EPOCH_MS */
-  anchorMs: number
-}
-
-/** A `WallClock` that reads `SIM_EPOCH_MS` at the wall instant `anchorMs` */
-export function anchoredClock (base: SimTimeBase): WallClock {
-  return new WallClock({ speedUp: base.speedup, startEpoch: SIM_EPOCH_MS + (Date.now() - base.anchorMs) * base.speedup, unref: true })
-}
-
-/** Clock ms of simulated time 0, when the run goes at the wall instant `goAtMs` */
-export function simZero (base: SimTimeBase, goAtMs: number): number {
-  return SIM_EPOCH_MS + (goAtMs - base.anchorMs) * base.speedup
-}
 
 /** Options of {@link PeerShare} */
 export interface PeerShareInit {
@@ -77,66 +47,6 @@ export interface PeerShareInit {
   name?: string
   /** The chain the peers' payment channels settle on; without it rides are not paid */
   chain?: SimChainAccess
-}
-
-/** What a rider's node saw of its ride (times in simulated seconds) */
-export interface RiderOutcome {
-  /** index of the request in the demand */
-  index: number
-  /** the protocol's request id, to join the driver's view */
-  requestId: string | null
-  status: RequestStatus
-  assignTimeS: number | null
-  matchWallMs: number | null
-  pickupTimeS: number | null
-  dropoffTimeS: number | null
-  fareCents: number | null
-  vehicle: string | null
-}
-
-/** What a driver's node saw of one ride (times in simulated seconds) */
-export interface DriverTrip {
-  requestId: string
-  driver: string
-  pickupTimeS: number | null
-  dropoffTimeS: number | null
-  /** shared the car with another rider */
-  pooled: boolean
-}
-
-/** Everything one process's share of the peers produced; plain data (sent between processes as JSON) */
-export interface ShareResult {
-  riders: RiderOutcome[]
-  trips: DriverTrip[]
-  vehicles: VehicleRecord[]
-  nodes: NodeNetworkRecord[]
-  /** simulated seconds covered */
-  simulatedS: number
-  wallMs: number
-  cpuUs: number
-  peakRssBytes: number
-  /** most nodes running at once */
-  peakNodes: number
-  /** what the share's peers counted of their payments; null when rides are not paid */
-  payments: SharePayments | null
-  notes: string[]
-}
-
-/** Counters of a running share, for progress and the end condition */
-export interface ShareStatus {
-  simS: number
-  riders: number
-  finished: number
-  served: number
-  cancelled: number
-  /** every driver of the share has an empty plan */
-  idle: boolean
-  /** nodes running now */
-  nodes: number
-  /** connections opened so far by the share's drivers and riders (each side of a connection in the share counts it) */
-  connections: { driver: number, rider: number }
-  /** the process's event-loop delay since the last status, p99, real ms: a loaded process distorts every protocol timing */
-  loopDelayP99Ms: number
 }
 
 interface DriverPeer {

@@ -31,7 +31,7 @@ import {
   DEFAULT_RECORD_TIMEOUT_MS
 } from '../node/index.js'
 import type { DriverInit, RideRequestOptions, RiderInit } from '../node/index.js'
-import type { CreateNetworkInit } from '../node/libp2p/index.js'
+import type { CreateNetworkInit } from '../node/network/index.js'
 import type { Scenario } from './scenario.js'
 
 /**

@@ -127,7 +127,14 @@ export async function runSimulation (scenario: Scenario, options: SimulationOpti
 
   let decentral: RunRecords | null = null
   if (runs.has('decentralized')) {
-    decentral = await new DecentralizedRun({ map, requests: demand.requests, scenario, positions }).run(options)
+    const init = { map, requests: demand.requests, scenario, positions }
+    if (scenario.network.mode === 'libp2p') {
+      // real libp2p nodes, in this process or in worker processes; loaded only for such a run
+      const { runLibp2p } = await import('./libp2p-run.js')
+      decentral = await runLibp2p(init, options)
+    } else {
+      decentral = await new DecentralizedRun(init).run(options)
+    }
     notes.push(...decentral.notes.map(n => `decentralized: ${n}`))
   } else {
     notes.push('decentralized run not requested')

@@ -26,52 +26,18 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { ControlChannel, DEFAULT_MAX_LINE_BYTES } from './control-channel.js'
 import { ControlProtocolError, WORKER_PROTOCOL_VERSION, parseCoordinatorMessage, parseWorkerMessage } from './control-schema.js'
-import type { ShareDriver, ShareResult, ShareStatus, SimTimeBase } from './libp2p-peers.js'
-import type { TripRequest } from './demand.js'
-import type { Scenario } from './scenario.js'
+import type { CoordinatorMessage, WorkerMessage } from './control-schema.js'
 import type { Socket } from 'node:net'
 
 export { ControlChannel, MAX_HANDSHAKE_LINE_BYTES, DEFAULT_MAX_LINE_BYTES } from './control-channel.js'
 export { ControlProtocolError, WORKER_PROTOCOL_VERSION, parseCoordinatorMessage, parseWorkerMessage } from './control-schema.js'
-export type { ControlErrorCode } from './control-schema.js'
+export type { ControlErrorCode, CoordinatorMessage, WorkerMessage } from './control-schema.js'
 
 /** Environment variable that hands a worker the coordinator's token */
 export const WORKER_TOKEN_ENV = 'HITCH_SIM_TOKEN'
 
 /** Real ms a control connection has to authenticate before it is closed */
 export const DEFAULT_AUTH_TIMEOUT_MS = 10_000
-
-export type WorkerMessage =
-  | { type: 'hello', version: number, pid: number, hostname: string, nonce: string, mac: string }
-  | { type: 'listening', bootstrap: string[] }
-  | { type: 'connected' }
-  | { type: 'status', status: ShareStatus }
-  | { type: 'result', result: ShareResult }
-  | { type: 'error', message: string }
-
-export type CoordinatorMessage =
-  | { type: 'challenge', version: number, nonce: string }
-  | { type: 'welcome', mac: string }
-  | {
-    type: 'assign'
-    worker: number
-    workers: number
-    scenario: Scenario
-    /** the coordinator's map, to check that the worker loaded the same one */
-    map: { source: string, vertices: number, edges: number }
-    drivers: ShareDriver[]
-    requests: TripRequest[]
-    time: SimTimeBase
-    /**
-     * The coordinator's dev chain (JSON-RPC) the peers' channels settle on, when rides are paid;
-     * its port on the host the worker connected to the coordinator at
-     */
-    chain?: { port: number }
-  }
-  | { type: 'connect', bootstrap: string[] }
-  | { type: 'go', goAtMs: number }
-  | { type: 'stop' }
-  | { type: 'abort', reason: string }
 
 /** The coordinator's end of a control connection */
 export type WorkerChannel = ControlChannel<WorkerMessage, CoordinatorMessage>

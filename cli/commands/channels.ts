@@ -1,13 +1,13 @@
 import { createHitchNode } from '../../node/index.js'
-import { ChannelStore, channelSummary, type ChannelEvents, type ChannelManager, type ChannelSummary } from '../../node/channel/index.js'
-import { startChannelManager, weiToCents } from '../../node/payments/index.js'
+import { ChannelStore, channelSummary, type ChannelManager, type ChannelSummary } from '../../node/channel/index.js'
+import { startChannelManager } from '../../node/payments/index.js'
 import { openStore } from '../../node/store/index.js'
-import { connectChain, startDevChain, type Chain, type DevChain } from '../../settlement/index.js'
+import type { Chain } from '../../settlement/index.js'
 import { UsageError } from '../errors.js'
 import { parseFlags } from '../flags.js'
-import { checkMultiaddrs, dataDirOf, formatCents, jsonLine, onShutdown } from '../daemon.js'
+import { checkMultiaddrs, dataDirOf, jsonLine, onShutdown } from '../daemon.js'
+import { connectNodeChain, reportChannelEvents, weiAsFare } from '../chain-flags.js'
 import { PASSPHRASE_FLAG_HELP, PASSPHRASE_FLAG_OPTIONS, identityOptionsOf } from '../passphrase.js'
-import type { HitchNode } from '../../node/index.js'
 import type { Hex } from 'viem'
 
 export const help = `
@@ -36,92 +36,6 @@ data directory first.
   --profile NAME        profile for the default data directory (default: rider)${PASSPHRASE_FLAG_HELP}
   --json                one JSON object per channel and line (close: JSON events)
 `
-
-/** The `--chain` flag of \`hitch drive\` and \`hitch ride\`, and its help. */
-export const CHAIN_FLAG_OPTIONS = { chain: { type: 'string' } } as const
-
-/** Help lines of `--chain`. */
-export const CHAIN_FLAG_HELP = `
-  --chain URL           pay rides through payment channels settled on this chain:
-                        the JSON-RPC URL \`hitch chain\` prints, shared by drivers and
-                        riders (default: none, rides are not paid)`
-
-/**
- * Connects the node's account to `--chain`. Only a URL is accepted: \`embedded\` would give each
- * process a private chain that no other peer can see, so nothing paid there could settle.
- */
-export async function connectNodeChain (spec: string, node: HitchNode): Promise<Chain> {
-  if (spec === 'embedded') {
-    throw new UsageError('--chain embedded would run a private chain inside this process, which no other peer can use: pass the URL that `hitch chain` or `hitch drive --chain embedded` prints (--chain http://127.0.0.1:PORT)')
-  }
-  try {
-    return await connectChain(spec, { privateKeyHex: node.identity.ethPrivateKeyHex })
-  } catch (err: any) {
-    throw new UsageError(`--chain ${spec}: ${String(err?.message ?? err)}`, 1)
-  }
-}
-
-/**
- * `hitch drive --chain embedded`: the daemon hosts the chain itself — an in-process EVM with the
- * adjudicator deployed, served over JSON-RPC on 127.0.0.1 like `hitch chain` — and joins it by
- * URL, so riders pass that URL as their `--chain`. No separate process to start.
- */
-export async function hostEmbeddedChain (node: HitchNode): Promise<{ chain: Chain, dev: DevChain }> {
-  const dev = await startDevChain({ port: 0, host: '127.0.0.1' })
-  try {
-    return { chain: await connectNodeChain(dev.url, node), dev }
-  } catch (err) {
-    await dev.stop()
-    throw err
-  }
-}
-
-/** The channel events the CLI reports, in order of a channel's life. */
-export const CHANNEL_EVENT_NAMES: ReadonlyArray<keyof ChannelEvents> = [
-  'channel:opened', 'channel:topped-up', 'channel:closed', 'channel:close-observed', 'channel:challenged',
-  'channel:finalized', 'channel:settled', 'channel:arrears', 'channel:recovered', 'channel:low-gas', 'channel:error'
-]
-
-/** Wei as the fare it equals, e.g. `12.34 USD`. */
-export function weiAsFare (wei: bigint): string {
-  return `${formatCents(weiToCents(wei))} USD`
-}
-
-/** One line of text for a channel event. */
-export function describeChannelEvent<K extends keyof ChannelEvents> (type: K, d: ChannelEvents[K]): string {
-  const e = d as any
-  switch (type) {
-    case 'channel:opened': return `channel ${String(e.channelId)} opened with a deposit of ${weiAsFare(e.deposit)} (tx ${String(e.txHash)}, gas ${String(e.gasUsed)})`
-    case 'channel:topped-up': return `channel ${String(e.channelId)} topped up by ${weiAsFare(e.amount)} (tx ${String(e.txHash)})`
-    case 'channel:closed': return `channel ${String(e.channelId)} closed ${String(e.kind)}ly, the driver is paid ${weiAsFare(e.balanceDriver)} (tx ${String(e.txHash)})`
-    case 'channel:close-observed': return `channel ${String(e.channelId)} is closing at nonce ${String(e.nonce)}`
-    case 'channel:challenged': return `answered a stale close of ${String(e.channelId)} (nonce ${String(e.staleNonce)}) with nonce ${String(e.nonce)} (tx ${String(e.txHash)})`
-    case 'channel:finalized': return `channel ${String(e.channelId)} finalized: driver ${weiAsFare(e.paidDriver)}, rider ${weiAsFare(e.paidRider)} (tx ${String(e.txHash)})`
-    case 'channel:settled': return `channel ${String(e.channelId)} settled on chain (tx ${String(e.txHash)})`
-    case 'channel:arrears': return `the rider of ${String(e.channelId)} owes ${weiAsFare(e.arrears)}`
-    case 'channel:recovered': return `channel ${String(e.channelId)} with ${String(e.driver)} found on chain after a crash: deposit ${weiAsFare(e.deposit)}`
-    case 'channel:low-gas': return `warning: the balance (${String(e.balance)} wei) is below the ${String(e.reserve)} wei that defending ${String(e.channels)} channels in a dispute may cost; top up this account`
-    case 'channel:error': return `channel ${String(e.channelId ?? '')} ${String(e.step)} failed: ${String(e.error?.message ?? e.error)}`
-    default: return String(type)
-  }
-}
-
-/**
- * Reports a manager's on-chain steps: JSON lines (`{"event":"channel:opened","txHash":…}`)
- * or text. Returns a function that stops reporting.
- */
-export function reportChannelEvents (manager: ChannelManager, json: boolean, write: (line: string) => void): () => void {
-  const offs = CHANNEL_EVENT_NAMES.map(type => manager.on(type, detail => {
-    if (json) {
-      const d: any = { ...detail }
-      if (type === 'channel:error') d.error = (detail as any).error?.message ?? String((detail as any).error)
-      write(jsonLine({ event: type, ...d }))
-    } else {
-      write(`${describeChannelEvent(type, detail)}\n`)
-    }
-  }))
-  return () => { for (const off of offs) off() }
-}
 
 function printList (list: Array<ChannelSummary & { onChain?: string }>, json: boolean, balance?: bigint): void {
   if (json) {

@@ -1,7 +1,7 @@
 import { createHitchNode } from '../../node/index.js'
 import { DriverPayments, startChannelManager } from '../../node/payments/index.js'
 import { Driver, DRIVER_EVENTS, type DriverEvents } from '../../node/roles/index.js'
-import { CHAIN_FLAG_HELP, CHAIN_FLAG_OPTIONS, connectNodeChain, hostEmbeddedChain, reportChannelEvents, weiAsFare } from './channels.js'
+import { CHAIN_FLAG_HELP, CHAIN_FLAG_OPTIONS, connectNodeChain, hostEmbeddedChain, reportChannelEvents, weiAsFare } from '../chain-flags.js'
 import type { ChannelManager } from '../../node/channel/index.js'
 import type { Chain, DevChain } from '../../settlement/index.js'
 import { UsageError } from '../errors.js'

@@ -2,9 +2,11 @@ import { resolve } from 'node:path'
 import { UsageError } from '../errors.js'
 import { parseFlags } from '../flags.js'
 import {
-  ProgressBar, ScenarioError, WORKER_TOKEN_ENV, applyFlags, defaultScenario, loadScenario, parseHostPort, runSimulation, scenarioFlagHelp,
-  scenarioFlagOptions, summaryTable, writeReport
+  ScenarioError, WORKER_TOKEN_ENV, applyFlags, defaultScenario, loadScenario, parseHostPort, runSimulation, scenarioFlagHelp,
+  scenarioFlagOptions
 } from '../../sim/index.js'
+import { ProgressBar } from '../sim/progress.js'
+import { summaryTable, writeReport } from '../sim/report.js'
 import type { RunKind } from '../../sim/index.js'
 
 export const help = `
@@ -38,7 +40,6 @@ interface SimCliFlags {
 }
 
 export async function run (argv: string[]): Promise<number> {
-  if (argv[0] === 'worker') return await (await import('./sim-worker.js')).run(argv.slice(1))
   const { values, positionals, help: shown } = parseFlags<SimCliFlags>(argv, {
     ...scenarioFlagOptions(),
     json: { type: 'boolean' },

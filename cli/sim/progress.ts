@@ -1,4 +1,4 @@
-import type { RunProgress } from './centralized.js'
+import type { RunProgress } from '../../sim/index.js'
 
 /** Options of {@link ProgressBar} */
 export interface ProgressBarInit {

@@ -1,9 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { RunMetrics } from './metrics.js'
-import type { RunRecords } from './records.js'
-import type { SimulationResults } from './runner.js'
-import type { RoadGraph } from '../matching/index.js'
+import type { RoadGraph } from '../../matching/index.js'
+import type { RunMetrics, RunRecords, SimulationResults } from '../../sim/index.js'
 
 /** Where {@link writeReport} wrote */
 export interface ReportFiles {

@@ -1,11 +1,9 @@
-import { logger } from '@libp2p/logger'
 import tinyosmpbf from 'tiny-osmpbf'
 import { buildRoadGraph } from './build.js'
 import { MapFormatError } from './errors.js'
 import { haversineM, toDistCm, toTimeMs } from './geo.js'
 import type { RoadGraph } from './road-graph.js'
 
-const log = logger('hitch:graph:osm')
 
 /**
  * Version of the import rules (way selection, speeds, weights). Bump it
@@ -137,6 +135,12 @@ export interface ParseOsmOptions {
   source?: string
   /** Overrides of {@link DEFAULT_SPEEDS_KMH}; a type mapped to 0 is left out of the graph. */
   defaultSpeedsKmh?: Partial<Record<string, number>>
+  /**
+   * Where to log what the import kept and dropped (e.g. `logger('hitch:graph:osm')`).
+   *
+   * @default none
+   */
+  log?: (formatter: string, ...args: unknown[]) => void
 }
 
 /**
@@ -217,7 +221,7 @@ export function parseOsmPbf (bytes: Uint8Array, opts: ParseOsmOptions = {}): Roa
   }
   const graph = buildRoadGraph({ lat, lon, tail, head, distCm, timeMs }, { source: `osm:${opts.source ?? 'unnamed'}` })
   if (graph.numEdges === 0) throw new MapFormatError('no two car road points reach each other')
-  log('%s: %d OSM nodes, %d ways (%d car), %d segments cut at the border; kept %d of %d vertices, %d of %d edges',
+  opts.log?.('%s: %d OSM nodes, %d ways (%d car), %d segments cut at the border; kept %d of %d vertices, %d of %d edges',
     graph.meta.source, nodeLat.length, osmWays, ways.length, missingSegments,
     graph.numNodes, graph.meta.importedNodes, graph.numEdges, graph.meta.importedEdges)
   return graph

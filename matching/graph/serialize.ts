@@ -65,9 +65,8 @@ export function serializeGraph (g: RoadGraph, extras: GraphExtras = {}): Uint8Ar
   // Section offsets depend on the header's length, which depends on the offsets' digits: iterate to a fixpoint.
   let headerBytes = new Uint8Array(0)
   let header: Header
-  let dataStart = 0
   for (;;) {
-    dataStart = pad(FIXED_HEADER + headerBytes.length)
+    const dataStart = pad(FIXED_HEADER + headerBytes.length)
     header = { numNodes: g.numNodes, numEdges: g.numEdges, meta: g.meta, graph: [], extras: [] }
     let offset = dataStart
     for (const [name, a, kind] of arrays) {

@@ -1,10 +1,8 @@
-import { logger } from '@libp2p/logger'
 import { metricWeights } from './dijkstra.js'
 import { PreparedDataError, WeightOverflowError } from './errors.js'
 import { MinHeap } from './min-heap.js'
 import type { Metric, RoadGraph } from '../graph/road-graph.js'
 
-const log = logger('hitch:routing:ch')
 
 /** Options of {@link ContractionHierarchy.build}. */
 export interface ContractionOptions {
@@ -23,6 +21,12 @@ export interface ContractionOptions {
    * @default 20
    */
   simulationSettleLimit?: number
+  /**
+   * Where to log the size of the hierarchy built (e.g. `logger('hitch:routing:ch')`).
+   *
+   * @default none
+   */
+  log?: (formatter: string, ...args: unknown[]) => void
 }
 
 const DEFAULT_WITNESS_SETTLE_LIMIT = 200
@@ -386,7 +390,7 @@ function contract (n: number, firstOut: Uint32Array, head: Uint32Array, w: Uint3
 
   const up = toCsr(n, upTail, upHead, upW, upMid)
   const down = toCsr(n, dnTail, dnHead, dnW, dnMid)
-  log('contracted %d vertices: %d up and %d down edges', n, up.head.length, down.head.length)
+  opts.log?.('contracted %d vertices: %d up and %d down edges', n, up.head.length, down.head.length)
   return {
     rank,
     upFirst: up.first,

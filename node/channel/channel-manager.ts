@@ -21,10 +21,8 @@ import {
   type ChannelRole, type CoSignedState, MAX_CHANNEL_MESSAGE_BYTES, MAX_PAY_FRAME_BYTES, PAY_STREAM_PROTOCOL
 } from '../../protocol/channel/index.js'
 import { PAY_PROTOCOL } from '../../protocol/index.js'
-import {
-  ChannelSignatureVerifier, channelSigningKey, channelStateDigest, DISPUTE_GAS, recoverChannelStateDigestSigner,
-  signChannelStateDigest, type Chain, type ChannelState
-} from '../../settlement/index.js'
+import { DISPUTE_GAS, type Chain } from '../../settlement/index.js'
+import { ChannelSignatureVerifier, channelSigningKey, channelStateDigest, recoverChannelStateDigestSigner, signChannelStateDigest, type ChannelState } from '../../protocol/channel/index.js'
 import { ChainWatch, isRevert } from './chain-watch.js'
 import { deferred, Slots, Turns, type Deferred } from './concurrency.js'
 import { ChannelError } from './errors.js'

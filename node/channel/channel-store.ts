@@ -8,7 +8,7 @@
 import { Key, type Datastore } from 'interface-datastore'
 import type { Address, Hex } from 'viem'
 import type { Channel, CoSignedState, ProposedState } from '../../protocol/channel/index.js'
-import type { ChannelState } from '../../settlement/index.js'
+import type { ChannelState } from '../../protocol/channel/index.js'
 
 /** Namespace of channel records: `/hitch/channels/<channelId>` */
 export const CHANNELS_PREFIX = '/hitch/channels'

@@ -70,7 +70,9 @@ export function faultInjectorFromEnv (env: NodeJS.ProcessEnv = process.env): Fau
     },
     hold: (point, nonce) => {
       if (plan.holdMs == null || !matches(point, nonce)) return undefined
-      // the test waits for this line before it acts on the held process
+      // the test waits for this line before it acts on the held process (a crash plan is only
+      // ever set by a test: this is its signal, not presentation)
+      // eslint-disable-next-line no-restricted-properties
       process.stderr.write(`${CRASH_ENV}: holding at ${point}@${nonce}\n`)
       setTimeout(() => { process.kill(process.pid, 'SIGKILL') }, plan.holdMs)
       return new Promise<void>(() => {})

@@ -117,7 +117,8 @@ export class PayTransport {
     const lifetime = this.lifetime()
     const signal = options?.signal != null ? AbortSignal.any([options.signal, lifetime]) : lifetime
     const pending: PayLink['pending'] = new Map()
-    let pipe: MessagePipe | undefined
+    // read by the handlers, which may run before openPipe returns
+    let pipe: MessagePipe | undefined = undefined
     pipe = await this.network.openPipe!(peer, PAY_STREAM_PROTOCOL, {
       // answers are handled one per turn too
       onMessage: data => {

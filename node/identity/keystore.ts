@@ -128,7 +128,7 @@ export async function decryptKeystore (keystore: unknown, passphrase: string | U
   } else {
     const k = c.kdfparams as Pbkdf2KdfParams
     derived = await new Promise<Buffer>((resolve, reject) => {
-      pbkdf2(pass, salt, k.c, k.dklen, 'sha256', (err, out) => { err != null ? reject(err) : resolve(out) })
+      pbkdf2(pass, salt, k.c, k.dklen, 'sha256', (err, out) => { if (err != null) reject(err); else resolve(out) })
     })
   }
   try {
@@ -202,7 +202,7 @@ async function scryptKey (pass: Uint8Array, salt: Uint8Array, dklen: number, par
   // need (bounded by checkScrypt), plus a margin
   const maxmem = 128 * params.r * (params.n + params.p + 2) + (1 << 20)
   return await new Promise<Buffer>((resolve, reject) => {
-    scrypt(pass, salt, dklen, { N: params.n, r: params.r, p: params.p, maxmem }, (err, out) => { err != null ? reject(err) : resolve(out) })
+    scrypt(pass, salt, dklen, { N: params.n, r: params.r, p: params.p, maxmem }, (err, out) => { if (err != null) reject(err); else resolve(out) })
   })
 }
 

@@ -1,8 +1,8 @@
 /**
  * @packageDocumentation
  *
- * The composition root of a node's libp2p stack, and `createNetwork` which
- * wraps it in the `Network` port.
+ * The composition root of a node's libp2p stack (`createNetwork` in `node/network/` wraps it
+ * in the `Network` port).
  */
 export {
   createHitchLibp2p,
@@ -16,7 +16,6 @@ export {
   LOOPBACK_CONNECTION_LIMITS
 } from './create-libp2p.js'
 export type { HitchLibp2p, HitchLibp2pInit, HitchServices, HitchTransport } from './create-libp2p.js'
-export { createNetwork, DEFAULT_MDNS_MIN_CONNECTIONS } from './create-network.js'
 export {
   CELL_TOPIC_SCORE_PARAMS,
   HITCH_SCORE_THRESHOLDS,
@@ -29,4 +28,3 @@ export {
   retainScoresOnReconnect,
   scoreTopicsByPrefix
 } from './gossip-scoring.js'
-export type { CreateNetworkInit } from './create-network.js'

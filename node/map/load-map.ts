@@ -12,6 +12,7 @@ import type { GraphExtras, RoadGraph, SyntheticCityOptions } from '../../matchin
 import type { AbortOptions } from '@libp2p/interface'
 
 const log = logger('hitch:map')
+const osmLog = logger('hitch:graph:osm')
 
 /** Options shared by {@link loadMap} and {@link loadDefaultCity}. */
 export interface MapCacheOptions extends AbortOptions {
@@ -91,7 +92,7 @@ export async function loadMap (path: string, opts: LoadMapOptions = {}): Promise
   const speeds = opts.defaultSpeedsKmh === undefined ? '' : JSON.stringify(Object.entries(opts.defaultSpeedsKmh).sort())
   const name = basename(path).replace(/\.osm\.pbf$/, '').replace(/[^A-Za-z0-9._-]/g, '_')
   return await cached(`osm ${fileHash} import=${OSM_IMPORT_VERSION} speeds=${speeds}`, name, start, opts, () =>
-    parseOsmPbf(bytes, { source: basename(path), defaultSpeedsKmh: opts.defaultSpeedsKmh }))
+    parseOsmPbf(bytes, { source: basename(path), defaultSpeedsKmh: opts.defaultSpeedsKmh, log: osmLog }))
 }
 
 /**

@@ -6,6 +6,8 @@ import type { LoadedMap, MapCacheOptions } from './load-map.js'
 import type { RoadGraph, Snap } from '../../matching/graph/index.js'
 
 const log = logger('hitch:map')
+const chLog = logger('hitch:routing:ch')
+const buildRouter = (graph: RoadGraph): Router => Router.build(graph, { log: chLog })
 
 /** A loaded map ready to answer routes: graph, router and snapping. */
 export interface RoutedMap {
@@ -39,7 +41,7 @@ export interface OpenRoutedMapOptions extends Omit<MapCacheOptions, 'prepare' | 
  * @throws {MapFormatError} when it is not a map
  */
 export async function openRoutedMap (path?: string, opts: OpenRoutedMapOptions = {}): Promise<RoutedMap> {
-  const loadOpts = { ...opts, prepare: Router.prepare, prepareVersion: ROUTER_PREPARE_VERSION }
+  const loadOpts = { ...opts, prepare: (graph: RoadGraph) => buildRouter(graph).toExtras(), prepareVersion: ROUTER_PREPARE_VERSION }
   const loaded = path === undefined ? await loadDefaultCity(loadOpts) : await loadMap(path, loadOpts)
   let router: Router
   try {
@@ -47,7 +49,7 @@ export async function openRoutedMap (path?: string, opts: OpenRoutedMapOptions =
   } catch (err) {
     if (!(err instanceof PreparedDataError)) throw err
     log.error('prepared routing data unusable (%s), building it again', err.message)
-    router = Router.build(loaded.graph)
+    router = buildRouter(loaded.graph)
   }
   const index = new SpatialIndex(loaded.graph, { maxDistanceM: opts.maxSnapDistanceM })
   return {

@@ -1,7 +1,7 @@
-import { Libp2pNetwork } from '../network/index.js'
-import { createHitchLibp2p } from './create-libp2p.js'
-import type { HitchLibp2pInit } from './create-libp2p.js'
-import type { Libp2pNetworkInit } from '../network/index.js'
+import { createHitchLibp2p } from '../libp2p/create-libp2p.js'
+import { Libp2pNetwork } from './libp2p-network.js'
+import type { Libp2pNetworkInit } from './libp2p-network.js'
+import type { HitchLibp2pInit } from '../libp2p/create-libp2p.js'
 
 /** Options for {@link createNetwork}: the libp2p node's and the adapter's */
 export interface CreateNetworkInit extends HitchLibp2pInit, Omit<Libp2pNetworkInit, 'libp2p'> {}

@@ -1,17 +1,8 @@
 import { RateLimiter } from './rate-limiter.js'
 import type { RateLimit } from './rate-limiter.js'
-import type { ValidationResult } from './network.js'
+import type { GossipAdmission, ValidationResult } from './network.js'
 
-/** What {@link GossipLimits.admit} looks at: a message whose signature has been checked */
-export interface GossipAdmission {
-  topic: string
-  /** the message kind (e.g. `ride-request`): each kind has its own budgets */
-  kind: string
-  /** peer id of the verified signer */
-  signer: string
-  /** peer id of the neighbour that relayed it (the connection's remote peer) */
-  source: string
-}
+export type { GossipAdmission } from './network.js'
 
 /** Options of {@link GossipLimits}; every rate is real time */
 export interface GossipLimitsInit {

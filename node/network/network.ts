@@ -1,4 +1,3 @@
-import type { GossipAdmission } from './gossip-limits.js'
 import type { RateLimit } from './rate-limiter.js'
 import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
@@ -8,6 +7,17 @@ export const HITCH_TOPIC_PREFIX = '/hitch/1/'
 
 /** What a validator decides about a gossip message (gossipsub's verdicts) */
 export type ValidationResult = 'accept' | 'ignore' | 'reject'
+
+/** What gossip admission (`GossipLimits.admit`) looks at: a message whose signature has been checked */
+export interface GossipAdmission {
+  topic: string
+  /** the message kind (e.g. `ride-request`): each kind has its own budgets */
+  kind: string
+  /** peer id of the verified signer */
+  signer: string
+  /** peer id of the neighbour that relayed it (the connection's remote peer) */
+  source: string
+}
 
 /** A gossip message delivered to the application */
 export interface GossipMessage {

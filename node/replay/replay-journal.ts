@@ -230,7 +230,7 @@ export interface JournaledReplayCacheInit extends Omit<ReplayJournalInit, 'cache
 
 /** A replay cache whose added ids a {@link ReplayJournal} persists */
 export function journaledReplayCache (init: JournaledReplayCacheInit): { cache: ReplayCache, journal: ReplayJournal } {
-  let journal: ReplayJournal | undefined
+  let journal: ReplayJournal | undefined = undefined
   const cache = new ReplayCache({ maxEntries: init.maxEntries, onAdd: (id, at) => { journal?.record(id, at) } })
   journal = new ReplayJournal({ ...init, cache })
   return { cache, journal }

@@ -404,7 +404,7 @@ export class Rider extends TypedEvents<RiderEvents> {
     if (run.options.choose != null) {
       const candidates = this.aboutToChoose(run, event)
       if (candidates != null && candidates.length > 0) {
-        let picked: RiderQuote | undefined | null = null
+        let picked: RiderQuote | undefined | null
         try {
           picked = await run.options.choose(candidates.map(q => toRiderQuote(q)))
         } catch (err: any) {

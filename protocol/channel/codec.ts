@@ -4,7 +4,7 @@
  * uint256, nonces within uint64.
  */
 import { bytesToHex, hexToBytes, type Hex } from 'viem'
-import { FINAL_NONCE, type ChannelState } from '../../settlement/index.js'
+import { FINAL_NONCE, type ChannelState } from './state.js'
 import { ChannelMessage as ChannelMessagePb, PayFrame as PayFramePb, Reject as RejectPb } from '../pb/channel.js'
 import type { ChannelStateMsg, CoSignedState as CoSignedStatePb } from '../pb/channel.js'
 import { ChannelProtocolError, type ChannelRejectCode } from './errors.js'

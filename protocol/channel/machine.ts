@@ -19,7 +19,7 @@
  * peer could collect the final signature early, go on being served, and settle with the old
  * final state at once (the adjudicator cannot tell which state is newer).
  */
-import { FINAL_NONCE, ZERO_HASH, type ChannelState } from '../../settlement/index.js'
+import { FINAL_NONCE, ZERO_HASH, type ChannelState } from './state.js'
 import { ChannelProtocolError, type ChannelRejectCode } from './errors.js'
 import type { Address, Hex } from 'viem'
 

@@ -13,7 +13,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { getAddress, type Address, type Hex } from 'viem'
-import { SettlementError } from './errors.js'
+import { InvalidParametersError } from '@libp2p/interface'
 
 /** One state of a two-party payment channel, as signed by both parties. */
 export interface ChannelState {
@@ -95,8 +95,8 @@ const NAME_HASH = keccak_256(utf8(DOMAIN_NAME))
 const VERSION_HASH = keccak_256(utf8(DOMAIN_VERSION))
 const MAX_UINT256 = (1n << 256n) - 1n
 
-function invalid (what: string): SettlementError {
-  return new SettlementError('INVALID_ARGUMENT', what)
+function invalid (what: string): InvalidParametersError {
+  return new InvalidParametersError(what)
 }
 
 /** Writes `n` as a 32-byte big-endian word at `offset`. */
@@ -256,7 +256,7 @@ export function recoverChannelStateDigestSigner (digest: Uint8Array, signature: 
 }
 
 /**
- * The address that signed a state. Throws `SettlementError` (`INVALID_ARGUMENT`) for a signature
+ * The address that signed a state. Throws `InvalidParametersError` for a signature
  * the adjudicator would refuse.
  */
 export async function recoverChannelStateSigner (state: ChannelState, signature: Hex, domain: ChannelDomain): Promise<Address> {
@@ -352,7 +352,7 @@ export function finalChannelState (state: ChannelState): ChannelState {
 export function normalizePrivateKey (privateKeyHex: Hex | string): Hex {
   const hex = privateKeyHex.startsWith('0x') ? privateKeyHex.slice(2) : privateKeyHex
   if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
-    throw new SettlementError('INVALID_ARGUMENT', 'a private key is 32 bytes of hex')
+    throw new InvalidParametersError('a private key is 32 bytes of hex')
   }
   return `0x${hex.toLowerCase()}`
 }

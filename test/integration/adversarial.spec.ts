@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { expect } from 'chai'
-import { createNetwork } from '../../node/libp2p/index.js'
+import { createNetwork } from '../../node/network/index.js'
 import { Envelope, cellOf, cellTopic, signEnvelope, verifyTripRecord } from '../../protocol/index.js'
 import { waitFor } from '../fixtures/wait-for.js'
 import { CITY, Swarm, rideTimings } from './roles-fixtures.js'

@@ -13,13 +13,14 @@ import { generatePrivateKey } from 'viem/accounts'
 import { ManualClock } from '../../node/clock/index.js'
 import { ChannelError, ChannelManager, WATCH_BLOCK_KEY, type ChannelEvents, type ChannelManagerInit } from '../../node/channel/index.js'
 import { loadOrCreateIdentity, type NodeIdentity } from '../../node/identity/index.js'
-import { createNetwork } from '../../node/libp2p/index.js'
+import { createNetwork } from '../../node/network/index.js'
 import { openStore, type NodeStore } from '../../node/store/index.js'
 import {
   decodeChannelMessage, encodeChannelMessage, encodePayFrame, finalStateOf, PAY_STREAM_PROTOCOL, type Channel
 } from '../../protocol/channel/index.js'
 import { PAY_PROTOCOL } from '../../protocol/index.js'
-import { EmbeddedEvm, FINAL_NONCE, signChannelState, type Chain, type ChannelState, type EmbeddedChain } from '../../settlement/index.js'
+import { EmbeddedEvm, type Chain, type EmbeddedChain } from '../../settlement/index.js'
+import { FINAL_NONCE, signChannelState, type ChannelState } from '../../protocol/channel/index.js'
 import { waitFor } from '../fixtures/wait-for.js'
 import type { Libp2pNetwork, MessagePipe } from '../../node/network/index.js'
 

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { expect } from 'chai'
-import { createNetwork } from '../../node/libp2p/index.js'
+import { createNetwork } from '../../node/network/index.js'
 import { cellOf, cellTopic, signEnvelope } from '../../protocol/index.js'
 import { waitFor } from '../fixtures/wait-for.js'
 import { CITY, Swarm } from './roles-fixtures.js'

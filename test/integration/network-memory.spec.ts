@@ -1,6 +1,6 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { expect } from 'chai'
-import { createNetwork } from '../../node/libp2p/index.js'
+import { createNetwork } from '../../node/network/index.js'
 import { waitFor } from '../fixtures/wait-for.js'
 import type { Libp2pNetwork } from '../../node/network/index.js'
 

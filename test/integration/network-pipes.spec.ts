@@ -1,6 +1,6 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { expect } from 'chai'
-import { createNetwork } from '../../node/libp2p/index.js'
+import { createNetwork } from '../../node/network/index.js'
 import { MessageTooLargeError, NetworkError, RequestFailedError, type Libp2pNetwork, type MessagePipe } from '../../node/network/index.js'
 import { waitFor } from '../fixtures/wait-for.js'
 

@@ -1,9 +1,9 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { expect } from 'chai'
-import { createNetwork } from '../../node/libp2p/index.js'
+import { createNetwork } from '../../node/network/index.js'
 import { cidForKey, NetworkError } from '../../node/network/index.js'
 import { waitFor } from '../fixtures/wait-for.js'
-import type { CreateNetworkInit } from '../../node/libp2p/index.js'
+import type { CreateNetworkInit } from '../../node/network/index.js'
 import type { GossipMessage, Libp2pNetwork } from '../../node/network/index.js'
 
 const LOOPBACK = ['/ip4/127.0.0.1/tcp/0']

@@ -29,10 +29,8 @@ import {
   ChannelProtocolError, decodeChannelMessage, decodePayFrame, PAY_STREAM_PROTOCOL, type ChannelMessage, type CoSignedState
 } from '../../../protocol/channel/index.js'
 import { PAY_PROTOCOL } from '../../../protocol/index.js'
-import {
-  EmbeddedEvm, FINAL_NONCE, SettlementError, ZERO_HASH, channelStateDigest, recoverChannelStateDigestSigner,
-  type ChannelDomain, type ChannelState, type EmbeddedChain
-} from '../../../settlement/index.js'
+import { EmbeddedEvm, SettlementError, type EmbeddedChain } from '../../../settlement/index.js'
+import { FINAL_NONCE, ZERO_HASH, channelStateDigest, recoverChannelStateDigestSigner, type ChannelDomain, type ChannelState } from '../../../protocol/channel/index.js'
 import { refused, type FuzzTarget, type TargetRun } from '../harness/target.js'
 import { Prng } from '../harness/prng.js'
 import { buildSession, deserializeSession, keyHex, planStep, riderKeyOf, serializeSession, type Session, type SessionContext, type Step } from './channel-steps.js'

@@ -9,9 +9,7 @@
 import { createHash } from 'node:crypto'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { encodeChannelMessage, encodePayFrame, type ChannelMessage } from '../../../protocol/channel/index.js'
-import {
-  FINAL_NONCE, ZERO_HASH, channelSigningKey, channelStateDigest, signChannelStateDigest, type ChannelDomain, type ChannelState
-} from '../../../settlement/index.js'
+import { FINAL_NONCE, ZERO_HASH, channelSigningKey, channelStateDigest, signChannelStateDigest, type ChannelDomain, type ChannelState } from '../../../protocol/channel/index.js'
 import { mutate } from '../harness/mutators.js'
 import { loadHitchSchema } from '../harness/proto-schema.js'
 import { concatBytes, toHex } from '../harness/wire.js'

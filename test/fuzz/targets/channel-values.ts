@@ -2,9 +2,9 @@
  * Random but well-formed channel messages (any field values the codec accepts), for the decoder
  * targets to start from and to splice fields of.
  */
-import { FINAL_NONCE } from '../../../settlement/index.js'
+import { FINAL_NONCE } from '../../../protocol/channel/index.js'
 import type { ChannelMessage } from '../../../protocol/channel/index.js'
-import type { ChannelState } from '../../../settlement/index.js'
+import type { ChannelState } from '../../../protocol/channel/index.js'
 import type { Prng } from '../harness/prng.js'
 import { toHex } from '../harness/wire.js'
 

@@ -112,6 +112,7 @@ export class PortNetwork implements Network {
 
   async request (): Promise<Uint8Array> { unsupported('send requests') }
   async provide (): Promise<void> { unsupported('provide') }
+  // eslint-disable-next-line require-yield
   async * findProviders (): AsyncIterable<never> { unsupported('find providers') }
   async dial (): Promise<void> { unsupported('dial') }
   async hangUp (): Promise<void> {}

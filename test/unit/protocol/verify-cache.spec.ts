@@ -5,7 +5,7 @@ import { ReplayCache } from '../../../protocol/replay-cache.js'
 import { validateDirect, validateGossip } from '../../../protocol/validation.js'
 import { SenderKeyCache, VerifyCache } from '../../../protocol/verify-cache.js'
 import { BERLIN_CELL, NOW, nonce, offer, quote, request, secpKey } from './fixtures.js'
-import type { SignatureVerifier } from '../../../protocol/verify-cache.js'
+import type { SignatureVerifier } from '../../../protocol/envelope.js'
 
 /** A verifier that counts its calls and defers to the key's own check. */
 function countingVerifier (): SignatureVerifier & { calls: number } {

@@ -8,7 +8,7 @@ import { expect } from 'chai'
 import { decodeErrorResult, type Hex } from 'viem'
 import { adjudicatorAbi, adjudicatorBytecode } from '../../../settlement/abi.js'
 import { EmbeddedEvm } from '../../../settlement/embedded-chain.js'
-import { channelStateTypedData, finalChannelState } from '../../../settlement/channel-state.js'
+import { channelStateTypedData, finalChannelState } from '../../../protocol/channel/index.js'
 import { contractRider as deployContractRider, cosign, ETHER, expectRevert, parties, state } from './helpers.js'
 
 const PERIOD = 100

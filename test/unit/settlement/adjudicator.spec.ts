@@ -3,7 +3,7 @@ import { decodeErrorResult, hexToBigInt, keccak256, numberToHex, toHex, concat, 
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { adjudicatorAbi } from '../../../settlement/abi.js'
 import { EmbeddedEvm } from '../../../settlement/embedded-chain.js'
-import { FINAL_NONCE, finalChannelState, hashChannelState, recoverChannelStateSigner, signChannelState } from '../../../settlement/channel-state.js'
+import { FINAL_NONCE, finalChannelState, hashChannelState, recoverChannelStateSigner, signChannelState } from '../../../protocol/channel/index.js'
 import type { AdjudicatorEvent } from '../../../settlement/chain.js'
 import { contractRider, cosign, ETHER, expectRevert, parties, state } from './helpers.js'
 

@@ -4,7 +4,7 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { startDevChain, type DevChain } from '../../../settlement/dev-chain-server.js'
 import { RpcChain } from '../../../settlement/rpc-chain.js'
 import { connectChain } from '../../../settlement/connect.js'
-import { finalChannelState } from '../../../settlement/channel-state.js'
+import { finalChannelState } from '../../../protocol/channel/index.js'
 import { SettlementError } from '../../../settlement/errors.js'
 import { expectRevert, state } from './helpers.js'
 

@@ -5,9 +5,10 @@ import { generatePrivateKey } from 'viem/accounts'
 import { type Abi, type Hex } from 'viem'
 import { adjudicatorAbi } from '../../../settlement/abi.js'
 import { compileSolidity } from '../../../settlement/solc.js'
-import { EmbeddedEvm, type EmbeddedChain } from '../../../settlement/embedded-chain.js'
+import type { EmbeddedEvm} from '../../../settlement/embedded-chain.js';
+import { type EmbeddedChain } from '../../../settlement/embedded-chain.js'
 import { SettlementError } from '../../../settlement/errors.js'
-import type { ChannelSignatures, ChannelState } from '../../../settlement/channel-state.js'
+import type { ChannelSignatures, ChannelState } from '../../../protocol/channel/index.js'
 
 export const ETHER = 10n ** 18n
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { CID } from 'multiformats/cid'
+import type { CID } from 'multiformats/cid'
 import { cidForKey, GossipValidationError } from '../../../node/network/index.js'
 import { EventScheduler, SimulatedWorld, VirtualClock } from '../../../sim/index.js'
 import type { GossipMessage } from '../../../node/network/index.js'

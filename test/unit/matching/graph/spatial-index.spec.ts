@@ -147,7 +147,7 @@ describe('SpatialIndex', function () {
         if (index.snap(bbox.minLat + rand() * (bbox.maxLat - bbox.minLat), bbox.minLon + rand() * (bbox.maxLon - bbox.minLon)) !== null) hits++
       }
       const us = (performance.now() - t0) * 1000 / n
-      // eslint-disable-next-line no-console
+       
       console.log(`      ${index.numSegments} segments, cell ${index.cellM} m: ${us.toFixed(2)} µs per snap, ${hits} of ${n} on the map`)
       expect(hits).to.be.greaterThan(n / 2)
     })

@@ -29,7 +29,7 @@ describe('loadMap', function () {
       const prepare = (g: RoadGraph): Record<string, Uint32Array> => { calls++; return { degree: Uint32Array.from({ length: g.numNodes }, (_, v) => g.firstOut[v + 1] - g.firstOut[v]) } }
       const first = await loadMap(map, { cacheDir: dir, prepare, prepareVersion: 'degree-1' })
       const second = await loadMap(map, { cacheDir: dir, prepare, prepareVersion: 'degree-1' })
-      // eslint-disable-next-line no-console
+       
       console.log(`      andorra: built in ${first.loadMs.toFixed(0)} ms, from cache in ${second.loadMs.toFixed(0)} ms`)
       expect(first.fromCache).to.equal(false)
       expect(second.fromCache).to.equal(true)

@@ -38,7 +38,7 @@ describe('openRoutedMap', function () {
     it('loads, caches and routes', async function () {
       const a = await openRoutedMap(sharedData('maps/monaco.osm.pbf'), { cacheDir: dir })
       const b = await openRoutedMap(sharedData('maps/monaco.osm.pbf'), { cacheDir: dir })
-      // eslint-disable-next-line no-console
+       
       console.log(`      monaco with hierarchies: ${a.loaded.loadMs.toFixed(0)} ms built, ${b.loaded.loadMs.toFixed(0)} ms from cache`)
       expect(b.loaded.fromCache).to.equal(true)
       const s = b.snap(43.7384, 7.4246)

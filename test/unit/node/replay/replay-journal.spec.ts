@@ -22,7 +22,7 @@ const log = logger('test:replay')
 describe('node/replay/replay-journal', () => {
   it('writes a flood of accepted ids in one batch, not one write per message', async () => {
     const { datastore, writes } = counting()
-    let now = 1_000
+    const now = 1_000
     const { cache, journal } = journaledReplayCache({ datastore, name: 'gossip', now: () => now, log, flushIntervalMs: 60_000, maxPending: 100_000 })
     for (let i = 0; i < 10_000; i++) cache.add(`peer/${i}`, now + 60_000, now)
     expect(writes()).to.equal(0)

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { expect } from 'chai'
 import { Key } from 'interface-datastore'
 import { loadOrCreateIdentity } from '../../../../node/identity/index.js'
-import { createNetwork } from '../../../../node/libp2p/index.js'
+import { createNetwork } from '../../../../node/network/index.js'
 import { memoryStore, openStore, StoreError } from '../../../../node/store/index.js'
 import type { NodeStore, RideSummary } from '../../../../node/store/index.js'
 

@@ -6,12 +6,11 @@
 import { expect } from 'chai'
 import fc from 'fast-check'
 import { decodeChannelMessage, decodePayFrame, encodeChannelMessage, encodePayFrame } from '../../../../protocol/channel/index.js'
-import { FINAL_NONCE } from '../../../../settlement/index.js'
+import { FINAL_NONCE } from '../../../../protocol/channel/index.js'
 import type { Hex } from 'viem'
 
 const ID: Hex = `0x${'ab'.repeat(32)}`
 const SIG: Hex = `0x${'01'.repeat(65)}`
-const U64_MAX = (1n << 64n) - 1n
 const EDGES = [0n, 1n, 127n, 128n, (1n << 31n) - 1n, 1n << 31n, (1n << 32n) - 1n, 1n << 32n, (1n << 53n) + 1n, FINAL_NONCE]
 
 describe('protocol/channel: the codec carries every uint64', () => {

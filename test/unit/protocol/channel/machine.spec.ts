@@ -5,7 +5,7 @@ import {
   encodeChannelMessage, decodeChannelMessage, ChannelProtocolError,
   type Channel, type CoSignedState, type ChannelMessage
 } from '../../../../protocol/channel/index.js'
-import { FINAL_NONCE, ZERO_HASH, type ChannelState } from '../../../../settlement/index.js'
+import { FINAL_NONCE, ZERO_HASH, type ChannelState } from '../../../../protocol/channel/index.js'
 
 const RIDER: Address = '0x1111111111111111111111111111111111111111'
 const DRIVER: Address = '0x2222222222222222222222222222222222222222'
