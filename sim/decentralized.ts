@@ -152,7 +152,7 @@ export class DecentralizedRun {
       const driver = new Driver({
         node,
         position: { lat: this.map.graph.lat[v], lon: this.map.graph.lon[v] },
-        seats: Math.min(8, s.seats),
+        seats: s.seats,
         fare: s.fare,
         insertion: { maxWaitS: s.patienceS, maxDetourFactor: s.maxDetourFactor, detourSlackS: s.detourSlackS },
         offerIntervalMs: s.offerIntervalS * 1000,

@@ -188,7 +188,7 @@ export class PeerShare {
       const driver = new Driver({
         node,
         position: { lat: g.lat[vertex], lon: g.lon[vertex] },
-        seats: Math.min(8, s.seats),
+        seats: s.seats,
         fare: s.fare,
         insertion: { maxWaitS: s.patienceS, maxDetourFactor: s.maxDetourFactor, detourSlackS: s.detourSlackS },
         ...this.timings.driver,

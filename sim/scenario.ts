@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { DEFAULT_FARE } from '../matching/index.js'
-import { DEFAULT_OFFER_INTERVAL_MS, DEFAULT_REPUBLISH_MS } from '../node/roles/index.js'
+import { DEFAULT_OFFER_INTERVAL_MS, DEFAULT_REPUBLISH_MS, DEFAULT_VEHICLE_SEATS } from '../node/roles/index.js'
+import { MAX_SEATS } from '../protocol/index.js'
 import { NUMBER_RE, parseDurationMs } from './duration.js'
 import { ScenarioError } from './errors.js'
 import type { FareModel } from '../matching/index.js'
@@ -81,7 +82,7 @@ export interface Scenario {
   riders: number
   /** Fleet size. @default 50 */
   drivers: number
-  /** Passenger seats per vehicle. @default 4 */
+  /** Passenger seats per vehicle (1..MAX_SEATS). @default DEFAULT_VEHICLE_SEATS (4) */
   seats: number
   /** A rider not picked up this long after asking gives up, seconds. @default 600 */
   patienceS: number
@@ -174,7 +175,7 @@ export const SCENARIO_FIELDS: readonly ScenarioField[] = Object.freeze([
   { path: 'demand.snapM', flag: 'snap-m', kind: 'number', min: 1, max: 10_000, doc: 'trip ends farther from a road are off the map, metres' },
   { path: 'riders', flag: 'riders', kind: 'int', min: 0, max: 10_000_000, doc: 'number of ride requests' },
   { path: 'drivers', flag: 'drivers', kind: 'int', min: 1, max: 1_000_000, doc: 'fleet size' },
-  { path: 'seats', flag: 'seats', kind: 'int', min: 1, max: 64, doc: 'passenger seats per vehicle' },
+  { path: 'seats', flag: 'seats', kind: 'int', min: 1, max: MAX_SEATS, doc: 'passenger seats per vehicle (at most the protocol\'s MAX_SEATS, so both fleets seat the same)' },
   { path: 'patienceS', flag: 'patience', kind: 'duration-s', min: 0, doc: 'a rider not picked up by then gives up' },
   { path: 'maxDetourFactor', flag: 'max-detour', kind: 'number', min: 1, max: 100, doc: 'in-car time at most this x direct time' },
   { path: 'detourSlackS', flag: 'detour-slack', kind: 'duration-s', min: 0, doc: 'added to the in-car limit' },
@@ -209,7 +210,7 @@ export const DEFAULT_SCENARIO: Readonly<Scenario> = Object.freeze<Scenario>({
   demand: { trips: null, profile: null, startHour: 8, minTripM: 500, snapM: 150 },
   riders: 200,
   drivers: 50,
-  seats: 4,
+  seats: DEFAULT_VEHICLE_SEATS,
   patienceS: 600,
   maxDetourFactor: 1.5,
   detourSlackS: 120,

@@ -1,6 +1,9 @@
 import { prefixLogger, logger as createLogger } from '@libp2p/logger'
 import { mulberry32 } from '../matching/index.js'
 import {
+  DEFAULT_MAX_INBOUND_STREAMS,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_REQUEST_TIMEOUT_MS,
   GossipValidationError,
   HITCH_TOPIC_PREFIX,
   InvalidAddressError,
@@ -88,9 +91,6 @@ export const DEFAULT_SIM_JITTER_MS = 10
 export const DEFAULT_SIM_BANDWIDTH_BPS = 1_250_000
 /** @default 100 */
 export const DEFAULT_SIM_LOOKUP_MS = 100
-const DEFAULT_TIMEOUT_MS = 10_000
-const DEFAULT_MAX_BYTES = 65_536
-const DEFAULT_INBOUND = 32
 /** Transmissions between sweeps of idle links */
 const LINK_PRUNE_EVERY = 100_000
 
@@ -140,8 +140,8 @@ export class SimulatedWorld {
     this.bandwidthBps = init.bandwidthBps ?? DEFAULT_SIM_BANDWIDTH_BPS
     this.loss = init.loss ?? 0
     this.lookupMs = init.lookupMs ?? DEFAULT_SIM_LOOKUP_MS
-    this.requestTimeoutMs = init.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS
-    this.maxMessageBytes = init.maxMessageBytes ?? DEFAULT_MAX_BYTES
+    this.requestTimeoutMs = init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+    this.maxMessageBytes = init.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES
     this.trace = init.trace === true ? [] : undefined
     this.rand = mulberry32(init.seed ?? 1)
     if (!(this.latencyMs >= 0) || !(this.jitterMs >= 0) || !(this.bandwidthBps > 0) || !(this.loss >= 0 && this.loss <= 1) || !(this.lookupMs >= 0)) {
@@ -381,7 +381,7 @@ export class SimulatedNetwork implements Network {
       handler,
       timeoutMs: options.timeoutMs ?? this.world.requestTimeoutMs,
       maxRequestBytes: options.maxRequestBytes ?? this.world.maxMessageBytes,
-      maxInboundStreams: options.maxInboundStreams ?? DEFAULT_INBOUND,
+      maxInboundStreams: options.maxInboundStreams ?? DEFAULT_MAX_INBOUND_STREAMS,
       inFlight: 0
     })
   }

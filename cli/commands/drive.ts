@@ -1,6 +1,7 @@
 import { createHitchNode } from '../../node/index.js'
 import { DriverPayments, startChannelManager } from '../../node/payments/index.js'
-import { Driver, DRIVER_EVENTS, type DriverEvents } from '../../node/roles/index.js'
+import { DEFAULT_VEHICLE_SEATS, Driver, DRIVER_EVENTS, type DriverEvents } from '../../node/roles/index.js'
+import { MAX_SEATS, MIN_SEATS } from '../../protocol/index.js'
 import { CHAIN_FLAG_HELP, CHAIN_FLAG_OPTIONS, connectNodeChain, hostEmbeddedChain, reportChannelEvents, weiAsFare } from '../chain-flags.js'
 import type { ChannelManager } from '../../node/channel/index.js'
 import type { Chain, DevChain } from '../../settlement/index.js'
@@ -38,7 +39,7 @@ finalizes pending closes after the challenge period. Without --chain, rides
 are not paid.
 
   --at LAT,LON          where the car is (default: the middle of the map)
-  --seats N             passenger seats, 1..8 (default: 4)
+  --seats N             passenger seats, ${MIN_SEATS}..${MAX_SEATS} (default: ${DEFAULT_VEHICLE_SEATS})
   --speedup N           the car drives N times faster than the road graph's speeds (default: 1)
   --json                one JSON event per line on stdout; the first is
                         {"event":"listening","peerId":…,"address":…,"addrs":[…]}${CHAIN_FLAG_HELP}
@@ -93,7 +94,7 @@ export async function run (argv: string[]): Promise<number> {
     json: { type: 'boolean' }
   }, help)
   if (shown) return 0
-  const seats = flags.seats != null ? parseInteger(flags.seats, '--seats', 1, 8) : 4
+  const seats = flags.seats != null ? parseInteger(flags.seats, '--seats', MIN_SEATS, MAX_SEATS) : DEFAULT_VEHICLE_SEATS
   const speedUp = parseSpeedup(flags.speedup)
   const at = flags.at != null ? parseLatLon(flags.at, '--at') : undefined
   const json = flags.json === true

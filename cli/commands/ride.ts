@@ -1,7 +1,8 @@
 import { createInterface } from 'node:readline/promises'
 import { createHitchNode } from '../../node/index.js'
 import { RiderPayments, startChannelManager, type RidePayment } from '../../node/payments/index.js'
-import { Rider, RIDER_EVENTS, type RiderEvents, type RiderQuote, type RideResult } from '../../node/roles/index.js'
+import { DEFAULT_RIDE_DEADLINE_MS, MAX_SEATS, MIN_SEATS } from '../../protocol/index.js'
+import { DEFAULT_MAX_WAIT_MS, Rider, RIDER_EVENTS, type RiderEvents, type RiderQuote, type RideResult } from '../../node/roles/index.js'
 import { CHAIN_FLAG_HELP, CHAIN_FLAG_OPTIONS, connectNodeChain, reportChannelEvents, weiAsFare } from '../chain-flags.js'
 import type { ChannelEvents, ChannelManager } from '../../node/channel/index.js'
 import type { Chain } from '../../settlement/index.js'
@@ -43,10 +44,10 @@ Without --chain, the ride is not paid (drivers with --chain drop unpaid riders).
 
   --from LAT,LON        pickup
   --to LAT,LON          dropoff
-  --seats N             seats needed, 1..8 (default: 1)
-  --max-wait DURATION   longest wait for the car, e.g. 10m (default: 10m)
+  --seats N             seats needed, ${MIN_SEATS}..${MAX_SEATS} (default: ${MIN_SEATS})
+  --max-wait DURATION   longest wait for the car, e.g. 10m (default: ${minutes(DEFAULT_MAX_WAIT_MS)})
   --max-price X         most you will pay, in currency units, e.g. 25 or 12.50 (default: no limit)
-  --timeout DURATION    give up when no driver confirmed by then (default: 30s)
+  --timeout DURATION    give up when no driver confirmed by then (default: ${minutes(DEFAULT_RIDE_DEADLINE_MS)})
   --yes                 accept the best quote without asking
   --json                one JSON event per line; the last line is the trip record${CHAIN_FLAG_HELP}
   --close               close the channel co-operatively after the ride (when the
@@ -73,7 +74,8 @@ function short (peerId: string): string {
 
 function minutes (ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000))
-  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`
+  if (s < 60) return `${s}s`
+  return s % 60 === 0 ? `${s / 60}m` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`
 }
 
 /** Quoted times are whole minutes, estimated by the driver from its map cell (never its exact position). */
@@ -121,9 +123,10 @@ export async function run (argv: string[]): Promise<number> {
   if (shown) return 0
   const from = parseLatLon(flags.from, '--from')
   const to = parseLatLon(flags.to, '--to')
-  const seats = flags.seats != null ? parseInteger(flags.seats, '--seats', 1, 8) : 1
-  const maxWaitMs = flags['max-wait'] != null ? parseDuration(flags['max-wait'], '--max-wait') : 10 * 60_000
-  const timeoutMs = flags.timeout != null ? parseDuration(flags.timeout, '--timeout') : 30_000
+  const seats = flags.seats != null ? parseInteger(flags.seats, '--seats', MIN_SEATS, MAX_SEATS) : MIN_SEATS
+  // an unset flag stays undefined: the rider's own default applies
+  const maxWaitMs = flags['max-wait'] != null ? parseDuration(flags['max-wait'], '--max-wait') : undefined
+  const timeoutMs = flags.timeout != null ? parseDuration(flags.timeout, '--timeout') : undefined
   const maxPrice = flags['max-price'] != null ? parseMoneyCents(flags['max-price'], '--max-price') : undefined
   const json = flags.json === true
   const interactive = flags.yes !== true
@@ -250,7 +253,7 @@ export async function run (argv: string[]): Promise<number> {
     }
   } catch (err: any) {
     status.done()
-    if (err?.code === 'ERR_NO_DRIVER') throw new UsageError(`no driver confirmed a ride within ${minutes(timeoutMs)}`, 3)
+    if (err?.code === 'ERR_NO_DRIVER') throw new UsageError(`no driver confirmed a ride within ${minutes(timeoutMs ?? DEFAULT_RIDE_DEADLINE_MS)}`, 3)
     if (err?.code === 'ERR_RIDE_ABORTED') throw new UsageError('ride cancelled', 130)
     throw err
   } finally {

@@ -26,13 +26,13 @@ export type {
   TrafficCounters,
   ValidationResult
 } from './network.js'
+export { Libp2pNetwork } from './libp2p-network.js'
 export {
-  Libp2pNetwork,
   DEFAULT_HANDLER_TIMEOUT_MS,
   DEFAULT_MAX_INBOUND_STREAMS,
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_REQUEST_TIMEOUT_MS
-} from './libp2p-network.js'
+} from './network.js'
 export type { Libp2pNetworkInit } from './libp2p-network.js'
 export { RateLimiter, DEFAULT_RATE_LIMITER_KEYS } from './rate-limiter.js'
 export type { RateLimit, RateLimiterInit } from './rate-limiter.js'

@@ -15,7 +15,7 @@ import { GossipLimits } from './gossip-limits.js'
 import { InboundLimits } from './inbound-limits.js'
 import { createPipe } from './message-pipe.js'
 import { parsePeerId, raceSignal, requestError } from './request-errors.js'
-import { HITCH_TOPIC_PREFIX } from './network.js'
+import { DEFAULT_HANDLER_TIMEOUT_MS, DEFAULT_MAX_INBOUND_STREAMS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, HITCH_TOPIC_PREFIX } from './network.js'
 import type { GossipAdmission, GossipLimitsInit } from './gossip-limits.js'
 import type {
   HandleOptions,
@@ -95,14 +95,6 @@ export interface Libp2pNetworkInit {
   maxConcurrentHandlers?: number
 }
 
-/** @default 10_000 */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
-/** @default 10_000 */
-export const DEFAULT_HANDLER_TIMEOUT_MS = 10_000
-/** @default 65_536 */
-export const DEFAULT_MAX_MESSAGE_BYTES = 65_536
-/** @default 32 */
-export const DEFAULT_MAX_INBOUND_STREAMS = 32
 
 const VERDICTS: Record<ValidationResult, TopicValidatorResult> = {
   accept: TopicValidatorResult.Accept,

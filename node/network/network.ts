@@ -5,6 +5,15 @@ import type { CID } from 'multiformats/cid'
 /** Topics under this prefix go through the validator set with `setValidator` */
 export const HITCH_TOPIC_PREFIX = '/hitch/1/'
 
+/** A request's deadline for its answer, real ms (every adapter's default). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
+/** A handler's deadline to read a request and answer it, real ms. */
+export const DEFAULT_HANDLER_TIMEOUT_MS = 10_000
+/** Largest request or response, bytes. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 65_536
+/** Most inbound streams of one protocol open at once. */
+export const DEFAULT_MAX_INBOUND_STREAMS = 32
+
 /** What a validator decides about a gossip message (gossipsub's verdicts) */
 export type ValidationResult = 'accept' | 'ignore' | 'reject'
 

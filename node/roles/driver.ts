@@ -1,5 +1,5 @@
 import {
-  BindingError, Cancel, Decline, DEFAULT_MAX_TTL_MS, TripUpdate, appendTripEvent, cellOf, cellTopic, cellsAround, checkBinding,
+  BindingError, Cancel, Decline, DEFAULT_MAX_TTL_MS, MAX_SEATS, MIN_SEATS, TripUpdate, appendTripEvent, cellOf, cellTopic, cellsAround, checkBinding,
   diffSubscriptions, initialDriverState, providerKey, recordHash, rideKey, signRecord, stepDriver,
   tripRecordFromProto, tripRecordToJSON, tripRecordToProto, verifyTripRecord
 } from '../../protocol/index.js'
@@ -18,7 +18,11 @@ import type {
   TripRecord, TripRecordJSON
 } from '../../protocol/index.js'
 import type { FareModel, InsertionOptions, VehiclePlan } from '../../matching/index.js'
+import { InvalidParametersError } from '@libp2p/interface'
 import type { AbortOptions, Logger } from '@libp2p/interface'
+
+/** Passenger seats of a vehicle when nobody says otherwise (`hitch drive`, a scenario). */
+export const DEFAULT_VEHICLE_SEATS = 4
 
 /** @default 10_000 (clock ms) */
 export const DEFAULT_OFFER_INTERVAL_MS = 10_000
@@ -81,7 +85,7 @@ export interface DriverInit {
   node: HitchNode
   /** where the car is now (snapped to the road graph) */
   position: LatLonPoint
-  /** passenger seats (1..8) */
+  /** passenger seats (MIN_SEATS..MAX_SEATS of the protocol: 1..8) */
   seats: number
   /**
    * The fare model, integer cents.
@@ -269,8 +273,8 @@ export class Driver extends TypedEvents<DriverEvents> {
     super()
     this.node = init.node
     this.log = init.node.logger('hitch:driver')
-    if (!Number.isInteger(init.seats) || init.seats < 1 || init.seats > 8) {
-      throw new RangeError('seats must be an integer in 1..8')
+    if (!Number.isInteger(init.seats) || init.seats < MIN_SEATS || init.seats > MAX_SEATS) {
+      throw new InvalidParametersError(`seats must be an integer in ${MIN_SEATS}..${MAX_SEATS}`)
     }
     this.capacity = init.seats
     this.fare = fareModel(init.fare)

@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
+import { MAX_SEATS } from '../../../protocol/index.js'
 import { DEFAULT_SCENARIO, SCENARIO_FIELDS, ScenarioError, applyFlags, defaultScenario, loadScenario, parseDurationMs, resolveScenario } from '../../../sim/index.js'
 
 describe('sim/scenario', () => {
@@ -88,6 +89,13 @@ describe('sim/scenario', () => {
     expect(() => applyFlags(defaultScenario(), { drivers: 'many' })).to.throw(ScenarioError, '--drivers')
     expect(() => applyFlags(defaultScenario(), { duration: '2 hours' })).to.throw(ScenarioError, '--duration')
     expect(() => applyFlags(defaultScenario(), { workers: '4' })).to.throw(ScenarioError, 'workers')
+  })
+
+  it('refuses more seats than the protocol carries, so that both fleets seat what the scenario says', () => {
+    // the decentralized fleet used to cap seats at 8 while the centralized one took the scenario's value
+    expect(applyFlags(defaultScenario(), { seats: String(MAX_SEATS) }).seats).to.equal(MAX_SEATS)
+    expect(() => applyFlags(defaultScenario(), { seats: String(MAX_SEATS + 1) })).to.throw(ScenarioError, '--seats')
+    expect(() => resolveScenario({ seats: 12 })).to.throw(ScenarioError, 'seats')
   })
 
   it('parses durations', () => {
