@@ -5,8 +5,7 @@ import { generatePrivateKey } from 'viem/accounts'
 import { type Abi, type Hex } from 'viem'
 import { adjudicatorAbi } from '../../../settlement/abi.js'
 import { compileSolidity } from '../../../settlement/solc.js'
-import type { EmbeddedEvm} from '../../../settlement/embedded-chain.js';
-import { type EmbeddedChain } from '../../../settlement/embedded-chain.js'
+import type { EmbeddedChain, EmbeddedEvm } from '../../../settlement/embedded-chain.js'
 import { SettlementError } from '../../../settlement/errors.js'
 import type { ChannelSignatures, ChannelState } from '../../../protocol/channel/index.js'
 
