@@ -1,3 +1,5 @@
+import { InvalidParametersError } from '@libp2p/interface'
+
 /** Options of {@link ReplayCache}. */
 export interface ReplayCacheInit {
   /**
@@ -38,7 +40,7 @@ export class ReplayCache {
     this.maxEntries = init.maxEntries ?? DEFAULT_REPLAY_CACHE_ENTRIES
     this.onAdd = init.onAdd
     if (!Number.isInteger(this.maxEntries) || this.maxEntries < 1) {
-      throw new RangeError('maxEntries must be a positive integer')
+      throw new InvalidParametersError('maxEntries must be a positive integer')
     }
   }
 

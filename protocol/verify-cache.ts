@@ -1,3 +1,4 @@
+import { InvalidParametersError } from '@libp2p/interface'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import type { CachedKey, EnvelopeCache, OpenedEnvelope, SenderKeys } from './envelope.js'
 import type { ValidationError } from './errors.js'
@@ -34,7 +35,7 @@ export class SenderKeyCache implements SenderKeys {
   constructor (maxKeys: number = DEFAULT_VERIFY_CACHE_KEYS) {
     this.maxKeys = maxKeys
     if (!Number.isInteger(this.maxKeys) || this.maxKeys < 1) {
-      throw new RangeError('maxKeys must be a positive integer')
+      throw new InvalidParametersError('maxKeys must be a positive integer')
     }
   }
 
@@ -80,7 +81,7 @@ export class VerifyCache implements EnvelopeCache {
   constructor (init: VerifyCacheInit = {}) {
     this.maxEntries = init.maxEntries ?? DEFAULT_VERIFY_CACHE_ENTRIES
     if (!Number.isInteger(this.maxEntries) || this.maxEntries < 1) {
-      throw new RangeError('maxEntries must be a positive integer')
+      throw new InvalidParametersError('maxEntries must be a positive integer')
     }
     this.keys = new SenderKeyCache(init.maxKeys ?? DEFAULT_VERIFY_CACHE_KEYS)
   }

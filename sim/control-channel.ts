@@ -7,6 +7,7 @@
  * is held back by TCP instead of growing a queue. A line longer than the bound fails the
  * connection as soon as the bound is passed, without waiting for its newline.
  */
+import { InvalidParametersError } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import { ControlProtocolError } from './control-schema.js'
 import type { Socket } from 'node:net'
@@ -73,7 +74,7 @@ export class ControlChannel<In, Out> {
    * protocol (a `ControlProtocolError`). One reader at a time.
    */
   async next (): Promise<In> {
-    if (this.waiting != null) throw new Error('ControlChannel.next() is already waiting')
+    if (this.waiting != null) throw new InvalidParametersError('ControlChannel.next() is already waiting')
     // lines that arrived before the connection ended are still read, in order
     for (;;) {
       const line = this.takeLine()

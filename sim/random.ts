@@ -1,3 +1,4 @@
+import { InvalidParametersError } from '@libp2p/interface'
 import { createHash } from 'node:crypto'
 import type { RandomSource } from '../node/index.js'
 
@@ -11,7 +12,7 @@ export function seededRandomSource (seed: number, label: string): RandomSource {
   let pool = new Uint8Array(0)
   let used = 0
   return (bytes: number): Uint8Array => {
-    if (!Number.isInteger(bytes) || bytes < 0) throw new RangeError('bytes must be a non-negative integer')
+    if (!Number.isInteger(bytes) || bytes < 0) throw new InvalidParametersError('bytes must be a non-negative integer')
     const out = new Uint8Array(bytes)
     let filled = 0
     while (filled < bytes) {

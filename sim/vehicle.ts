@@ -1,3 +1,4 @@
+import { InvalidParametersError } from '@libp2p/interface'
 import { completeNextStop, mulberry32, planRoute, randomInt } from '../matching/index.js'
 import type { RoadGraph, RouteSource, ServedStop, VehiclePlan } from '../matching/index.js'
 
@@ -163,7 +164,7 @@ export class Vehicle {
    */
   setPlan (plan: VehiclePlan): void {
     const c = this.commitIndex()
-    if (plan.position !== this.nodes[c]) throw new RangeError(`plan starts at ${plan.position}, the vehicle is committed to ${this.nodes[c]}`)
+    if (plan.position !== this.nodes[c]) throw new InvalidParametersError(`plan starts at ${plan.position}, the vehicle is committed to ${this.nodes[c]}`)
     const route = planRoute(plan, this.router)
     this.nodes.length = c + 1
     this.times.length = c + 1

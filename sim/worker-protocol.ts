@@ -23,6 +23,7 @@
  * worker → coordinator: `hello`, `listening`, `connected`, `status`, `result`, `error`
  * coordinator → worker: `challenge`, `welcome`, `assign`, `connect`, `go`, `stop`, `abort`
  */
+import { InvalidParametersError } from '@libp2p/interface'
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { ControlChannel, DEFAULT_MAX_LINE_BYTES } from './control-channel.js'
 import { ControlProtocolError, WORKER_PROTOCOL_VERSION, parseCoordinatorMessage, parseWorkerMessage } from './control-schema.js'
@@ -179,6 +180,6 @@ export async function authenticateCoordinator (socket: Socket, token: string, in
 export function parseHostPort (text: string): { host: string, port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text.trim())
   const port = m == null ? NaN : Number(m[3])
-  if (m == null || !(port >= 0 && port <= 65535)) throw new RangeError(`expected HOST:PORT, got "${text}"`)
+  if (m == null || !(port >= 0 && port <= 65535)) throw new InvalidParametersError(`expected HOST:PORT, got "${text}"`)
   return { host: m[1] ?? m[2], port }
 }

@@ -1,3 +1,4 @@
+import { InvalidParametersError } from '@libp2p/interface'
 import { stronglyConnectedComponents } from './scc.js'
 import type { RoadGraph, RoadGraphMeta } from './road-graph.js'
 
@@ -40,10 +41,10 @@ export interface BuildOptions {
  */
 export function buildRoadGraph (input: EdgeList, opts: BuildOptions): RoadGraph {
   const n = input.lat.length
-  if (input.lon.length !== n) throw new RangeError('lat and lon differ in length')
+  if (input.lon.length !== n) throw new InvalidParametersError('lat and lon differ in length')
   const m0 = input.tail.length
   if (input.head.length !== m0 || input.distCm.length !== m0 || input.timeMs.length !== m0) {
-    throw new RangeError('edge arrays differ in length')
+    throw new InvalidParametersError('edge arrays differ in length')
   }
 
   // Counting sort by tail, skipping self-loops.
@@ -51,7 +52,7 @@ export function buildRoadGraph (input: EdgeList, opts: BuildOptions): RoadGraph 
   for (let e = 0; e < m0; e++) {
     const t = input.tail[e]
     const h = input.head[e]
-    if (!(t >= 0 && t < n && h >= 0 && h < n)) throw new RangeError(`edge ${e} has a vertex out of range`)
+    if (!(t >= 0 && t < n && h >= 0 && h < n)) throw new InvalidParametersError(`edge ${e} has a vertex out of range`)
     if (t !== h) count[t + 1]++
   }
   for (let v = 0; v < n; v++) count[v + 1] += count[v]

@@ -1,3 +1,4 @@
+import { InvalidParametersError, UnsupportedOperationError } from '@libp2p/interface'
 import { MapFormatError } from './errors.js'
 import type { RoadGraph, RoadGraphMeta } from './road-graph.js'
 
@@ -28,13 +29,13 @@ function typeTag (a: ExtraArray): TypeTag {
   if (a instanceof Float64Array) return 'f64'
   if (a instanceof Float32Array) return 'f32'
   if (a instanceof Uint8Array) return 'u8'
-  throw new TypeError('extras must be Uint32Array, Int32Array, Float64Array, Float32Array or Uint8Array')
+  throw new InvalidParametersError('extras must be Uint32Array, Int32Array, Float64Array, Float32Array or Uint8Array')
 }
 
 const pad = (n: number): number => Math.ceil(n / ALIGN) * ALIGN
 
 function assertLittleEndian (): void {
-  if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1) throw new Error('serialized graphs need a little-endian host')
+  if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1) throw new UnsupportedOperationError('serialized graphs need a little-endian host')
 }
 
 /** A 32-bit checksum of the words of `bytes` (length a multiple of 4, 4-aligned). */

@@ -1,3 +1,4 @@
+import { InvalidParametersError } from '@libp2p/interface'
 import { EARTH_RADIUS_M, haversineM } from './geo.js'
 import type { RoadGraph } from './road-graph.js'
 
@@ -120,7 +121,7 @@ export class SpatialIndex {
     }
     if (s === 0) { minX = minY = 0; maxX = maxY = 1 }
     let cell = opts.cellM ?? DEFAULT_SNAP_CELL_M
-    if (!(cell > 0)) throw new RangeError('cellM must be positive')
+    if (!(cell > 0)) throw new InvalidParametersError('cellM must be positive')
     const maxCells = 4 * s + 1024
     while (Math.ceil((maxX - minX) / cell + 1e-9) * Math.ceil((maxY - minY) / cell + 1e-9) > maxCells) cell *= 1.5
     this.cellM = cell

@@ -1,3 +1,4 @@
+import { InvalidParametersError } from '@libp2p/interface'
 import { buildRoadGraph } from './build.js'
 import { EARTH_RADIUS_M, haversineM, toDistCm, toTimeMs } from './geo.js'
 import { mulberry32 } from './random.js'
@@ -67,11 +68,11 @@ export function resolveSyntheticCityOptions (opts: SyntheticCityOptions = {}): R
     ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)),
     jitterM: opts.jitterM ?? blockM * 0.05
   }
-  if (!Number.isInteger(o.cols) || !Number.isInteger(o.rows) || o.cols < 2 || o.rows < 2) throw new RangeError('cols and rows must be integers of at least 2')
-  if (!(o.blockM > 0) || !(o.avenueKmh > 0) || !(o.streetKmh > 0)) throw new RangeError('blockM and speeds must be positive')
-  if (!(o.jitterM >= 0 && o.jitterM < o.blockM / 2)) throw new RangeError('jitterM must be in [0, blockM/2)')
-  if (!Number.isInteger(o.twoWayEvery) || o.twoWayEvery < 1) throw new RangeError('twoWayEvery must be a positive integer')
-  if (o.oneWay !== 'none' && o.oneWay !== 'alternating') throw new RangeError(`unknown one-way pattern ${String(o.oneWay)}`)
+  if (!Number.isInteger(o.cols) || !Number.isInteger(o.rows) || o.cols < 2 || o.rows < 2) throw new InvalidParametersError('cols and rows must be integers of at least 2')
+  if (!(o.blockM > 0) || !(o.avenueKmh > 0) || !(o.streetKmh > 0)) throw new InvalidParametersError('blockM and speeds must be positive')
+  if (!(o.jitterM >= 0 && o.jitterM < o.blockM / 2)) throw new InvalidParametersError('jitterM must be in [0, blockM/2)')
+  if (!Number.isInteger(o.twoWayEvery) || o.twoWayEvery < 1) throw new InvalidParametersError('twoWayEvery must be a positive integer')
+  if (o.oneWay !== 'none' && o.oneWay !== 'alternating') throw new InvalidParametersError(`unknown one-way pattern ${String(o.oneWay)}`)
   return o
 }
 

@@ -9,6 +9,7 @@
  * KDF's cost is bounded before any work, so a crafted file cannot make the node allocate
  * gigabytes or spin for hours.
  */
+import { InvalidParametersError } from '@libp2p/interface'
 import { createCipheriv, createDecipheriv, pbkdf2, randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto'
 import { scryptAsync as scryptJs } from '@noble/hashes/scrypt.js'
 import { keccak_256 as keccak256 } from '@noble/hashes/sha3.js'
@@ -77,7 +78,7 @@ export function isKeystore (bytes: Uint8Array): boolean {
 
 /** Encrypts a raw 32-byte key under `passphrase` (UTF-8, not normalised, as geth does). */
 export async function encryptKeystore (key: Uint8Array, passphrase: string | Uint8Array, options: EncryptKeystoreOptions = {}): Promise<KeystoreV3> {
-  if (key.length !== 32) throw new RangeError('a keystore holds a 32-byte key')
+  if (key.length !== 32) throw new InvalidParametersError('a keystore holds a 32-byte key')
   const params = options.scrypt ?? STANDARD_SCRYPT
   checkScrypt(params.n, params.r, params.p)
   const salt = randomBytes(32)

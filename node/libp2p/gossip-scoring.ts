@@ -9,6 +9,7 @@
  * names it has never seen: {@link scoreTopicsByPrefix} makes it answer for every name under a
  * prefix.
  */
+import { UnsupportedOperationError } from '@libp2p/interface'
 import { TOPIC_PREFIX } from '../../protocol/index.js'
 import type { GossipSub, GossipsubOpts } from '@libp2p/gossipsub'
 import type { PeerScoreParams, PeerScoreThresholds, TopicScoreParams } from '@libp2p/gossipsub/score'
@@ -115,7 +116,7 @@ export function hitchScoringOptions (options: { ipColocation: boolean }): Pick<G
 export function scoreTopicsByPrefix (gossipsub: GossipSub, prefix: string = TOPIC_PREFIX, params: TopicScoreParams = CELL_TOPIC_SCORE_PARAMS): void {
   const score = (gossipsub as unknown as { score?: { params?: PeerScoreParams } }).score
   if (score?.params == null) {
-    throw new TypeError('this gossipsub has no score parameters to extend')
+    throw new UnsupportedOperationError('this gossipsub has no score parameters to extend')
   }
   const listed = score.params.topics
   score.params.topics = new Proxy(listed, {
@@ -142,7 +143,7 @@ export function retainScoresOnReconnect (gossipsub: GossipSub): void {
   const score = (gossipsub as unknown as { score?: { peerStats?: Map<string, RetainedStats>, addPeer?: (id: string) => void } }).score
   const addPeer = score?.addPeer
   if (score?.peerStats == null || typeof addPeer !== 'function') {
-    throw new TypeError('this gossipsub has no peer score to patch')
+    throw new UnsupportedOperationError('this gossipsub has no peer score to patch')
   }
   const stats = score.peerStats
   score.addPeer = (id: string): void => {

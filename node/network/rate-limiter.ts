@@ -1,3 +1,5 @@
+import { InvalidParametersError } from '@libp2p/interface'
+
 /** A token-bucket limit: `burst` at once, refilled at `perSecond` */
 export interface RateLimit {
   /** tokens added per second (steady rate) */
@@ -52,10 +54,10 @@ export class RateLimiter {
     this.maxKeys = init.maxKeys ?? DEFAULT_RATE_LIMITER_KEYS
     this.now = init.now ?? (() => performance.now())
     if (!(init.limit.perSecond > 0) || !(init.limit.burst >= 1)) {
-      throw new RangeError('a rate limit needs perSecond > 0 and burst >= 1')
+      throw new InvalidParametersError('a rate limit needs perSecond > 0 and burst >= 1')
     }
     if (!Number.isInteger(this.maxKeys) || this.maxKeys < 1) {
-      throw new RangeError('maxKeys must be a positive integer')
+      throw new InvalidParametersError('maxKeys must be a positive integer')
     }
   }
 

@@ -1,6 +1,7 @@
 /**
  * The driver's side of being paid for rides through a `ChannelManager`.
  */
+import { InvalidParametersError } from '@libp2p/interface'
 import { logger as createLogger } from '@libp2p/logger'
 import { rideKey } from '../../protocol/index.js'
 import { TypedEvents } from '../roles/index.js'
@@ -98,11 +99,11 @@ export class DriverPayments extends TypedEvents<PaymentEvents> implements Paymen
     super()
     this.manager = init.manager
     this.payEveryM = init.payEveryM ?? DEFAULT_PAY_EVERY_M
-    if (!(this.payEveryM > 0)) throw new RangeError('payEveryM must be > 0')
+    if (!(this.payEveryM > 0)) throw new InvalidParametersError('payEveryM must be > 0')
     if (init.maxArrearsWei != null) this.maxArrearsWei = init.maxArrearsWei
     this.closeOnNonPayment = init.closeOnNonPayment ?? true
     this.graceMs = init.graceMs ?? DEFAULT_ARREARS_GRACE_MS
-    if (!(this.graceMs >= 0)) throw new RangeError('graceMs must be >= 0')
+    if (!(this.graceMs >= 0)) throw new InvalidParametersError('graceMs must be >= 0')
     this.log = init.log ?? createLogger('hitch:payments')
     this.offUpdated = this.manager.on('channel:updated', ({ channelId, cosigned }) => {
       const payer = this.manager.getChannel(channelId)?.counterparty

@@ -1,6 +1,7 @@
 /**
  * The rider's side of paying for rides through a `ChannelManager`.
  */
+import { InvalidParametersError } from '@libp2p/interface'
 import { TypedEvents, ethAddressOfPeer } from '../roles/index.js'
 import { PaymentError } from './errors.js'
 import { toWei } from './units.js'
@@ -72,7 +73,7 @@ export class RiderPayments extends TypedEvents<PaymentEvents> implements Payment
     super()
     this.manager = init.manager
     this.payEveryM = init.payEveryM ?? DEFAULT_PAY_EVERY_M
-    if (!(this.payEveryM > 0)) throw new RangeError('payEveryM must be > 0')
+    if (!(this.payEveryM > 0)) throw new InvalidParametersError('payEveryM must be > 0')
   }
 
   readonly onAccepted = (ride: RideInfo): Promise<void> => {

@@ -1,3 +1,4 @@
+import { InvalidParametersError } from '@libp2p/interface'
 import { expect } from 'chai'
 import { openEnvelope, signEnvelope } from '../../../protocol/envelope.js'
 import { ValidationError } from '../../../protocol/errors.js'
@@ -82,8 +83,8 @@ describe('protocol/verify-cache', () => {
     await openEnvelope(await signEnvelope(await secpKey(), request(), { now: NOW, ttlMs: 60_000, nonce: nonce() }), { verifyCache: cache })
     expect(cache.size).to.equal(2)
     expect(cache.keys.size).to.equal(1)
-    expect(() => new VerifyCache({ maxEntries: 0 })).to.throw(RangeError)
-    expect(() => new SenderKeyCache(0)).to.throw(RangeError)
+    expect(() => new VerifyCache({ maxEntries: 0 })).to.throw(InvalidParametersError)
+    expect(() => new SenderKeyCache(0)).to.throw(InvalidParametersError)
   })
 
   it('a key cache alone decodes each sender once but verifies every direct message', async () => {

@@ -1,3 +1,4 @@
+import { InvalidParametersError } from '@libp2p/interface'
 import { expect } from 'chai'
 import { buildRoadGraph, reverseGraph, edgeTails, stronglyConnectedComponents, syntheticCity, mulberry32 } from '../../../../matching/graph/index.js'
 import { expectValidGraph } from './graph-checks.js'
@@ -52,7 +53,7 @@ describe('buildRoadGraph', function () {
   })
 
   it('rejects out-of-range vertices', function () {
-    expect(() => buildRoadGraph({ ...coords(2), tail: [0], head: [2], distCm: [1], timeMs: [1] }, { source: 'x' })).to.throw(RangeError)
+    expect(() => buildRoadGraph({ ...coords(2), tail: [0], head: [2], distCm: [1], timeMs: [1] }, { source: 'x' })).to.throw(InvalidParametersError)
   })
 })
 

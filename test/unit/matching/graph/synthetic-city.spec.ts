@@ -1,3 +1,4 @@
+import { InvalidParametersError } from '@libp2p/interface'
 import { expect } from 'chai'
 import { syntheticCity, haversineM, mulberry32 } from '../../../../matching/graph/index.js'
 import { expectValidGraph } from './graph-checks.js'
@@ -76,9 +77,9 @@ describe('syntheticCity', function () {
   })
 
   it('rejects nonsense options', function () {
-    expect(() => syntheticCity({ cols: 1 })).to.throw(RangeError)
-    expect(() => syntheticCity({ blockM: -5 })).to.throw(RangeError)
-    expect(() => syntheticCity({ twoWayEvery: 0 })).to.throw(RangeError)
-    expect(() => syntheticCity({ jitterM: 150 })).to.throw(RangeError)
+    expect(() => syntheticCity({ cols: 1 })).to.throw(InvalidParametersError)
+    expect(() => syntheticCity({ blockM: -5 })).to.throw(InvalidParametersError)
+    expect(() => syntheticCity({ twoWayEvery: 0 })).to.throw(InvalidParametersError)
+    expect(() => syntheticCity({ jitterM: 150 })).to.throw(InvalidParametersError)
   })
 })

@@ -1,3 +1,4 @@
+import { InvalidParametersError } from '@libp2p/interface'
 import { expect } from 'chai'
 import { GossipLimits } from '../../../../node/network/gossip-limits.js'
 import { RateLimiter } from '../../../../node/network/rate-limiter.js'
@@ -26,8 +27,8 @@ describe('node/network/rate-limiter', () => {
   })
 
   it('refuses nonsense limits', () => {
-    expect(() => new RateLimiter({ limit: { perSecond: 0, burst: 1 } })).to.throw(RangeError)
-    expect(() => new RateLimiter({ limit: { perSecond: 1, burst: 0 } })).to.throw(RangeError)
+    expect(() => new RateLimiter({ limit: { perSecond: 0, burst: 1 } })).to.throw(InvalidParametersError)
+    expect(() => new RateLimiter({ limit: { perSecond: 1, burst: 0 } })).to.throw(InvalidParametersError)
   })
 })
 

@@ -1,3 +1,4 @@
+import { InvalidParametersError } from '@libp2p/interface'
 import { expect } from 'chai'
 import { ManualClock } from '../../../../node/clock/index.js'
 import { DriverPayments } from '../../../../node/payments/index.js'
@@ -122,6 +123,6 @@ describe('node/payments: DriverPayments', () => {
   })
 
   it('refuses a negative grace period', () => {
-    expect(() => new DriverPayments({ manager: new FakeManager() as unknown as ChannelManager, graceMs: -1 })).to.throw(RangeError)
+    expect(() => new DriverPayments({ manager: new FakeManager() as unknown as ChannelManager, graceMs: -1 })).to.throw(InvalidParametersError)
   })
 })
