@@ -104,7 +104,7 @@ export async function run (argv: string[]): Promise<number> {
     dataDir: dataDirOf(flags, 'driver'),
     identity: identityOptionsOf(flags),
     transport: 'tcp',
-    listen: flags.listen ?? ['/ip4/0.0.0.0/tcp/0'],
+    listen: flags.listen,
     bootstrap: checkMultiaddrs(flags.bootstrap, '--bootstrap'),
     mdns: flags.mdns === true,
     map: flags.map

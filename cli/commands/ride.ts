@@ -139,7 +139,7 @@ export async function run (argv: string[]): Promise<number> {
     // one ride, one peer id: the data dir's key stays the payment identity only
     peerKey: 'fresh',
     transport: 'tcp',
-    listen: flags.listen ?? ['/ip4/0.0.0.0/tcp/0'],
+    listen: flags.listen,
     bootstrap: checkMultiaddrs(flags.bootstrap, '--bootstrap'),
     mdns: flags.mdns === true,
     map: flags.map
