@@ -5,12 +5,13 @@
  * matching of `matching/` on a {@link HitchNode}: the machines decide, the roles execute
  * (timers on the node's clock, sends on the ride protocol, publishes on cell topics).
  */
-export {
-  Driver, DRIVER_EVENTS, DEFAULT_VEHICLE_SEATS, DEFAULT_OFFER_INTERVAL_MS, DEFAULT_RING, DEFAULT_QUOTE_TTL_MS, DEFAULT_POSITION_EVERY_M,
-  DEFAULT_CURRENCY, DEFAULT_ESTIMATE_SLACK_S, DEFAULT_QUOTE_NEAR_S,
-  DEFAULT_QUOTE_WIDEN_MS
-} from './driver.js'
-export type { DriverInit, DriverEvents, DriverPosition } from './driver.js'
+export { Driver, DEFAULT_VEHICLE_SEATS, DEFAULT_CURRENCY, DEFAULT_ESTIMATE_SLACK_S } from './driver.js'
+export type { DriverInit } from './driver-init.js'
+export { DRIVER_EVENTS } from './driver-events.js'
+export type { DriverEvents, DriverPosition } from './driver-events.js'
+export { DEFAULT_OFFER_INTERVAL_MS, DEFAULT_RING } from './cell-presence.js'
+export { DEFAULT_QUOTE_TTL_MS, DEFAULT_QUOTE_NEAR_S, DEFAULT_QUOTE_WIDEN_MS } from './driver-quote.js'
+export { DEFAULT_POSITION_EVERY_M } from './vehicle.js'
 export {
   Rider, RIDER_EVENTS, DEFAULT_MAX_WAIT_MS, DEFAULT_REPUBLISH_MS, DEFAULT_MAX_REPUBLISH_MS, DEFAULT_DISCOVERY_TIMEOUT_MS,
   DEFAULT_RECORD_TIMEOUT_MS, DEFAULT_DISCOVERY_DIALS

@@ -2,13 +2,14 @@ import { TimeoutError } from '@libp2p/interface'
 import {
   Decline, DEFAULT_ACCEPT_TIMEOUT_MS, DEFAULT_MAX_TTL_MS, DEFAULT_QUOTE_WINDOW_MS, DEFAULT_RIDE_DEADLINE_MS, TripUpdate,
   Cancel, cellOf, initialRiderState, minutesAfter, neighbourCells, providerKey, recordHash, renewRequest, riderTimers, signBinding,
-  signRecord, stepRider, toHex, tripRecordFromJSON, tripRecordFromProto, tripRecordToJSON, tripRecordToProto, verifyTripRecord
+  stepRider, toHex, tripRecordFromProto, tripRecordToProto
 } from '../../protocol/index.js'
 import { fareSoFar, rankQuotes } from '../../matching/index.js'
 import { DEFAULT_CURRENCY } from './driver.js'
 import { NoDriverError, RideError } from './errors.js'
 import { TypedEvents } from './events.js'
 import { rideInfo, toRiderQuote } from './rider-quote.js'
+import { answerAgain, countersignRecord, recordProblem } from './trip-record.js'
 import type { RiderQuote } from './rider-quote.js'
 import type { LatLonPoint, PaymentHooks } from './types.js'
 import type { HitchNode } from '../hitch-node.js'
@@ -749,102 +750,38 @@ export class Rider extends TypedEvents<RiderEvents> {
     }
     const run = this.runs.get(record.header.rideId)
     if (run == null || run.done) {
-      return await this.recordAgain(from, record)
+      return await answerAgain(this.node, from, record)
     }
     const s = run.state
-    const problem = await this.checkRecord(run, from, record)
-    if (problem != null || (s.phase !== 'completed' && s.phase !== 'in-trip')) {
-      const err = new RideError('ERR_BAD_TRIP_RECORD', problem ?? `trip record before the dropoff (${s.phase})`)
-      this.emit('error', { requestId: run.id, error: err })
+    if (s.phase !== 'completed' && s.phase !== 'in-trip') {
+      this.emit('error', { requestId: run.id, error: new RideError('ERR_BAD_TRIP_RECORD', `no trip in progress (${s.phase})`) })
       return undefined
     }
     const driver = s.driver
-    const signed = await signRecord(record, this.node.peerKey, 'rider')
-    const check = await verifyTripRecord(signed)
-    if (!check.ok) {
+    const info = rideInfo(driver, this.node.peerId, s.ride.request.seats, run.routeM)
+    const problem = await recordProblem(record, from, {
+      driver: driver.from,
+      rider: this.node.peerId,
+      riderAddress: this.node.ethAddress,
+      quote: driver.quote,
+      terms: async () => await this.payments.recordTerms?.(info)
+    })
+    if (problem != null) {
+      this.emit('error', { requestId: run.id, error: new RideError('ERR_BAD_TRIP_RECORD', problem) })
       return undefined
     }
-    const json = tripRecordToJSON(signed)
-    await this.node.store.rides.putTrip({ id: run.id, ...json })
-    const now = Math.floor(this.now())
-    await this.node.store.rides.putRide({
-      id: run.id, role: 'rider', counterparty: from, status: 'completed',
-      createdAt: record.events[0]?.time ?? now, updatedAt: now, price: driver.quote.price, currency: driver.quote.currency
-    })
+    const countersigned = await countersignRecord(this.node, run.id, from, record, driver.quote)
+    if (countersigned == null) {
+      return undefined
+    }
+    const { signed, json } = countersigned
     const result: RideResult = { requestId: run.id, driver: from, quote: toRiderQuote(driver), record: signed, json }
     run.record = result
     const hash: `0x${string}` = `0x${toHex(recordHash(signed))}`
-    this.hook(run, () => this.payments.onDropoff?.(rideInfo(driver, this.node.peerId, s.ride.request.seats, run.routeM), driver.quote.price, hash))
+    this.hook(run, () => this.payments.onDropoff?.(info, driver.quote.price, hash))
     this.emit('completed', result)
     this.finish(run, result)
     return { type: 'trip-record', body: tripRecordToProto(signed) }
-  }
-
-  /**
-   * The driver sent a record we already countersigned (our answer was lost on the way back):
-   * answer again with the stored copy, when it is the same record from the same driver.
-   */
-  private async recordAgain (from: string, record: TripRecord): Promise<HitchMessage | undefined> {
-    if (record.header.driver !== from) return undefined
-    let stored: TripRecord
-    try {
-      const json = await this.node.store.rides.getTrip(record.header.rideId)
-      if (json == null) return undefined
-      const { id: _id, ...rest } = json
-      stored = tripRecordFromJSON(rest)
-    } catch {
-      return undefined
-    }
-    // the same record to the byte: header, events and the driver's signature (the record hash
-    // alone does not cover a header that no longer links to the events)
-    const same = (r: TripRecord): string => {
-      const { header, events } = tripRecordToJSON(r)
-      return JSON.stringify({ header, events, driver: r.driverSignature != null ? toHex(r.driverSignature) : '' })
-    }
-    if (same(stored) !== same(record)) return undefined
-    return { type: 'trip-record', body: tripRecordToProto(stored) }
-  }
-
-  /** What is wrong with a record the driver asks us to sign, or undefined. */
-  private async checkRecord (run: Run, from: string, record: TripRecord): Promise<string | undefined> {
-    const s = run.state
-    if (s.phase !== 'completed' && s.phase !== 'in-trip') {
-      return `no trip in progress (${s.phase})`
-    }
-    const h = record.header
-    const q = s.driver.quote
-    if (s.driver.from !== from || h.driver !== from || h.rider !== this.node.peerId) {
-      return 'the record names other parties'
-    }
-    if (h.fare !== q.price || h.currency !== q.currency) {
-      return 'the record states another fare than the quote'
-    }
-    const accepted = record.events[0]
-    if (accepted?.type !== 'accepted' || accepted.data.quoteId !== q.quoteId || accepted.data.price !== q.price) {
-      return 'the record does not start with the accepted quote'
-    }
-    const last = record.events[record.events.length - 1]
-    if (last?.type !== 'fare' || last.data.amount !== q.price) {
-      return 'the record does not end with the agreed fare'
-    }
-    if (h.riderAddress != null && h.riderAddress !== this.node.ethAddress.toLowerCase()) {
-      return 'the record names another rider address'
-    }
-    if (h.channelId != null || h.amountPaid != null) {
-      // a driver that takes no payment names none; one that does must name ours, and our total
-      const terms = await this.payments.recordTerms?.(rideInfo(s.driver, this.node.peerId, s.ride.request.seats, run.routeM))
-      if (terms == null) {
-        return 'the record names a payment this rider does not make'
-      }
-      if (h.channelId !== terms.channelId.toLowerCase() || h.amountPaid !== terms.amountPaid) {
-        return `the record names another payment (${String(h.channelId)}: ${String(h.amountPaid)}) than ours (${terms.channelId}: ${terms.amountPaid})`
-      }
-    }
-    const check = await verifyTripRecord(record)
-    if (!check.ok && check.problems.some(p => p.code !== 'missing-rider-signature')) {
-      return `the record does not verify: ${check.problems.map(p => p.code).join(', ')}`
-    }
-    return undefined
   }
 
   // ---- helpers ---------------------------------------------------------------------------
