@@ -77,6 +77,7 @@ export class ChannelManager extends ChannelEventTarget {
     const lifecycle = this.lifecycle
     this.engine = new ChannelEngine({
       store: this.store,
+      clock: this.clock,
       events: this,
       faults,
       ...(init.maxArrearsWei != null ? { maxArrearsWei: init.maxArrearsWei } : {}),

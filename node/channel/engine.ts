@@ -9,22 +9,24 @@ import {
   channelStep, latestNonce,
   type Channel, type ChannelAction, type ChannelEvent, type CoSignedState
 } from '../../protocol/channel/index.js'
-import { deferred, type Deferred } from './concurrency.js'
+import { deferred, timeoutOn, type Deferred } from './concurrency.js'
 import { ChannelError } from './errors.js'
 import type { ChainWatch } from './chain-watch.js'
 import type { ChannelStore } from './channel-store.js'
 import type { ChannelEventTarget } from './events.js'
 import type { FaultInjector } from './fault-injection.js'
+import type { Clock } from '../clock/index.js'
 import type { Address, Hex } from 'viem'
 
 const lower = (a: string): string => a.toLowerCase()
 
-/** How long a proposal waits at most for the lower nonces before it to be countersigned, in ms. */
+/** How long a proposal waits at most for the lower nonces before it to be countersigned, in ms of the clock. */
 const NONCE_GAP_WAIT_MS = 2_000
 
 /** Options of {@link ChannelEngine}. */
 export interface ChannelEngineInit {
   store: ChannelStore
+  clock: Clock
   events: ChannelEventTarget
   faults: FaultInjector
   /** driver: emit `channel:arrears` beyond this */
@@ -40,6 +42,7 @@ export class ChannelEngine {
   /** the chain side: challenges, finalizes, final states left unsubmitted */
   readonly watch: ChainWatch
   private readonly store: ChannelStore
+  private readonly clock: Clock
   private readonly events: ChannelEventTarget
   private readonly faults: FaultInjector
   private readonly maxArrearsWei?: bigint
@@ -54,6 +57,7 @@ export class ChannelEngine {
 
   constructor (init: ChannelEngineInit) {
     this.store = init.store
+    this.clock = init.clock
     this.events = init.events
     this.faults = init.faults
     if (init.maxArrearsWei != null) this.maxArrearsWei = init.maxArrearsWei
@@ -210,25 +214,30 @@ export class ChannelEngine {
   /**
    * Driver: waits until `nonce` is the channel's latest (pipelined proposals arrive on separate
    * streams, possibly out of order), until the channel is no longer open, or until the gap
-   * wait is over (`NONCE_GAP_WAIT_MS`, at most `unresponsiveTimeoutMs`), or
+   * wait is over (`NONCE_GAP_WAIT_MS`, at most `unresponsiveTimeoutMs`, on the clock), or
    * `signal` aborts; the caller then checks the proposal as it stands.
    */
   async waitForNonce (channelId: Hex, nonce: bigint, signal: AbortSignal): Promise<void> {
     if (latestNonce(this.mustGet(channelId)) >= nonce) return
     // give up on a gap after a short while: the proposal that fills it may never come
-    const gapWait = AbortSignal.any([signal, AbortSignal.timeout(Math.min(this.unresponsiveTimeoutMs, NONCE_GAP_WAIT_MS))])
-    while (latestNonce(this.mustGet(channelId)) < nonce && this.mustGet(channelId).phase === 'open') {
-      if (gapWait.aborted) return
-      let waiters = this.nonceWaiters.get(channelId)
-      if (waiters == null) { waiters = new Set(); this.nonceWaiters.set(channelId, waiters) }
-      const set = waiters
-      const aborted = await new Promise<boolean>(resolve => {
-        const wake = (): void => { set.delete(wake); gapWait.removeEventListener('abort', onAbort); resolve(false) }
-        const onAbort = (): void => { set.delete(wake); resolve(true) }
-        set.add(wake)
-        gapWait.addEventListener('abort', onAbort, { once: true })
-      })
-      if (aborted) return
+    const gapOver = timeoutOn(this.clock, Math.min(this.unresponsiveTimeoutMs, NONCE_GAP_WAIT_MS))
+    const gapWait = AbortSignal.any([signal, gapOver.signal])
+    try {
+      while (latestNonce(this.mustGet(channelId)) < nonce && this.mustGet(channelId).phase === 'open') {
+        if (gapWait.aborted) return
+        let waiters = this.nonceWaiters.get(channelId)
+        if (waiters == null) { waiters = new Set(); this.nonceWaiters.set(channelId, waiters) }
+        const set = waiters
+        const aborted = await new Promise<boolean>(resolve => {
+          const wake = (): void => { set.delete(wake); gapWait.removeEventListener('abort', onAbort); resolve(false) }
+          const onAbort = (): void => { set.delete(wake); resolve(true) }
+          set.add(wake)
+          gapWait.addEventListener('abort', onAbort, { once: true })
+        })
+        if (aborted) return
+      }
+    } finally {
+      gapOver.clear()
     }
   }
 }
