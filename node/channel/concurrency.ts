@@ -1,7 +1,8 @@
 /**
- * Small concurrency tools of the channel engine: a deferred promise, a counting semaphore, and
- * the one-task-per-turn queue that keeps two peers working at once.
+ * Small concurrency tools of the channel engine: a deferred promise, a counting semaphore, the
+ * one-task-per-turn queue that keeps two peers working at once, and timeouts on the node's clock.
  */
+import type { Clock } from '../clock/index.js'
 
 /** A promise with its resolve and reject at hand; an unhandled rejection is never reported. */
 export interface Deferred<T> { promise: Promise<T>, resolve: (v: T) => void, reject: (e: unknown) => void }
@@ -81,4 +82,22 @@ export class Turns {
     }
     fn?.()
   }
+}
+
+/** A signal that aborts after some time of a clock, and the means to cancel it. */
+export interface ClockTimeout {
+  /** aborted with the reason given once the time is over */
+  signal: AbortSignal
+  /** cancels the timer (call it once the work is done) */
+  clear: () => void
+}
+
+/**
+ * An `AbortSignal.timeout` on `clock`: aborts after `ms` of the node's clock (virtual time in a
+ * simulation), not of real time, with the reason `reason` makes then (the default one without).
+ */
+export function timeoutOn (clock: Clock, ms: number, reason?: () => unknown): ClockTimeout {
+  const controller = new AbortController()
+  const timer = clock.setTimeout(() => { controller.abort(reason?.()) }, ms)
+  return { signal: controller.signal, clear: () => { clock.clearTimeout(timer) } }
 }

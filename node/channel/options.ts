@@ -53,7 +53,7 @@ export interface ChannelManagerInit {
   role?: ChannelRole
   /**
    * How long to wait for the peer's answer before a payment or a co-operative close fails with
-   * `PEER_UNRESPONSIVE` (and `close()` falls back to a unilateral close).
+   * `PEER_UNRESPONSIVE` (and `close()` falls back to a unilateral close), in ms of the clock.
    * @default 10_000
    */
   unresponsiveTimeoutMs?: number

@@ -8,7 +8,7 @@ import {
   MAX_CHANNEL_MESSAGE_BYTES, MAX_PAY_FRAME_BYTES, PAY_STREAM_PROTOCOL, type ChannelMessage
 } from '../../protocol/channel/index.js'
 import { PAY_PROTOCOL } from '../../protocol/index.js'
-import { deferred, Slots, type Turns } from './concurrency.js'
+import { deferred, Slots, timeoutOn, type ClockTimeout, type Turns } from './concurrency.js'
 import { ChannelError } from './errors.js'
 import { NetworkError, type MessagePipe, type Network } from '../network/index.js'
 import type { Clock } from '../clock/index.js'
@@ -37,7 +37,7 @@ export interface PayTransportInit {
   clock: Clock
   /** answers are handled one per turn (shared with the manager's inbound frames) */
   turns: Turns
-  /** how long to wait for an answer, in ms */
+  /** how long to wait for an answer, in ms of the clock */
   unresponsiveTimeoutMs: number
   /** aborted when the manager stops */
   lifetime: () => AbortSignal
@@ -115,35 +115,40 @@ export class PayTransport {
 
   private async openLink (peer: string, options?: AbortOptions): Promise<PayLink> {
     const lifetime = this.lifetime()
-    const signal = options?.signal != null ? AbortSignal.any([options.signal, lifetime]) : lifetime
+    const timeout = this.timeout(peer)
+    const signal = AbortSignal.any(options?.signal != null ? [options.signal, lifetime, timeout.signal] : [lifetime, timeout.signal])
     const pending: PayLink['pending'] = new Map()
     // read by the handlers, which may run before openPipe returns
     let pipe: MessagePipe | undefined = undefined
-    pipe = await this.network.openPipe!(peer, PAY_STREAM_PROTOCOL, {
-      // answers are handled one per turn too
-      onMessage: data => {
-        this.turns.run(() => {
-          if (lifetime.aborted) return
-          let frame: ReturnType<typeof decodePayFrame>
-          try {
-            frame = decodePayFrame(data)
-          } catch (err) {
-            this.log('closing the pipe to %s: %s', peer, (err as Error).message)
-            pipe?.close()
-            return
-          }
-          const waiting = pending.get(frame.id)
-          if (waiting == null) return
-          pending.delete(frame.id)
-          if ('error' in frame) waiting.reject(new ChannelError('BAD_RESPONSE', 'peer answered a malformed channel message', { cause: frame.error }))
-          else waiting.resolve(frame.message)
-        })
-      },
-      onClose: err => {
-        for (const w of pending.values()) w.reject(new ChannelError('PEER_UNRESPONSIVE', `the pipe to ${peer} closed${err != null ? `: ${err.message}` : ''}`, { cause: err }))
-        pending.clear()
-      }
-    }, { signal, timeoutMs: this.unresponsiveTimeoutMs, maxMessageBytes: MAX_PAY_FRAME_BYTES })
+    try {
+      pipe = await this.network.openPipe!(peer, PAY_STREAM_PROTOCOL, {
+        // answers are handled one per turn too
+        onMessage: data => {
+          this.turns.run(() => {
+            if (lifetime.aborted) return
+            let frame: ReturnType<typeof decodePayFrame>
+            try {
+              frame = decodePayFrame(data)
+            } catch (err) {
+              this.log('closing the pipe to %s: %s', peer, (err as Error).message)
+              pipe?.close()
+              return
+            }
+            const waiting = pending.get(frame.id)
+            if (waiting == null) return
+            pending.delete(frame.id)
+            if ('error' in frame) waiting.reject(new ChannelError('BAD_RESPONSE', 'peer answered a malformed channel message', { cause: frame.error }))
+            else waiting.resolve(frame.message)
+          })
+        },
+        onClose: err => {
+          for (const w of pending.values()) w.reject(new ChannelError('PEER_UNRESPONSIVE', `the pipe to ${peer} closed${err != null ? `: ${err.message}` : ''}`, { cause: err }))
+          pending.clear()
+        }
+      }, { signal, timeoutMs: this.unresponsiveTimeoutMs, maxMessageBytes: MAX_PAY_FRAME_BYTES })
+    } finally {
+      timeout.clear()
+    }
     return { pipe, nextId: 1n, pending }
   }
 
@@ -151,9 +156,9 @@ export class PayTransport {
     options?.signal?.throwIfAborted()
     const id = link.nextId++
     const answer = deferred<ChannelMessage>()
-    const timer = setTimeout(() => {
+    const timer = this.clock.setTimeout(() => {
       link.pending.delete(id)
-      answer.reject(new ChannelError('PEER_UNRESPONSIVE', `peer ${peer} did not answer within ${this.unresponsiveTimeoutMs} ms`))
+      answer.reject(this.unresponsive(peer))
     }, this.unresponsiveTimeoutMs)
     const onAbort = (): void => {
       link.pending.delete(id)
@@ -169,7 +174,7 @@ export class PayTransport {
       if (err instanceof ChannelError || options?.signal?.aborted === true) throw err
       throw new ChannelError('PEER_UNRESPONSIVE', `peer ${peer} did not answer: ${(err as Error).message}`, { cause: err })
     } finally {
-      clearTimeout(timer)
+      this.clock.clearTimeout(timer)
       options?.signal?.removeEventListener('abort', onAbort)
     }
   }
@@ -190,7 +195,8 @@ export class PayTransport {
 
   private async askOneStream (peer: string, message: ChannelMessage, options?: AbortOptions): Promise<ChannelMessage> {
     const lifetime = this.lifetime()
-    const signal = options?.signal != null ? AbortSignal.any([options.signal, lifetime]) : lifetime
+    const timeout = this.timeout(peer)
+    const signal = AbortSignal.any(options?.signal != null ? [options.signal, lifetime, timeout.signal] : [lifetime, timeout.signal])
     let bytes: Uint8Array
     try {
       bytes = await this.network.request(peer, PAY_PROTOCOL, encodeChannelMessage(message), {
@@ -199,11 +205,26 @@ export class PayTransport {
     } catch (err) {
       if (options?.signal?.aborted === true) throw err
       throw new ChannelError('PEER_UNRESPONSIVE', `peer ${peer} did not answer: ${(err as Error).message}`, { cause: err })
+    } finally {
+      timeout.clear()
     }
     try {
       return decodeChannelMessage(bytes)
     } catch (err) {
       throw new ChannelError('BAD_RESPONSE', 'peer answered a malformed channel message', { cause: err })
     }
+  }
+
+  /**
+   * The bound on one request or pipe opening, on the node's clock (a simulation's peer is
+   * unresponsive after the same simulated time whatever the host's speed); the network's own
+   * `timeoutMs` stays as a bound in its time.
+   */
+  private timeout (peer: string): ClockTimeout {
+    return timeoutOn(this.clock, this.unresponsiveTimeoutMs, () => this.unresponsive(peer))
+  }
+
+  private unresponsive (peer: string): ChannelError {
+    return new ChannelError('PEER_UNRESPONSIVE', `peer ${peer} did not answer within ${this.unresponsiveTimeoutMs} ms`)
   }
 }
