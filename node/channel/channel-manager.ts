@@ -20,7 +20,7 @@ import { ChannelCloser } from './closing.js'
 import { Turns } from './concurrency.js'
 import { ChannelEngine } from './engine.js'
 import { ChannelEventTarget } from './events.js'
-import { faultInjectorFromEnv } from './fault-injection.js'
+import { NO_FAULTS } from './fault-injection.js'
 import { ChannelFunding } from './funding.js'
 import { GasReserve } from './gas-reserve.js'
 import { InboundGuard } from './inbound-guard.js'
@@ -71,7 +71,7 @@ export class ChannelManager extends ChannelEventTarget {
     const unresponsiveTimeoutMs = init.unresponsiveTimeoutMs ?? DEFAULT_UNRESPONSIVE_TIMEOUT_MS
     if (init.maxArrearsWei != null) this.maxArrearsWei = init.maxArrearsWei
     const watchEnabled = init.watch ?? true
-    const faults = init.faults ?? faultInjectorFromEnv()
+    const faults = init.faults ?? NO_FAULTS
     this.log = init.logPrefix != null ? prefixLogger(init.logPrefix).forComponent('hitch:channel') : createLogger('hitch:channel')
     const signer = new ChannelSigner({ ethPrivateKeyHex: init.identity.ethPrivateKeyHex, chain: init.chain, maxSignerTables: init.maxSignerTables ?? DEFAULT_MAX_SIGNER_TABLES })
     const lifecycle = this.lifecycle

@@ -118,7 +118,7 @@ export interface ChannelManagerInit {
    * @default DEFAULT_GAS_PRICE_MARGIN (3)
    */
   gasPriceMargin?: number
-  /** Test hook (see `fault-injection.ts`). @default read from `HITCH_CRASH_AT` */
+  /** Test hook: where a crash test kills the process (see `fault-injection.ts`). @default NO_FAULTS */
   faults?: FaultInjector
 }
 
