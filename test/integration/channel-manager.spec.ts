@@ -2,15 +2,15 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
-import { createNetwork } from '../../../../node/network/index.js'
-import { loadOrCreateIdentity, type NodeIdentity } from '../../../../node/identity/index.js'
-import { openStore, type NodeStore } from '../../../../node/store/index.js'
-import { ManualClock } from '../../../../node/clock/index.js'
-import { ChannelManager, ChannelError, type ChannelEvents, type InboundLimits } from '../../../../node/channel/index.js'
-import { EmbeddedEvm, type EmbeddedChain } from '../../../../settlement/index.js'
-import { recoverChannelStateSigner } from '../../../../protocol/channel/index.js'
-import { waitFor } from '../../../fixtures/wait-for.js'
-import type { Libp2pNetwork } from '../../../../node/network/index.js'
+import { createNetwork } from '../../node/network/index.js'
+import { loadOrCreateIdentity, type NodeIdentity } from '../../node/identity/index.js'
+import { openStore, type NodeStore } from '../../node/store/index.js'
+import { ManualClock } from '../../node/clock/index.js'
+import { ChannelManager, ChannelError, type ChannelEvents, type InboundLimits } from '../../node/channel/index.js'
+import { EmbeddedEvm, type EmbeddedChain } from '../../settlement/index.js'
+import { recoverChannelStateSigner } from '../../protocol/channel/index.js'
+import { waitFor } from '../fixtures/wait-for.js'
+import type { Libp2pNetwork } from '../../node/network/index.js'
 
 const ETH = 10n ** 18n
 
@@ -27,7 +27,7 @@ interface Peer {
   requests: { n: number }
 }
 
-describe('node/channel: ChannelManager between two nodes on one embedded chain', function () {
+describe('integration: ChannelManager between two nodes on one embedded chain', function () {
   this.timeout(60_000)
   let evm: EmbeddedEvm
   const peers: Peer[] = []
