@@ -1,27 +1,35 @@
+/**
+ * One process's share of a `libp2p`-mode run: `PeerShare` creates, connects, starts and
+ * stops its real libp2p nodes and runs the roles on them. What the share keeps of its drivers
+ * and riders is `libp2p-bookkeeping.ts`; merging the shares' results is `libp2p-merge.ts`
+ * (`mergeShares`, re-exported here).
+ */
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { privateKeyFromRaw } from '@libp2p/crypto/keys'
 import { prefixLogger } from '@libp2p/logger'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { createHitchNode, Driver, NoDriverError, Rider } from '../node/index.js'
+import { createHitchNode, Driver, Rider } from '../node/index.js'
 import { createNetwork } from '../node/network/index.js'
 import { VerifyCache } from '../protocol/index.js'
+import { RiderBook, networkRecord, vehicleOf, watchDriver } from './libp2p-bookkeeping.js'
 import { simLibp2pOptions, simRoleTimings } from './libp2p-tuning.js'
 import { SIM_EPOCH_MS, anchoredClock, simZero } from './share.js'
 import type { DriverTrip, RiderOutcome, ShareDriver, ShareResult, ShareStatus, SimTimeBase } from './share.js'
 import { seededRandomSource } from './random.js'
 import type { DriverPayments, RiderPayments } from '../node/payments/index.js'
-import { driverPayments, emptySharePayments, paymentRecord, riderPayments, settleRide, stopPeerChannels } from './payments.js'
+import { driverPayments, emptySharePayments, riderPayments, settleRide, stopPeerChannels } from './payments.js'
 import type { PeerChannels, SharePayments, SimChainAccess } from './payments.js'
-import type { ChainActivity } from '../settlement/index.js'
+import type { DriverPeer } from './libp2p-bookkeeping.js'
 import type { SimRoleTimings } from './libp2p-tuning.js'
 import type { TripRequest } from './demand.js'
-import { attributeDriven, networkRecordOf } from './records.js'
-import type { NodeNetworkRecord, RequestRecord, RunRecords } from './records.js'
+import type { NodeNetworkRecord } from './records.js'
 import type { Scenario, SimTransport } from './scenario.js'
 import type { Clock } from '../node/clock/index.js'
 import type { HitchNode } from '../node/index.js'
 import type { RoutedMap } from '../node/map/index.js'
 import type { Secp256k1PrivateKey } from '@libp2p/interface'
+
+export { mergeShares } from './libp2p-merge.js'
 
 /** Options of {@link PeerShare} */
 export interface PeerShareInit {
@@ -47,22 +55,6 @@ export interface PeerShareInit {
   name?: string
   /** The chain the peers' payment channels settle on; without it rides are not paid */
   chain?: SimChainAccess
-}
-
-interface DriverPeer {
-  index: number
-  node: HitchNode
-  driver: Driver
-  channels?: PeerChannels
-  payments?: DriverPayments
-  aboard: Set<string>
-  seats: Map<string, number>
-  odometerM: number
-  onboard: number
-  metres: { empty: number, occupied: number, passenger: number }
-  served: number
-  /** what this driver saw of each ride, by request id */
-  trips: Map<string, DriverTrip>
 }
 
 /**
@@ -126,7 +118,8 @@ export class PeerShare {
   private readonly timings: SimRoleTimings
   private readonly log
   private readonly drivers: DriverPeer[] = []
-  private readonly outcomes: RiderOutcome[]
+  /** what the share saw of each rider's request, and the tallies */
+  private readonly riders: RiderBook
   /** every node's network counters: live nodes by reference, stopped riders as a snapshot (their node is let go) */
   private readonly networks: Array<{ role: 'driver' | 'rider', node?: HitchNode, record?: NodeNetworkRecord }> = []
   /** aborts the rides still asking or riding when the share stops */
@@ -145,9 +138,6 @@ export class PeerShare {
   private stopping = false
   private running = 0
   private peakNodes = 0
-  private finished = 0
-  private served = 0
-  private cancelled = 0
   private readonly wallStart = performance.now()
   private readonly cpuStart = process.cpuUsage()
   private peakRss = process.memoryUsage().rss
@@ -162,9 +152,7 @@ export class PeerShare {
     this.log = prefixLogger(init.name ?? 'sim').forComponent('hitch:sim:libp2p')
     this.loopDelay.enable()
     this.payments = init.chain != null ? emptySharePayments() : null
-    this.outcomes = init.requests.map(r => ({
-      index: r.index, requestId: null, status: 'cancelled', assignTimeS: null, matchWallMs: null, pickupTimeS: null, dropoffTimeS: null, fareCents: null, vehicle: null
-    }))
+    this.riders = new RiderBook(init.requests)
   }
 
   /** Simulated seconds since time 0 (negative before {@link go}'s instant) */
@@ -194,7 +182,7 @@ export class PeerShare {
         ...this.timings.driver,
         ...(payments != null ? { payments } : {})
       })
-      this.drivers.push(this.watchDriver(index, node, driver, channels, payments))
+      this.drivers.push(watchDriver(index, node, driver, () => this.zero, channels, payments))
     })
     this.drivers.sort((a, b) => a.index - b.index)
   }
@@ -258,7 +246,7 @@ export class PeerShare {
     this.going = true
     for (let i = 0; i < this.init.requests.length; i++) {
       const req = this.init.requests[i]
-      const outcome = this.outcomes[i]
+      const outcome = this.riders.outcomes[i]
       const delay = this.zero + req.timeS * 1000 - this.clock.now()
       this.timers.push(this.clock.setTimeout(() => {
         if (this.stopping) return
@@ -278,9 +266,9 @@ export class PeerShare {
       loopDelayP99Ms,
       simS: this.going ? this.simS() : 0,
       riders: this.init.requests.length,
-      finished: this.finished,
-      served: this.served,
-      cancelled: this.cancelled,
+      finished: this.riders.finished,
+      served: this.riders.served,
+      cancelled: this.riders.cancelled,
       idle: this.drivers.every(d => d.driver.currentPlan.stops.length === 0),
       nodes: this.running,
       connections: { ...this.connectionsOpened }
@@ -311,15 +299,9 @@ export class PeerShare {
     const trips: DriverTrip[] = []
     for (const d of this.drivers) trips.push(...d.trips.values())
     return {
-      riders: this.outcomes,
+      riders: this.riders.outcomes,
       trips,
-      vehicles: this.drivers.map(d => ({
-        id: d.node.peerId,
-        kmEmpty: d.metres.empty / 1000,
-        kmOccupied: d.metres.occupied / 1000,
-        passengerKm: d.metres.passenger / 1000,
-        ridesServed: d.served
-      })),
+      vehicles: this.drivers.map(vehicleOf),
       nodes,
       simulatedS,
       wallMs: performance.now() - this.wallStart,
@@ -373,37 +355,6 @@ export class PeerShare {
     this.running--
   }
 
-  private watchDriver (index: number, node: HitchNode, driver: Driver, channels?: PeerChannels, payments?: DriverPayments): DriverPeer {
-    const trips = new Map<string, DriverTrip>()
-    const peer: DriverPeer = { index, node, driver, channels, payments, aboard: new Set(), seats: new Map(), odometerM: 0, onboard: 0, metres: { empty: 0, occupied: 0, passenger: 0 }, served: 0, trips }
-    const trip = (requestId: string): DriverTrip => {
-      let t = trips.get(requestId)
-      if (t == null) {
-        t = { requestId, driver: node.peerId, pickupTimeS: null, dropoffTimeS: null, pooled: false }
-        trips.set(requestId, t)
-      }
-      return t
-    }
-    driver.on('request', ({ requestId, seats }) => { peer.seats.set(requestId, seats) })
-    driver.on('pickup', ({ requestId, time }) => {
-      trip(requestId).pickupTimeS = (time - this.zero) / 1000
-      if (peer.aboard.size > 0) {
-        for (const other of [...peer.aboard, requestId]) trip(other).pooled = true
-      }
-      peer.aboard.add(requestId)
-    })
-    driver.on('dropoff', ({ requestId, time, distanceM }) => {
-      peer.aboard.delete(requestId)
-      peer.served++
-      trip(requestId).dropoffTimeS = (time - this.zero) / 1000
-      peer.metres.passenger += distanceM * (peer.seats.get(requestId) ?? 1)
-    })
-    driver.on('position', ({ odometerM, onboard }) => {
-      attributeDriven(peer, odometerM, onboard)
-    })
-    return peer
-  }
-
   private async runRider (req: TripRequest, outcome: RiderOutcome): Promise<void> {
     const s = this.scenario
     const g = this.map.graph
@@ -428,23 +379,7 @@ export class PeerShare {
         ({ channels, payments } = await riderPayments(this.init.chain, node))
       }
       rider = new Rider({ node, ...this.timings.rider, ...(payments != null ? { payments } : {}) })
-      rider.on('confirmed', ({ requestId, driver }) => {
-        outcome.requestId = requestId
-        outcome.assignTimeS = this.simS()
-        outcome.matchWallMs = performance.now() - asked
-        outcome.vehicle = driver
-        outcome.status = 'unfinished'
-      })
-      rider.on('requested', ({ drivers, recipients }) => { this.log('rider %d: request published, %d drivers in the topic, %d recipients', req.index, drivers, recipients) })
-      rider.on('quote', ({ quote }) => { this.log('rider %d: quote from %s', req.index, quote.driver) })
-      rider.on('accepted', ({ driver }) => { this.log('rider %d: accepted the quote of %s', req.index, driver) })
-      rider.on('fallback', ({ from, to }) => { this.log('rider %d: falling back from %s to %s', req.index, from, to) })
-      rider.on('declined', ({ driver, reason }) => { this.log('rider %d: %s declined (%s)', req.index, driver, reason) })
-      rider.on('error', ({ error }) => { this.log('rider %d: error - %e', req.index, error) })
-      rider.on('update', ({ phase, time }) => {
-        if (phase === 'picked-up' && outcome.pickupTimeS == null) outcome.pickupTimeS = (time - this.zero) / 1000
-        if (phase === 'dropped-off') outcome.dropoffTimeS = (time - this.zero) / 1000
-      })
+      this.riders.watch(rider, outcome, req, { asked, simS: () => this.simS(), zero: () => this.zero }, this.log)
       await rider.start()
       if (this.stopping) return
       const patienceMs = s.patienceS * 1000
@@ -456,26 +391,12 @@ export class PeerShare {
         timeoutMs: patienceMs,
         ...this.timings.request
       }, { signal: this.lifetime.signal })
-      outcome.status = 'served'
-      outcome.requestId = result.requestId
-      outcome.fareCents = Number(result.quote.price)
-      outcome.vehicle = result.driver
-      outcome.dropoffTimeS ??= this.simS()
-      this.served++
+      this.riders.recordServed(outcome, result, () => this.simS())
       if (payments != null && channels != null) await settleRide(result.requestId, { channels, payments }, this.payments!, text => { this.note(text) }, this.log)
     } catch (err) {
-      if (err instanceof NoDriverError) {
-        outcome.status = 'cancelled'
-        this.cancelled++
-      } else {
-        this.log('rider %d failed - %e', req.index, err)
-        if (outcome.status !== 'unfinished') {
-          outcome.status = 'cancelled'
-          this.cancelled++
-        }
-      }
+      this.riders.recordFailure(outcome, req, err, this.log)
     } finally {
-      this.finished++
+      this.riders.finished++
       if (rider != null && !this.stopping) {
         // the countersigned trip record is still on its way back to the driver: linger a moment
         await this.clock.sleep(this.timings.lingerMs, { signal: this.lifetime.signal }).catch(() => {})
@@ -500,60 +421,10 @@ export class PeerShare {
   }
 }
 
-function networkRecord (role: 'driver' | 'rider', node: HitchNode): NodeNetworkRecord {
-  return networkRecordOf(role, node.network)
-}
-
 /** `count` addresses of `list`, chosen round-robin by `index` */
 function pick (list: readonly string[], index: number, count: number): string[] {
   if (list.length === 0) return []
   const out: string[] = []
   for (let i = 0; i < Math.min(count, list.length); i++) out.push(list[(index + i) % list.length])
   return out
-}
-
-/**
- * The run's records from the shares' results: each rider's view joined with
- * the view of the driver that took it (pickup and dropoff as the driver
- * logged them, pooling), on the base records of the demand.
- */
-export function mergeShares (base: RequestRecord[], results: readonly ShareResult[], extra: { wallMs: number, simulatedS: number, processes: number, notes: string[], chain?: ChainActivity }): RunRecords {
-  const requests = base.map(r => ({ ...r }))
-  const trips = new Map<string, DriverTrip>()
-  for (const res of results) for (const t of res.trips) trips.set(t.requestId, t)
-  for (const res of results) {
-    for (const o of res.riders) {
-      const rec = requests[o.index]
-      if (rec == null) continue
-      const trip = o.requestId != null ? trips.get(o.requestId) : undefined
-      rec.status = o.status
-      rec.matchWallMs = o.matchWallMs
-      rec.pickupTimeS = trip?.pickupTimeS ?? o.pickupTimeS
-      // the rider hears the confirmation a moment after the driver sent it: a driver already at
-      // the pickup may have logged the pickup in between
-      rec.assignTimeS = o.assignTimeS != null && rec.pickupTimeS != null ? Math.min(o.assignTimeS, rec.pickupTimeS) : o.assignTimeS
-      rec.dropoffTimeS = o.status === 'served' ? (trip?.dropoffTimeS ?? o.dropoffTimeS) : (trip?.dropoffTimeS ?? null)
-      rec.inCarS = rec.dropoffTimeS != null && rec.pickupTimeS != null ? rec.dropoffTimeS - rec.pickupTimeS : null
-      rec.fareCents = o.fareCents
-      rec.vehicle = o.vehicle
-      rec.pooled = trip?.pooled ?? false
-    }
-  }
-  const notes = [...new Set(results.flatMap(r => r.notes))]
-  notes.push('vehicle km empty/occupied come from the drivers\' position events (every 250 m), so they are accurate to about 250 m per change of load')
-  return {
-    kind: 'decentralized',
-    requests,
-    vehicles: results.flatMap(r => r.vehicles),
-    nodes: results.flatMap(r => r.nodes),
-    payments: extra.chain != null && results.every(r => r.payments != null)
-      ? paymentRecord(results.map(r => r.payments as SharePayments), extra.chain)
-      : null,
-    simulatedS: extra.simulatedS,
-    wallMs: extra.wallMs,
-    cpuUs: results.reduce((a, r) => a + r.cpuUs, 0),
-    peakRssBytes: results.reduce((a, r) => a + r.peakRssBytes, 0),
-    processes: extra.processes,
-    notes: [...notes, ...extra.notes]
-  }
 }

@@ -1,0 +1,146 @@
+/**
+ * What a share of a `libp2p`-mode run keeps of its peers as the roles report it: per driver,
+ * its trips, load and distance driven; per rider, the outcome of its request and the share's
+ * tallies; per node, its network counters.
+ */
+import { NoDriverError } from '../node/index.js'
+import { attributeDriven, networkRecordOf } from './records.js'
+import type { Driver, HitchNode, RideResult, Rider } from '../node/index.js'
+import type { DriverPayments } from '../node/payments/index.js'
+import type { PeerChannels } from './payments.js'
+import type { NodeNetworkRecord } from './records.js'
+import type { DriverTrip, RiderOutcome } from './share.js'
+import type { TripRequest } from './demand.js'
+import type { VehicleRecord } from './vehicle.js'
+import type { Logger } from '@libp2p/interface'
+
+/** One driver of a share: its node and role, and what it did */
+export interface DriverPeer {
+  index: number
+  node: HitchNode
+  driver: Driver
+  channels?: PeerChannels
+  payments?: DriverPayments
+  aboard: Set<string>
+  seats: Map<string, number>
+  odometerM: number
+  onboard: number
+  metres: { empty: number, occupied: number, passenger: number }
+  served: number
+  /** what this driver saw of each ride, by request id */
+  trips: Map<string, DriverTrip>
+}
+
+/**
+ * Follows `driver`'s events into a new {@link DriverPeer}: its trips (pickup, dropoff,
+ * pooling, in simulated seconds from `zero()`), the seats of its requests and the distance
+ * it drove empty, occupied and per passenger.
+ */
+export function watchDriver (index: number, node: HitchNode, driver: Driver, zero: () => number, channels?: PeerChannels, payments?: DriverPayments): DriverPeer {
+  const trips = new Map<string, DriverTrip>()
+  const peer: DriverPeer = { index, node, driver, channels, payments, aboard: new Set(), seats: new Map(), odometerM: 0, onboard: 0, metres: { empty: 0, occupied: 0, passenger: 0 }, served: 0, trips }
+  const trip = (requestId: string): DriverTrip => {
+    let t = trips.get(requestId)
+    if (t == null) {
+      t = { requestId, driver: node.peerId, pickupTimeS: null, dropoffTimeS: null, pooled: false }
+      trips.set(requestId, t)
+    }
+    return t
+  }
+  driver.on('request', ({ requestId, seats }) => { peer.seats.set(requestId, seats) })
+  driver.on('pickup', ({ requestId, time }) => {
+    trip(requestId).pickupTimeS = (time - zero()) / 1000
+    if (peer.aboard.size > 0) {
+      for (const other of [...peer.aboard, requestId]) trip(other).pooled = true
+    }
+    peer.aboard.add(requestId)
+  })
+  driver.on('dropoff', ({ requestId, time, distanceM }) => {
+    peer.aboard.delete(requestId)
+    peer.served++
+    trip(requestId).dropoffTimeS = (time - zero()) / 1000
+    peer.metres.passenger += distanceM * (peer.seats.get(requestId) ?? 1)
+  })
+  driver.on('position', ({ odometerM, onboard }) => {
+    attributeDriven(peer, odometerM, onboard)
+  })
+  return peer
+}
+
+/** The vehicle record of a driver at the end of the run */
+export function vehicleOf (d: DriverPeer): VehicleRecord {
+  return {
+    id: d.node.peerId,
+    kmEmpty: d.metres.empty / 1000,
+    kmOccupied: d.metres.occupied / 1000,
+    passengerKm: d.metres.passenger / 1000,
+    ridesServed: d.served
+  }
+}
+
+/** The riders of a share: each request's outcome, and how many finished, were served or gave up */
+export class RiderBook {
+  readonly outcomes: RiderOutcome[]
+  finished = 0
+  served = 0
+  cancelled = 0
+
+  constructor (requests: readonly TripRequest[]) {
+    this.outcomes = requests.map(r => ({
+      index: r.index, requestId: null, status: 'cancelled', assignTimeS: null, matchWallMs: null, pickupTimeS: null, dropoffTimeS: null, fareCents: null, vehicle: null
+    }))
+  }
+
+  /**
+   * Follows `rider`'s events into `outcome` (the confirmation, the pickup and dropoff times in
+   * simulated seconds from `at.zero()`) and logs the rest of its negotiation.
+   */
+  watch (rider: Rider, outcome: RiderOutcome, req: TripRequest, at: { asked: number, simS: () => number, zero: () => number }, log: Logger): void {
+    rider.on('confirmed', ({ requestId, driver }) => {
+      outcome.requestId = requestId
+      outcome.assignTimeS = at.simS()
+      outcome.matchWallMs = performance.now() - at.asked
+      outcome.vehicle = driver
+      outcome.status = 'unfinished'
+    })
+    rider.on('requested', ({ drivers, recipients }) => { log('rider %d: request published, %d drivers in the topic, %d recipients', req.index, drivers, recipients) })
+    rider.on('quote', ({ quote }) => { log('rider %d: quote from %s', req.index, quote.driver) })
+    rider.on('accepted', ({ driver }) => { log('rider %d: accepted the quote of %s', req.index, driver) })
+    rider.on('fallback', ({ from, to }) => { log('rider %d: falling back from %s to %s', req.index, from, to) })
+    rider.on('declined', ({ driver, reason }) => { log('rider %d: %s declined (%s)', req.index, driver, reason) })
+    rider.on('error', ({ error }) => { log('rider %d: error - %e', req.index, error) })
+    rider.on('update', ({ phase, time }) => {
+      if (phase === 'picked-up' && outcome.pickupTimeS == null) outcome.pickupTimeS = (time - at.zero()) / 1000
+      if (phase === 'dropped-off') outcome.dropoffTimeS = (time - at.zero()) / 1000
+    })
+  }
+
+  /** The rider's ride was served: `result` is what `requestRide` returned */
+  recordServed (outcome: RiderOutcome, result: RideResult, simS: () => number): void {
+    outcome.status = 'served'
+    outcome.requestId = result.requestId
+    outcome.fareCents = Number(result.quote.price)
+    outcome.vehicle = result.driver
+    outcome.dropoffTimeS ??= simS()
+    this.served++
+  }
+
+  /** The rider's request failed: no driver took it, or an error ended it (a confirmed ride stays unfinished) */
+  recordFailure (outcome: RiderOutcome, req: TripRequest, err: unknown, log: Logger): void {
+    if (err instanceof NoDriverError) {
+      outcome.status = 'cancelled'
+      this.cancelled++
+    } else {
+      log('rider %d failed - %e', req.index, err)
+      if (outcome.status !== 'unfinished') {
+        outcome.status = 'cancelled'
+        this.cancelled++
+      }
+    }
+  }
+}
+
+/** The network counters of a node, for the per-node metrics */
+export function networkRecord (role: 'driver' | 'rider', node: HitchNode): NodeNetworkRecord {
+  return networkRecordOf(role, node.network)
+}
