@@ -25,7 +25,7 @@ const store = await openStore(dir)
 const network = await createNetwork({ privateKey: identity.privateKey, transport: 'tcp', listen: ['/ip4/127.0.0.1/tcp/0'], dht: false, loopbackFriendly: true })
 await network.start()
 const chain = await connectChain(url, { privateKeyHex: identity.ethPrivateKeyHex })
-const manager = new ChannelManager({ network, chain, store: store.datastore, identity, clock: new WallClock(), role: 'driver', maxInFlight: 32 })
+const manager = new ChannelManager({ network, chain, store, identity, clock: new WallClock(), role: 'driver', maxInFlight: 32 })
 await manager.start()
 
 const write = (value: unknown): void => { process.stdout.write(JSON.stringify(value) + '\n') }

@@ -86,7 +86,7 @@ async function startNode (dir: string, url: string, role: 'rider' | 'driver', wi
   const network = await createNetwork({ privateKey: identity.privateKey, transport: 'tcp', listen: ['/ip4/127.0.0.1/tcp/0'], dht: false, loopbackFriendly: true })
   await network.start()
   const chain = await connectChain(url, { privateKeyHex: identity.ethPrivateKeyHex })
-  const manager = new ChannelManager({ network, chain, store: store.datastore, identity, clock: new WallClock(), role, maxInFlight: window })
+  const manager = new ChannelManager({ network, chain, store, identity, clock: new WallClock(), role, maxInFlight: window })
   await manager.start()
   return {
     peerId: identity.peerId,

@@ -87,7 +87,7 @@ export async function run (argv: string[]): Promise<number> {
   if (flags.chain == null) {
     const store = await openStore(dataDir)
     try {
-      printList((await new ChannelStore(store.datastore).loadAll()).map(channelSummary), json)
+      printList((await new ChannelStore(store).loadAll()).map(channelSummary), json)
     } finally {
       await store.close()
     }

@@ -9,6 +9,7 @@ import { Key, type Datastore } from 'interface-datastore'
 import type { Address, Hex } from 'viem'
 import type { Channel, CoSignedState, ProposedState } from '../../protocol/channel/index.js'
 import type { ChannelState } from '../../protocol/channel/index.js'
+import type { DurableBatch, DurableStore } from '../store/index.js'
 
 /** Namespace of channel records: `/hitch/channels/<channelId>` */
 export const CHANNELS_PREFIX = '/hitch/channels'
@@ -88,26 +89,6 @@ export function channelFromJson (j: any): Channel {
   }
 }
 
-/** A durable batch write: LevelDB's `batch(..., { sync: true })`, or the datastore's batch. */
-type SyncedBatch = (entries: Array<{ key: Key, value: Uint8Array }>) => Promise<void>
-
-interface LevelLike {
-  batch: (ops: Array<{ type: 'put', key: string, value: Uint8Array }>, options: { sync: boolean }) => Promise<void>
-}
-
-function syncedBatchFor (datastore: Datastore): SyncedBatch {
-  const db = (datastore as unknown as { db?: LevelLike }).db
-  if (db != null && typeof db.batch === 'function') {
-    // datastore-level does not pass write options through: go to the Level instance, same key encoding
-    return async entries => { await db.batch(entries.map(e => ({ type: 'put', key: e.key.toString(), value: e.value })), { sync: true }) }
-  }
-  return async entries => {
-    const batch = datastore.batch()
-    for (const e of entries) batch.put(e.key, e.value)
-    await batch.commit()
-  }
-}
-
 function intentKey (driver: Address): Key {
   return new Key(`${INTENTS_PREFIX}/${driver.toLowerCase()}`)
 }
@@ -125,15 +106,15 @@ export interface ChannelStoreStats {
 /** Channel records in a datastore, with group-committed fsynced writes. */
 export class ChannelStore {
   private readonly datastore: Datastore
-  private readonly syncedBatch: SyncedBatch
+  private readonly syncedBatch: DurableBatch
   private readonly queued = new Map<string, () => Channel>()
   private flushing: Promise<void> | undefined
   private waiters: Array<{ resolve: () => void, reject: (err: unknown) => void }> = []
   readonly stats: ChannelStoreStats = { batches: 0, records: 0, saves: 0 }
 
-  constructor (datastore: Datastore) {
-    this.datastore = datastore
-    this.syncedBatch = syncedBatchFor(datastore)
+  constructor (store: DurableStore) {
+    this.datastore = store.datastore
+    this.syncedBatch = store.durableBatch
   }
 
   /** Every stored channel. */

@@ -3,12 +3,12 @@
  */
 import { arrears as arrearsOf, highestTotal, latestNonce, paidToDriver, type Channel, type ChannelPhase, type ChannelRole } from '../../protocol/channel/index.js'
 import type { FaultInjector } from './fault-injection.js'
+import type { DurableStore } from '../store/index.js'
 import type { InboundLimits } from './inbound-guard.js'
 import type { Clock } from '../clock/index.js'
 import type { Network } from '../network/index.js'
 import type { Chain } from '../../settlement/index.js'
 import type { AbortOptions } from '@libp2p/interface'
-import type { Datastore } from 'interface-datastore'
 import type { Address, Hex } from 'viem'
 
 /** @default 10_000 */
@@ -41,8 +41,8 @@ export interface ChannelIdentity {
 export interface ChannelManagerInit {
   network: Network
   chain: Chain
-  /** where channel records live (the node's LevelDB datastore; writes are fsynced) */
-  store: Datastore
+  /** where channel records live: the node's store, whose durable batch fsyncs (a state is on disk before its signature leaves) */
+  store: DurableStore
   identity: ChannelIdentity
   clock: Clock
   /**

@@ -16,7 +16,7 @@ export async function startChannelManager (node: HitchNode, chain: Chain, init: 
     ...init,
     network: node.network,
     chain,
-    store: node.store.datastore,
+    store: node.store,
     identity: node.identity,
     clock: init.clock ?? node.clock
   })

@@ -83,7 +83,7 @@ describe('integration: payment channels against a hostile peer', function () {
     const clock = new ManualClock({ now: Date.now() })
     const calls = new Map<string, number>()
     const manager = new ChannelManager({
-      network, chain: counted(chain, calls), store: store.datastore, identity, clock,
+      network, chain: counted(chain, calls), store, identity, clock,
       unresponsiveTimeoutMs: 3_000, watchPollMs: 20, finalizeMarginMs: 0, finalizeRetryMs: 100, ...extra
     })
     const events: Peer['events'] = []

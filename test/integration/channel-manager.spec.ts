@@ -46,7 +46,7 @@ describe('integration: ChannelManager between two nodes on one embedded chain', 
     const store = await openStore(dir)
     const chain = await evm.connect(identity.ethPrivateKeyHex)
     const clock = new ManualClock({ now: Date.now() })
-    const manager = new ChannelManager({ network, chain, store: store.datastore, identity, clock, unresponsiveTimeoutMs: 15_000, watchPollMs: 20, finalizeMarginMs: 0, ...extra })
+    const manager = new ChannelManager({ network, chain, store, identity, clock, unresponsiveTimeoutMs: 15_000, watchPollMs: 20, finalizeMarginMs: 0, ...extra })
     const events: Peer['events'] = []
     for (const type of ['channel:opened', 'channel:topped-up', 'channel:closed', 'channel:challenged', 'channel:finalized', 'channel:settled', 'channel:arrears'] as const) {
       manager.on(type, detail => events.push({ type, detail }))

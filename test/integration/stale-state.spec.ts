@@ -41,7 +41,7 @@ describe('integration: a stale close is answered by the watcher', function () {
     await network.start()
     const store = await openStore(dir)
     const chain = await evm.connect(identity.ethPrivateKeyHex)
-    const manager = new ChannelManager({ network, chain, store: store.datastore, identity, clock: new ManualClock(), watchPollMs: 20 })
+    const manager = new ChannelManager({ network, chain, store, identity, clock: new ManualClock(), watchPollMs: 20 })
     const seen: Node['seen'] = []
     for (const type of ['channel:challenged', 'channel:close-observed', 'channel:settled', 'channel:error'] as const) manager.on(type, detail => seen.push({ type, detail }))
     await manager.start()

@@ -24,6 +24,7 @@ import { Key } from 'interface-datastore'
 import { privateKeyToAccount } from 'viem/accounts'
 import { ChannelManager, ChannelError, ChannelStore, CHANNELS_PREFIX, channelFromJson } from '../../../node/channel/index.js'
 import { WallClock } from '../../../node/clock/index.js'
+import { memoryDurableStore } from '../../../node/store/index.js'
 import { identityFromKey } from '../../../node/identity/index.js'
 import {
   ChannelProtocolError, decodeChannelMessage, decodePayFrame, PAY_STREAM_PROTOCOL, type ChannelMessage, type CoSignedState
@@ -91,7 +92,7 @@ export const channelServeTarget: FuzzTarget<Session> = {
     const datastore = new MemoryDatastore()
     const network = new PortNetwork(driver.peerId)
     const manager = new ChannelManager({
-      network, chain, store: datastore, identity: driver, clock: new WallClock(), role: 'driver', watch: false,
+      network, chain, store: memoryDurableStore(datastore), identity: driver, clock: new WallClock(), role: 'driver', watch: false,
       // a proposal whose predecessor never comes waits this long (25 ms), not the default 2 s
       unresponsiveTimeoutMs: 25,
       // every session is a new channel (no chain watch here), some 40 a second, and the stranger
@@ -116,7 +117,7 @@ export const channelServeTarget: FuzzTarget<Session> = {
         const raw = await datastore.get(new Key(`${CHANNELS_PREFIX}/${channelId}`))
         return channelFromJson(JSON.parse(new TextDecoder().decode(raw))).latest
       } catch {
-        const all = await new ChannelStore(datastore).loadAll()
+        const all = await new ChannelStore(memoryDurableStore(datastore)).loadAll()
         return all.find(c => lower(c.channelId) === lower(channelId))?.latest
       }
     }

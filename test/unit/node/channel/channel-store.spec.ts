@@ -1,5 +1,6 @@
 import { expect } from 'chai'
 import { MemoryDatastore } from 'datastore-core'
+import { memoryDurableStore } from '../../../../node/store/index.js'
 import { ChannelStore } from '../../../../node/channel/index.js'
 import { newChannel, type Channel } from '../../../../protocol/channel/index.js'
 import type { Datastore } from 'interface-datastore'
@@ -27,7 +28,7 @@ function slowDatastore (): { datastore: Datastore, commits: Array<() => void> } 
 describe('node/channel: ChannelStore group commit', () => {
   it('writes the saves that queue behind a slow batch together, each resolving only once its state is on disk', async () => {
     const { datastore, commits } = slowDatastore()
-    const store = new ChannelStore(datastore)
+    const store = new ChannelStore(memoryDurableStore(datastore))
     let channel: Channel = newChannel({ channelId: `0x${'11'.repeat(32)}`, role: 'driver', rider: `0x${'22'.repeat(20)}`, driver: `0x${'33'.repeat(20)}`, peer: 'p', deposit: 100n })
     const resolved: number[] = []
     const saves: Array<Promise<void>> = []
@@ -47,13 +48,13 @@ describe('node/channel: ChannelStore group commit', () => {
     await Promise.all(saves)
     expect(resolved).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
     expect(store.stats).to.deep.equal({ batches: 2, records: 2, saves: 10 })
-    const [stored] = await new ChannelStore(datastore).loadAll()
+    const [stored] = await new ChannelStore(memoryDurableStore(datastore)).loadAll()
     expect(stored.owedToDriver).to.equal(10n)
   })
 
   it('keeps a final state with whichever signatures this node holds, and the opens in flight', async () => {
     const datastore = new MemoryDatastore()
-    const store = new ChannelStore(datastore)
+    const store = new ChannelStore(memoryDurableStore(datastore))
     const id = `0x${'44'.repeat(32)}` as const
     const state = { channelId: id, nonce: (1n << 64n) - 1n, balanceRider: 90n, balanceDriver: 10n, tripRecordHash: `0x${'55'.repeat(32)}` as const }
     const channel: Channel = {
@@ -62,7 +63,7 @@ describe('node/channel: ChannelStore group commit', () => {
       final: { state, riderSig: `0x${'66'.repeat(65)}` }
     }
     await store.save(id, () => channel)
-    const [stored] = await new ChannelStore(datastore).loadAll()
+    const [stored] = await new ChannelStore(memoryDurableStore(datastore)).loadAll()
     expect(stored).to.deep.equal(channel)
     await store.saveIntent({ driver: `0x${'33'.repeat(20)}`, peer: 'p', fromBlock: 7n })
     expect(await store.loadIntents()).to.deep.equal([{ driver: `0x${'33'.repeat(20)}`, peer: 'p', fromBlock: 7n }])
