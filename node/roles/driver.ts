@@ -287,12 +287,14 @@ export class Driver extends TypedEvents<DriverEvents> {
     const t = stepDriver(before, event, this.machine)
     this.state = t.state
     this.execute(t.actions)
-    this.afterStep(before)
+    // this step's own transition: an action may have stepped the machine again (a recheck), and
+    // that nested step announces its own
+    this.afterStep(before, t.state)
   }
 
-  /** Notices rides the last step confirmed, and runs their effects. */
-  private afterStep (before: DriverState): void {
-    for (const [key, ride] of Object.entries(this.state.rides)) {
+  /** Notices rides a step confirmed, and runs their effects. */
+  private afterStep (before: DriverState, after: DriverState): void {
+    for (const [key, ride] of Object.entries(after.rides)) {
       if (ride.phase === 'confirmed' && before.rides[key]?.phase !== 'confirmed') {
         this.emit('confirmed', {
           requestId: ride.request.requestId, rider: ride.rider, quoteId: ride.quote.quoteId, price: ride.quote.price,

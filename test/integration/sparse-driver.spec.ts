@@ -18,7 +18,9 @@ describe('a lone distant driver (simulated world, virtual clock)', function () {
     const driver = new Driver({ node: await w.node('driver'), position: { lat: 40.736, lon: -73.994 }, seats: 2 })
     const rider = new Rider({ node: await w.node('rider') })
     const quotes: number[] = []
+    const confirmed: string[] = []
     driver.on('quote', e => { quotes.push(e.pickupMinutes) })
+    driver.on('confirmed', e => { confirmed.push(e.requestId) })
     try {
       await driver.start()
       await rider.start()
@@ -31,6 +33,8 @@ describe('a lone distant driver (simulated world, virtual clock)', function () {
       // quoted, and from beyond the reach within which a driver quotes at once
       expect(quotes.length).to.be.greaterThan(0)
       expect(quotes[0] * 60).to.be.greaterThan(DEFAULT_QUOTE_NEAR_S)
+      // one ride, confirmed once (the recheck's nested step announced it a second time)
+      expect(confirmed).to.have.length(1)
     } finally {
       await driver.stop()
       await rider.stop()
