@@ -7,6 +7,7 @@ import type { Clock } from './clock/index.js'
 import type { NodeIdentity } from './identity/index.js'
 import type { RoutedMap } from './map/index.js'
 import type { Network, RequestOptions } from './network/index.js'
+import type { HitchMetrics } from './metrics/index.js'
 import type { NodeStore } from './store/index.js'
 import type { HitchMessage, OpenedEnvelope } from '../protocol/index.js'
 import type { AbortOptions, Logger } from '@libp2p/interface'
@@ -52,6 +53,8 @@ export interface HitchNode {
   readonly clock: Clock
   readonly store: NodeStore
   readonly map: RoutedMap
+  /** Hitch's metrics, when the node was created with `metrics` (bind the roles' events to it) */
+  readonly metrics?: HitchMetrics
   /** message ids of accepted gossip, against replays */
   readonly gossipReplay: ReplayCache
   /** `bytes` random bytes from the node's random source */

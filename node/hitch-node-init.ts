@@ -9,7 +9,7 @@ import type { RoutedMap } from './map/index.js'
 import type { Network } from './network/index.js'
 import type { SignatureBackend } from './signatures/index.js'
 import type { VerifyCache } from '../protocol/index.js'
-import type { Secp256k1PrivateKey } from '@libp2p/interface'
+import type { Metrics, Secp256k1PrivateKey } from '@libp2p/interface'
 
 /** How long a message this node signs stays valid, in clock ms. @default 60_000 */
 export const DEFAULT_MESSAGE_TTL_MS = 60_000
@@ -182,4 +182,12 @@ export interface HitchNodeInit {
    * @default `libsecp256k1Signatures()` (the same signatures as libp2p's keys make and accept, several times faster)
    */
   signatures?: SignatureBackend
+  /**
+   * A libp2p metrics implementation (e.g. `nodePrometheus().metrics` of `node/metrics`): libp2p's
+   * own metrics and Hitch's (`node.metrics`: gossip verdicts, durable writes; the roles', payments'
+   * and channels' counts once bound) are registered on it. Only for the libp2p network.
+   *
+   * @default none: nothing is measured
+   */
+  metrics?: (components: any) => Metrics
 }

@@ -40,6 +40,8 @@ export interface NodeMessagingInit {
   /** message ids of accepted direct messages and answers, against replays */
   directReplay: ReplayCache
   log: Logger
+  /** told of every gossip message the validator does not accept, with its reason (metrics) */
+  onRefused?: (verdict: 'reject' | 'ignore', reason: string) => void
 }
 
 /** Signs, sends, validates and delivers the envelopes of one node. */
@@ -55,6 +57,7 @@ export class NodeMessaging {
   private readonly gossipReplay: ReplayCache
   private readonly directReplay: ReplayCache
   private readonly log: Logger
+  private readonly onRefused?: (verdict: 'reject' | 'ignore', reason: string) => void
   private readonly gossipHandlers = new Set<HitchGossipHandler>()
   private readonly directHandlers = new Set<HitchDirectHandler>()
   /** envelopes opened by the validator, so delivery does not verify the signature twice */
@@ -72,6 +75,7 @@ export class NodeMessaging {
     this.gossipReplay = init.gossipReplay
     this.directReplay = init.directReplay
     this.log = init.log
+    this.onRefused = init.onRefused
   }
 
   /** Signs a message with the peer key (a fresh nonce, expiry from the clock). */
@@ -127,46 +131,50 @@ export class NodeMessaging {
    * then the protocol rules and the replay cache, before any work of the roles.
    */
   readonly validate = async (topic: string, _from: string, data: Uint8Array, source: string, author?: string): Promise<'accept' | 'ignore' | 'reject'> => {
+    const { verdict, reason } = await this.judge(topic, data, source, author)
+    if (verdict !== 'accept') {
+      this.log('gossip on %s from %s %s: %s', topic, source, verdict, reason)
+      this.onRefused?.(verdict, reason)
+    }
+    return verdict
+  }
+
+  /** The validator's verdict on a gossip message, and why. */
+  private async judge (topic: string, data: Uint8Array, source: string, author?: string): Promise<{ verdict: 'accept' | 'ignore' | 'reject', reason: string }> {
     let topicCell: string
     try {
       topicCell = parseCellTopic(topic)
     } catch {
-      return 'reject'
+      return { verdict: 'reject', reason: 'bad-topic' }
     }
     if (data.byteLength > DEFAULT_MAX_GOSSIP_BYTES) {
-      this.log('gossip on %s from %s reject: %d bytes', topic, source, data.byteLength)
-      return 'reject'
+      return { verdict: 'reject', reason: 'too-large' }
     }
     let opened: OpenedEnvelope
     try {
       opened = await openEnvelope(data, { verifyCache: this.verifyCache, verifier: this.signatures.verify })
     } catch (err) {
-      const verdict = err instanceof ValidationError ? err.verdict : 'ignore'
-      this.log('gossip on %s from %s %s: %s', topic, source, verdict, (err as ValidationError)?.code)
-      return verdict
+      return err instanceof ValidationError ? { verdict: err.verdict, reason: err.code } : { verdict: 'ignore', reason: 'unreadable' }
     }
     const signer = opened.sender.toString()
     if (author != null && signer !== author) {
       // gossipsub checked the author's signature: an envelope it did not sign is a forgery or a replay
-      this.log('gossip on %s from %s reject: signer %s is not the author %s', topic, source, signer, author)
-      return 'reject'
+      return { verdict: 'reject', reason: 'signer-not-author' }
     }
     if (this.gossipReplay.has(opened.msgId, this.clock.now())) {
       // before the rate limits: a replayed copy must not use up its signer's budget
-      return 'ignore'
+      return { verdict: 'ignore', reason: 'replay' }
     }
     const admitted = this.network.admitGossip?.({ topic, kind: opened.message.type, signer, source }) ?? 'accept'
     if (admitted !== 'accept') {
-      this.log('gossip on %s from %s %s: rate-limited', topic, source, admitted)
-      return admitted
+      return { verdict: admitted, reason: 'rate-limited' }
     }
     const result = await validateGossip(data, { now: this.clock.now(), replay: this.gossipReplay, topicCell, verifyCache: this.verifyCache, verifier: this.signatures.verify })
     if (result.verdict === 'accept') {
       this.opened.set(data, result.envelope)
-      return 'accept'
+      return { verdict: 'accept', reason: 'ok' }
     }
-    this.log('gossip on %s %s: %s', topic, result.verdict, result.reason)
-    return result.verdict
+    return { verdict: result.verdict, reason: result.reason }
   }
 
   /** Hands a gossip message the network delivered to the gossip handlers, opened. */

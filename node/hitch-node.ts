@@ -14,7 +14,8 @@ import { HitchNodeError } from './hitch-node-api.js'
 import { DEFAULT_MESSAGE_TTL_MS } from './hitch-node-init.js'
 import { NodeMessaging } from './hitch-node-messaging.js'
 import { identityFromKey, loadOrCreateIdentity } from './identity/index.js'
-import { createNetwork } from './network/index.js'
+import { createNetwork, Libp2pNetwork } from './network/index.js'
+import { HitchMetrics } from './metrics/index.js'
 import { openRoutedMap } from './map/index.js'
 import { journaledReplayCache } from './replay/index.js'
 import { libsecp256k1Signatures } from './signatures/index.js'
@@ -26,7 +27,7 @@ import type { NodeIdentity } from './identity/index.js'
 import type { RoutedMap } from './map/index.js'
 import type { ReplayJournal } from './replay/index.js'
 import type { Network } from './network/index.js'
-import type { NodeStore } from './store/index.js'
+import type { DurableBatch, NodeStore } from './store/index.js'
 import type { HitchMessage, OpenedEnvelope } from '../protocol/index.js'
 import type { SignatureBackend } from './signatures/index.js'
 import type { AbortOptions, Logger } from '@libp2p/interface'
@@ -73,13 +74,18 @@ export async function createHitchNode (init: HitchNodeInit = {}): Promise<HitchN
       dht: init.dht,
       datastore: store.datastore,
       loopbackFriendly: init.loopbackFriendly,
-      logPrefix: init.logPrefix
+      logPrefix: init.logPrefix,
+      ...(init.metrics != null ? { metrics: init.metrics } : {})
     })
   } catch (err) {
     await store.close()
     throw err
   }
-  return new RunningNode({ identity, peerKey, clock, map, store, network, init })
+  // libp2p's metrics, if it was given an implementation, hold Hitch's too
+  const libp2pMetrics = network instanceof Libp2pNetwork ? network.libp2p.metrics : undefined
+  const metrics = libp2pMetrics != null ? new HitchMetrics(libp2pMetrics, clock) : undefined
+  if (metrics != null) store.durableBatch = timedDurableBatch(store.durableBatch, metrics)
+  return new RunningNode({ identity, peerKey, clock, map, store, network, init, metrics })
 }
 
 interface Parts {
@@ -90,6 +96,19 @@ interface Parts {
   store: NodeStore
   network: Network
   init: HitchNodeInit
+  metrics?: HitchMetrics
+}
+
+/** A durable batch whose fsync time goes to the metrics. */
+function timedDurableBatch (batch: DurableBatch, metrics: HitchMetrics): DurableBatch {
+  return async entries => {
+    const start = performance.now()
+    try {
+      await batch(entries)
+    } finally {
+      metrics.fsync((performance.now() - start) / 1000)
+    }
+  }
 }
 
 class RunningNode implements HitchNode {
@@ -102,6 +121,7 @@ class RunningNode implements HitchNode {
   readonly store: NodeStore
   readonly map: RoutedMap
   readonly gossipReplay: ReplayCache
+  readonly metrics?: HitchMetrics
   /** persist the replay caches when the node has a data dir */
   private readonly replayJournals: ReplayJournal[] = []
   private readonly randomSource: RandomSource
@@ -121,6 +141,7 @@ class RunningNode implements HitchNode {
     this.clock = parts.clock
     this.store = parts.store
     this.map = parts.map
+    if (parts.metrics != null) this.metrics = parts.metrics
     this.logPrefix = parts.init.logPrefix
     const ttlMs = parts.init.messageTtlMs ?? DEFAULT_MESSAGE_TTL_MS
     if (!(ttlMs > 0 && ttlMs <= DEFAULT_MAX_TTL_MS)) {
@@ -151,7 +172,8 @@ class RunningNode implements HitchNode {
       verifyCache: parts.init.verifyCache ?? new VerifyCache(),
       gossipReplay: this.gossipReplay,
       directReplay,
-      log: this.log
+      log: this.log,
+      ...(parts.metrics != null ? { onRefused: parts.metrics.gossipVerdict.bind(parts.metrics) } : {})
     })
   }
 

@@ -23,13 +23,13 @@
  * worker → coordinator: `hello`, `listening`, `connected`, `status`, `result`, `error`
  * coordinator → worker: `challenge`, `welcome`, `assign`, `connect`, `go`, `stop`, `abort`
  */
-import { InvalidParametersError } from '@libp2p/interface'
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { ControlChannel, DEFAULT_MAX_LINE_BYTES } from './control-channel.js'
 import { ControlProtocolError, WORKER_PROTOCOL_VERSION, parseCoordinatorMessage, parseWorkerMessage } from './control-schema.js'
 import type { CoordinatorMessage, WorkerMessage } from './control-schema.js'
 import type { Socket } from 'node:net'
 
+export { parseHostPort } from '../node/network/index.js'
 export { ControlChannel, MAX_HANDSHAKE_LINE_BYTES, DEFAULT_MAX_LINE_BYTES } from './control-channel.js'
 export { ControlProtocolError, WORKER_PROTOCOL_VERSION, parseCoordinatorMessage, parseWorkerMessage } from './control-schema.js'
 export type { ControlErrorCode, CoordinatorMessage, WorkerMessage } from './control-schema.js'
@@ -176,10 +176,3 @@ export async function authenticateCoordinator (socket: Socket, token: string, in
   }
 }
 
-/** Parses `HOST:PORT` (IPv6 in brackets); throws a RangeError naming the text */
-export function parseHostPort (text: string): { host: string, port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text.trim())
-  const port = m == null ? NaN : Number(m[3])
-  if (m == null || !(port >= 0 && port <= 65535)) throw new InvalidParametersError(`expected HOST:PORT, got "${text}"`)
-  return { host: m[1] ?? m[2], port }
-}

@@ -1,8 +1,10 @@
 import { createHitchNode } from '../../node/index.js'
+import { nodePrometheus, startMetricsServer, type MetricsServer } from '../../node/metrics/index.js'
+import { parseHostPort } from '../../node/network/index.js'
 import { DriverPayments, startChannelManager } from '../../node/payments/index.js'
 import { DEFAULT_VEHICLE_SEATS, Driver, DRIVER_EVENTS, type DriverEvents } from '../../node/roles/index.js'
 import { MAX_SEATS, MIN_SEATS } from '../../protocol/index.js'
-import { CHAIN_FLAG_HELP, CHAIN_FLAG_OPTIONS, connectNodeChain, hostEmbeddedChain, reportChannelEvents, weiAsFare } from '../chain-flags.js'
+import { CHAIN_FLAG_HELP, CHAIN_FLAG_OPTIONS, CHANNEL_EVENT_NAMES, connectNodeChain, hostEmbeddedChain, reportChannelEvents, weiAsFare } from '../chain-flags.js'
 import type { ChannelManager } from '../../node/channel/index.js'
 import type { Chain, DevChain } from '../../settlement/index.js'
 import { UsageError } from '../errors.js'
@@ -16,7 +18,7 @@ import { identityOptionsOf } from '../passphrase.js'
 
 export const help = `
 usage: hitch drive [--map FILE] [--at LAT,LON] [--seats N] [--speedup N] [--chain URL] [--json]
-                   [--listen MULTIADDR…] [--bootstrap MULTIADDR…] [--data-dir DIR]
+                   [--metrics HOST:PORT] [--listen MULTIADDR…] [--bootstrap MULTIADDR…] [--data-dir DIR]
 
 A driver's headless daemon. It announces the car on the gossip topics of the
 map cells around it, quotes on ride requests it can serve (insertion into its
@@ -41,6 +43,10 @@ are not paid.
   --at LAT,LON          where the car is (default: the middle of the map)
   --seats N             passenger seats, ${MIN_SEATS}..${MAX_SEATS} (default: ${DEFAULT_VEHICLE_SEATS})
   --speedup N           the car drives N times faster than the road graph's speeds (default: 1)
+  --metrics HOST:PORT   serve Prometheus metrics at http://HOST:PORT/metrics: libp2p's
+                        (connections, streams) and Hitch's (hitch_quotes_sent_total,
+                        hitch_match_latency_seconds, hitch_rides_total, …); port 0 picks
+                        one (default: off)
   --json                one JSON event per line on stdout; the first is
                         {"event":"listening","peerId":…,"address":…,"addrs":[…]}${CHAIN_FLAG_HELP}
                         embedded: host the chain in this daemon (an in-process EVM served on
@@ -52,6 +58,7 @@ interface DriveFlags extends NodeFlags {
   at?: string
   seats?: string
   speedup?: string
+  metrics?: string
   json?: boolean
 }
 
@@ -91,6 +98,7 @@ export async function run (argv: string[]): Promise<number> {
     at: { type: 'string' },
     seats: { type: 'string' },
     speedup: { type: 'string' },
+    metrics: { type: 'string' },
     json: { type: 'boolean' }
   }, help)
   if (shown) return 0
@@ -99,8 +107,18 @@ export async function run (argv: string[]): Promise<number> {
   const at = flags.at != null ? parseLatLon(flags.at, '--at') : undefined
   const json = flags.json === true
   const out = (line: string): void => { process.stdout.write(line) }
+  let metricsAt: { host: string, port: number } | undefined
+  if (flags.metrics != null) {
+    try {
+      metricsAt = parseHostPort(flags.metrics)
+    } catch {
+      throw new UsageError(`--metrics: expected HOST:PORT (e.g. 127.0.0.1:9464), got "${flags.metrics}"`)
+    }
+  }
+  const prometheus = metricsAt != null ? nodePrometheus() : undefined
 
   const node = await createHitchNode({
+    ...(prometheus != null ? { metrics: prometheus.metrics } : {}),
     dataDir: dataDirOf(flags, 'driver'),
     identity: identityOptionsOf(flags),
     transport: 'tcp',
@@ -157,7 +175,14 @@ export async function run (argv: string[]): Promise<number> {
       if (text != null) out(`${new Date().toISOString().slice(11, 19)} ${text}\n`)
     }
   })
+  if (node.metrics != null) {
+    node.metrics.bindDriver(driver)
+    if (payments != null) node.metrics.bindPayments(payments)
+    if (manager != null) node.metrics.bindChannels(manager, CHANNEL_EVENT_NAMES)
+  }
+  let metricsServer: MetricsServer | undefined
   const stopAll = async (): Promise<void> => {
+    await metricsServer?.stop()
     await driver.stop()
     payments?.stop()
     await manager?.stop()
@@ -167,6 +192,7 @@ export async function run (argv: string[]): Promise<number> {
   }
   const shutdown = onShutdown(stopAll)
   try {
+    if (prometheus != null && metricsAt != null) metricsServer = await startMetricsServer({ registry: prometheus.registry, ...metricsAt })
     await driver.start()
   } catch (err) {
     shutdown.dispose()
@@ -179,6 +205,7 @@ export async function run (argv: string[]): Promise<number> {
     out(jsonLine(chain != null
       ? { event: 'payments', enabled: true, chainId: chain.chainId, adjudicator: chain.adjudicator, challengePeriodS: chain.challengePeriodS, ...(dev != null ? { chainUrl: dev.url } : {}) }
       : { event: 'payments', enabled: false }))
+    if (metricsServer != null) out(jsonLine({ event: 'metrics', url: metricsServer.url }))
   } else {
     out(`driving on ${graph.meta.source} with ${seats} seat(s) at ${driver.position.lat.toFixed(5)},${driver.position.lon.toFixed(5)}\n`)
     out(`peer id ${node.peerId}\n`)
@@ -186,6 +213,7 @@ export async function run (argv: string[]): Promise<number> {
     out(chain != null
       ? `payments: channels on chain ${chain.chainId}, adjudicator ${chain.adjudicator}, account ${node.ethAddress}\n${dev != null ? `chain hosted here: riders pay with --chain ${dev.url}\n` : ''}`
       : 'payments: off (no --chain): rides are not paid\n')
+    if (metricsServer != null) out(`metrics: ${metricsServer.url}\n`)
     out('Ctrl+C stops.\n')
   }
   const signal = await shutdown.stopped

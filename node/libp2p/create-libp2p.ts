@@ -15,7 +15,7 @@ import { hitchScoringOptions, retainScoresOnReconnect, scoreTopicsByPrefix } fro
 import type { GossipSub, GossipsubOpts } from '@libp2p/gossipsub'
 import type { Identify, IdentifyInit } from '@libp2p/identify'
 import type { KadDHT, KadDHTInit } from '@libp2p/kad-dht'
-import type { Libp2p, PrivateKey, PeerDiscovery, ComponentLogger } from '@libp2p/interface'
+import type { Libp2p, Metrics, PrivateKey, PeerDiscovery, ComponentLogger } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
 import type { Datastore } from 'interface-datastore'
 import type { Libp2pOptions } from 'libp2p'
@@ -27,6 +27,14 @@ export type HitchTransport = 'tcp' | 'memory'
 export interface HitchLibp2pInit {
   /** The node's identity (see `node/identity`) */
   privateKey: PrivateKey
+
+  /**
+   * A libp2p metrics implementation (e.g. `prometheusMetrics()` of `@libp2p/prometheus-metrics`):
+   * libp2p's own connection and stream metrics and Hitch's (`node/metrics`) are registered on it.
+   *
+   * @default none: nothing is measured
+   */
+  metrics?: (components: any) => Metrics
 
   /**
    * `tcp` for real nodes, `memory` for many nodes in one process.
@@ -249,6 +257,7 @@ export async function createHitchLibp2p (init: HitchLibp2pInit): Promise<HitchLi
     logger,
     start: false,
     ...(init.datastore != null ? { datastore: init.datastore } : {}),
+    ...(init.metrics != null ? { metrics: init.metrics } : {}),
     ...(init.connectionMonitor != null ? { connectionMonitor: init.connectionMonitor } : {}),
     ...(loopbackFriendly || init.connectionManager != null
       ? { connectionManager: { ...(loopbackFriendly ? LOOPBACK_CONNECTION_LIMITS : {}), ...init.connectionManager } }

@@ -5,6 +5,7 @@
  * request/response streams, DHT provider records) and its libp2p adapter.
  */
 export { HITCH_TOPIC_PREFIX } from './network.js'
+export { parseHostPort } from './host-port.js'
 export { createNetwork, DEFAULT_MDNS_MIN_CONNECTIONS } from './create-network.js'
 export type { CreateNetworkInit } from './create-network.js'
 export type {

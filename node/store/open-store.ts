@@ -51,12 +51,12 @@ export async function openStore (dataDir: string): Promise<NodeStore> {
   const durableBatch: DurableBatch = async entries => {
     await datastore.db.batch(entries.map(e => ({ type: 'put', key: e.key.toString(), value: e.value })), { sync: true })
   }
-  const rides = new RideStore({ datastore, durablePut: async (key, value) => { await durableBatch([{ key, value }]) } })
   let closed = false
-  return {
+  const store: NodeStore = {
     datastore,
     durableBatch,
-    rides,
+    // through the store's own durableBatch, so that a wrapper of it (metrics) sees these too
+    rides: new RideStore({ datastore, durablePut: async (key, value) => { await store.durableBatch([{ key, value }]) } }),
     close: async () => {
       if (closed) {
         return
@@ -66,6 +66,7 @@ export async function openStore (dataDir: string): Promise<NodeStore> {
       log('closed %s', path)
     }
   }
+  return store
 }
 
 /** The same store in memory, for unit tests and simulations */

@@ -19,14 +19,15 @@ describe('hitch drive + hitch ride (processes over TCP on 127.0.0.1)', function 
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'hitch-cli-ride-'))
-    driver = spawnHitch(['drive', '--json', '--data-dir', join(dir, 'driver'), '--listen', '/ip4/127.0.0.1/tcp/0', '--speedup', '30', '--seats', '2'], { env: { HITCH_CACHE_DIR: join(dir, 'cache') } })
+    driver = spawnHitch(['drive', '--json', '--data-dir', join(dir, 'driver'), '--listen', '/ip4/127.0.0.1/tcp/0', '--speedup', '30', '--seats', '2', '--metrics', '127.0.0.1:0'], { env: { HITCH_CACHE_DIR: join(dir, 'cache') } })
     const lines = createInterface({ input: driver.stdout! })
     listening = await new Promise((resolve, reject) => {
       driver!.once('exit', code => { reject(new Error(`driver exited early with ${String(code)}`)) })
       lines.on('line', line => {
         const e = JSON.parse(line)
         events.push(e)
-        if (e.event === 'listening') resolve(e)
+        if (e.event === 'metrics') resolve(listening)
+        if (e.event === 'listening') listening = e
       })
     })
   })
@@ -67,6 +68,34 @@ describe('hitch drive + hitch ride (processes over TCP on 127.0.0.1)', function 
     const bad = await runHitch(['receipt', 'verify', file])
     expect(bad.code).to.equal(1)
     expect(bad.stdout).to.match(/FAIL/)
+  })
+
+  it('serves Prometheus metrics that counted the ride: quote sent and won, match latency, the ride, connections', async () => {
+    const url = events.find(e => e.event === 'metrics')?.url as string
+    expect(url).to.match(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/)
+    const res = await fetch(url)
+    expect(res.status).to.equal(200)
+    const text = await res.text()
+    const hitch = text.split('\n').filter(l => l.startsWith('hitch_')).join('\n')
+    const value = (name: string): number => {
+      const line = text.split('\n').find(l => l.startsWith(name + ' '))
+      return line == null ? NaN : Number(line.slice(name.length + 1))
+    }
+    expect(value('hitch_requests_heard_total')).to.be.at.least(1)
+    expect(value('hitch_quotes_sent_total')).to.be.at.least(1)
+    expect(value('hitch_quotes_won_total'), hitch).to.equal(1)
+    expect(value('hitch_match_latency_seconds_count'), hitch).to.equal(1)
+    expect(value('hitch_rides_total{outcome="completed"}'), hitch).to.equal(1)
+    expect(text).to.match(/^libp2p_connection_manager_connections\{/m)
+    expect(text).to.include('# TYPE hitch_store_fsync_seconds histogram')
+    expect(value('hitch_store_fsync_seconds_count')).to.be.at.least(1)
+    expect((await fetch(url.replace('/metrics', '/other'))).status).to.equal(404)
+  })
+
+  it('refuses a --metrics address that is not HOST:PORT, naming the flag', async () => {
+    const res = await runHitch(['drive', '--data-dir', join(dir, 'bad-metrics'), '--metrics', 'everywhere'], { env: { HITCH_CACHE_DIR: join(dir, 'cache') } })
+    expect(res.code).to.equal(2)
+    expect(res.stderr).to.match(/--metrics: expected HOST:PORT/)
   })
 
   it('a ride nobody can serve ends with a clear message and a non-zero exit code', async () => {
