@@ -1,22 +1,29 @@
-import { TimeoutError } from '@libp2p/interface'
+/**
+ * The rider role: asks for a ride and follows it to the end. Composes the discovery of
+ * drivers (`rider-discovery.ts`), the ranking of quotes (`rider-quote.ts`), the negotiation
+ * machine of `protocol/` and the trip-record exchange (`trip-record.ts`).
+ */
 import {
   Decline, DEFAULT_ACCEPT_TIMEOUT_MS, DEFAULT_MAX_TTL_MS, DEFAULT_QUOTE_WINDOW_MS, DEFAULT_RIDE_DEADLINE_MS, TripUpdate,
-  Cancel, cellOf, initialRiderState, minutesAfter, neighbourCells, providerKey, recordHash, renewRequest, riderTimers, signBinding,
-  stepRider, toHex, tripRecordFromProto, tripRecordToProto
+  Cancel, cellOf, initialRiderState, recordHash, renewRequest, signBinding, stepRider, toHex, tripRecordFromProto, tripRecordToProto
 } from '../../protocol/index.js'
-import { fareSoFar, rankQuotes } from '../../matching/index.js'
+import { fareSoFar } from '../../matching/index.js'
 import { DEFAULT_CURRENCY } from './driver.js'
 import { NoDriverError, RideError } from './errors.js'
 import { TypedEvents } from './events.js'
-import { rideInfo, toRiderQuote } from './rider-quote.js'
+import { MachineTimers } from './machine-timers.js'
+import { DEFAULT_DISCOVERY_DIALS, DEFAULT_DISCOVERY_TIMEOUT_MS, findDrivers } from './rider-discovery.js'
+import { PHASES } from './rider-events.js'
+import { aboutToChoose, quoteRanking, rideInfo, toRiderQuote } from './rider-quote.js'
 import { answerAgain, countersignRecord, recordProblem } from './trip-record.js'
+import type { DiscoveryInit } from './rider-discovery.js'
+import type { RideResult, RiderEvents, RiderUpdate } from './rider-events.js'
 import type { RiderQuote } from './rider-quote.js'
 import type { LatLonPoint, PaymentHooks } from './types.js'
 import type { HitchNode } from '../hitch-node.js'
 import type { TimerHandle } from '../clock/index.js'
 import type {
-  HitchMessage, IdentityBinding, NegotiationAction, OpenedEnvelope, QuoteRanking, ReceivedQuote, RideRequest, RiderEvent, RiderState,
-  TripRecord, TripRecordJSON, TripRecordPb
+  HitchMessage, IdentityBinding, NegotiationAction, OpenedEnvelope, QuoteRanking, RideRequest, RiderEvent, RiderState, TripRecord, TripRecordPb
 } from '../../protocol/index.js'
 import type { RankingPrefs } from '../../matching/index.js'
 import type { AbortOptions, Logger } from '@libp2p/interface'
@@ -31,14 +38,6 @@ export const DEFAULT_REPUBLISH_MS = 2_000
  * @default 30_000
  */
 export const DEFAULT_MAX_REPUBLISH_MS = 30_000
-/** Give up finding drivers in the DHT after this long, clock ms. @default 5000 */
-export const DEFAULT_DISCOVERY_TIMEOUT_MS = 5_000
-/**
- * Connect to at most this many of the drivers found for the pickup cell: enough for gossip to
- * have a path (gossipsub keeps 6..12 mesh peers per topic), not one connection per driver of a
- * busy cell. @default 16
- */
-export const DEFAULT_DISCOVERY_DIALS = 16
 /** Wait this long after dropoff for the driver's trip record, clock ms. @default 120_000 */
 export const DEFAULT_RECORD_TIMEOUT_MS = 120_000
 /** Tries to deliver the exact points to the driver that confirmed before giving up. */
@@ -77,17 +76,6 @@ export interface RideRequestOptions {
   choose?: (quotes: RiderQuote[]) => Promise<RiderQuote | undefined>
 }
 
-/** A completed ride. */
-export interface RideResult {
-  requestId: string
-  /** the driver's peer id */
-  driver: string
-  quote: RiderQuote
-  /** the trip record signed by both */
-  record: TripRecord
-  json: TripRecordJSON
-}
-
 /** Options of {@link Rider}. */
 export interface RiderInit {
   node: HitchNode
@@ -117,59 +105,6 @@ export interface RiderInit {
   bindIdentity?: boolean
 }
 
-/** A trip update as the rider's events report it. */
-export interface RiderUpdate {
-  requestId: string
-  driver: string
-  phase: 'en-route' | 'arrived' | 'picked-up' | 'position' | 'dropped-off'
-  position: LatLonPoint
-  /** clock ms */
-  time: number
-  /** metres driven with the rider so far */
-  distanceM: number
-  /** before pickup: the driver's estimated arrival at the pickup, clock ms */
-  pickupEta?: number
-}
-
-/** The rider's events (`--json` lines of `hitch ride`). */
-export interface RiderEvents {
-  /**
-   * the request was published (again) on the pickup cell: `discovered` drivers were found in
-   * the DHT for the pickup cell (and the cells around it when it had too few), `drivers` peers
-   * are known to listen to the pickup cell's topic, `recipients` were sent this copy
-   */
-  requested: { requestId: string, pickupCell: string, dropoffCell: string, discovered: number, drivers: number, recipients: number }
-  quote: { requestId: string, quote: RiderQuote }
-  /** an accept was sent to this driver */
-  accepted: { requestId: string, driver: string, quoteId: string }
-  /** the driver confirmed (is committed): the exact points go to it now, and only to it */
-  confirmed: { requestId: string, driver: string, pickupEta: number, pickupMinutes: number }
-  /**
-   * the driver cancelled after it confirmed, so after it was sent the exact points (`note`:
-   * why, e.g. `exact-points-infeasible`, a binding error code, `non-payment`)
-   */
-  cancelled: { requestId: string, driver: string, note: string, afterReveal: true }
-  declined: { requestId: string, driver: string, reason: string }
-  /** the accepted driver declined, vanished or timed out: trying the next quote (or waiting for more) */
-  fallback: { requestId: string, from: string, to?: string }
-  update: RiderUpdate
-  completed: RideResult & { json: TripRecordJSON }
-  error: { requestId?: string, error: Error }
-}
-
-/** The names of {@link RiderEvents}, for `onAny`. */
-export const RIDER_EVENTS: ReadonlyArray<keyof RiderEvents> = [
-  'requested', 'quote', 'accepted', 'confirmed', 'cancelled', 'declined', 'fallback', 'update', 'completed', 'error'
-]
-
-const PHASES: Record<string, RiderUpdate['phase']> = {
-  [TripUpdate.Phase.EN_ROUTE]: 'en-route',
-  [TripUpdate.Phase.ARRIVED]: 'arrived',
-  [TripUpdate.Phase.PICKED_UP]: 'picked-up',
-  [TripUpdate.Phase.POSITION]: 'position',
-  [TripUpdate.Phase.DROPPED_OFF]: 'dropped-off'
-}
-
 /** One ride in progress. */
 interface Run {
   id: string
@@ -181,7 +116,7 @@ interface Run {
   pickupNode: number
   /** length of the direct route from pickup to dropoff on our map, metres (fare pro rata) */
   routeM: number
-  timers: Map<string, TimerHandle>
+  timers: MachineTimers
   republish?: TimerHandle
   /** drivers found in the DHT by the latest lookup */
   discovered: number
@@ -212,8 +147,7 @@ export class Rider extends TypedEvents<RiderEvents> {
   private readonly payments: PaymentHooks
   private readonly republishMs: number
   private readonly maxRepublishMs: number
-  private readonly discoveryTimeoutMs: number
-  private readonly discoveryDials: number
+  private readonly discovery: DiscoveryInit
   private readonly recordTimeoutMs: number
   private readonly sendTimeoutMs?: number
   private readonly bindIdentity: boolean
@@ -228,8 +162,12 @@ export class Rider extends TypedEvents<RiderEvents> {
     this.payments = init.payments ?? {}
     this.republishMs = init.republishMs ?? DEFAULT_REPUBLISH_MS
     this.maxRepublishMs = Math.max(this.republishMs, init.maxRepublishMs ?? DEFAULT_MAX_REPUBLISH_MS)
-    this.discoveryTimeoutMs = init.discoveryTimeoutMs ?? DEFAULT_DISCOVERY_TIMEOUT_MS
-    this.discoveryDials = init.discoveryDials ?? DEFAULT_DISCOVERY_DIALS
+    this.discovery = {
+      node: this.node,
+      log: this.log,
+      timeoutMs: init.discoveryTimeoutMs ?? DEFAULT_DISCOVERY_TIMEOUT_MS,
+      dials: init.discoveryDials ?? DEFAULT_DISCOVERY_DIALS
+    }
     this.recordTimeoutMs = init.recordTimeoutMs ?? DEFAULT_RECORD_TIMEOUT_MS
     this.sendTimeoutMs = init.sendTimeoutMs
     this.bindIdentity = init.bindIdentity ?? true
@@ -304,11 +242,11 @@ export class Rider extends TypedEvents<RiderEvents> {
       id,
       options,
       state: initialRiderState(),
-      rank: this.ranking(options),
+      rank: quoteRanking(options.ranking),
       pickupNode: pickupSnap.node,
       // the driver snaps the same exact points on its map: the same route, the same fare-so-far
       routeM: map.router.route(pickupSnap.node, dropoffSnap.node)?.distanceM ?? 0,
-      timers: new Map(),
+      timers: new MachineTimers(this.node.clock),
       discovered: 0,
       ended: new AbortController(),
       queue: Promise.resolve(),
@@ -316,7 +254,7 @@ export class Rider extends TypedEvents<RiderEvents> {
       resolve,
       reject
     }
-    run.rank = this.ranking(options, run)
+    run.rank = quoteRanking(options.ranking, () => run.preferred)
     this.runs.set(id, run)
     const onAbort = (): void => { this.enqueue(run, async () => { await this.feed(run, { type: 'user-cancel', now: this.now() }) }) }
     abort.signal?.addEventListener('abort', onAbort, { once: true })
@@ -326,7 +264,7 @@ export class Rider extends TypedEvents<RiderEvents> {
       const binding: IdentityBinding | undefined = this.bindIdentity
         ? await signBinding({ peerId: this.node.peerId, requestId: id, issuedAt: now }, this.node.identity.ethPrivateKeyHex)
         : undefined
-      run.discovered = await this.findDrivers(request.pickupCell, abort)
+      run.discovered = await findDrivers(this.discovery, request.pickupCell, abort)
       if (run.done) return await promise
       this.enqueue(run, async () => {
         await this.feed(run, { type: 'request', request, pickup: options.from, dropoff: options.to, ...(binding != null ? { binding } : {}), now: this.now() })
@@ -336,56 +274,6 @@ export class Rider extends TypedEvents<RiderEvents> {
       abort.signal?.removeEventListener('abort', onAbort)
       this.runs.delete(id)
     }
-  }
-
-  // ---- discovery -------------------------------------------------------------------------
-
-  /**
-   * Connects to drivers of the pickup cell, as announced in the DHT, so that the request has a
-   * gossip path. Drivers announce the cell their car is in and listen to the ring around it:
-   * when the pickup cell itself has fewer than `discoveryDials` drivers, the cells around it
-   * are looked up too (in parallel), since their drivers hear the pickup cell's requests.
-   */
-  private async findDrivers (cell: string, abort: AbortOptions): Promise<number> {
-    // on the node's clock, so a simulated run does not depend on how fast the host is
-    const timeout = new AbortController()
-    const timer = this.node.clock.setTimeout(() => { timeout.abort(new TimeoutError('finding drivers timed out')) }, this.discoveryTimeoutMs)
-    const signal = AbortSignal.any([timeout.signal, ...(abort.signal != null ? [abort.signal] : [])])
-    const connected = new Set(this.node.network.connectedPeers())
-    const seen = new Set<string>()
-    const dials: Array<Promise<void>> = []
-    const lookUp = async (key: string): Promise<void> => {
-      try {
-        for await (const provider of this.node.network.findProviders(providerKey(key), { signal })) {
-          if (seen.size >= this.discoveryDials) {
-            break
-          }
-          if (seen.has(provider.peerId)) {
-            continue
-          }
-          seen.add(provider.peerId)
-          if (connected.has(provider.peerId)) {
-            continue
-          }
-          dials.push(this.node.network.dial(provider.addrs.length > 0 ? `${provider.addrs[0]}/p2p/${provider.peerId}`.replace(/\/p2p\/[^/]+\/p2p\//, '/p2p/') : provider.peerId, { signal })
-            .catch(async () => { await this.node.network.dial(provider.peerId, { signal }) })
-            .catch(err => { this.log('dialing driver %s failed - %e', provider.peerId, err) }))
-        }
-      } catch (err) {
-        abort.signal?.throwIfAborted()
-        this.log('finding drivers of %s ended - %e', key, err)
-      }
-    }
-    try {
-      await lookUp(cell)
-      if (seen.size < this.discoveryDials && !signal.aborted) {
-        await Promise.all(neighbourCells(cell).map(lookUp))
-      }
-      await Promise.all(dials)
-    } finally {
-      this.node.clock.clearTimeout(timer)
-    }
-    return seen.size
   }
 
   // ---- the machine and its actions -------------------------------------------------------
@@ -403,7 +291,7 @@ export class Rider extends TypedEvents<RiderEvents> {
       return
     }
     if (run.options.choose != null) {
-      const candidates = this.aboutToChoose(run, event)
+      const candidates = aboutToChoose(run.state, run.id, event, quoteRanking(run.options.ranking))
       if (candidates != null && candidates.length > 0) {
         let picked: RiderQuote | undefined | null
         try {
@@ -434,52 +322,6 @@ export class Rider extends TypedEvents<RiderEvents> {
     run.state = t.state
     this.observe(run, before, t.state, event)
     await this.execute(run, t.actions)
-  }
-
-  /** The usable quotes, ranked, when this event would make the machine pick one. */
-  private aboutToChoose (run: Run, event: RiderEvent): ReceivedQuote[] | undefined {
-    const s = run.state
-    const id = run.id
-    let pool: ReceivedQuote[] | undefined
-    if (s.phase === 'requested') {
-      if ((event.type === 'timer' && event.id === riderTimers.quoteWindow(id)) || (event.type === 'quote' && s.windowClosed)) {
-        pool = event.type === 'quote' ? [...s.quotes.filter(q => q.from !== event.from), { from: event.from, quote: event.quote, at: event.now }] : s.quotes
-      }
-    } else if (s.phase === 'accepting') {
-      const fromCurrent = 'from' in event && event.from === s.current.from
-      if ((event.type === 'decline' && fromCurrent) || (event.type === 'cancel' && fromCurrent) ||
-        (event.type === 'timer' && event.id === riderTimers.accept(id))) {
-        pool = s.quotes
-      }
-    }
-    if (pool == null) {
-      return undefined
-    }
-    const now = event.now
-    const request = s.phase === 'requested' || s.phase === 'accepting' ? s.ride.request : undefined
-    const usable = pool.filter(q => request != null && q.quote.expiresAt >= now && q.quote.currency === request.currency &&
-      BigInt(q.quote.price) <= BigInt(request.maxPrice) && q.quote.seats >= request.seats)
-    return this.ranking(run.options)(usable, { request: request!, now })
-  }
-
-  /** matching's ranking, with the quote `choose` picked first. */
-  private ranking (options: RideRequestOptions, run?: Run): QuoteRanking {
-    return (quotes, ctx) => {
-      const ranked = rankQuotes(quotes.map(q => ({
-        driverId: q.from,
-        quoteId: q.quote.quoteId,
-        priceCents: Number(q.quote.price),
-        pickupEtaS: Math.max(0, (minutesAfter(q.at, q.quote.pickupMinutes) - ctx.now) / 1000),
-        dropoffEtaS: Math.max(0, (minutesAfter(q.at, q.quote.pickupMinutes) - ctx.now) / 1000, (minutesAfter(q.at, q.quote.dropoffMinutes) - ctx.now) / 1000),
-        received: q
-      })), options.ranking).ranked.map(r => r.quote.received)
-      const preferred = run?.preferred
-      if (preferred == null) {
-        return ranked
-      }
-      const pick = ranked.find(q => q.quote.quoteId === preferred)
-      return pick == null ? ranked : [pick, ...ranked.filter(q => q !== pick)]
-    }
   }
 
   /** Events for what a step changed. */
@@ -549,16 +391,14 @@ export class Rider extends TypedEvents<RiderEvents> {
           }
           break
         case 'set-timer': {
-          this.clearTimer(run, action.id)
           const id = action.id
-          run.timers.set(id, this.node.clock.setTimeout(() => {
-            run.timers.delete(id)
+          run.timers.set(id, action.afterMs, () => {
             this.enqueue(run, async () => { await this.feed(run, { type: 'timer', id, now: this.now() }) })
-          }, action.afterMs))
+          })
           break
         }
         case 'clear-timer':
-          this.clearTimer(run, action.id)
+          run.timers.clear(action.id)
           break
         case 'recheck':
           // a driver-only action
@@ -649,7 +489,7 @@ export class Rider extends TypedEvents<RiderEvents> {
           return
         }
         if (message.type === 'ride-request' && this.node.network.topicPeers(topic).length === 0) {
-          run.discovered = await this.findDrivers(message.body.pickupCell, { signal: run.ended.signal })
+          run.discovered = await findDrivers(this.discovery, message.body.pickupCell, { signal: run.ended.signal })
           if (run.done || run.state.phase !== 'requested') {
             return
           }
@@ -799,24 +639,13 @@ export class Rider extends TypedEvents<RiderEvents> {
     }
     run.done = true
     run.ended.abort()
-    for (const handle of run.timers.values()) {
-      this.node.clock.clearTimeout(handle)
-    }
-    run.timers.clear()
+    run.timers.clearAll()
     if (run.republish != null) this.node.clock.clearTimeout(run.republish)
     if (run.recordTimer != null) this.node.clock.clearTimeout(run.recordTimer)
     if (outcome instanceof Error) {
       run.reject(outcome)
     } else {
       run.resolve(outcome)
-    }
-  }
-
-  private clearTimer (run: Run, id: string): void {
-    const handle = run.timers.get(id)
-    if (handle != null) {
-      this.node.clock.clearTimeout(handle)
-      run.timers.delete(id)
     }
   }
 
