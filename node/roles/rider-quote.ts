@@ -1,6 +1,6 @@
 /**
- * The quotes as the rider sees them: their view in events and `choose`, their ranking, and the
- * usable ones when the rider is about to pick.
+ * The quotes as the rider sees them: their view in events and `choose`, their ranking, the
+ * usable ones when the rider is about to pick, and asking `choose` among those.
  */
 import { minutesAfter, riderTimers } from '../../protocol/index.js'
 import { rankQuotes } from '../../matching/index.js'
@@ -102,4 +102,20 @@ export function aboutToChoose (s: RiderState, id: string, event: RiderEvent, ran
   const usable = pool.filter(q => request != null && q.quote.expiresAt >= now && q.quote.currency === request.currency &&
     BigInt(q.quote.price) <= BigInt(request.maxPrice) && q.quote.seats >= request.seats)
   return rank(usable, { request: request!, now })
+}
+
+/**
+ * Asks `choose` among the usable quotes (best first). A failing chooser is reported to
+ * `onError` and the best is taken: it must not stall the ride.
+ */
+export async function pickQuote (
+  choose: (quotes: RiderQuote[]) => Promise<RiderQuote | undefined>, candidates: ReceivedQuote[], onError: (err: any) => void
+): Promise<RiderQuote | undefined | null> {
+  try {
+    return await choose(candidates.map(q => toRiderQuote(q)))
+  } catch (err: any) {
+    // a failing chooser must not stall the ride: fall back to the ranking
+    onError(err)
+    return toRiderQuote(candidates[0])
+  }
 }
