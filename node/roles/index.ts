@@ -12,11 +12,13 @@ export type { DriverEvents, DriverPosition } from './driver-events.js'
 export { DEFAULT_OFFER_INTERVAL_MS, DEFAULT_RING } from './cell-presence.js'
 export { DEFAULT_QUOTE_TTL_MS, DEFAULT_QUOTE_NEAR_S, DEFAULT_QUOTE_WIDEN_MS } from './driver-quote.js'
 export { DEFAULT_POSITION_EVERY_M } from './vehicle.js'
-export {
-  Rider, RIDER_EVENTS, DEFAULT_MAX_WAIT_MS, DEFAULT_REPUBLISH_MS, DEFAULT_MAX_REPUBLISH_MS, DEFAULT_DISCOVERY_TIMEOUT_MS,
-  DEFAULT_RECORD_TIMEOUT_MS, DEFAULT_DISCOVERY_DIALS
-} from './rider.js'
-export type { RiderInit, RiderEvents, RiderUpdate, RideRequestOptions, RideResult } from './rider.js'
+export { Rider, DEFAULT_RECORD_TIMEOUT_MS } from './rider.js'
+export { DEFAULT_MAX_WAIT_MS } from './rider-init.js'
+export type { RiderInit, RideRequestOptions } from './rider-init.js'
+export { RIDER_EVENTS } from './rider-events.js'
+export type { RiderEvents, RiderUpdate, RideResult } from './rider-events.js'
+export { DEFAULT_REPUBLISH_MS, DEFAULT_MAX_REPUBLISH_MS } from './rider-publish.js'
+export { DEFAULT_DISCOVERY_TIMEOUT_MS, DEFAULT_DISCOVERY_DIALS } from './rider-discovery.js'
 export type { RiderQuote } from './rider-quote.js'
 export { DEFAULT_ESTIMATE_SNAP_M, DEFAULT_CELL_MARGIN_S, CellEstimator } from './cell-estimate.js'
 export type { CellEstimate, ExactFit, CellEstimatorInit } from './cell-estimate.js'

@@ -1,6 +1,12 @@
-import { minutesAfter } from '../../protocol/index.js'
+/**
+ * The quotes as the rider sees them: their view in events and `choose`, their ranking, the
+ * usable ones when the rider is about to pick, and asking `choose` among those.
+ */
+import { minutesAfter, riderTimers } from '../../protocol/index.js'
+import { rankQuotes } from '../../matching/index.js'
 import type { RideInfo } from './types.js'
-import type { ReceivedQuote } from '../../protocol/index.js'
+import type { QuoteRanking, ReceivedQuote, RiderEvent, RiderState } from '../../protocol/index.js'
+import type { RankingPrefs } from '../../matching/index.js'
 
 /** A quote as the rider's events and `choose` see it. */
 export interface RiderQuote {
@@ -51,5 +57,65 @@ export function rideInfo (driver: ReceivedQuote, rider: string, seats: number, r
     currency: driver.quote.currency,
     seats,
     pooled: driver.quote.pooled
+  }
+}
+
+/** matching's ranking, with the quote `preferred` names (the one `choose` picked) first. */
+export function quoteRanking (prefs: RankingPrefs | undefined, preferred: () => string | undefined = () => undefined): QuoteRanking {
+  return (quotes, ctx) => {
+    const ranked = rankQuotes(quotes.map(q => ({
+      driverId: q.from,
+      quoteId: q.quote.quoteId,
+      priceCents: Number(q.quote.price),
+      pickupEtaS: Math.max(0, (minutesAfter(q.at, q.quote.pickupMinutes) - ctx.now) / 1000),
+      dropoffEtaS: Math.max(0, (minutesAfter(q.at, q.quote.pickupMinutes) - ctx.now) / 1000, (minutesAfter(q.at, q.quote.dropoffMinutes) - ctx.now) / 1000),
+      received: q
+    })), prefs).ranked.map(r => r.quote.received)
+    const pick = preferred()
+    if (pick == null) {
+      return ranked
+    }
+    const first = ranked.find(q => q.quote.quoteId === pick)
+    return first == null ? ranked : [first, ...ranked.filter(q => q !== first)]
+  }
+}
+
+/** The usable quotes of ride `id`, ranked by `rank`, when `event` would make the machine pick one. */
+export function aboutToChoose (s: RiderState, id: string, event: RiderEvent, rank: QuoteRanking): ReceivedQuote[] | undefined {
+  let pool: ReceivedQuote[] | undefined
+  if (s.phase === 'requested') {
+    if ((event.type === 'timer' && event.id === riderTimers.quoteWindow(id)) || (event.type === 'quote' && s.windowClosed)) {
+      pool = event.type === 'quote' ? [...s.quotes.filter(q => q.from !== event.from), { from: event.from, quote: event.quote, at: event.now }] : s.quotes
+    }
+  } else if (s.phase === 'accepting') {
+    const fromCurrent = 'from' in event && event.from === s.current.from
+    if ((event.type === 'decline' && fromCurrent) || (event.type === 'cancel' && fromCurrent) ||
+      (event.type === 'timer' && event.id === riderTimers.accept(id))) {
+      pool = s.quotes
+    }
+  }
+  if (pool == null) {
+    return undefined
+  }
+  const now = event.now
+  const request = s.phase === 'requested' || s.phase === 'accepting' ? s.ride.request : undefined
+  const usable = pool.filter(q => request != null && q.quote.expiresAt >= now && q.quote.currency === request.currency &&
+    BigInt(q.quote.price) <= BigInt(request.maxPrice) && q.quote.seats >= request.seats)
+  return rank(usable, { request: request!, now })
+}
+
+/**
+ * Asks `choose` among the usable quotes (best first). A failing chooser is reported to
+ * `onError` and the best is taken: it must not stall the ride.
+ */
+export async function pickQuote (
+  choose: (quotes: RiderQuote[]) => Promise<RiderQuote | undefined>, candidates: ReceivedQuote[], onError: (err: any) => void
+): Promise<RiderQuote | undefined | null> {
+  try {
+    return await choose(candidates.map(q => toRiderQuote(q)))
+  } catch (err: any) {
+    // a failing chooser must not stall the ride: fall back to the ranking
+    onError(err)
+    return toRiderQuote(candidates[0])
   }
 }

@@ -1,174 +1,36 @@
-import { TimeoutError } from '@libp2p/interface'
+/**
+ * The rider role: asks for a ride and follows it to the end. Composes the discovery of
+ * drivers (`rider-discovery.ts`), the request's publishing (`rider-publish.ts`), the ranking
+ * and choice of quotes (`rider-quote.ts`), the negotiation machine of `protocol/`, the direct
+ * messages to drivers (`rider-sends.ts`) and the trip with its record (`rider-trip.ts`).
+ */
 import {
-  Decline, DEFAULT_ACCEPT_TIMEOUT_MS, DEFAULT_MAX_TTL_MS, DEFAULT_QUOTE_WINDOW_MS, DEFAULT_RIDE_DEADLINE_MS, TripUpdate,
-  Cancel, cellOf, initialRiderState, minutesAfter, neighbourCells, providerKey, recordHash, renewRequest, riderTimers, signBinding,
-  stepRider, toHex, tripRecordFromProto, tripRecordToProto
+  DEFAULT_ACCEPT_TIMEOUT_MS, DEFAULT_QUOTE_WINDOW_MS, DEFAULT_RIDE_DEADLINE_MS, Cancel, initialRiderState, signBinding, stepRider,
+  tripRecordFromProto, tripRecordToProto
 } from '../../protocol/index.js'
-import { fareSoFar, rankQuotes } from '../../matching/index.js'
-import { DEFAULT_CURRENCY } from './driver.js'
-import { NoDriverError, RideError } from './errors.js'
+import { RideError } from './errors.js'
 import { TypedEvents } from './events.js'
-import { rideInfo, toRiderQuote } from './rider-quote.js'
-import { answerAgain, countersignRecord, recordProblem } from './trip-record.js'
-import type { RiderQuote } from './rider-quote.js'
-import type { LatLonPoint, PaymentHooks } from './types.js'
+import { MachineTimers } from './machine-timers.js'
+import { DEFAULT_DISCOVERY_DIALS, DEFAULT_DISCOVERY_TIMEOUT_MS, findDrivers } from './rider-discovery.js'
+import { rideRequest } from './rider-init.js'
+import { DEFAULT_MAX_REPUBLISH_MS, DEFAULT_REPUBLISH_MS, RequestPublisher } from './rider-publish.js'
+import { aboutToChoose, pickQuote, quoteRanking } from './rider-quote.js'
+import { reportStep, rideFailure } from './rider-report.js'
+import { RiderSends } from './rider-sends.js'
+import { TripFollower } from './rider-trip.js'
+import { answerAgain } from './trip-record.js'
+import type { DiscoveryInit } from './rider-discovery.js'
+import type { RideResult, RiderEvents } from './rider-events.js'
+import type { RideRequestOptions, RiderInit } from './rider-init.js'
 import type { HitchNode } from '../hitch-node.js'
 import type { TimerHandle } from '../clock/index.js'
 import type {
-  HitchMessage, IdentityBinding, NegotiationAction, OpenedEnvelope, QuoteRanking, ReceivedQuote, RideRequest, RiderEvent, RiderState,
-  TripRecord, TripRecordJSON, TripRecordPb
+  HitchMessage, IdentityBinding, NegotiationAction, OpenedEnvelope, QuoteRanking, RiderEvent, RiderState, TripRecord, TripRecordPb
 } from '../../protocol/index.js'
-import type { RankingPrefs } from '../../matching/index.js'
 import type { AbortOptions, Logger } from '@libp2p/interface'
 
-/** @default 600_000 (10 minutes, clock ms) */
-export const DEFAULT_MAX_WAIT_MS = 600_000
-/** Re-publish the request this often while collecting quotes, clock ms. @default 2000 */
-export const DEFAULT_REPUBLISH_MS = 2_000
-/**
- * Once the quote window has passed without a usable quote, the rider keeps asking with the
- * interval doubling up to this, clock ms (each copy also widens the drivers' quoting reach).
- * @default 30_000
- */
-export const DEFAULT_MAX_REPUBLISH_MS = 30_000
-/** Give up finding drivers in the DHT after this long, clock ms. @default 5000 */
-export const DEFAULT_DISCOVERY_TIMEOUT_MS = 5_000
-/**
- * Connect to at most this many of the drivers found for the pickup cell: enough for gossip to
- * have a path (gossipsub keeps 6..12 mesh peers per topic), not one connection per driver of a
- * busy cell. @default 16
- */
-export const DEFAULT_DISCOVERY_DIALS = 16
 /** Wait this long after dropoff for the driver's trip record, clock ms. @default 120_000 */
 export const DEFAULT_RECORD_TIMEOUT_MS = 120_000
-/** Tries to deliver the exact points to the driver that confirmed before giving up. */
-const REVEAL_ATTEMPTS = 3
-/** Clock ms before the second try of the reveal (then twice that). */
-const REVEAL_RETRY_MS = 1_000
-/** No price ceiling: the largest amount validation accepts is far above any fare. */
-const NO_CEILING = '1000000000000000000000000'
-
-/** One ride to ask for. */
-export interface RideRequestOptions {
-  from: LatLonPoint
-  to: LatLonPoint
-  /** @default 1 */
-  seats?: number
-  /** longest wait for pickup, clock ms. @default DEFAULT_MAX_WAIT_MS (10 min) */
-  maxWaitMs?: number
-  /** price ceiling, integer units of `currency`. @default no ceiling */
-  maxPrice?: string | number | bigint
-  /** @default DEFAULT_CURRENCY ('usd-cent') */
-  currency?: string
-  /** collect quotes this long before choosing, clock ms. @default DEFAULT_QUOTE_WINDOW_MS (3 s) */
-  quoteWindowMs?: number
-  /** how long a driver has to confirm an accept, clock ms. @default DEFAULT_ACCEPT_TIMEOUT_MS (5 s) */
-  acceptTimeoutMs?: number
-  /** give up with {@link NoDriverError} when no driver confirmed by then, clock ms. @default DEFAULT_RIDE_DEADLINE_MS (30 s) */
-  timeoutMs?: number
-  /** how quotes are weighed (price, wait). @default matching's DEFAULT_RANKING */
-  ranking?: RankingPrefs
-  /**
-   * Interactive pick among the usable quotes (best first). Return the one to accept, or
-   * `undefined` to give up the ride. Called for the first pick and for each fallback.
-   *
-   * @default the best by `rankQuotes`
-   */
-  choose?: (quotes: RiderQuote[]) => Promise<RiderQuote | undefined>
-}
-
-/** A completed ride. */
-export interface RideResult {
-  requestId: string
-  /** the driver's peer id */
-  driver: string
-  quote: RiderQuote
-  /** the trip record signed by both */
-  record: TripRecord
-  json: TripRecordJSON
-}
-
-/** Options of {@link Rider}. */
-export interface RiderInit {
-  node: HitchNode
-  /** @default none */
-  payments?: PaymentHooks
-  /** @default DEFAULT_REPUBLISH_MS (2 s, clock) */
-  republishMs?: number
-  /** longest re-publish interval after the quote window, clock ms. @default DEFAULT_MAX_REPUBLISH_MS (30 s) */
-  maxRepublishMs?: number
-  /** @default DEFAULT_DISCOVERY_TIMEOUT_MS (5 s, clock) */
-  discoveryTimeoutMs?: number
-  /** most drivers of the pickup cell to connect to. @default DEFAULT_DISCOVERY_DIALS (16) */
-  discoveryDials?: number
-  /** @default DEFAULT_RECORD_TIMEOUT_MS (2 min, clock) */
-  recordTimeoutMs?: number
-  /** timeout of each direct message to a driver, real ms. @default the network's (10 s) */
-  sendTimeoutMs?: number
-  /**
-   * Send the driver that confirmed an identity binding with the exact points: the node's
-   * payment key (`node.identity`) signs that it stands behind this ride's peer id, so the trip
-   * record names the rider's address and the driver can match the rider's channel to the ride.
-   * Paying riders need it; a rider that does not pay may leave it out, and its record names no
-   * address.
-   *
-   * @default true
-   */
-  bindIdentity?: boolean
-}
-
-/** A trip update as the rider's events report it. */
-export interface RiderUpdate {
-  requestId: string
-  driver: string
-  phase: 'en-route' | 'arrived' | 'picked-up' | 'position' | 'dropped-off'
-  position: LatLonPoint
-  /** clock ms */
-  time: number
-  /** metres driven with the rider so far */
-  distanceM: number
-  /** before pickup: the driver's estimated arrival at the pickup, clock ms */
-  pickupEta?: number
-}
-
-/** The rider's events (`--json` lines of `hitch ride`). */
-export interface RiderEvents {
-  /**
-   * the request was published (again) on the pickup cell: `discovered` drivers were found in
-   * the DHT for the pickup cell (and the cells around it when it had too few), `drivers` peers
-   * are known to listen to the pickup cell's topic, `recipients` were sent this copy
-   */
-  requested: { requestId: string, pickupCell: string, dropoffCell: string, discovered: number, drivers: number, recipients: number }
-  quote: { requestId: string, quote: RiderQuote }
-  /** an accept was sent to this driver */
-  accepted: { requestId: string, driver: string, quoteId: string }
-  /** the driver confirmed (is committed): the exact points go to it now, and only to it */
-  confirmed: { requestId: string, driver: string, pickupEta: number, pickupMinutes: number }
-  /**
-   * the driver cancelled after it confirmed, so after it was sent the exact points (`note`:
-   * why, e.g. `exact-points-infeasible`, a binding error code, `non-payment`)
-   */
-  cancelled: { requestId: string, driver: string, note: string, afterReveal: true }
-  declined: { requestId: string, driver: string, reason: string }
-  /** the accepted driver declined, vanished or timed out: trying the next quote (or waiting for more) */
-  fallback: { requestId: string, from: string, to?: string }
-  update: RiderUpdate
-  completed: RideResult & { json: TripRecordJSON }
-  error: { requestId?: string, error: Error }
-}
-
-/** The names of {@link RiderEvents}, for `onAny`. */
-export const RIDER_EVENTS: ReadonlyArray<keyof RiderEvents> = [
-  'requested', 'quote', 'accepted', 'confirmed', 'cancelled', 'declined', 'fallback', 'update', 'completed', 'error'
-]
-
-const PHASES: Record<string, RiderUpdate['phase']> = {
-  [TripUpdate.Phase.EN_ROUTE]: 'en-route',
-  [TripUpdate.Phase.ARRIVED]: 'arrived',
-  [TripUpdate.Phase.PICKED_UP]: 'picked-up',
-  [TripUpdate.Phase.POSITION]: 'position',
-  [TripUpdate.Phase.DROPPED_OFF]: 'dropped-off'
-}
 
 /** One ride in progress. */
 interface Run {
@@ -181,7 +43,7 @@ interface Run {
   pickupNode: number
   /** length of the direct route from pickup to dropoff on our map, metres (fare pro rata) */
   routeM: number
-  timers: Map<string, TimerHandle>
+  timers: MachineTimers
   republish?: TimerHandle
   /** drivers found in the DHT by the latest lookup */
   discovered: number
@@ -209,13 +71,11 @@ interface Run {
 export class Rider extends TypedEvents<RiderEvents> {
   readonly node: HitchNode
   private readonly log: Logger
-  private readonly payments: PaymentHooks
-  private readonly republishMs: number
-  private readonly maxRepublishMs: number
-  private readonly discoveryTimeoutMs: number
-  private readonly discoveryDials: number
+  private readonly discovery: DiscoveryInit
+  private readonly publisher: RequestPublisher<Run>
+  private readonly sends: RiderSends<Run>
+  private readonly trip: TripFollower
   private readonly recordTimeoutMs: number
-  private readonly sendTimeoutMs?: number
   private readonly bindIdentity: boolean
   private readonly runs = new Map<string, Run>()
   private running = false
@@ -225,13 +85,36 @@ export class Rider extends TypedEvents<RiderEvents> {
     super()
     this.node = init.node
     this.log = init.node.logger('hitch:rider')
-    this.payments = init.payments ?? {}
-    this.republishMs = init.republishMs ?? DEFAULT_REPUBLISH_MS
-    this.maxRepublishMs = Math.max(this.republishMs, init.maxRepublishMs ?? DEFAULT_MAX_REPUBLISH_MS)
-    this.discoveryTimeoutMs = init.discoveryTimeoutMs ?? DEFAULT_DISCOVERY_TIMEOUT_MS
-    this.discoveryDials = init.discoveryDials ?? DEFAULT_DISCOVERY_DIALS
+    const republishMs = init.republishMs ?? DEFAULT_REPUBLISH_MS
+    this.discovery = {
+      node: this.node,
+      log: this.log,
+      timeoutMs: init.discoveryTimeoutMs ?? DEFAULT_DISCOVERY_TIMEOUT_MS,
+      dials: init.discoveryDials ?? DEFAULT_DISCOVERY_DIALS
+    }
+    this.publisher = new RequestPublisher<Run>({
+      node: this.node,
+      log: this.log,
+      discovery: this.discovery,
+      republishMs,
+      maxRepublishMs: Math.max(republishMs, init.maxRepublishMs ?? DEFAULT_MAX_REPUBLISH_MS),
+      emit: this.emit.bind(this),
+      enqueue: (run, task) => { this.enqueue(run, task) }
+    })
+    this.sends = new RiderSends<Run>({
+      node: this.node,
+      log: this.log,
+      sendTimeoutMs: init.sendTimeoutMs,
+      feedLater: (run, event) => { this.feedLater(run, event) }
+    })
+    this.trip = new TripFollower({
+      node: this.node,
+      log: this.log,
+      payments: init.payments ?? {},
+      emit: this.emit.bind(this),
+      hook: (requestId, fn) => { this.hook(requestId, fn) }
+    })
     this.recordTimeoutMs = init.recordTimeoutMs ?? DEFAULT_RECORD_TIMEOUT_MS
-    this.sendTimeoutMs = init.sendTimeoutMs
     this.bindIdentity = init.bindIdentity ?? true
   }
 
@@ -279,17 +162,7 @@ export class Rider extends TypedEvents<RiderEvents> {
       throw new RideError('ERR_OFF_MAP', 'pickup or dropoff is off the map')
     }
     const now = Math.floor(this.now())
-    const timeoutMs = options.timeoutMs ?? DEFAULT_RIDE_DEADLINE_MS
-    const request: RideRequest = {
-      requestId: Buffer.from(this.node.random(12)).toString('base64url'),
-      pickupCell: cellOf(options.from.lat, options.from.lon),
-      dropoffCell: cellOf(options.to.lat, options.to.lon),
-      seats: options.seats ?? 1,
-      latestPickupAt: now + (options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS),
-      maxPrice: options.maxPrice != null ? String(options.maxPrice) : NO_CEILING,
-      expiresAt: now + Math.min(timeoutMs, DEFAULT_MAX_TTL_MS),
-      currency: options.currency ?? DEFAULT_CURRENCY
-    }
+    const request = rideRequest(options, Buffer.from(this.node.random(12)).toString('base64url'), now)
     const id = request.requestId
     this.log('ride %s from cell %s to cell %s', id, request.pickupCell, request.dropoffCell)
     this.log.trace('ride %s from %f,%f to %f,%f', id, options.from.lat, options.from.lon, options.to.lat, options.to.lon)
@@ -304,11 +177,11 @@ export class Rider extends TypedEvents<RiderEvents> {
       id,
       options,
       state: initialRiderState(),
-      rank: this.ranking(options),
+      rank: quoteRanking(options.ranking),
       pickupNode: pickupSnap.node,
       // the driver snaps the same exact points on its map: the same route, the same fare-so-far
       routeM: map.router.route(pickupSnap.node, dropoffSnap.node)?.distanceM ?? 0,
-      timers: new Map(),
+      timers: new MachineTimers(this.node.clock),
       discovered: 0,
       ended: new AbortController(),
       queue: Promise.resolve(),
@@ -316,9 +189,9 @@ export class Rider extends TypedEvents<RiderEvents> {
       resolve,
       reject
     }
-    run.rank = this.ranking(options, run)
+    run.rank = quoteRanking(options.ranking, () => run.preferred)
     this.runs.set(id, run)
-    const onAbort = (): void => { this.enqueue(run, async () => { await this.feed(run, { type: 'user-cancel', now: this.now() }) }) }
+    const onAbort = (): void => { this.feedLater(run, now => ({ type: 'user-cancel', now })) }
     abort.signal?.addEventListener('abort', onAbort, { once: true })
     try {
       // drivers of the cell announce it in the DHT: connect to them so gossip has a path
@@ -326,66 +199,14 @@ export class Rider extends TypedEvents<RiderEvents> {
       const binding: IdentityBinding | undefined = this.bindIdentity
         ? await signBinding({ peerId: this.node.peerId, requestId: id, issuedAt: now }, this.node.identity.ethPrivateKeyHex)
         : undefined
-      run.discovered = await this.findDrivers(request.pickupCell, abort)
+      run.discovered = await findDrivers(this.discovery, request.pickupCell, abort)
       if (run.done) return await promise
-      this.enqueue(run, async () => {
-        await this.feed(run, { type: 'request', request, pickup: options.from, dropoff: options.to, ...(binding != null ? { binding } : {}), now: this.now() })
-      })
+      this.feedLater(run, now => ({ type: 'request', request, pickup: options.from, dropoff: options.to, ...(binding != null ? { binding } : {}), now }))
       return await promise
     } finally {
       abort.signal?.removeEventListener('abort', onAbort)
       this.runs.delete(id)
     }
-  }
-
-  // ---- discovery -------------------------------------------------------------------------
-
-  /**
-   * Connects to drivers of the pickup cell, as announced in the DHT, so that the request has a
-   * gossip path. Drivers announce the cell their car is in and listen to the ring around it:
-   * when the pickup cell itself has fewer than `discoveryDials` drivers, the cells around it
-   * are looked up too (in parallel), since their drivers hear the pickup cell's requests.
-   */
-  private async findDrivers (cell: string, abort: AbortOptions): Promise<number> {
-    // on the node's clock, so a simulated run does not depend on how fast the host is
-    const timeout = new AbortController()
-    const timer = this.node.clock.setTimeout(() => { timeout.abort(new TimeoutError('finding drivers timed out')) }, this.discoveryTimeoutMs)
-    const signal = AbortSignal.any([timeout.signal, ...(abort.signal != null ? [abort.signal] : [])])
-    const connected = new Set(this.node.network.connectedPeers())
-    const seen = new Set<string>()
-    const dials: Array<Promise<void>> = []
-    const lookUp = async (key: string): Promise<void> => {
-      try {
-        for await (const provider of this.node.network.findProviders(providerKey(key), { signal })) {
-          if (seen.size >= this.discoveryDials) {
-            break
-          }
-          if (seen.has(provider.peerId)) {
-            continue
-          }
-          seen.add(provider.peerId)
-          if (connected.has(provider.peerId)) {
-            continue
-          }
-          dials.push(this.node.network.dial(provider.addrs.length > 0 ? `${provider.addrs[0]}/p2p/${provider.peerId}`.replace(/\/p2p\/[^/]+\/p2p\//, '/p2p/') : provider.peerId, { signal })
-            .catch(async () => { await this.node.network.dial(provider.peerId, { signal }) })
-            .catch(err => { this.log('dialing driver %s failed - %e', provider.peerId, err) }))
-        }
-      } catch (err) {
-        abort.signal?.throwIfAborted()
-        this.log('finding drivers of %s ended - %e', key, err)
-      }
-    }
-    try {
-      await lookUp(cell)
-      if (seen.size < this.discoveryDials && !signal.aborted) {
-        await Promise.all(neighbourCells(cell).map(lookUp))
-      }
-      await Promise.all(dials)
-    } finally {
-      this.node.clock.clearTimeout(timer)
-    }
-    return seen.size
   }
 
   // ---- the machine and its actions -------------------------------------------------------
@@ -397,32 +218,29 @@ export class Rider extends TypedEvents<RiderEvents> {
     })
   }
 
+  /** Feeds the machine an event, made with the clock's time when the events before it are handled. */
+  private feedLater (run: Run, event: (now: number) => RiderEvent): void {
+    this.enqueue(run, async () => { await this.feed(run, event(this.now())) })
+  }
+
   /** Feeds one event to the machine (asking `choose` first when it is about to pick a quote). */
   private async feed (run: Run, event: RiderEvent): Promise<void> {
     if (run.done) {
       return
     }
-    if (run.options.choose != null) {
-      const candidates = this.aboutToChoose(run, event)
-      if (candidates != null && candidates.length > 0) {
-        let picked: RiderQuote | undefined | null
-        try {
-          picked = await run.options.choose(candidates.map(q => toRiderQuote(q)))
-        } catch (err: any) {
-          // a failing chooser must not stall the ride: fall back to the ranking
-          this.emit('error', { requestId: run.id, error: err })
-          picked = toRiderQuote(candidates[0])
-        }
-        if (run.done) {
-          return
-        }
-        if (picked == null) {
-          event = { type: 'user-cancel', now: this.now() }
-        } else {
-          run.preferred = picked.quoteId
-        }
-        event = { ...event, now: this.now() }
+    const choose = run.options.choose
+    const candidates = choose != null ? aboutToChoose(run.state, run.id, event, quoteRanking(run.options.ranking)) : undefined
+    if (choose != null && candidates != null && candidates.length > 0) {
+      const picked = await pickQuote(choose, candidates, error => { this.emit('error', { requestId: run.id, error }) })
+      if (run.done) {
+        return
       }
+      if (picked == null) {
+        event = { type: 'user-cancel', now: this.now() }
+      } else {
+        run.preferred = picked.quoteId
+      }
+      event = { ...event, now: this.now() }
     }
     const before = run.state
     const t = stepRider(before, event, {
@@ -436,86 +254,15 @@ export class Rider extends TypedEvents<RiderEvents> {
     await this.execute(run, t.actions)
   }
 
-  /** The usable quotes, ranked, when this event would make the machine pick one. */
-  private aboutToChoose (run: Run, event: RiderEvent): ReceivedQuote[] | undefined {
-    const s = run.state
-    const id = run.id
-    let pool: ReceivedQuote[] | undefined
-    if (s.phase === 'requested') {
-      if ((event.type === 'timer' && event.id === riderTimers.quoteWindow(id)) || (event.type === 'quote' && s.windowClosed)) {
-        pool = event.type === 'quote' ? [...s.quotes.filter(q => q.from !== event.from), { from: event.from, quote: event.quote, at: event.now }] : s.quotes
-      }
-    } else if (s.phase === 'accepting') {
-      const fromCurrent = 'from' in event && event.from === s.current.from
-      if ((event.type === 'decline' && fromCurrent) || (event.type === 'cancel' && fromCurrent) ||
-        (event.type === 'timer' && event.id === riderTimers.accept(id))) {
-        pool = s.quotes
-      }
-    }
-    if (pool == null) {
-      return undefined
-    }
-    const now = event.now
-    const request = s.phase === 'requested' || s.phase === 'accepting' ? s.ride.request : undefined
-    const usable = pool.filter(q => request != null && q.quote.expiresAt >= now && q.quote.currency === request.currency &&
-      BigInt(q.quote.price) <= BigInt(request.maxPrice) && q.quote.seats >= request.seats)
-    return this.ranking(run.options)(usable, { request: request!, now })
-  }
-
-  /** matching's ranking, with the quote `choose` picked first. */
-  private ranking (options: RideRequestOptions, run?: Run): QuoteRanking {
-    return (quotes, ctx) => {
-      const ranked = rankQuotes(quotes.map(q => ({
-        driverId: q.from,
-        quoteId: q.quote.quoteId,
-        priceCents: Number(q.quote.price),
-        pickupEtaS: Math.max(0, (minutesAfter(q.at, q.quote.pickupMinutes) - ctx.now) / 1000),
-        dropoffEtaS: Math.max(0, (minutesAfter(q.at, q.quote.pickupMinutes) - ctx.now) / 1000, (minutesAfter(q.at, q.quote.dropoffMinutes) - ctx.now) / 1000),
-        received: q
-      })), options.ranking).ranked.map(r => r.quote.received)
-      const preferred = run?.preferred
-      if (preferred == null) {
-        return ranked
-      }
-      const pick = ranked.find(q => q.quote.quoteId === preferred)
-      return pick == null ? ranked : [pick, ...ranked.filter(q => q !== pick)]
-    }
-  }
-
-  /** Events for what a step changed. */
+  /** Events for what a step changed, and the ride's end when it ended. */
   private observe (run: Run, before: RiderState, after: RiderState, event: RiderEvent): void {
-    const id = run.id
-    if (event.type === 'quote' && (after.phase === 'requested' || after.phase === 'accepting') && after !== before) {
-      this.emit('quote', { requestId: id, quote: toRiderQuote({ from: event.from, quote: event.quote, at: event.now }) })
+    if (reportStep(this, run.id, before, after, event)) {
+      // every quote failed: ask again, drivers whose plans changed may quote anew
+      this.publisher.askAgain(run)
     }
-    if (event.type === 'decline' && before.phase === 'accepting' && event.from === before.current.from) {
-      this.emit('declined', { requestId: id, driver: event.from, reason: String(event.decline.reason) })
-    }
-    const driverBefore = before.phase === 'accepting' ? before.current.from : before.phase === 'confirmed' ? before.driver.from : undefined
-    if ((before.phase === 'confirmed' || before.phase === 'in-trip') && event.type === 'cancel' && event.from === before.driver.from) {
-      // the driver had the exact points when it cancelled: say so
-      this.emit('cancelled', { requestId: id, driver: event.from, note: event.cancel.note, afterReveal: true })
-    }
-    if (driverBefore != null && (after.phase === 'accepting' || after.phase === 'requested') &&
-      (after.phase === 'requested' || after.current.from !== driverBefore)) {
-      this.emit('fallback', { requestId: id, from: driverBefore, to: after.phase === 'accepting' ? after.current.from : undefined })
-      if (after.phase === 'requested' && run.published != null) {
-        // every quote failed: ask again, drivers whose plans changed may quote anew
-        this.scheduleRepublish(run, run.published.topic, run.published.message)
-      }
-    }
-    if (after.phase === 'confirmed' && before.phase !== 'confirmed') {
-      this.emit('confirmed', { requestId: id, driver: after.driver.from, pickupEta: after.pickupEta, pickupMinutes: Math.max(0, Math.round((after.pickupEta - event.now) / 60_000)) })
-    }
-    if (after.phase === 'failed') {
-      this.finish(run, after.reason === 'no-driver'
-        ? new NoDriverError()
-        : after.reason === 'driver-unreachable'
-          ? new RideError('ERR_DRIVER_UNREACHABLE', 'the exact points could not be delivered to the driver that confirmed')
-          : new RideError('ERR_DRIVER_CANCELLED', `the driver cancelled the ride after it was sent the exact points${after.note != null && after.note !== '' ? ` (${after.note})` : ''}`))
-    }
-    if (after.phase === 'cancelled') {
-      this.finish(run, new RideError('ERR_RIDE_ABORTED', 'the ride was cancelled'))
+    const failure = rideFailure(after)
+    if (failure != null) {
+      this.finish(run, failure)
     }
     if (after.phase === 'completed' && before.phase !== 'completed') {
       // the record follows the dropoff: wait for it, not forever
@@ -531,138 +278,32 @@ export class Rider extends TypedEvents<RiderEvents> {
     for (const action of actions) {
       switch (action.type) {
         case 'publish':
-          await this.publish(run, action.topic, action.message)
-          if (action.message.type === 'ride-request') {
-            run.published = { topic: action.topic, message: action.message }
-            this.scheduleRepublish(run, action.topic, action.message)
-          }
+          await this.publisher.request(run, action.topic, action.message)
           break
         case 'send':
           if (action.message.type === 'accept') {
             this.emit('accepted', { requestId: run.id, driver: action.to, quoteId: action.message.body.quoteId })
-            this.sendAccept(run, action.to, action.message)
+            this.sends.accept(run, action.to, action.message)
           } else if (action.message.type === 'reveal') {
-            this.sendReveal(run, action.to, action.message)
+            this.sends.reveal(run, action.to, action.message)
           } else {
-            this.node.send(action.to, action.message, this.sendOptions())
+            this.sends.send(action.to, action.message)
               .catch(err => { this.log('sending %s to %s failed - %e', action.message.type, action.to, err) })
           }
           break
         case 'set-timer': {
-          this.clearTimer(run, action.id)
           const id = action.id
-          run.timers.set(id, this.node.clock.setTimeout(() => {
-            run.timers.delete(id)
-            this.enqueue(run, async () => { await this.feed(run, { type: 'timer', id, now: this.now() }) })
-          }, action.afterMs))
+          run.timers.set(id, action.afterMs, () => { this.feedLater(run, now => ({ type: 'timer', id, now })) })
           break
         }
         case 'clear-timer':
-          this.clearTimer(run, action.id)
+          run.timers.clear(action.id)
           break
         case 'recheck':
           // a driver-only action
           break
       }
     }
-  }
-
-  /**
-   * Sends an accept. The answer comes later as a confirm or decline; a driver that cannot be
-   * reached counts as a decline, so the rider falls back at once instead of waiting out the
-   * accept timeout.
-   */
-  private sendAccept (run: Run, driver: string, message: HitchMessage): void {
-    if (message.type !== 'accept') {
-      return
-    }
-    const { requestId, quoteId } = message.body
-    this.node.send(driver, message, this.sendOptions()).catch(err => {
-      this.log('accept to %s failed, falling back - %e', driver, err)
-      this.enqueue(run, async () => {
-        await this.feed(run, { type: 'decline', from: driver, decline: { requestId, quoteId, reason: Decline.Reason.OTHER }, now: this.now() })
-      })
-    })
-  }
-
-  /**
-   * Sends the exact points to the driver that confirmed, again when a send fails, up to
-   * {@link REVEAL_ATTEMPTS} times; then the ride fails as `driver-unreachable`.
-   */
-  private sendReveal (run: Run, driver: string, message: HitchMessage): void {
-    void (async () => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await this.node.send(driver, message, this.sendOptions())
-          return
-        } catch (err) {
-          if (run.done) return
-          if (attempt >= REVEAL_ATTEMPTS) {
-            this.log('the exact points did not reach %s - %e', driver, err)
-            this.enqueue(run, async () => { await this.feed(run, { type: 'unreachable', from: driver, now: this.now() }) })
-            return
-          }
-        }
-        try {
-          await this.node.clock.sleep(REVEAL_RETRY_MS * attempt, { signal: run.ended.signal })
-        } catch {
-          return
-        }
-      }
-    })()
-  }
-
-  private async publish (run: Run, topic: string, message: HitchMessage): Promise<void> {
-    try {
-      const { recipients } = await this.node.publish(topic, message)
-      if (message.type === 'ride-request') {
-        this.emit('requested', {
-          requestId: run.id, pickupCell: message.body.pickupCell, dropoffCell: message.body.dropoffCell,
-          discovered: run.discovered, drivers: this.node.network.topicPeers(topic).length, recipients
-        })
-      }
-    } catch (err: any) {
-      this.log('publishing %s failed - %e', message.type, err)
-    }
-  }
-
-  /**
-   * Meshes form on heartbeats: re-publish (newly signed) while the rider is collecting quotes,
-   * every `republishMs` during the quote window, then backing off (doubling up to
-   * `maxRepublishMs`) while no usable quote came. While no peer of the pickup cell's topic is
-   * known (the first lookup ran before the DHT had peers, or found drivers that left), the
-   * drivers are looked up again first.
-   */
-  private scheduleRepublish (run: Run, topic: string, message: HitchMessage, delayMs: number = this.republishMs): void {
-    if (run.republish != null) {
-      this.node.clock.clearTimeout(run.republish)
-    }
-    run.republish = this.node.clock.setTimeout(() => {
-      run.republish = undefined
-      // until the rider accepts a quote: a driver that missed the first copy (not yet in the
-      // topic's mesh) can still quote, and drivers ignore copies of a request they have seen
-      if (run.done || run.state.phase !== 'requested') {
-        return
-      }
-      this.enqueue(run, async () => {
-        if (run.done || run.state.phase !== 'requested') {
-          return
-        }
-        if (message.type === 'ride-request' && this.node.network.topicPeers(topic).length === 0) {
-          run.discovered = await this.findDrivers(message.body.pickupCell, { signal: run.ended.signal })
-          if (run.done || run.state.phase !== 'requested') {
-            return
-          }
-        }
-        const copy: HitchMessage = message.type === 'ride-request'
-          ? { type: 'ride-request', body: renewRequest(message.body, run.state.ride.deadlineAt, this.now()) }
-          : message
-        run.published = { topic, message: copy }
-        await this.publish(run, topic, copy)
-        const s = run.state
-        this.scheduleRepublish(run, topic, copy, s.phase === 'requested' && s.windowClosed ? Math.min(2 * delayMs, this.maxRepublishMs) : this.republishMs)
-      })
-    }, delayMs)
   }
 
   // ---- direct messages -------------------------------------------------------------------
@@ -685,7 +326,7 @@ export class Rider extends TypedEvents<RiderEvents> {
         return undefined
       case 'trip-update':
         this.route(message.body.requestId, async run => {
-          this.onUpdate(run, from, message.body)
+          this.trip.update(run, from, message.body)
           await this.feed(run, { type: 'trip-update', from, update: message.body, now })
         })
         return undefined
@@ -703,43 +344,6 @@ export class Rider extends TypedEvents<RiderEvents> {
     }
   }
 
-  private onUpdate (run: Run, from: string, update: TripUpdate): void {
-    const s = run.state
-    if ((s.phase !== 'confirmed' && s.phase !== 'in-trip') || s.driver.from !== from || update.position == null) {
-      return
-    }
-    if (run.paying !== from) {
-      // the driver fitted the exact points (it cancels instead when they do not fit): only now
-      // is a channel opened or topped up, not for a driver that gives up at the reveal
-      run.paying = from
-      this.hook(run, () => this.payments.onAccepted?.(rideInfo(s.driver, this.node.peerId, s.ride.request.seats, run.routeM)))
-    }
-    const detail: RiderUpdate = {
-      requestId: run.id,
-      driver: from,
-      phase: PHASES[update.phase] ?? 'position',
-      position: { lat: update.position.lat, lon: update.position.lon },
-      time: update.time,
-      distanceM: update.distanceM
-    }
-    if (s.phase === 'confirmed') {
-      const at = this.node.map.snap(update.position.lat, update.position.lon)
-      const seconds = at == null ? Infinity : this.node.map.router.time(at.node, run.pickupNode)
-      if (Number.isFinite(seconds)) {
-        detail.pickupEta = Math.round(this.now() + seconds * 1000)
-      }
-    }
-    this.log.trace('update %s %s at %f,%f', run.id, detail.phase, detail.position.lat, detail.position.lon)
-    this.emit('update', detail)
-    if (s.phase === 'in-trip' && update.phase === TripUpdate.Phase.POSITION) {
-      // pay for the distance the driver reports: both sides derive the same fare-so-far from it
-      // (a timer would pay for time, and go on paying for a car that stopped); the amount is
-      // capped at the fare, so an inflated distance cannot cost more than the quote
-      const soFar = fareSoFar(Number(s.driver.quote.price), update.distanceM, run.routeM)
-      this.hook(run, () => this.payments.onProgress?.(rideInfo(s.driver, this.node.peerId, s.ride.request.seats, run.routeM), update.distanceM, String(soFar)))
-    }
-  }
-
   /** Verifies the driver's record against the ride, countersigns and stores it; answers with it. */
   private async onRecord (from: string, pb: TripRecordPb): Promise<HitchMessage | undefined> {
     let record: TripRecord
@@ -752,36 +356,12 @@ export class Rider extends TypedEvents<RiderEvents> {
     if (run == null || run.done) {
       return await answerAgain(this.node, from, record)
     }
-    const s = run.state
-    if (s.phase !== 'completed' && s.phase !== 'in-trip') {
-      this.emit('error', { requestId: run.id, error: new RideError('ERR_BAD_TRIP_RECORD', `no trip in progress (${s.phase})`) })
+    const result = await this.trip.record(run, from, record)
+    if (result == null) {
       return undefined
     }
-    const driver = s.driver
-    const info = rideInfo(driver, this.node.peerId, s.ride.request.seats, run.routeM)
-    const problem = await recordProblem(record, from, {
-      driver: driver.from,
-      rider: this.node.peerId,
-      riderAddress: this.node.ethAddress,
-      quote: driver.quote,
-      terms: async () => await this.payments.recordTerms?.(info)
-    })
-    if (problem != null) {
-      this.emit('error', { requestId: run.id, error: new RideError('ERR_BAD_TRIP_RECORD', problem) })
-      return undefined
-    }
-    const countersigned = await countersignRecord(this.node, run.id, from, record, driver.quote)
-    if (countersigned == null) {
-      return undefined
-    }
-    const { signed, json } = countersigned
-    const result: RideResult = { requestId: run.id, driver: from, quote: toRiderQuote(driver), record: signed, json }
-    run.record = result
-    const hash: `0x${string}` = `0x${toHex(recordHash(signed))}`
-    this.hook(run, () => this.payments.onDropoff?.(info, driver.quote.price, hash))
-    this.emit('completed', result)
     this.finish(run, result)
-    return { type: 'trip-record', body: tripRecordToProto(signed) }
+    return { type: 'trip-record', body: tripRecordToProto(result.record) }
   }
 
   // ---- helpers ---------------------------------------------------------------------------
@@ -794,16 +374,13 @@ export class Rider extends TypedEvents<RiderEvents> {
       const s = run.state
       const driver = s.phase === 'accepting' ? s.current.from : s.phase === 'confirmed' || s.phase === 'in-trip' ? s.driver.from : undefined
       if (driver != null) {
-        this.node.send(driver, { type: 'cancel', body: { requestId: run.id, reason: Cancel.Reason.RIDER_CANCELLED, note: '' } }, this.sendOptions()).catch(() => {})
+        this.sends.send(driver, { type: 'cancel', body: { requestId: run.id, reason: Cancel.Reason.RIDER_CANCELLED, note: '' } }).catch(() => {})
       }
     }
     run.done = true
     run.ended.abort()
-    for (const handle of run.timers.values()) {
-      this.node.clock.clearTimeout(handle)
-    }
-    run.timers.clear()
-    if (run.republish != null) this.node.clock.clearTimeout(run.republish)
+    run.timers.clearAll()
+    this.publisher.stop(run)
     if (run.recordTimer != null) this.node.clock.clearTimeout(run.recordTimer)
     if (outcome instanceof Error) {
       run.reject(outcome)
@@ -812,24 +389,12 @@ export class Rider extends TypedEvents<RiderEvents> {
     }
   }
 
-  private clearTimer (run: Run, id: string): void {
-    const handle = run.timers.get(id)
-    if (handle != null) {
-      this.node.clock.clearTimeout(handle)
-      run.timers.delete(id)
-    }
-  }
-
-  private hook (run: Run, fn: () => void | Promise<void>): void {
+  private hook (requestId: string, fn: () => void | Promise<void>): void {
     try {
-      Promise.resolve(fn()).catch(err => { this.emit('error', { requestId: run.id, error: err }) })
+      Promise.resolve(fn()).catch(err => { this.emit('error', { requestId, error: err }) })
     } catch (err: any) {
-      this.emit('error', { requestId: run.id, error: err })
+      this.emit('error', { requestId, error: err })
     }
-  }
-
-  private sendOptions (): { timeoutMs?: number } {
-    return this.sendTimeoutMs != null ? { timeoutMs: this.sendTimeoutMs } : {}
   }
 
   private now (): number {
