@@ -7,7 +7,7 @@
 import { prefixLogger, logger as createLogger } from '@libp2p/logger'
 import {
   DEFAULT_MAX_INBOUND_STREAMS,
-  GossipValidationError,
+  gossipVerdict,
   HITCH_TOPIC_PREFIX,
   InvalidAddressError,
   MessageTooLargeError,
@@ -29,8 +29,7 @@ import type {
   ProviderInfo,
   RequestHandler,
   RequestOptions,
-  TopicValidator,
-  ValidationResult
+  TopicValidator
 } from '../node/network/index.js'
 import type { AbortOptions, Logger } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
@@ -326,12 +325,7 @@ export class SimulatedNetwork implements Network {
     if (!this.started || !this.subscriptions.has(topic)) return
     const validator = this.validator
     if (topic.startsWith(HITCH_TOPIC_PREFIX) && validator != null) {
-      let verdict: ValidationResult
-      try {
-        verdict = await validator(topic, from, data, from)
-      } catch (err: any) {
-        verdict = err instanceof GossipValidationError || err?.verdict === 'reject' || err?.verdict === 'ignore' ? err.verdict : 'ignore'
-      }
+      const verdict = await gossipVerdict(validator, [topic, from, data, from])
       if (verdict === 'reject') {
         this.counters.gossip.rejected++
         return

@@ -102,9 +102,9 @@ export class IdleTimeoutError extends NetworkError {
 }
 
 /**
- * Throw this (or any error with a `verdict`) from a topic validator to choose
- * the verdict; other exceptions count as `'ignore'` so that a bug in our own
- * validation never penalises honest peers.
+ * Throw this from a topic validator to choose the verdict; other exceptions
+ * count as `'ignore'` so that a bug in our own validation never penalises
+ * honest peers (see `gossipVerdict`).
  */
 export class GossipValidationError extends Error {
   static readonly code = 'ERR_GOSSIP_VALIDATION'

@@ -6,6 +6,7 @@
  */
 export { HITCH_TOPIC_PREFIX } from './network.js'
 export { parseHostPort } from './host-port.js'
+export { gossipVerdict } from './gossip-verdict.js'
 export { createNetwork, DEFAULT_MDNS_MIN_CONNECTIONS } from './create-network.js'
 export type { CreateNetworkInit } from './create-network.js'
 export type {

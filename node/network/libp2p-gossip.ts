@@ -4,7 +4,7 @@
  * handlers, and the gossip rate limits (per neighbour before gossipsub reads a message).
  */
 import { TopicValidatorResult } from '@libp2p/gossipsub'
-import { GossipValidationError } from './errors.js'
+import { gossipVerdict } from './gossip-verdict.js'
 import { HITCH_TOPIC_PREFIX } from './network.js'
 import type { GossipAdmission, GossipLimits, GossipLimitStats } from './gossip-limits.js'
 import type { Libp2pContext } from './libp2p-context.js'
@@ -140,17 +140,7 @@ export class Libp2pGossip {
     }
     const source = propagationSource.toString()
     const author = msg.type === 'signed' ? msg.from.toString() : undefined
-    let verdict: ValidationResult
-    try {
-      verdict = await validator(msg.topic, author ?? source, msg.data, source, author)
-    } catch (err: any) {
-      if (err instanceof GossipValidationError || err?.verdict === 'reject' || err?.verdict === 'ignore') {
-        verdict = err.verdict
-      } else {
-        this.log.error('validator threw on %s, ignoring the message - %e', msg.topic, err)
-        verdict = 'ignore'
-      }
-    }
+    const verdict = await gossipVerdict(validator, [msg.topic, author ?? source, msg.data, source, author], this.log)
     if (verdict === 'reject') {
       this.counters.gossip.rejected++
     } else if (verdict === 'ignore') {
