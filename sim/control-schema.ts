@@ -10,7 +10,7 @@ import { resolveScenario } from './scenario.js'
 import { ScenarioError } from './errors.js'
 import type { DriverTrip, RiderOutcome, ShareDriver, ShareResult, ShareStatus, SimTimeBase } from './share.js'
 import type { SharePayments } from './payments.js'
-import type { NodeNetworkRecord, VehicleRecord } from './records.js'
+import type { NodeNetworkRecord, RecordFacts, VehicleRecord } from './records.js'
 import type { TripRequest } from './demand.js'
 import type { Scenario } from './scenario.js'
 
@@ -252,8 +252,11 @@ const riderOutcome: Schema<RiderOutcome> = object<RiderOutcome>({
   pickupTimeS: simSeconds,
   dropoffTimeS: simSeconds,
   fareCents: nullable(num(0)),
-  vehicle: nullable(id)
-})
+  vehicle: nullable(id),
+  record: nullable(object<RecordFacts>({ hash: str(66, /^0x[0-9a-f]{64}$/), signedByDriver: bool, signedByRider: bool, verified: bool })),
+  quotedWei: nullable(str(80, /^\d+$/)),
+  paidWei: nullable(str(80, /^\d+$/))
+}, ['record', 'quotedWei', 'paidWei'])
 
 const driverTrip: Schema<DriverTrip> = object<DriverTrip>({
   requestId: id, driver: id, pickupTimeS: simSeconds, dropoffTimeS: simSeconds, pooled: bool

@@ -4,7 +4,8 @@
  * tallies; per node, its network counters.
  */
 import { NoDriverError } from '../node/index.js'
-import { attributeDriven, networkRecordOf } from './records.js'
+import { attributeDriven, networkRecordOf, recordFacts } from './records.js'
+import { toWei } from '../node/payments/index.js'
 import type { Driver, HitchNode, RideResult, Rider } from '../node/index.js'
 import type { DriverPayments } from '../node/payments/index.js'
 import type { PeerChannels } from './payments.js'
@@ -116,10 +117,12 @@ export class RiderBook {
   }
 
   /** The rider's ride was served: `result` is what `requestRide` returned */
-  recordServed (outcome: RiderOutcome, result: RideResult, simS: () => number): void {
+  async recordServed (outcome: RiderOutcome, result: RideResult, simS: () => number, paid: boolean): Promise<void> {
     outcome.status = 'served'
     outcome.requestId = result.requestId
     outcome.fareCents = Number(result.quote.price)
+    outcome.record = await recordFacts(result.record)
+    if (paid) outcome.quotedWei = String(toWei(result.quote.price, result.quote.currency))
     outcome.vehicle = result.driver
     outcome.dropoffTimeS ??= simS()
     this.served++

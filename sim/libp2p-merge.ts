@@ -33,6 +33,9 @@ export function mergeShares (base: RequestRecord[], results: readonly ShareResul
       rec.fareCents = o.fareCents
       rec.vehicle = o.vehicle
       rec.pooled = trip?.pooled ?? false
+      if (o.record !== undefined) rec.record = o.record
+      if (o.quotedWei !== undefined) rec.quotedWei = o.quotedWei
+      if (o.paidWei !== undefined) rec.paidWei = o.paidWei
     }
   }
   const notes = [...new Set(results.flatMap(r => r.notes))]

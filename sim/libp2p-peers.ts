@@ -391,8 +391,11 @@ export class PeerShare {
         timeoutMs: patienceMs,
         ...this.timings.request
       }, { signal: this.lifetime.signal })
-      this.riders.recordServed(outcome, result, () => this.simS())
-      if (payments != null && channels != null) await settleRide(result.requestId, { channels, payments }, this.payments!, text => { this.note(text) }, this.log)
+      await this.riders.recordServed(outcome, result, () => this.simS(), payments != null)
+      if (payments != null && channels != null) {
+        const paid = await settleRide(result.requestId, { channels, payments }, this.payments!, text => { this.note(text) }, this.log)
+        outcome.paidWei = paid != null ? String(paid) : null
+      }
     } catch (err) {
       this.riders.recordFailure(outcome, req, err, this.log)
     } finally {

@@ -9,13 +9,17 @@ import { WallClock } from '../node/clock/index.js'
 import { DriverPayments, RiderPayments, startChannelManager } from '../node/payments/index.js'
 import { EmbeddedEvm, connectChain, startDevChain } from '../settlement/index.js'
 import { ChainFeed } from './chain-feed.js'
+import { channelMoney } from './invariants.js'
 import type { TrackWork } from './chain-feed.js'
 import type { ChannelManager } from '../node/channel/index.js'
 import type { Clock } from '../node/clock/index.js'
 import type { HitchNode } from '../node/index.js'
 import type { Logger } from '@libp2p/interface'
-import type { PaymentRecord } from './records.js'
+import type { ChannelMoney, PaymentRecord } from './records.js'
 import type { Chain, ChainActivity, DevChain } from '../settlement/index.js'
+
+/** What a run's chain mined, and the money flows of its channels. */
+export type RunActivity = ChainActivity & { money: ChannelMoney }
 
 /** Ether each simulated peer's account gets: far more than any deposit of a run. */
 export const SIM_FUND_WEI = 100n * 10n ** 18n
@@ -94,9 +98,11 @@ export class RunChain {
     return { connect: async key => await this.evm.connect(key, { fundWei: SIM_FUND_WEI }) }
   }
 
-  /** Every transaction mined since the chain started, with its gas. */
-  async activity (): Promise<ChainActivity> {
-    return await this.evm.activitySince(this.fromBlock)
+  /** Every transaction mined since the chain started, with its gas, and the money of its channels. */
+  async activity (): Promise<RunActivity> {
+    const activity = await this.evm.activitySince(this.fromBlock)
+    const reader = await this.evm.connect(SIM_FEED_KEY)
+    return { ...activity, money: channelMoney(await reader.events(this.fromBlock + 1n)) }
   }
 
   /** Stops the server (if any) and the EVM. Idempotent. */
@@ -160,7 +166,7 @@ export async function riderPayments (access: SimChainAccess, node: HitchNode, cl
  * ride ends; the rider then closes its channel co-operatively, as a one-ride visitor would.
  * Counted in `tally`; what went wrong is told to `note` (once per kind) and `log`.
  */
-export async function settleRide (requestId: string, rider: { channels: PeerChannels, payments: RiderPayments }, tally: SharePayments, note: (text: string) => void, log: Logger): Promise<void> {
+export async function settleRide (requestId: string, rider: { channels: PeerChannels, payments: RiderPayments }, tally: SharePayments, note: (text: string) => void, log: Logger): Promise<bigint | undefined> {
   let settled
   try {
     settled = await rider.payments.settled(requestId)
@@ -170,7 +176,7 @@ export async function settleRide (requestId: string, rider: { channels: PeerChan
     tally.ridesUnsettled++
     note('a served ride\'s payment did not settle')
     log('payment of %s did not settle - %e', requestId, err)
-    return
+    return undefined
   }
   try {
     await rider.channels.manager.closeCooperative(settled.channelId)
@@ -179,6 +185,7 @@ export async function settleRide (requestId: string, rider: { channels: PeerChan
     note('a rider could not close its channel co-operatively after its ride')
     log('closing %s failed - %e', settled.channelId, err)
   }
+  return settled.fareWei
 }
 
 /** What one process's peers counted of their payments. */
@@ -201,7 +208,7 @@ export function emptySharePayments (): SharePayments {
 }
 
 /** The run's payment record: the shares' tallies and what the chain mined during the run. */
-export function paymentRecord (shares: readonly SharePayments[], chain: ChainActivity): PaymentRecord {
+export function paymentRecord (shares: readonly SharePayments[], chain: ChainActivity & { money?: ChannelMoney }): PaymentRecord {
   const byFunction: PaymentRecord['byFunction'] = {}
   for (const [fn, v] of Object.entries(chain.byFunction)) byFunction[fn] = { transactions: v.transactions, gasUsed: Number(v.gasUsed) }
   return {
@@ -212,6 +219,7 @@ export function paymentRecord (shares: readonly SharePayments[], chain: ChainAct
     ridesSettled: shares.reduce((a, s) => a + s.ridesSettled, 0),
     ridesUnsettled: shares.reduce((a, s) => a + s.ridesUnsettled, 0),
     channelsClosed: shares.reduce((a, s) => a + s.channelsClosed, 0),
-    paidWei: String(shares.reduce((a, s) => a + BigInt(s.paidWei), 0n))
+    paidWei: String(shares.reduce((a, s) => a + BigInt(s.paidWei), 0n)),
+    ...(chain.money != null ? { money: chain.money } : {})
   }
 }

@@ -1,5 +1,8 @@
+import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
+import { recordHash, verifyTripRecord } from '../protocol/index.js'
 import type { VehicleRecord } from './vehicle.js'
 import type { Network } from '../node/network/index.js'
+import type { TripRecord } from '../protocol/index.js'
 
 export type { VehicleRecord }
 
@@ -10,6 +13,39 @@ export type RequestStatus = 'served' | 'cancelled' | 'unfinished'
  * What happened to one ride request, in either run. Times are simulated
  * seconds from the start; `null` where the step never happened.
  */
+/** What a run learnt of a served ride's trip record. */
+export interface RecordFacts {
+  /** the record hash, 0x hex */
+  hash: string
+  signedByDriver: boolean
+  signedByRider: boolean
+  /** both signatures and the hash chain verify */
+  verified: boolean
+}
+
+/** The facts of a trip record as the rider got it. */
+export async function recordFacts (record: TripRecord): Promise<RecordFacts> {
+  const verification = await verifyTripRecord(record)
+  return {
+    hash: `0x${uint8ArrayToString(recordHash(record), 'base16')}`,
+    signedByDriver: record.driverSignature != null,
+    signedByRider: record.riderSignature != null,
+    verified: verification.ok
+  }
+}
+
+/** What the chain saw of the run's channels' money, wei as decimal strings. */
+export interface ChannelMoney {
+  /** deposits (opens and top-ups) of the channels that closed during the run */
+  depositedClosedWei: string
+  /** what those channels paid out (rider and driver) */
+  paidOutWei: string
+  /** deposits of the channels still open or closing at the end */
+  stillHeldWei: string
+  /** channels whose payout differs from their deposits */
+  mismatched: string[]
+}
+
 export interface RequestRecord {
   id: string
   status: RequestStatus
@@ -39,6 +75,12 @@ export interface RequestRecord {
   pickupLon: number
   dropoffLat: number
   dropoffLon: number
+  /** A served ride's trip record, as the rider got it (decentralized runs) */
+  record?: RecordFacts | null
+  /** The accepted quote, wei (paid runs) */
+  quotedWei?: string | null
+  /** What the ride's settled payment paid the driver, wei (paid runs) */
+  paidWei?: string | null
 }
 
 /** Network counters of one peer, for per-node metrics */
@@ -72,6 +114,8 @@ export interface PaymentRecord {
   channelsClosed: number
   /** wei the settled rides paid drivers, decimal */
   paidWei: string
+  /** the money of the run's channels as the chain's events tell it */
+  money?: ChannelMoney
 }
 
 /** Everything one run (centralized or decentralized) produced */

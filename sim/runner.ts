@@ -5,10 +5,12 @@ import { DEFAULT_BATCH_S, runCentralized } from './centralized.js'
 import { DecentralizedRun } from './decentralized.js'
 import { buildDemand } from './demand.js'
 import { SimulationError } from './errors.js'
+import { checkInvariants } from './invariants.js'
 import { computeMetrics } from './metrics.js'
 import { initialPositions } from './vehicle.js'
 import type { RunProgress } from './centralized.js'
 import type { DemandStats } from './demand.js'
+import type { InvariantResult } from './invariants.js'
 import type { Libp2pRunOptions } from './libp2p-run.js'
 import type { RunMetrics } from './metrics.js'
 import type { RunRecords } from './records.js'
@@ -44,6 +46,8 @@ export interface SimulationResults {
   demand: DemandStats
   centralized: RunMetrics | null
   decentralized: RunMetrics | null
+  /** The run's declared invariants (sim/invariants.ts), checked after it */
+  invariants: { decentralized: InvariantResult[] | null }
   /** Why a run or a figure is missing */
   notes: string[]
   /** Every per-request, per-vehicle and per-node record */
@@ -140,6 +144,10 @@ export async function runSimulation (scenario: Scenario, options: SimulationOpti
     notes.push('decentralized run not requested')
   }
   if (decentral != null) notes.push(paymentNote(scenario, decentral))
+  const invariants = decentral != null ? checkInvariants(decentral) : null
+  for (const broken of invariants?.filter(i => i.status === 'broken') ?? []) {
+    notes.push(`decentralized: INVARIANT BROKEN ${broken.id} (${broken.description}): ${broken.violations.join('; ')}`)
+  }
 
   const g = map.graph
   const results: SimulationResults = {
@@ -150,6 +158,7 @@ export async function runSimulation (scenario: Scenario, options: SimulationOpti
     demand: demand.stats,
     centralized: central == null ? null : computeMetrics(central, metricsOpts),
     decentralized: decentral == null ? null : computeMetrics(decentral, metricsOpts),
+    invariants: { decentralized: invariants },
     notes,
     records: { centralized: central, decentralized: decentral }
   }

@@ -4,7 +4,7 @@
  * peers reports (sent between processes as JSON, checked by `control-schema.ts`).
  */
 import { WallClock } from '../node/clock/index.js'
-import type { RequestStatus, NodeNetworkRecord, VehicleRecord } from './records.js'
+import type { RecordFacts, RequestStatus, NodeNetworkRecord, VehicleRecord } from './records.js'
 import type { SharePayments } from './payments.js'
 
 /** `clock.now()` at simulated time 0: a fixed instant, so runs repeat exactly */
@@ -53,6 +53,12 @@ export interface RiderOutcome {
   dropoffTimeS: number | null
   fareCents: number | null
   vehicle: string | null
+  /** a served ride's trip record, as the rider got it */
+  record?: RecordFacts | null
+  /** the accepted quote, wei (paid runs) */
+  quotedWei?: string | null
+  /** what the settled payment paid, wei (paid runs) */
+  paidWei?: string | null
 }
 
 /** What a driver's node saw of one ride (times in simulated seconds) */

@@ -60,7 +60,15 @@ export function summaryTable (results: SimulationResults): string {
   const w = [0, 1, 2].map(i => Math.max(...rows.map(r => r[i].length)))
   const line = (r: [string, string, string]): string => `${r[0].padEnd(w[0])} | ${r[1].padStart(w[1])} | ${r[2].padStart(w[2])}`
   const sep = `${'-'.repeat(w[0])}-+-${'-'.repeat(w[1])}-+-${'-'.repeat(w[2])}`
-  return [line(rows[0]), sep, ...rows.slice(1).map(line)].join('\n')
+  return [line(rows[0]), sep, ...rows.slice(1).map(line), ...invariantLines(results)].join('\n')
+}
+
+/** One line per invariant the decentralized run was checked against, and what broke one. */
+export function invariantLines (results: SimulationResults): string[] {
+  const checked = results.invariants?.decentralized
+  if (checked == null) return []
+  return ['', 'invariants of the decentralized run:', ...checked.map(i =>
+    `  ${i.status === 'held' ? 'held   ' : i.status === 'broken' ? 'BROKEN ' : 'skipped'} ${i.description}${i.violations.length > 0 ? `: ${i.violations.join('; ')}` : ''}`)]
 }
 
 // ---- SVG plots ------------------------------------------------------------------------

@@ -48,5 +48,11 @@ describe('sim: decentralized run of the real roles on the simulated network', ()
     expect(p.gasPerSettledRide).to.be.greaterThan(100_000)
     expect(BigInt(results.records.decentralized?.payments?.paidWei ?? 0)).to.equal(BigInt(d.fares.totalCents) * 10n ** 13n)
     expect(results.notes.join(' ')).to.include('pays as the car moves')
+    // the declared invariants: every one applied to this paid run, and held
+    expect(results.invariants.decentralized?.map(i => [i.id, i.status, i.violations])).to.deep.equal([
+      ['served-rides-are-signed', 'held', []],
+      ['nobody-paid-more-than-the-quote', 'held', []],
+      ['channels-pay-out-their-deposits', 'held', []]
+    ])
   })
 })
