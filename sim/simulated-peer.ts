@@ -19,11 +19,17 @@ import {
   RequestTimeoutError
 } from '../node/network/index.js'
 import { serveRequest } from './simulated-serving.js'
+import { openSimulatedPipe } from './simulated-pipes.js'
+import type { PipeEnd, PipeHost, PipeServer } from './simulated-pipes.js'
 import type { Reply, Served } from './simulated-serving.js'
 import type { VirtualClock } from './event-scheduler.js'
 import type {
   HandleOptions,
+  HandlePipeOptions,
   MessageHandler,
+  MessagePipe,
+  PipeHandlers,
+  PipeOptions,
   Network,
   NetworkStats,
   ProviderInfo,
@@ -91,6 +97,9 @@ export class SimulatedNetwork implements Network {
   private readonly served = new Map<string, Served>()
   private readonly connections = new Set<string>()
   private validator: TopicValidator | undefined
+  private readonly pipeServers = new Map<string, PipeServer>()
+  private readonly pipeEnds = new Set<PipeEnd>()
+  private host?: PipeHost
   private readonly counters: NetworkStats = {
     gossip: { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, rejected: 0, ignored: 0 },
     direct: { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, failedRequests: 0, failedHandlers: 0 }
@@ -131,6 +140,8 @@ export class SimulatedNetwork implements Network {
     for (const topic of this.subscriptions) this.world.indexSubscription(topic, this, false)
     this.subscriptions.clear()
     this.served.clear()
+    this.pipeServers.clear()
+    for (const end of [...this.pipeEnds]) end.end(new NotStartedError('Network stopped'), true)
     this.world.removeProvider(this.peerId)
     for (const peer of this.connections) this.world.peer(peer)?.dropConnection(this.peerId)
     this.connections.clear()
@@ -194,6 +205,46 @@ export class SimulatedNetwork implements Network {
 
   async unhandle (protocol: string): Promise<void> {
     this.served.delete(protocol)
+    this.pipeServers.delete(protocol)
+  }
+
+  async openPipe (peerId: string, protocol: string, handlers: PipeHandlers, options: PipeOptions = {}): Promise<MessagePipe> {
+    this.assertStarted()
+    const signal = options.signal != null ? AbortSignal.any([options.signal, this.lifetime.signal]) : this.lifetime.signal
+    try {
+      const pipe = await openSimulatedPipe(this.pipeHost(), peerId, protocol, handlers, { ...options, signal })
+      this.connections.add(peerId)
+      return pipe
+    } catch (err) {
+      this.log('pipe %s to %s failed - %s', protocol, peerId, (err as { code?: string }).code)
+      if (this.lifetime.signal.aborted) throw new NotStartedError(`pipe ${protocol} to ${peerId} interrupted: network stopped`)
+      throw err
+    }
+  }
+
+  async handlePipe (protocol: string, accept: (pipe: MessagePipe) => PipeHandlers, options: HandlePipeOptions = {}): Promise<void> {
+    this.pipeServers.set(protocol, {
+      accept,
+      limits: { idleTimeoutMs: options.idleTimeoutMs, rateLimit: options.rateLimit },
+      maxMessageBytes: options.maxMessageBytes ?? this.world.maxMessageBytes,
+      maxInboundStreams: options.maxInboundStreams ?? DEFAULT_MAX_INBOUND_STREAMS,
+      open: 0
+    })
+  }
+
+  /** @internal what this peer's pipe ends use of it */
+  pipeHost (): PipeHost {
+    this.host ??= {
+      peerId: this.peerId,
+      world: this.world,
+      clock: this.clock,
+      counters: this.counters.direct,
+      isStarted: () => this.started,
+      pipeServer: protocol => this.pipeServers.get(protocol),
+      track: end => { this.pipeEnds.add(end) },
+      untrack: end => { this.pipeEnds.delete(end) }
+    }
+    return this.host
   }
 
   async request (peerId: string, protocol: string, data: Uint8Array, options: RequestOptions = {}): Promise<Uint8Array> {

@@ -162,6 +162,68 @@ describe('sim/simulated-network', () => {
     expect(b.stats().direct.failedHandlers).to.equal(1)
   })
 
+  it('carries pipes: messages both ways in order after the link latency, a close heard at the other end, a missing handler named', async () => {
+    const world = new SimulatedWorld({ latencyMs: 20, jitterMs: 0 })
+    const [a, b] = await started(world, 2)
+    const atB: string[] = []
+    const atA: string[] = []
+    let bClosed: Error | undefined | null = null
+    await b.handlePipe('/pipe', pipe => ({
+      onMessage: data => { atB.push(`${text(data)}@${Math.round(world.scheduler.now())}`); pipe.send(bytes(`re ${text(data)}`)) },
+      onClose: err => { bClosed = err }
+    }))
+    const pump = world.scheduler.runUntilAsync(10_000)
+    let closedAt = -1
+    const pipe = await a.openPipe(b.peerId, '/pipe', {
+      onMessage: data => {
+        atA.push(text(data))
+        if (atA.length === 2) {
+          // both answers in: our end closes at once, the other hears of it a latency later
+          pipe.close()
+          closedAt = world.scheduler.now()
+        }
+      }
+    })
+    expect(world.scheduler.now()).to.equal(40)
+    expect(pipe.remotePeer).to.equal(b.peerId)
+    pipe.send(bytes('one'))
+    pipe.send(bytes('two'))
+    const missing = await a.openPipe(b.peerId, '/other', { onMessage: () => {} }).catch(e => e.code)
+    await pump
+    expect(pipe.open).to.equal(false)
+    expect(Math.round(closedAt)).to.equal(80)
+    expect(() => { pipe.send(bytes('late')) }).to.throw(/closed/)
+    expect(atB).to.deep.equal(['one@60', 'two@60'])
+    expect(atA).to.deep.equal(['re one', 're two'])
+    expect(missing).to.equal('ERR_NO_HANDLER')
+    expect(bClosed).to.equal(undefined)
+    expect(b.stats().direct.messagesIn).to.equal(2)
+  })
+
+  it('closes an idle pipe on the virtual clock, resets a pipe over its rate limit, and ends every pipe of a peer that stops', async () => {
+    const world = new SimulatedWorld({ latencyMs: 10, jitterMs: 0 })
+    const [a, b, c] = await started(world, 3)
+    const ends: string[] = []
+    await b.handlePipe('/idle', () => ({ onMessage: () => {}, onClose: err => { ends.push(`b idle: ${String(err?.name)}@${world.scheduler.now()}`) } }), { idleTimeoutMs: 1000 })
+    await b.handlePipe('/limited', () => ({ onMessage: () => {}, onClose: err => { ends.push(`b limited: ${String(err?.name)}`) } }), { rateLimit: { perSecond: 1, burst: 2 } })
+    await c.handlePipe('/idle', () => ({ onMessage: () => {}, onClose: err => { ends.push(`c: ${String(err?.name)}`) } }))
+    const pump = world.scheduler.runUntilAsync(5_000)
+    await a.openPipe(b.peerId, '/idle', { onMessage: () => {}, onClose: err => { ends.push(`a idle: ${String(err?.name)}`) } })
+    const limited = await a.openPipe(b.peerId, '/limited', { onMessage: () => {}, onClose: err => { ends.push(`a limited: ${String(err?.name)}`) } })
+    for (let i = 0; i < 3; i++) limited.send(bytes(`m${i}`))
+    const toC = await c.openPipe(a.peerId, '/none', { onMessage: () => {} }).catch(e => e.code)
+    const fromC = await a.openPipe(c.peerId, '/idle', { onMessage: () => {}, onClose: err => { ends.push(`a to c: ${String(err?.name)}`) } })
+    await c.stop()
+    await pump
+    expect(toC).to.equal('ERR_NO_HANDLER')
+    expect(fromC.open).to.equal(false)
+    expect(ends).to.include.members([
+      'b idle: IdleTimeoutError@1020', 'a idle: RequestFailedError',
+      'b limited: RateLimitedError', 'a limited: RequestFailedError',
+      'c: NotStartedError', 'a to c: RequestFailedError'
+    ])
+  })
+
   it('a lost request ends in the requester\'s timeout at the virtual deadline', async () => {
     const world = new SimulatedWorld({ loss: 1 })
     const [a, b] = await started(world, 2)
