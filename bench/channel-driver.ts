@@ -7,6 +7,7 @@
  */
 import { createInterface } from 'node:readline'
 import { WallClock } from '../node/clock/index.js'
+import { BENCH_INBOUND_LIMITS } from './channel-limits.js'
 import { ChannelManager } from '../node/channel/index.js'
 import { loadOrCreateIdentity } from '../node/identity/index.js'
 import { createNetwork } from '../node/network/index.js'
@@ -25,7 +26,10 @@ const store = await openStore(dir)
 const network = await createNetwork({ privateKey: identity.privateKey, transport: 'tcp', listen: ['/ip4/127.0.0.1/tcp/0'], dht: false, loopbackFriendly: true })
 await network.start()
 const chain = await connectChain(url, { privateKeyHex: identity.ethPrivateKeyHex })
-const manager = new ChannelManager({ network, chain, store, identity, clock: new WallClock(), role: 'driver', maxInFlight: 32 })
+// the bench measures the channel engine's throughput: the flood guard's limits on what one
+// peer may send (20 requests/s, 32 pending frames per pipe) would measure the guard instead and
+// reset the pipelined pipe (the bench crashed so since the limits came in, issue 9)
+const manager = new ChannelManager({ network, chain, store, identity, clock: new WallClock(), role: 'driver', maxInFlight: 32, inbound: BENCH_INBOUND_LIMITS })
 await manager.start()
 
 const write = (value: unknown): void => { process.stdout.write(JSON.stringify(value) + '\n') }

@@ -15,6 +15,7 @@
  * when the run ended, since other jobs on the machine take cores from the two processes.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { BENCH_INBOUND_LIMITS } from './channel-limits.js'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
@@ -86,7 +87,7 @@ async function startNode (dir: string, url: string, role: 'rider' | 'driver', wi
   const network = await createNetwork({ privateKey: identity.privateKey, transport: 'tcp', listen: ['/ip4/127.0.0.1/tcp/0'], dht: false, loopbackFriendly: true })
   await network.start()
   const chain = await connectChain(url, { privateKeyHex: identity.ethPrivateKeyHex })
-  const manager = new ChannelManager({ network, chain, store, identity, clock: new WallClock(), role, maxInFlight: window })
+  const manager = new ChannelManager({ network, chain, store, identity, clock: new WallClock(), role, maxInFlight: window, ...(role === 'driver' ? { inbound: BENCH_INBOUND_LIMITS } : {}) })
   await manager.start()
   return {
     peerId: identity.peerId,
