@@ -15,11 +15,10 @@ import { initialRecords } from './centralized.js'
 import { driverPayments, emptySharePayments, feedAccess, paymentRecord, riderPayments, RunChain, settleRide, stopPeerChannels } from './payments.js'
 import type { FeedAccess, PeerChannels } from './payments.js'
 import type { ChainActivity } from '../settlement/index.js'
-import { toWei } from '../node/payments/index.js'
 import type { DriverPayments, RiderPayments } from '../node/payments/index.js'
 import type { RunOptions } from './centralized.js'
 import type { TripRequest } from './demand.js'
-import { attributeDriven, networkRecordOf, recordFacts } from './records.js'
+import { attributeDriven, networkRecordOf, servedRideFacts } from './records.js'
 import type { NodeNetworkRecord, RequestRecord, RunRecords, VehicleRecord } from './records.js'
 import type { Scenario } from './scenario.js'
 import type { HitchNode } from '../node/hitch-node.js'
@@ -222,16 +221,10 @@ export class DecentralizedRun {
           timeoutMs: s.patienceS * 1000
         })
         rec.status = 'served'
-        rec.fareCents = Number(result.quote.price)
-        rec.vehicle = result.driver
+        Object.assign(rec, await servedRideFacts(result, paid != null))
         if (rec.dropoffTimeS == null) rec.dropoffTimeS = simS()
-        rec.record = await recordFacts(result.record)
         served++
-        if (paid != null) {
-          rec.quotedWei = String(toWei(result.quote.price, result.quote.currency))
-          const wei = await settleRide(result.requestId, paid, tally, note, log)
-          rec.paidWei = wei != null ? String(wei) : null
-        }
+        if (paid != null) rec.paidWei = await settleRide(result.requestId, paid, tally, note, log)
       } catch (err) {
         if (err instanceof NoDriverError) {
           rec.status = 'cancelled'

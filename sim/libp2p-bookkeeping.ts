@@ -4,8 +4,7 @@
  * tallies; per node, its network counters.
  */
 import { NoDriverError } from '../node/index.js'
-import { attributeDriven, networkRecordOf, recordFacts } from './records.js'
-import { toWei } from '../node/payments/index.js'
+import { attributeDriven, networkRecordOf, servedRideFacts } from './records.js'
 import type { Driver, HitchNode, RideResult, Rider } from '../node/index.js'
 import type { DriverPayments } from '../node/payments/index.js'
 import type { PeerChannels } from './payments.js'
@@ -120,10 +119,7 @@ export class RiderBook {
   async recordServed (outcome: RiderOutcome, result: RideResult, simS: () => number, paid: boolean): Promise<void> {
     outcome.status = 'served'
     outcome.requestId = result.requestId
-    outcome.fareCents = Number(result.quote.price)
-    outcome.record = await recordFacts(result.record)
-    if (paid) outcome.quotedWei = String(toWei(result.quote.price, result.quote.currency))
-    outcome.vehicle = result.driver
+    Object.assign(outcome, await servedRideFacts(result, paid))
     outcome.dropoffTimeS ??= simS()
     this.served++
   }

@@ -393,8 +393,7 @@ export class PeerShare {
       }, { signal: this.lifetime.signal })
       await this.riders.recordServed(outcome, result, () => this.simS(), payments != null)
       if (payments != null && channels != null) {
-        const paid = await settleRide(result.requestId, { channels, payments }, this.payments!, text => { this.note(text) }, this.log)
-        outcome.paidWei = paid != null ? String(paid) : null
+        outcome.paidWei = await settleRide(result.requestId, { channels, payments }, this.payments!, text => { this.note(text) }, this.log)
       }
     } catch (err) {
       this.riders.recordFailure(outcome, req, err, this.log)

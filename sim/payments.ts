@@ -164,9 +164,10 @@ export async function riderPayments (access: SimChainAccess, node: HitchNode, cl
 /**
  * A served rider's payment: the final state (the whole fare) is co-signed by the time the
  * ride ends; the rider then closes its channel co-operatively, as a one-ride visitor would.
- * Counted in `tally`; what went wrong is told to `note` (once per kind) and `log`.
+ * Counted in `tally`; what went wrong is told to `note` (once per kind) and `log`. Returns the wei
+ * the ride paid (decimal), or null when its payment did not settle.
  */
-export async function settleRide (requestId: string, rider: { channels: PeerChannels, payments: RiderPayments }, tally: SharePayments, note: (text: string) => void, log: Logger): Promise<bigint | undefined> {
+export async function settleRide (requestId: string, rider: { channels: PeerChannels, payments: RiderPayments }, tally: SharePayments, note: (text: string) => void, log: Logger): Promise<string | null> {
   let settled
   try {
     settled = await rider.payments.settled(requestId)
@@ -176,7 +177,7 @@ export async function settleRide (requestId: string, rider: { channels: PeerChan
     tally.ridesUnsettled++
     note('a served ride\'s payment did not settle')
     log('payment of %s did not settle - %e', requestId, err)
-    return undefined
+    return null
   }
   try {
     await rider.channels.manager.closeCooperative(settled.channelId)
@@ -185,7 +186,7 @@ export async function settleRide (requestId: string, rider: { channels: PeerChan
     note('a rider could not close its channel co-operatively after its ride')
     log('closing %s failed - %e', settled.channelId, err)
   }
-  return settled.fareWei
+  return String(settled.fareWei)
 }
 
 /** What one process's peers counted of their payments. */

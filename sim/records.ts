@@ -1,4 +1,5 @@
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
+import { toWei } from '../node/payments/index.js'
 import { recordHash, verifyTripRecord } from '../protocol/index.js'
 import type { VehicleRecord } from './vehicle.js'
 import type { Network } from '../node/network/index.js'
@@ -31,6 +32,16 @@ export async function recordFacts (record: TripRecord): Promise<RecordFacts> {
     signedByDriver: record.driverSignature != null,
     signedByRider: record.riderSignature != null,
     verified: verification.ok
+  }
+}
+
+/** What both fleets record of a served ride from what `requestRide` returned (`paid`: the run pays rides). */
+export async function servedRideFacts (result: { driver: string, quote: { price: string, currency: string }, record: TripRecord }, paid: boolean): Promise<Pick<RequestRecord, 'fareCents' | 'vehicle' | 'record' | 'quotedWei'>> {
+  return {
+    fareCents: Number(result.quote.price),
+    vehicle: result.driver,
+    record: await recordFacts(result.record),
+    ...(paid ? { quotedWei: String(toWei(result.quote.price, result.quote.currency)) } : {})
   }
 }
 

@@ -10,9 +10,8 @@ import {
   RequestAbortedError, RequestFailedError, RequestTimeoutError
 } from '../node/network/index.js'
 import type { VirtualClock } from './event-scheduler.js'
-import type { MessagePipe, NetworkStats, PipeHandlers, PipeLimits } from '../node/network/index.js'
+import type { MessagePipe, NetworkStats, PipeHandlers, PipeLimits, PipeOptions } from '../node/network/index.js'
 import type { TimerHandle } from '../node/clock/index.js'
-import type { AbortOptions } from '@libp2p/interface'
 
 /** What pipes need of the simulated world (the world implements it). */
 export interface PipeWorld {
@@ -151,7 +150,7 @@ export class PipeEnd implements MessagePipe {
 }
 
 /** Opens a pipe from `host` to `peerId` (see `Network.openPipe`). */
-export async function openSimulatedPipe (host: PipeHost, peerId: string, protocol: string, handlers: PipeHandlers, options: AbortOptions & PipeLimits & { timeoutMs?: number, maxMessageBytes?: number }): Promise<MessagePipe> {
+export async function openSimulatedPipe (host: PipeHost, peerId: string, protocol: string, handlers: PipeHandlers, options: PipeOptions): Promise<MessagePipe> {
   if (!host.isStarted()) throw new NotStartedError('Network not started')
   options.signal?.throwIfAborted()
   const timeoutMs = options.timeoutMs ?? host.world.requestTimeoutMs
