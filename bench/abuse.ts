@@ -26,15 +26,12 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { createHitchNode, Rider } from '../node/index.js'
-import { RiderPayments, startChannelManager } from '../node/payments/index.js'
+import { createHitchPeer } from '../node/index.js'
 import { cellOf, cellTopic } from '../protocol/index.js'
 import { connectChain } from '../settlement/index.js'
 import { parseAbuseArgs } from './abuse-protocol.js'
 import type { AttackerCommand, AttackerReport, FloodName } from './abuse-protocol.js'
-import type { ChannelManager } from '../node/channel/index.js'
-import type { HitchNode } from '../node/index.js'
-import type { Chain } from '../settlement/index.js'
+import type { RiderPeer } from '../node/index.js'
 import type { ChildProcess } from 'node:child_process'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
@@ -62,7 +59,6 @@ const RIDE_TIMEOUT_MS = 90_000
 
 /** A rider who takes one ride after another, each from a new process, as a person would */
 interface HonestRider { dataDir: string, driverAddress: string, chainUrl: string }
-interface RideSession { node: HitchNode, chain: Chain, manager: ChannelManager, rider: Rider }
 
 interface Row {
   flood: string
@@ -139,33 +135,29 @@ async function startDriver (dir: string, speedup: number): Promise<{ proc: Child
  * data dir's key as the payment identity, and its channel to the driver, kept in the rider's
  * LevelDB store, reused from the ride before.
  */
-async function startRide (r: HonestRider): Promise<RideSession> {
-  const node = await createHitchNode({
-    dataDir: r.dataDir, peerKey: 'fresh', transport: 'tcp', listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [r.driverAddress], dht: true
+async function startRide (r: HonestRider): Promise<RiderPeer> {
+  const peer = await createHitchPeer({
+    dataDir: r.dataDir,
+    peerKey: 'fresh',
+    transport: 'tcp',
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    bootstrap: [r.driverAddress],
+    dht: true,
+    chain: async identity => await connectChain(r.chainUrl, { privateKeyHex: identity.ethPrivateKeyHex }),
+    rider: {}
   })
-  let chain: Chain | undefined
-  let manager: ChannelManager | undefined
   try {
-    await node.start()
-    chain = await connectChain(r.chainUrl, { privateKeyHex: node.identity.ethPrivateKeyHex })
-    manager = await startChannelManager(node, chain, { role: 'rider' })
-    const rider = new Rider({ node, payments: new RiderPayments({ manager }) })
-    await rider.start()
-    return { node, chain, manager, rider }
+    await peer.start()
+    return peer
   } catch (err) {
     // what started stops again, or the next ride finds the store locked and the chain polled
-    await manager?.stop().catch(() => {})
-    await chain?.stop().catch(() => {})
-    await node.stop().catch(() => {})
+    await peer.stop().catch(() => {})
     throw err
   }
 }
 
-async function stopRide (r: RideSession): Promise<void> {
-  await r.rider.stop().catch(() => {})
-  await r.manager.stop().catch(() => {})
-  await r.chain.stop().catch(() => {})
-  await r.node.stop().catch(() => {})
+async function stopRide (r: RiderPeer): Promise<void> {
+  await r.stop().catch(() => {})
 }
 
 /** `total` rides over the riders, each rider one ride at a time; how many completed */
@@ -176,7 +168,7 @@ async function rides (riders: HonestRider[], total: number): Promise<number> {
     while (next < total) {
       const i = next++
       const trip = TRIPS[(i + k) % TRIPS.length]
-      let session: RideSession | undefined
+      let session: RiderPeer | undefined
       try {
         session = await startRide(r)
         await session.rider.requestRide({ ...trip, timeoutMs: RIDE_TIMEOUT_MS })

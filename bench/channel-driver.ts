@@ -6,12 +6,8 @@
  * `stats` with the store's group-commit figures and CPU time used, `stop` by stopping and exiting.
  */
 import { createInterface } from 'node:readline'
-import { WallClock } from '../node/clock/index.js'
 import { BENCH_INBOUND_LIMITS } from './channel-limits.js'
-import { ChannelManager } from '../node/channel/index.js'
-import { loadOrCreateIdentity } from '../node/identity/index.js'
-import { createNetwork } from '../node/network/index.js'
-import { openStore } from '../node/store/index.js'
+import { createHitchPeer } from '../node/index.js'
 import { connectChain } from '../settlement/index.js'
 
 const dir = process.env.HITCH_BENCH_DIR
@@ -21,28 +17,30 @@ if (dir == null || url == null) {
   process.exit(2)
 }
 
-const identity = await loadOrCreateIdentity(dir)
-const store = await openStore(dir)
-const network = await createNetwork({ privateKey: identity.privateKey, transport: 'tcp', listen: ['/ip4/127.0.0.1/tcp/0'], dht: false, loopbackFriendly: true })
-await network.start()
-const chain = await connectChain(url, { privateKeyHex: identity.ethPrivateKeyHex })
 // the bench measures the channel engine's throughput: the flood guard's limits on what one
 // peer may send (20 requests/s, 32 pending frames per pipe) would measure the guard instead and
 // reset the pipelined pipe (the bench crashed so since the limits came in, issue 9)
-const manager = new ChannelManager({ network, chain, store, identity, clock: new WallClock(), role: 'driver', maxInFlight: 32, inbound: BENCH_INBOUND_LIMITS })
-await manager.start()
+const peer = await createHitchPeer({
+  dataDir: dir,
+  transport: 'tcp',
+  listen: ['/ip4/127.0.0.1/tcp/0'],
+  dht: false,
+  loopbackFriendly: true,
+  chain: async identity => await connectChain(url, { privateKeyHex: identity.ethPrivateKeyHex }),
+  channels: { role: 'driver', maxInFlight: 32, inbound: BENCH_INBOUND_LIMITS }
+})
+await peer.start()
+const { node } = peer
+const manager = peer.channels!
 
 const write = (value: unknown): void => { process.stdout.write(JSON.stringify(value) + '\n') }
-write({ ready: true, peerId: identity.peerId, address: identity.ethAddress, addrs: network.addresses() })
+write({ ready: true, peerId: node.peerId, address: node.ethAddress, addrs: node.addresses() })
 
 let stopping = false
 async function stop (): Promise<void> {
   if (stopping) return
   stopping = true
-  await manager.stop()
-  await network.stop()
-  await chain.stop()
-  await store.close()
+  await peer.stop()
 }
 
 const lines = createInterface({ input: process.stdin })

@@ -23,11 +23,8 @@ import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { privateKeyToAccount, generatePrivateKey } from 'viem/accounts'
-import { WallClock } from '../node/clock/index.js'
-import { ChannelManager } from '../node/channel/index.js'
-import { loadOrCreateIdentity } from '../node/identity/index.js'
-import { createNetwork } from '../node/network/index.js'
-import { openStore } from '../node/store/index.js'
+import { createHitchPeer } from '../node/index.js'
+import type { ChannelManager } from '../node/channel/index.js'
 import { connectChain, startDevChain } from '../settlement/index.js'
 import { ChannelSignatureVerifier, channelSigningKey, channelStateDigest, channelStateTypedData, signChannelStateDigest, ZERO_HASH, type ChannelDomain, type ChannelState } from '../protocol/channel/index.js'
 import { reportGas } from './channel-gas.js'
@@ -82,25 +79,24 @@ async function viemRate (n: number, domain: ChannelDomain): Promise<number> {
 
 /** One node: identity, LevelDB store, libp2p over TCP, chain client and channel manager. */
 async function startNode (dir: string, url: string, role: 'rider' | 'driver', window: number): Promise<{ peerId: string, address: Address, addrs: string[], manager: ChannelManager, dial: (addr: string) => Promise<void>, stop: () => Promise<void> }> {
-  const identity = await loadOrCreateIdentity(dir)
-  const store = await openStore(dir)
-  const network = await createNetwork({ privateKey: identity.privateKey, transport: 'tcp', listen: ['/ip4/127.0.0.1/tcp/0'], dht: false, loopbackFriendly: true })
-  await network.start()
-  const chain = await connectChain(url, { privateKeyHex: identity.ethPrivateKeyHex })
-  const manager = new ChannelManager({ network, chain, store, identity, clock: new WallClock(), role, maxInFlight: window, ...(role === 'driver' ? { inbound: BENCH_INBOUND_LIMITS } : {}) })
-  await manager.start()
+  const peer = await createHitchPeer({
+    dataDir: dir,
+    transport: 'tcp',
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    dht: false,
+    loopbackFriendly: true,
+    chain: async identity => await connectChain(url, { privateKeyHex: identity.ethPrivateKeyHex }),
+    channels: { role, maxInFlight: window, ...(role === 'driver' ? { inbound: BENCH_INBOUND_LIMITS } : {}) }
+  })
+  await peer.start()
+  const { node } = peer
   return {
-    peerId: identity.peerId,
-    address: identity.ethAddress,
-    addrs: network.addresses(),
-    manager,
-    dial: async addr => { await network.dial(addr) },
-    stop: async () => {
-      await manager.stop()
-      await network.stop()
-      await chain.stop()
-      await store.close()
-    }
+    peerId: node.peerId,
+    address: node.ethAddress,
+    addrs: node.addresses(),
+    manager: peer.channels!,
+    dial: async addr => { await node.network.dial(addr) },
+    stop: async () => { await peer.stop() }
   }
 }
 

@@ -4,11 +4,12 @@
  * channel's on-chain steps.
  */
 import { weiToCents } from '../node/payments/index.js'
-import { connectChain, startDevChain, type Chain, type DevChain } from '../settlement/index.js'
+import { connectChain, startDevChain, type DevChain } from '../settlement/index.js'
 import { UsageError } from './errors.js'
 import { formatCents, jsonLine } from './daemon.js'
+import { CHANNEL_EVENT_NAMES } from '../node/channel/index.js'
 import type { ChannelEvents, ChannelManager } from '../node/channel/index.js'
-import type { HitchNode } from '../node/index.js'
+import type { ChainConnector } from '../node/index.js'
 
 /** The `--chain` flag of `hitch drive` and `hitch ride`, and its help. */
 export const CHAIN_FLAG_OPTIONS = { chain: { type: 'string' } } as const
@@ -23,37 +24,29 @@ export const CHAIN_FLAG_HELP = `
  * Connects the node's account to `--chain`. Only a URL is accepted: `embedded` would give each
  * process a private chain that no other peer can see, so nothing paid there could settle.
  */
-export async function connectNodeChain (spec: string, node: HitchNode): Promise<Chain> {
+export function nodeChain (spec: string): ChainConnector {
   if (spec === 'embedded') {
     throw new UsageError('--chain embedded would run a private chain inside this process, which no other peer can use: pass the URL that `hitch chain` or `hitch drive --chain embedded` prints (--chain http://127.0.0.1:PORT)')
   }
-  try {
-    return await connectChain(spec, { privateKeyHex: node.identity.ethPrivateKeyHex })
-  } catch (err: any) {
-    throw new UsageError(`--chain ${spec}: ${String(err?.message ?? err)}`, 1)
+  return async identity => {
+    try {
+      return await connectChain(spec, { privateKeyHex: identity.ethPrivateKeyHex })
+    } catch (err: any) {
+      throw new UsageError(`--chain ${spec}: ${String(err?.message ?? err)}`, 1)
+    }
   }
 }
 
 /**
  * `hitch drive --chain embedded`: the daemon hosts the chain itself — an in-process EVM with the
  * adjudicator deployed, served over JSON-RPC on 127.0.0.1 like `hitch chain` — and joins it by
- * URL, so riders pass that URL as their `--chain`. No separate process to start.
+ * URL, so riders pass that URL as their `--chain`. No separate process to start; stop `dev`
+ * after the peer.
  */
-export async function hostEmbeddedChain (node: HitchNode): Promise<{ chain: Chain, dev: DevChain }> {
+export async function hostEmbeddedChain (): Promise<{ connect: ChainConnector, dev: DevChain }> {
   const dev = await startDevChain({ port: 0, host: '127.0.0.1' })
-  try {
-    return { chain: await connectNodeChain(dev.url, node), dev }
-  } catch (err) {
-    await dev.stop()
-    throw err
-  }
+  return { connect: nodeChain(dev.url), dev }
 }
-
-/** The channel events the CLI reports, in order of a channel's life. */
-export const CHANNEL_EVENT_NAMES: ReadonlyArray<keyof ChannelEvents> = [
-  'channel:opened', 'channel:topped-up', 'channel:closed', 'channel:close-observed', 'channel:challenged',
-  'channel:finalized', 'channel:settled', 'channel:arrears', 'channel:recovered', 'channel:low-gas', 'channel:error'
-]
 
 /** Wei as the fare it equals, e.g. `12.34 USD`. */
 export function weiAsFare (wei: bigint): string {

@@ -206,17 +206,23 @@ class RunningNode implements HitchNode {
     this.log('started %s (%s)', this.peerId, this.ethAddress)
   }
 
+  /**
+   * Stops the network and closes the store. Idempotent. A node that was made but never started
+   * (a later part of its peer failed) closes its store too, so its data dir is free again.
+   */
   async stop (): Promise<void> {
-    if (!this.started || this.stopped) {
+    if (this.stopped) {
       return
     }
     this.stopped = true
-    this.started = false
-    await this.network.unhandle(RIDE_PROTOCOL).catch(() => {})
-    await this.network.stop()
-    this.removeMessageHandler?.()
-    this.network.setValidator(undefined)
-    for (const journal of this.replayJournals) await journal.close()
+    if (this.started) {
+      this.started = false
+      await this.network.unhandle(RIDE_PROTOCOL).catch(() => {})
+      await this.network.stop()
+      this.removeMessageHandler?.()
+      this.network.setValidator(undefined)
+      for (const journal of this.replayJournals) await journal.close()
+    }
     await this.store.close()
     this.log('stopped')
   }

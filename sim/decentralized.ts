@@ -1,10 +1,10 @@
 import { privateKeyFromRaw } from '@libp2p/crypto/keys'
 import { logger } from '@libp2p/logger'
 import { mulberry32 } from '../matching/index.js'
-import { createHitchNode } from '../node/hitch-node.js'
+import { createHitchPeer } from '../node/hitch-peer.js'
 import { identityFromKey } from '../node/identity/index.js'
 import { libsecp256k1Signatures } from '../node/index.js'
-import { Driver, NoDriverError, Rider } from '../node/roles/index.js'
+import { NoDriverError } from '../node/roles/index.js'
 import { VerifyCache } from '../protocol/index.js'
 import { EventScheduler, VirtualClock } from './event-scheduler.js'
 import { SimulationError } from './errors.js'
@@ -12,16 +12,16 @@ import { SIM_EPOCH_MS } from './share.js'
 import { seededRandomSource } from './random.js'
 import { SimulatedWorld } from './simulated-network.js'
 import { initialRecords } from './centralized.js'
-import { driverPayments, emptySharePayments, feedAccess, paymentRecord, riderPayments, RunChain, settleRide, stopPeerChannels } from './payments.js'
-import type { FeedAccess, PeerChannels } from './payments.js'
+import { countChannelUpdates, emptySharePayments, feedAccess, paymentRecord, RunChain, settleRide, simPeerPayments } from './payments.js'
+import type { FeedAccess } from './payments.js'
 import type { ChainActivity } from '../settlement/index.js'
-import type { DriverPayments, RiderPayments } from '../node/payments/index.js'
+import type { Driver, Rider } from '../node/roles/index.js'
 import type { RunOptions } from './centralized.js'
 import type { TripRequest } from './demand.js'
 import { attributeDriven, networkRecordOf, servedRideFacts } from './records.js'
 import type { NodeNetworkRecord, RequestRecord, RunRecords, VehicleRecord } from './records.js'
 import type { Scenario } from './scenario.js'
-import type { HitchNode } from '../node/hitch-node.js'
+import type { DriverPeer as HitchDriverPeer, HitchPeerInit } from '../node/hitch-peer.js'
 import type { RoutedMap } from '../node/map/index.js'
 import type { Network } from '../node/network/index.js'
 import type { Secp256k1PrivateKey } from '@libp2p/interface'
@@ -43,15 +43,13 @@ export interface DecentralizedInit {
 
 interface DriverPeer {
   id: string
-  node: HitchNode
+  peer: HitchDriverPeer
   driver: Driver
   aboard: Set<string>
   odometerM: number
   onboard: number
   metres: { empty: number, occupied: number, passenger: number }
   served: number
-  channels?: PeerChannels
-  payments?: DriverPayments
 }
 
 /**
@@ -104,10 +102,10 @@ export class DecentralizedRun {
     const verifyCache = new VerifyCache({ maxEntries: 65_536 })
     const signatures = libsecp256k1Signatures()
 
-    const makeNode = async (name: string): Promise<HitchNode> => {
+    const peerInit = (name: string): HitchPeerInit => {
       const privateKey = newKey()
       const network = world.createPeer({ peerId: identityFromKey(privateKey).peerId, logPrefix: name, clock })
-      const node = await createHitchNode({
+      return {
         privateKey,
         network,
         clock,
@@ -115,9 +113,9 @@ export class DecentralizedRun {
         logPrefix: name,
         random: seededRandomSource(s.seed, name),
         verifyCache,
-        signatures
-      })
-      return node
+        signatures,
+        ...simPeerPayments(access, clock)
+      }
     }
 
     // payments: the real channels on one embedded EVM, called between the scheduler's events
@@ -147,18 +145,19 @@ export class DecentralizedRun {
     // drivers first: they subscribe to their cells and announce them
     for (let i = 0; i < this.positions.length; i++) {
       const v = this.positions[i]
-      const node = await makeNode(`driver-${i}`)
-      const paid = access != null ? await driverPayments(access, node, tally, clock) : undefined
-      const driver = new Driver({
-        node,
-        position: { lat: this.map.graph.lat[v], lon: this.map.graph.lon[v] },
-        seats: s.seats,
-        fare: s.fare,
-        insertion: { maxWaitS: s.patienceS, maxDetourFactor: s.maxDetourFactor, detourSlackS: s.detourSlackS },
-        offerIntervalMs: s.offerIntervalS * 1000,
-        ...(paid != null ? { payments: paid.payments } : {})
+      const hitch = await createHitchPeer({
+        ...peerInit(`driver-${i}`),
+        driver: {
+          position: { lat: this.map.graph.lat[v], lon: this.map.graph.lon[v] },
+          seats: s.seats,
+          fare: s.fare,
+          insertion: { maxWaitS: s.patienceS, maxDetourFactor: s.maxDetourFactor, detourSlackS: s.detourSlackS },
+          offerIntervalMs: s.offerIntervalS * 1000
+        }
       })
-      const peer: DriverPeer = { id: node.peerId, node, driver, aboard: new Set(), odometerM: 0, onboard: 0, metres: { empty: 0, occupied: 0, passenger: 0 }, served: 0, ...paid }
+      countChannelUpdates(hitch, tally)
+      const { node, driver } = hitch
+      const peer: DriverPeer = { id: node.peerId, peer: hitch, driver, aboard: new Set(), odometerM: 0, onboard: 0, metres: { empty: 0, occupied: 0, passenger: 0 }, served: 0 }
       driver.on('pickup', ({ requestId, time }) => {
         const rec = byProtocolId.get(requestId)
         if (rec != null) rec.pickupTimeS = (time - SIM_EPOCH_MS) / 1000
@@ -192,16 +191,9 @@ export class DecentralizedRun {
     let shuttingDown = false
     const startRider = async (req: TripRequest, rec: RequestRecord): Promise<void> => {
       if (shuttingDown) return
-      const node = await makeNode(`rider-${req.index}`)
+      const peer = await createHitchPeer({ ...peerInit(`rider-${req.index}`), rider: { republishMs: s.republishS * 1000 } })
+      const { node, rider } = peer
       networks.push({ role: 'rider', net: node.network })
-      let paid: { channels: PeerChannels, payments: RiderPayments } | undefined
-      try {
-        paid = access != null ? await riderPayments(access, node, clock) : undefined
-      } catch (err) {
-        note('a rider could not start its channel manager, and rode unpaid')
-        log('rider %s: channels - %e', req.id, err)
-      }
-      const rider = new Rider({ node, republishMs: s.republishS * 1000, ...(paid != null ? { payments: paid.payments } : {}) })
       liveRiders.add(rider)
       const asked = performance.now()
       const g = this.map.graph
@@ -212,7 +204,7 @@ export class DecentralizedRun {
         byProtocolId.set(requestId, rec)
       })
       try {
-        await rider.start()
+        await peer.start()
         const result = await rider.requestRide({
           from: { lat: g.lat[req.pickup], lon: g.lon[req.pickup] },
           to: { lat: g.lat[req.dropoff], lon: g.lon[req.dropoff] },
@@ -221,10 +213,10 @@ export class DecentralizedRun {
           timeoutMs: s.patienceS * 1000
         })
         rec.status = 'served'
-        Object.assign(rec, await servedRideFacts(result, paid != null))
+        Object.assign(rec, await servedRideFacts(result, peer.payments != null))
         if (rec.dropoffTimeS == null) rec.dropoffTimeS = simS()
         served++
-        if (paid != null) rec.paidWei = await settleRide(result.requestId, paid, tally, note, log)
+        if (peer.channels != null && peer.payments != null) rec.paidWei = await settleRide(result.requestId, { channels: peer.channels, payments: peer.payments }, tally, note, log)
       } catch (err) {
         if (err instanceof NoDriverError) {
           rec.status = 'cancelled'
@@ -241,9 +233,7 @@ export class DecentralizedRun {
         // the countersigned trip record is still on its way back to the driver: linger a moment
         await clock.sleep(RIDER_LINGER_MS).catch(() => {})
         liveRiders.delete(rider)
-        await rider.stop().catch(() => {})
-        await stopPeerChannels(paid?.channels)
-        await node.stop().catch(() => {})
+        await peer.stop().catch(() => {})
       }
     }
 
@@ -262,7 +252,7 @@ export class DecentralizedRun {
 
     try {
       clock.setTimeout(() => {
-        for (const d of drivers) void d.driver.start()
+        for (const d of drivers) void d.peer.start()
       }, 0)
       let lastProgress = performance.now()
       for (let t = 0; t <= endS; t += 1) {
@@ -281,8 +271,8 @@ export class DecentralizedRun {
         for (const r of liveRiders) await r.stop().catch(() => {})
         await Promise.allSettled(riderTasks)
         for (const d of drivers) {
-          d.payments?.stop()
-          await stopPeerChannels(d.channels)
+          d.peer.payments?.stop()
+          await d.peer.channels?.stop()
         }
       }
       // stopping awaits clock events: keep the scheduler turning meanwhile
@@ -291,7 +281,7 @@ export class DecentralizedRun {
       void stopping.finally(() => { done = true })
       while (!done) await scheduler.runUntilAsync(scheduler.now() + 1000)
       await Promise.allSettled(riderTasks)
-      for (const d of drivers) await d.node.stop().catch(() => {})
+      for (const d of drivers) await d.peer.stop().catch(() => {})
       if (chain != null) {
         try {
           activity = await chain.activity()

@@ -6,8 +6,7 @@
 import { NoDriverError } from '../node/index.js'
 import { attributeDriven, networkRecordOf, servedRideFacts } from './records.js'
 import type { Driver, HitchNode, RideResult, Rider } from '../node/index.js'
-import type { DriverPayments } from '../node/payments/index.js'
-import type { PeerChannels } from './payments.js'
+import type { DriverPeer as HitchDriverPeer } from '../node/index.js'
 import type { NodeNetworkRecord } from './records.js'
 import type { DriverTrip, RiderOutcome } from './share.js'
 import type { TripRequest } from './demand.js'
@@ -19,8 +18,8 @@ export interface DriverPeer {
   index: number
   node: HitchNode
   driver: Driver
-  channels?: PeerChannels
-  payments?: DriverPayments
+  /** the whole peer (its channels and payments, when paid), stopped at the end */
+  peer: HitchDriverPeer
   aboard: Set<string>
   seats: Map<string, number>
   odometerM: number
@@ -36,9 +35,10 @@ export interface DriverPeer {
  * pooling, in simulated seconds from `zero()`), the seats of its requests and the distance
  * it drove empty, occupied and per passenger.
  */
-export function watchDriver (index: number, node: HitchNode, driver: Driver, zero: () => number, channels?: PeerChannels, payments?: DriverPayments): DriverPeer {
+export function watchDriver (index: number, hitch: HitchDriverPeer, zero: () => number): DriverPeer {
+  const { node, driver } = hitch
   const trips = new Map<string, DriverTrip>()
-  const peer: DriverPeer = { index, node, driver, channels, payments, aboard: new Set(), seats: new Map(), odometerM: 0, onboard: 0, metres: { empty: 0, occupied: 0, passenger: 0 }, served: 0, trips }
+  const peer: DriverPeer = { index, node, driver, peer: hitch, aboard: new Set(), seats: new Map(), odometerM: 0, onboard: 0, metres: { empty: 0, occupied: 0, passenger: 0 }, served: 0, trips }
   const trip = (requestId: string): DriverTrip => {
     let t = trips.get(requestId)
     if (t == null) {

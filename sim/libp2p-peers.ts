@@ -8,7 +8,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { privateKeyFromRaw } from '@libp2p/crypto/keys'
 import { prefixLogger } from '@libp2p/logger'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { createHitchNode, Driver, Rider } from '../node/index.js'
+import { createHitchPeer } from '../node/index.js'
 import { createNetwork } from '../node/network/index.js'
 import { VerifyCache } from '../protocol/index.js'
 import { RiderBook, networkRecord, vehicleOf, watchDriver } from './libp2p-bookkeeping.js'
@@ -16,16 +16,15 @@ import { simLibp2pOptions, simRoleTimings } from './libp2p-tuning.js'
 import { SIM_EPOCH_MS, anchoredClock, simZero } from './share.js'
 import type { DriverTrip, RiderOutcome, ShareDriver, ShareResult, ShareStatus, SimTimeBase } from './share.js'
 import { seededRandomSource } from './random.js'
-import type { DriverPayments, RiderPayments } from '../node/payments/index.js'
-import { driverPayments, emptySharePayments, riderPayments, settleRide, stopPeerChannels } from './payments.js'
-import type { PeerChannels, SharePayments, SimChainAccess } from './payments.js'
+import { countChannelUpdates, emptySharePayments, settleRide, simPeerPayments } from './payments.js'
+import type { SharePayments, SimChainAccess } from './payments.js'
 import type { DriverPeer } from './libp2p-bookkeeping.js'
 import type { SimRoleTimings } from './libp2p-tuning.js'
 import type { TripRequest } from './demand.js'
 import type { NodeNetworkRecord } from './records.js'
 import type { Scenario, SimTransport } from './scenario.js'
 import type { Clock } from '../node/clock/index.js'
-import type { HitchNode } from '../node/index.js'
+import type { HitchNode, HitchPeer, HitchPeerInit, RiderPeer } from '../node/index.js'
 import type { RoutedMap } from '../node/map/index.js'
 import type { Secp256k1PrivateKey } from '@libp2p/interface'
 
@@ -165,24 +164,22 @@ export class PeerShare {
     const s = this.scenario
     const g = this.map.graph
     await eachLimit(this.init.drivers, START_STOP_CONCURRENCY, async ({ index, vertex }) => {
-      const node = await this.makeNode('driver', index)
-      await this.startNode(node)
-      // its channel manager serves the pay protocol, so the node runs first
-      let channels: PeerChannels | undefined
-      let payments: DriverPayments | undefined
-      if (this.init.chain != null) {
-        ({ channels, payments } = await driverPayments(this.init.chain, node, this.payments!))
-      }
-      const driver = new Driver({
-        node,
-        position: { lat: g.lat[vertex], lon: g.lon[vertex] },
-        seats: s.seats,
-        fare: s.fare,
-        insertion: { maxWaitS: s.patienceS, maxDetourFactor: s.maxDetourFactor, detourSlackS: s.detourSlackS },
-        ...this.timings.driver,
-        ...(payments != null ? { payments } : {})
+      const peer = await createHitchPeer({
+        ...await this.peerInit('driver', index),
+        driver: {
+          position: { lat: g.lat[vertex], lon: g.lon[vertex] },
+          seats: s.seats,
+          fare: s.fare,
+          insertion: { maxWaitS: s.patienceS, maxDetourFactor: s.maxDetourFactor, detourSlackS: s.detourSlackS },
+          ...this.timings.driver
+        }
       })
-      this.drivers.push(watchDriver(index, node, driver, () => this.zero, channels, payments))
+      this.watchNode('driver', peer.node)
+      if (this.payments != null) countChannelUpdates(peer, this.payments)
+      // listening and serving the pay protocol; the role starts once connected
+      await this.startNode(peer.node)
+      await peer.channels?.start()
+      this.drivers.push(watchDriver(index, peer, () => this.zero))
     })
     this.drivers.sort((a, b) => a.index - b.index)
   }
@@ -213,7 +210,7 @@ export class PeerShare {
         })
       }
     })
-    await eachLimit(this.drivers, START_STOP_CONCURRENCY, async d => { await d.driver.start() })
+    await eachLimit(this.drivers, START_STOP_CONCURRENCY, async d => { await d.peer.start() })
     await this.settle()
   }
 
@@ -283,11 +280,7 @@ export class PeerShare {
     this.lifetime.abort()
     await Promise.allSettled([...this.riderTasks])
     await eachLimit(this.drivers, START_STOP_CONCURRENCY, async d => { await d.driver.stop().catch(() => {}) })
-    await eachLimit(this.drivers, START_STOP_CONCURRENCY, async d => {
-      d.payments?.stop()
-      await stopPeerChannels(d.channels)
-    })
-    await eachLimit(this.drivers, START_STOP_CONCURRENCY, async d => { await this.stopNode(d.node) })
+    await eachLimit(this.drivers, START_STOP_CONCURRENCY, async d => { await this.stopPeer(d.peer) })
     this.status()
     this.loopDelay.disable()
     this.note(`event loop of the process: worst p99 delay over a status interval ${Math.round(this.worstLoopDelayMs)} ms`)
@@ -315,7 +308,8 @@ export class PeerShare {
 
   // ---- peers ---------------------------------------------------------------------------
 
-  private async makeNode (role: 'driver' | 'rider', index: number): Promise<HitchNode> {
+  /** The options of a peer's node: its seeded key, a libp2p network tuned for the run, its payments. */
+  private async peerInit (role: 'driver' | 'rider', index: number): Promise<HitchPeerInit> {
     const privateKey = simPeerKey(this.scenario.seed, role, index)
     const name = `${role}-${index}`
     const transport = this.init.transport
@@ -327,7 +321,8 @@ export class PeerShare {
       logPrefix: name,
       ...simLibp2pOptions(role)
     })
-    const node = await createHitchNode({
+    network.libp2p.addEventListener('connection:open', () => { this.connectionsOpened[role]++ })
+    return {
       privateKey,
       network,
       clock: this.clock,
@@ -336,11 +331,13 @@ export class PeerShare {
       messageTtlMs: this.timings.messageTtlMs,
       random: seededRandomSource(this.scenario.seed, name),
       // one process, one cache: each gossip message is verified once, not once per receiver
-      verifyCache: this.verifyCache
-    })
+      verifyCache: this.verifyCache,
+      ...simPeerPayments(this.init.chain)
+    }
+  }
+
+  private watchNode (role: 'driver' | 'rider', node: HitchNode): void {
     this.networks.push({ role, node })
-    network.libp2p.addEventListener('connection:open', () => { this.connectionsOpened[role]++ })
-    return node
   }
 
   /** Starts a node, counting the nodes running at once (riders come and go) */
@@ -350,22 +347,23 @@ export class PeerShare {
     this.peakNodes = Math.max(this.peakNodes, this.running)
   }
 
-  private async stopNode (node: HitchNode): Promise<void> {
-    await node.stop().catch(err => { this.log('stopping %s failed - %e', node.peerId, err) })
+  /** Stops a peer (role, payments, channels, node), counting the nodes running at once */
+  private async stopPeer (peer: HitchPeer): Promise<void> {
+    await peer.stop().catch(err => { this.log('stopping %s failed - %e', peer.node.peerId, err) })
     this.running--
   }
 
   private async runRider (req: TripRequest, outcome: RiderOutcome): Promise<void> {
     const s = this.scenario
     const g = this.map.graph
+    let peer: RiderPeer | undefined
     let node: HitchNode | undefined
-    let rider: Rider | undefined
-    let channels: PeerChannels | undefined
-    let payments: RiderPayments | undefined
     let up = false
     const asked = performance.now()
     try {
-      node = await this.makeNode('rider', req.index)
+      peer = await createHitchPeer({ ...await this.peerInit('rider', req.index), rider: this.timings.rider })
+      node = peer.node
+      this.watchNode('rider', node)
       await this.startNode(node)
       up = true
       const targets = pick(this.bootstrap, req.index, 1)
@@ -375,12 +373,9 @@ export class PeerShare {
           this.log('rider %d: dialing %s failed - %e', req.index, addr, err)
         })
       }
-      if (this.init.chain != null) {
-        ({ channels, payments } = await riderPayments(this.init.chain, node))
-      }
-      rider = new Rider({ node, ...this.timings.rider, ...(payments != null ? { payments } : {}) })
+      const { rider, channels, payments } = peer
       this.riders.watch(rider, outcome, req, { asked, simS: () => this.simS(), zero: () => this.zero }, this.log)
-      await rider.start()
+      await peer.start()
       if (this.stopping) return
       const patienceMs = s.patienceS * 1000
       const result = await rider.requestRide({
@@ -392,21 +387,20 @@ export class PeerShare {
         ...this.timings.request
       }, { signal: this.lifetime.signal })
       await this.riders.recordServed(outcome, result, () => this.simS(), payments != null)
-      if (payments != null && channels != null) {
-        outcome.paidWei = await settleRide(result.requestId, { channels, payments }, this.payments!, text => { this.note(text) }, this.log)
+      if (payments != null && channels != null && this.payments != null) {
+        outcome.paidWei = await settleRide(result.requestId, { channels, payments }, this.payments, text => { this.note(text) }, this.log)
       }
     } catch (err) {
       this.riders.recordFailure(outcome, req, err, this.log)
     } finally {
       this.riders.finished++
-      if (rider != null && !this.stopping) {
+      if (up && !this.stopping) {
         // the countersigned trip record is still on its way back to the driver: linger a moment
         await this.clock.sleep(this.timings.lingerMs, { signal: this.lifetime.signal }).catch(() => {})
       }
-      await rider?.stop().catch(() => {})
-      await stopPeerChannels(channels)
       // a finished rider leaves the network: its node's resources are freed
-      if (node != null && up) await this.stopNode(node)
+      if (peer != null && up) await this.stopPeer(peer)
+      else await peer?.stop().catch(() => {})
       if (node != null) {
         // keep the rider's counters, not its node: a finished rider's libp2p stack can be freed
         const entry = this.networks.find(e => e.node === node)

@@ -6,14 +6,14 @@
  * its events). The peers of a process learn what was mined from one feed (`chain-feed.ts`).
  */
 import { WallClock } from '../node/clock/index.js'
-import { DriverPayments, RiderPayments, startChannelManager } from '../node/payments/index.js'
 import { EmbeddedEvm, connectChain, startDevChain } from '../settlement/index.js'
 import { ChainFeed } from './chain-feed.js'
 import { channelMoney } from './invariants.js'
 import type { TrackWork } from './chain-feed.js'
 import type { ChannelManager } from '../node/channel/index.js'
 import type { Clock } from '../node/clock/index.js'
-import type { HitchNode } from '../node/index.js'
+import type { ChainConnector, HitchPeer, HitchPeerInit } from '../node/index.js'
+import type { RiderPayments } from '../node/payments/index.js'
 import type { Logger } from '@libp2p/interface'
 import type { ChannelMoney, PaymentRecord } from './records.js'
 import type { Chain, ChainActivity, DevChain } from '../settlement/index.js'
@@ -117,48 +117,27 @@ export function rpcAccess (url: string): SimChainAccess {
   return { connect: async key => await connectChain(url, { privateKeyHex: key, pollingIntervalMs: 50 }) }
 }
 
-/** One node's chain client and channel manager. */
-export interface PeerChannels {
-  chain: Chain
-  manager: ChannelManager
+/** A simulated peer's account on the run's chain. */
+export function simChain (access: SimChainAccess): ChainConnector {
+  return async identity => await access.connect(identity.ethPrivateKeyHex)
 }
 
 /**
- * A started channel manager for a simulated node. In a `libp2p`-mode run its timers run on real
+ * What a simulated peer's `createHitchPeer` options take for payments: its account on the run's
+ * chain and its channel manager's options. In a `libp2p`-mode run the manager's timers run on real
  * time, like the chain's blocks (the ride clock is sped up; a payment is real work); a
- * `simulated`-mode run passes its virtual clock.
+ * `simulated`-mode run passes its virtual clock. Nothing without `access`: rides are not paid.
  */
-export async function peerChannels (access: SimChainAccess, node: HitchNode, role: 'driver' | 'rider', clock: Clock = new WallClock({ unref: true })): Promise<PeerChannels> {
-  const chain = await access.connect(node.identity.ethPrivateKeyHex)
-  try {
-    // the run funds every peer far beyond its gas reserve: it is checked at start and on each new
-    // channel, not also every ten minutes of every peer (calls to the EVM, in a simulated run)
-    const manager = await startChannelManager(node, chain, { role, clock, unresponsiveTimeoutMs: SIM_UNRESPONSIVE_MS, gasCheckIntervalMs: 0 })
-    return { chain, manager }
-  } catch (err) {
-    await chain.stop().catch(() => {})
-    throw err
-  }
+export function simPeerPayments (access: SimChainAccess | undefined, clock: Clock = new WallClock({ unref: true })): Pick<HitchPeerInit, 'chain' | 'channels'> {
+  if (access == null) return {}
+  // the run funds every peer far beyond its gas reserve: it is checked at start and on each new
+  // channel, not also every ten minutes of every peer (calls to the EVM, in a simulated run)
+  return { chain: simChain(access), channels: { clock, unresponsiveTimeoutMs: SIM_UNRESPONSIVE_MS, gasCheckIntervalMs: 0 } }
 }
 
-/** Stops a node's manager, then its chain client; never throws. */
-export async function stopPeerChannels (p: PeerChannels | undefined): Promise<void> {
-  if (p == null) return
-  await p.manager.stop().catch(() => {})
-  await p.chain.stop().catch(() => {})
-}
-
-/** A driver's channels and payment policy, its co-signed states counted in `tally`. */
-export async function driverPayments (access: SimChainAccess, node: HitchNode, tally: SharePayments, clock?: Clock): Promise<{ channels: PeerChannels, payments: DriverPayments }> {
-  const channels = await peerChannels(access, node, 'driver', clock)
-  channels.manager.on('channel:updated', () => { tally.channelUpdates++ })
-  return { channels, payments: new DriverPayments({ manager: channels.manager }) }
-}
-
-/** A rider's channels and payment policy. */
-export async function riderPayments (access: SimChainAccess, node: HitchNode, clock?: Clock): Promise<{ channels: PeerChannels, payments: RiderPayments }> {
-  const channels = await peerChannels(access, node, 'rider', clock)
-  return { channels, payments: new RiderPayments({ manager: channels.manager }) }
+/** Counts in `tally` the co-signed states a driver's channels receive. */
+export function countChannelUpdates (peer: HitchPeer, tally: SharePayments): void {
+  peer.channels?.on('channel:updated', () => { tally.channelUpdates++ })
 }
 
 /**
@@ -167,7 +146,7 @@ export async function riderPayments (access: SimChainAccess, node: HitchNode, cl
  * Counted in `tally`; what went wrong is told to `note` (once per kind) and `log`. Returns the wei
  * the ride paid (decimal), or null when its payment did not settle.
  */
-export async function settleRide (requestId: string, rider: { channels: PeerChannels, payments: RiderPayments }, tally: SharePayments, note: (text: string) => void, log: Logger): Promise<string | null> {
+export async function settleRide (requestId: string, rider: { channels: ChannelManager, payments: RiderPayments }, tally: SharePayments, note: (text: string) => void, log: Logger): Promise<string | null> {
   let settled
   try {
     settled = await rider.payments.settled(requestId)
@@ -180,7 +159,7 @@ export async function settleRide (requestId: string, rider: { channels: PeerChan
     return null
   }
   try {
-    await rider.channels.manager.closeCooperative(settled.channelId)
+    await rider.channels.closeCooperative(settled.channelId)
     tally.channelsClosed++
   } catch (err) {
     note('a rider could not close its channel co-operatively after its ride')

@@ -1,12 +1,10 @@
-import { createHitchNode } from '../../node/index.js'
-import { ChannelStore, channelSummary, type ChannelManager, type ChannelSummary } from '../../node/channel/index.js'
-import { startChannelManager } from '../../node/payments/index.js'
+import { createHitchPeer } from '../../node/index.js'
+import { ChannelStore, channelSummary, type ChannelSummary } from '../../node/channel/index.js'
 import { openStore } from '../../node/store/index.js'
-import type { Chain } from '../../settlement/index.js'
 import { UsageError } from '../errors.js'
 import { parseFlags } from '../flags.js'
 import { checkMultiaddrs, dataDirOf, jsonLine, onShutdown } from '../daemon.js'
-import { connectNodeChain, reportChannelEvents, weiAsFare } from '../chain-flags.js'
+import { nodeChain, reportChannelEvents, weiAsFare } from '../chain-flags.js'
 import { PASSPHRASE_FLAG_HELP, PASSPHRASE_FLAG_OPTIONS, identityOptionsOf } from '../passphrase.js'
 import type { Hex } from 'viem'
 
@@ -94,26 +92,25 @@ export async function run (argv: string[]): Promise<number> {
     return 0
   }
 
-  const node = await createHitchNode({
+  const peer = await createHitchPeer({
     dataDir,
     identity: identityOptionsOf(flags),
     transport: 'tcp',
     listen: ['/ip4/0.0.0.0/tcp/0'],
     bootstrap: checkMultiaddrs(flags.bootstrap, '--bootstrap'),
-    dht: false
+    dht: false,
+    chain: nodeChain(flags.chain)
   })
-  let chain: Chain | undefined
-  let manager: ChannelManager | undefined
+  const chain = peer.chain!
+  const manager = peer.channels!
   const controller = new AbortController()
   const shutdown = onShutdown(async () => { controller.abort() })
   try {
-    await node.start()
-    chain = await connectNodeChain(flags.chain, node)
-    manager = await startChannelManager(node, chain)
+    await peer.start({ signal: controller.signal })
     if (verb !== 'close') {
       // the watcher catches up in the background: ask the chain itself where each channel is
       const list = await Promise.all(manager.listChannels().map(async c => {
-        const info = c.phase === 'finalized' ? undefined : await chain!.getChannel(c.channelId)
+        const info = c.phase === 'finalized' ? undefined : await chain.getChannel(c.channelId)
         return { ...c, ...(info != null ? { onChain: info.status } : {}) }
       }))
       printList(list, json, await chain.balanceOf())
@@ -130,9 +127,9 @@ export async function run (argv: string[]): Promise<number> {
       if (!json) process.stderr.write(`waiting ~${waitS}s for the challenge period to end, then finalizing (Ctrl+C leaves it closing; run this again to finish)\n`)
       await new Promise<void>((resolve, reject) => {
         const done = (): void => { off(); resolve() }
-        const off = manager!.on('channel:settled', e => { if (e.channelId.toLowerCase() === channelId) done() })
-        const offFin = manager!.on('channel:finalized', e => { if (e.channelId.toLowerCase() === channelId) { offFin(); done() } })
-        if (manager!.getChannel(known.channelId)?.phase === 'finalized') done()
+        const off = manager.on('channel:settled', e => { if (e.channelId.toLowerCase() === channelId) done() })
+        const offFin = manager.on('channel:finalized', e => { if (e.channelId.toLowerCase() === channelId) { offFin(); done() } })
+        if (manager.getChannel(known.channelId)?.phase === 'finalized') done()
         controller.signal.addEventListener('abort', () => { off(); offFin(); reject(new UsageError('stopped before the close was final', 130)) }, { once: true })
       })
     }
@@ -142,8 +139,6 @@ export async function run (argv: string[]): Promise<number> {
     return 0
   } finally {
     shutdown.dispose()
-    await manager?.stop().catch(() => {})
-    await node.stop().catch(() => {})
-    await chain?.stop().catch(() => {})
+    await peer.stop().catch(() => {})
   }
 }

@@ -1,12 +1,11 @@
-import { createHitchNode } from '../../node/index.js'
+import { createHitchPeer, type ChainConnector, type DriverPeer } from '../../node/index.js'
+import { openRoutedMap } from '../../node/map/index.js'
 import { nodePrometheus, startMetricsServer, type MetricsServer } from '../../node/metrics/index.js'
 import { parseHostPort } from '../../node/network/index.js'
-import { DriverPayments, startChannelManager } from '../../node/payments/index.js'
-import { DEFAULT_VEHICLE_SEATS, Driver, DRIVER_EVENTS, type DriverEvents } from '../../node/roles/index.js'
+import { DEFAULT_VEHICLE_SEATS, DRIVER_EVENTS, type DriverEvents } from '../../node/roles/index.js'
 import { MAX_SEATS, MIN_SEATS } from '../../protocol/index.js'
-import { CHAIN_FLAG_HELP, CHAIN_FLAG_OPTIONS, CHANNEL_EVENT_NAMES, connectNodeChain, hostEmbeddedChain, reportChannelEvents, weiAsFare } from '../chain-flags.js'
-import type { ChannelManager } from '../../node/channel/index.js'
-import type { Chain, DevChain } from '../../settlement/index.js'
+import { CHAIN_FLAG_HELP, CHAIN_FLAG_OPTIONS, hostEmbeddedChain, nodeChain, reportChannelEvents, weiAsFare } from '../chain-flags.js'
+import type { DevChain } from '../../settlement/index.js'
 import { UsageError } from '../errors.js'
 import { parseFlags } from '../flags.js'
 import { parseInteger, parseLatLon } from '../values.js'
@@ -117,42 +116,39 @@ export async function run (argv: string[]): Promise<number> {
   }
   const prometheus = metricsAt != null ? nodePrometheus() : undefined
 
-  const node = await createHitchNode({
-    ...(prometheus != null ? { metrics: prometheus.metrics } : {}),
-    dataDir: dataDirOf(flags, 'driver'),
-    identity: identityOptionsOf(flags),
-    transport: 'tcp',
-    listen: flags.listen,
-    bootstrap: checkMultiaddrs(flags.bootstrap, '--bootstrap'),
-    mdns: flags.mdns === true,
-    map: flags.map
-  })
-  const { graph } = node.map
+  const map = await openRoutedMap(flags.map)
+  const { graph } = map
   const position = at ?? {
     lat: (graph.meta.bbox.minLat + graph.meta.bbox.maxLat) / 2,
     lon: (graph.meta.bbox.minLon + graph.meta.bbox.maxLon) / 2
   }
-  if (node.map.snap(position.lat, position.lon) == null) {
-    await node.stop()
-    throw new UsageError(`--at ${position.lat},${position.lon} is off the map (no road within ${node.map.maxSnapDistanceM} m)`, 1)
+  if (map.snap(position.lat, position.lon) == null) {
+    throw new UsageError(`--at ${position.lat},${position.lon} is off the map (no road within ${map.maxSnapDistanceM} m)`, 1)
   }
-  let chain: Chain | undefined
-  let dev: DevChain | undefined
-  let manager: ChannelManager | undefined
-  let payments: DriverPayments | undefined
-  if (flags.chain != null) {
-    try {
-      if (flags.chain === 'embedded') ({ chain, dev } = await hostEmbeddedChain(node))
-      else chain = await connectNodeChain(flags.chain, node)
-      manager = await startChannelManager(node, chain, { role: 'driver' })
-    } catch (err) {
-      await chain?.stop().catch(() => {})
-      await dev?.stop().catch(() => {})
-      await node.stop()
-      throw err
-    }
-    payments = new DriverPayments({ manager })
-    reportChannelEvents(manager, json, out)
+  let chain: { connect: ChainConnector, dev?: DevChain } | undefined
+  if (flags.chain != null) chain = flags.chain === 'embedded' ? await hostEmbeddedChain() : { connect: nodeChain(flags.chain) }
+  let peer: DriverPeer
+  try {
+    peer = await createHitchPeer({
+      ...(prometheus != null ? { metrics: prometheus.metrics } : {}),
+      dataDir: dataDirOf(flags, 'driver'),
+      identity: identityOptionsOf(flags),
+      transport: 'tcp',
+      listen: flags.listen,
+      bootstrap: checkMultiaddrs(flags.bootstrap, '--bootstrap'),
+      mdns: flags.mdns === true,
+      map,
+      ...(chain != null ? { chain: chain.connect } : {}),
+      driver: { position, seats, driveSpeedUp: speedUp }
+    })
+  } catch (err) {
+    await chain?.dev?.stop().catch(() => {})
+    throw err
+  }
+  const { node, driver, payments, channels } = peer
+  const dev = chain?.dev
+  if (channels != null) reportChannelEvents(channels, json, out)
+  if (payments != null) {
     payments.on('paid', e => {
       if (json) out(jsonLine({ event: 'paid', ...e }))
       else if (e.final) out(`${new Date().toISOString().slice(11, 19)} ride ${e.requestId} paid in full: ${weiAsFare(e.rideWei)}\n`)
@@ -163,7 +159,6 @@ export async function run (argv: string[]): Promise<number> {
     })
     payments.on('error', e => { out(json ? jsonLine({ event: 'error', requestId: e.requestId, error: e.error.message }) : `error: ${e.error.message}\n`) })
   }
-  const driver = new Driver({ node, position, seats, driveSpeedUp: speedUp, ...(payments != null ? { payments } : {}) })
   driver.onAny(DRIVER_EVENTS, (type, detail) => {
     if (type === 'listening') return // printed once below, with the addresses
     if (json) {
@@ -175,25 +170,16 @@ export async function run (argv: string[]): Promise<number> {
       if (text != null) out(`${new Date().toISOString().slice(11, 19)} ${text}\n`)
     }
   })
-  if (node.metrics != null) {
-    node.metrics.bindDriver(driver)
-    if (payments != null) node.metrics.bindPayments(payments)
-    if (manager != null) node.metrics.bindChannels(manager, CHANNEL_EVENT_NAMES)
-  }
   let metricsServer: MetricsServer | undefined
   const stopAll = async (): Promise<void> => {
     await metricsServer?.stop()
-    await driver.stop()
-    payments?.stop()
-    await manager?.stop()
-    await node.stop()
-    await chain?.stop()
+    await peer.stop()
     await dev?.stop()
   }
   const shutdown = onShutdown(stopAll)
   try {
     if (prometheus != null && metricsAt != null) metricsServer = await startMetricsServer({ registry: prometheus.registry, ...metricsAt })
-    await driver.start()
+    await peer.start()
   } catch (err) {
     shutdown.dispose()
     await stopAll().catch(() => {})
@@ -202,16 +188,16 @@ export async function run (argv: string[]): Promise<number> {
   const addrs = node.addresses()
   if (json) {
     out(jsonLine({ event: 'listening', peerId: node.peerId, address: preferredAddress(addrs), addrs, ethAddress: node.ethAddress, seats, position: driver.position, map: graph.meta.source }))
-    out(jsonLine(chain != null
-      ? { event: 'payments', enabled: true, chainId: chain.chainId, adjudicator: chain.adjudicator, challengePeriodS: chain.challengePeriodS, ...(dev != null ? { chainUrl: dev.url } : {}) }
+    out(jsonLine(peer.chain != null
+      ? { event: 'payments', enabled: true, chainId: peer.chain.chainId, adjudicator: peer.chain.adjudicator, challengePeriodS: peer.chain.challengePeriodS, ...(dev != null ? { chainUrl: dev.url } : {}) }
       : { event: 'payments', enabled: false }))
     if (metricsServer != null) out(jsonLine({ event: 'metrics', url: metricsServer.url }))
   } else {
     out(`driving on ${graph.meta.source} with ${seats} seat(s) at ${driver.position.lat.toFixed(5)},${driver.position.lon.toFixed(5)}\n`)
     out(`peer id ${node.peerId}\n`)
     out(`riders can bootstrap from:\n${addrs.map(a => `  ${a}`).join('\n')}\n`)
-    out(chain != null
-      ? `payments: channels on chain ${chain.chainId}, adjudicator ${chain.adjudicator}, account ${node.ethAddress}\n${dev != null ? `chain hosted here: riders pay with --chain ${dev.url}\n` : ''}`
+    out(peer.chain != null
+      ? `payments: channels on chain ${peer.chain.chainId}, adjudicator ${peer.chain.adjudicator}, account ${node.ethAddress}\n${dev != null ? `chain hosted here: riders pay with --chain ${dev.url}\n` : ''}`
       : 'payments: off (no --chain): rides are not paid\n')
     if (metricsServer != null) out(`metrics: ${metricsServer.url}\n`)
     out('Ctrl+C stops.\n')

@@ -1,11 +1,11 @@
 import { createInterface } from 'node:readline/promises'
-import { createHitchNode } from '../../node/index.js'
-import { RiderPayments, startChannelManager, type RidePayment } from '../../node/payments/index.js'
+import { createHitchPeer } from '../../node/index.js'
+import { openRoutedMap } from '../../node/map/index.js'
+import type { RidePayment } from '../../node/payments/index.js'
 import { DEFAULT_RIDE_DEADLINE_MS, MAX_SEATS, MIN_SEATS } from '../../protocol/index.js'
-import { DEFAULT_MAX_WAIT_MS, Rider, RIDER_EVENTS, type RiderEvents, type RiderQuote, type RideResult } from '../../node/roles/index.js'
-import { CHAIN_FLAG_HELP, CHAIN_FLAG_OPTIONS, connectNodeChain, reportChannelEvents, weiAsFare } from '../chain-flags.js'
+import { DEFAULT_MAX_WAIT_MS, RIDER_EVENTS, type RiderEvents, type RiderQuote, type RideResult } from '../../node/roles/index.js'
+import { CHAIN_FLAG_HELP, CHAIN_FLAG_OPTIONS, nodeChain, reportChannelEvents, weiAsFare } from '../chain-flags.js'
 import type { ChannelEvents, ChannelManager } from '../../node/channel/index.js'
-import type { Chain } from '../../settlement/index.js'
 import { UsageError } from '../errors.js'
 import { parseFlags } from '../flags.js'
 import { parseDuration, parseInteger, parseLatLon } from '../values.js'
@@ -133,7 +133,14 @@ export async function run (argv: string[]): Promise<number> {
   if (flags.close === true && flags.chain == null) throw new UsageError('--close needs --chain URL (there is no channel to close otherwise)')
   const out = (line: string): void => { process.stdout.write(line) }
 
-  const node = await createHitchNode({
+  const map = await openRoutedMap(flags.map)
+  for (const [what, p] of [['--from', from], ['--to', to]] as const) {
+    if (map.snap(p.lat, p.lon) == null) {
+      throw new UsageError(`${what} ${p.lat},${p.lon} is off the map (no road within ${map.maxSnapDistanceM} m)`, 1)
+    }
+  }
+  const status = new StatusLine(process.stderr.isTTY === true && !json)
+  const peer = await createHitchPeer({
     dataDir: dataDirOf(flags, 'rider'),
     identity: identityOptionsOf(flags),
     // one ride, one peer id: the data dir's key stays the payment identity only
@@ -142,28 +149,12 @@ export async function run (argv: string[]): Promise<number> {
     listen: flags.listen,
     bootstrap: checkMultiaddrs(flags.bootstrap, '--bootstrap'),
     mdns: flags.mdns === true,
-    map: flags.map
+    map,
+    ...(flags.chain != null ? { chain: nodeChain(flags.chain) } : {}),
+    rider: {}
   })
-  for (const [what, p] of [['--from', from], ['--to', to]] as const) {
-    if (node.map.snap(p.lat, p.lon) == null) {
-      await node.stop()
-      throw new UsageError(`${what} ${p.lat},${p.lon} is off the map (no road within ${node.map.maxSnapDistanceM} m)`, 1)
-    }
-  }
-  const status = new StatusLine(process.stderr.isTTY === true && !json)
-  let chain: Chain | undefined
-  let manager: ChannelManager | undefined
-  let payments: RiderPayments | undefined
-  if (flags.chain != null) {
-    try {
-      chain = await connectNodeChain(flags.chain, node)
-      manager = await startChannelManager(node, chain, { role: 'rider' })
-    } catch (err) {
-      await chain?.stop().catch(() => {})
-      await node.stop()
-      throw err
-    }
-    payments = new RiderPayments({ manager })
+  const { node, rider, payments, channels: manager, chain } = peer
+  if (manager != null && payments != null && chain != null) {
     reportChannelEvents(manager, json, line => {
       if (json) out(line)
       else { status.done(); process.stderr.write(line) }
@@ -177,7 +168,6 @@ export async function run (argv: string[]): Promise<number> {
     if (json) out(jsonLine({ event: 'payments', enabled: false }))
     else process.stderr.write('payments: off (no --chain): this ride is not paid\n')
   }
-  const rider = new Rider({ node, ...(payments != null ? { payments } : {}) })
   const now = (): number => node.clock.now()
 
   rider.onAny(RIDER_EVENTS, (type, detail) => {
@@ -234,7 +224,7 @@ export async function run (argv: string[]): Promise<number> {
   let paid: RidePayment | undefined
   let closeTxHash: string | undefined
   try {
-    await rider.start()
+    await peer.start()
     result = await rider.requestRide({ from, to, seats, maxWaitMs, maxPrice, timeoutMs, choose }, { signal: controller.signal })
     if (payments != null && manager != null) {
       try {
@@ -259,10 +249,7 @@ export async function run (argv: string[]): Promise<number> {
   } finally {
     rl?.close()
     shutdown.dispose()
-    await rider.stop().catch(() => {})
-    await manager?.stop().catch(() => {})
-    await node.stop().catch(() => {})
-    await chain?.stop().catch(() => {})
+    await peer.stop().catch(() => {})
   }
   if (closeTxHash != null) result.json.closeTxHash = closeTxHash.toLowerCase()
   status.done()

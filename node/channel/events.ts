@@ -40,6 +40,12 @@ export interface ChannelEvents {
   'channel:error': { channelId?: Hex, step: string, error: Error }
 }
 
+/** The events of a channel's life on chain, in order (what the CLI reports and the metrics count). */
+export const CHANNEL_EVENT_NAMES: ReadonlyArray<keyof ChannelEvents> = [
+  'channel:opened', 'channel:topped-up', 'channel:closed', 'channel:close-observed', 'channel:challenged',
+  'channel:finalized', 'channel:settled', 'channel:arrears', 'channel:recovered', 'channel:low-gas', 'channel:error'
+]
+
 /** A typed `EventTarget`: `on('channel:opened', detail => ...)`. */
 export class ChannelEventTarget extends EventTarget {
   /** Listens to one kind of event; returns a function that stops listening. */

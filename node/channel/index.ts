@@ -14,6 +14,6 @@ export { InboundGuard, TokenBucket, PeerBuckets, DEFAULT_INBOUND_LIMITS, type In
 export { GasReserve, DEFAULT_GAS_PRICE_MARGIN, type GasCheck } from './gas-reserve.js'
 export { MAX_STREAM_REQUESTS_PER_PEER } from './pay-transport.js'
 export { ChannelError, type ChannelErrorCode } from './errors.js'
-export { ChannelEventTarget, type ChannelEvents, type ChainStep } from './events.js'
+export { ChannelEventTarget, CHANNEL_EVENT_NAMES, type ChannelEvents, type ChainStep } from './events.js'
 export { ChannelStore, CHANNELS_PREFIX, WATCH_BLOCK_KEY, INTENTS_PREFIX, channelToJson, channelFromJson, type ChannelStoreStats, type OpenIntent } from './channel-store.js'
 export { CRASH_POINTS, NO_FAULTS, type CrashPoint, type FaultInjector } from './fault-injection.js'

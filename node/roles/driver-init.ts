@@ -2,14 +2,11 @@
  * The options of the driver role: the car, its fares, how far it listens and quotes, its limits
  * on heard requests, and its payments.
  */
-import type { LatLonPoint, PaymentHooks } from './types.js'
-import type { HitchNode } from '../hitch-node.js'
+import type { LatLonPoint } from './types.js'
 import type { FareModel, InsertionOptions } from '../../matching/index.js'
 
 /** Options of {@link Driver}. */
 export interface DriverInit {
-  /** the started (or to be started) node this driver runs on */
-  node: HitchNode
   /** where the car is now (snapped to the road graph) */
   position: LatLonPoint
   /** passenger seats (MIN_SEATS..MAX_SEATS of the protocol: 1..8) */
@@ -51,7 +48,7 @@ export interface DriverInit {
   /**
    * Refuse a ride whose rider sends no identity binding with its exact points (a missing,
    * expired, malformed or mismatched binding is refused always).
-   * @default true when `payments` is given (the binding names the address that pays)
+   * @default true when the components carry `payments` (the binding names the address that pays)
    */
   requireBinding?: boolean
   /** send a position update to riders every this many metres driven. @default DEFAULT_POSITION_EVERY_M (250) */
@@ -66,8 +63,6 @@ export interface DriverInit {
   quoteNearS?: number
   /** the quoting reach doubles every this long the rider keeps asking, clock ms. @default DEFAULT_QUOTE_WIDEN_MS (4 s) */
   quoteWidenMs?: number
-  /** payment hooks (`node/payments`: `DriverPayments`). @default none (rides are not paid) */
-  payments?: PaymentHooks
   /** timeout of each direct message to a rider, real ms. @default the network's (10 s) */
   sendTimeoutMs?: number
   /**

@@ -19,9 +19,9 @@ import { DEFAULT_POSITION_EVERY_M, Vehicle } from './vehicle.js'
 import type { DriverEvents } from './driver-events.js'
 import type { DriverInit } from './driver-init.js'
 import type { QuotingCar } from './driver-quote.js'
-import type { LatLonPoint, PaymentHooks } from './types.js'
+import type { LatLonPoint, PaymentHooks, RoleComponents } from './types.js'
 import type { Trip } from './vehicle.js'
-import type { HitchGossip, HitchNode } from '../hitch-node.js'
+import type { HitchGossip } from '../hitch-node.js'
 import type { HeardRequest, RequestIntakeStats } from './request-intake.js'
 import type { DriverConfig, DriverEvent, DriverState, HitchMessage, NegotiationAction, OpenedEnvelope, Reveal, RideRequest, TripRecord } from '../../protocol/index.js'
 import type { FareModel, InsertionOptions, VehiclePlan } from '../../matching/index.js'
@@ -49,7 +49,7 @@ export const DEFAULT_ESTIMATE_SLACK_S = 180
  * reporting to each rider and signing a trip record at each dropoff.
  */
 export class Driver extends TypedEvents<DriverEvents> {
-  readonly node: HitchNode
+  private readonly node: RoleComponents
   private readonly log: Logger
   private readonly capacity: number
   private readonly presence: CellPresence
@@ -71,10 +71,10 @@ export class Driver extends TypedEvents<DriverEvents> {
   private offGossip?: () => void
   private offDirect?: () => void
 
-  constructor (init: DriverInit) {
+  constructor (components: RoleComponents, init: DriverInit) {
     super()
-    this.node = init.node
-    this.log = init.node.logger('hitch:driver')
+    this.node = components
+    this.log = components.logger('hitch:driver')
     if (!Number.isInteger(init.seats) || init.seats < MIN_SEATS || init.seats > MAX_SEATS) {
       throw new InvalidParametersError(`seats must be an integer in ${MIN_SEATS}..${MAX_SEATS}`)
     }
@@ -102,7 +102,7 @@ export class Driver extends TypedEvents<DriverEvents> {
     const insertion: InsertionOptions = init.insertion ?? {}
     this.estimator = new CellEstimator({ map: this.node.map, insertion, slackS: init.estimateSlackS ?? DEFAULT_ESTIMATE_SLACK_S, marginS: init.cellMarginS })
     this.machine = { revealTimeoutMs: init.revealTimeoutMs, maxQuoted: init.maxQuoted }
-    this.requireBinding = init.requireBinding ?? init.payments != null
+    this.requireBinding = init.requireBinding ?? components.payments != null
     this.intake = new RequestIntake({
       clock: this.node.clock,
       checksPerS: init.checksPerS,
@@ -126,7 +126,7 @@ export class Driver extends TypedEvents<DriverEvents> {
       quoteNearS,
       quoteWidenMs
     })
-    this.payments = init.payments ?? {}
+    this.payments = components.payments ?? {}
     this.sendTimeoutMs = init.sendTimeoutMs
     const driveSpeedUp = init.driveSpeedUp ?? 1
     if (!(Number.isFinite(driveSpeedUp) && driveSpeedUp > 0)) {
@@ -174,12 +174,16 @@ export class Driver extends TypedEvents<DriverEvents> {
     return this.vehicle.plan
   }
 
-  /** Subscribe to the cells around the car, announce them, start offering and driving. Idempotent; starts the node if needed. */
+  /** The peer id the driver quotes and signs with. */
+  get peerId (): string {
+    return this.node.peerId
+  }
+
+  /** Subscribe to the cells around the car, announce them, start offering and driving. Idempotent; its node must be started. */
   async start (): Promise<void> {
     if (this.running) {
       return
     }
-    await this.node.start()
     this.running = true
     this.lifetime = new AbortController()
     this.offGossip = this.node.onGossip(this.onGossip)

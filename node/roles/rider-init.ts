@@ -5,8 +5,7 @@
 import { DEFAULT_MAX_TTL_MS, DEFAULT_RIDE_DEADLINE_MS, cellOf } from '../../protocol/index.js'
 import { DEFAULT_CURRENCY } from './driver.js'
 import type { RiderQuote } from './rider-quote.js'
-import type { LatLonPoint, PaymentHooks } from './types.js'
-import type { HitchNode } from '../hitch-node.js'
+import type { LatLonPoint } from './types.js'
 import type { RideRequest } from '../../protocol/index.js'
 import type { RankingPrefs } from '../../matching/index.js'
 
@@ -46,9 +45,6 @@ export interface RideRequestOptions {
 
 /** Options of {@link Rider}. */
 export interface RiderInit {
-  node: HitchNode
-  /** @default none */
-  payments?: PaymentHooks
   /** @default DEFAULT_REPUBLISH_MS (2 s, clock) */
   republishMs?: number
   /** longest re-publish interval after the quote window, clock ms. @default DEFAULT_MAX_REPUBLISH_MS (30 s) */

@@ -22,7 +22,7 @@ import { answerAgain } from './trip-record.js'
 import type { DiscoveryInit } from './rider-discovery.js'
 import type { RideResult, RiderEvents } from './rider-events.js'
 import type { RideRequestOptions, RiderInit } from './rider-init.js'
-import type { HitchNode } from '../hitch-node.js'
+import type { RoleComponents } from './types.js'
 import type { TimerHandle } from '../clock/index.js'
 import type {
   HitchMessage, IdentityBinding, NegotiationAction, OpenedEnvelope, QuoteRanking, RiderEvent, RiderState, TripRecord, TripRecordPb
@@ -69,7 +69,7 @@ interface Run {
  * Negotiation decisions are the `stepRider` machine's; this class runs its actions.
  */
 export class Rider extends TypedEvents<RiderEvents> {
-  readonly node: HitchNode
+  private readonly node: RoleComponents
   private readonly log: Logger
   private readonly discovery: DiscoveryInit
   private readonly publisher: RequestPublisher<Run>
@@ -81,10 +81,10 @@ export class Rider extends TypedEvents<RiderEvents> {
   private running = false
   private offDirect?: () => void
 
-  constructor (init: RiderInit) {
+  constructor (components: RoleComponents, init: RiderInit = {}) {
     super()
-    this.node = init.node
-    this.log = init.node.logger('hitch:rider')
+    this.node = components
+    this.log = components.logger('hitch:rider')
     const republishMs = init.republishMs ?? DEFAULT_REPUBLISH_MS
     this.discovery = {
       node: this.node,
@@ -110,7 +110,7 @@ export class Rider extends TypedEvents<RiderEvents> {
     this.trip = new TripFollower({
       node: this.node,
       log: this.log,
-      payments: init.payments ?? {},
+      payments: components.payments ?? {},
       emit: this.emit.bind(this),
       hook: (requestId, fn) => { this.hook(requestId, fn) }
     })
@@ -118,12 +118,16 @@ export class Rider extends TypedEvents<RiderEvents> {
     this.bindIdentity = init.bindIdentity ?? true
   }
 
-  /** Listen for drivers' messages. Idempotent; starts the node if needed. */
+  /** The peer id this rider asks and signs with (a fresh one per ride with `peerKey: 'fresh'`). */
+  get peerId (): string {
+    return this.node.peerId
+  }
+
+  /** Listen for drivers' messages. Idempotent; its node must be started. */
   async start (): Promise<void> {
     if (this.running) {
       return
     }
-    await this.node.start()
     this.running = true
     this.offDirect = this.node.onDirect(this.onDirect)
   }

@@ -1,3 +1,5 @@
+import type { HitchNode } from '../hitch-node.js'
+
 /** A point in degrees WGS84. */
 export interface LatLonPoint {
   lat: number
@@ -65,4 +67,40 @@ export interface PaymentHooks {
    * `onProgress` has settled; when true, the driver cancels the ride and drops its stops.
    */
   isBehind?: (ride: RideInfo) => boolean
+}
+
+/**
+ * The node services a role runs on, in js-libp2p's `(components, init)` shape: what the role
+ * uses of its node (keys, network, clock, map, store, messaging), never the node itself, so a
+ * role neither starts nor stops it; the composition root (`createHitchPeer`) does.
+ */
+export type RoleNodeServices = Pick<HitchNode,
+'peerId' | 'peerKey' | 'ethAddress' | 'identity' | 'network' | 'clock' | 'map' | 'store' |
+'random' | 'logger' | 'publish' | 'send' | 'onGossip' | 'onDirect'>
+
+/** The components of a role: its node's services and its payments. */
+export interface RoleComponents extends RoleNodeServices {
+  /** payment hooks (`node/payments`: `DriverPayments`, `RiderPayments`). @default none: rides are not paid */
+  payments?: PaymentHooks
+}
+
+/** A role's components from a node's services (and the role's payment hooks). */
+export function roleComponents (node: RoleNodeServices, payments?: PaymentHooks): RoleComponents {
+  return {
+    peerId: node.peerId,
+    peerKey: node.peerKey,
+    ethAddress: node.ethAddress,
+    identity: node.identity,
+    network: node.network,
+    clock: node.clock,
+    map: node.map,
+    store: node.store,
+    random: bytes => node.random(bytes),
+    logger: component => node.logger(component),
+    publish: async (topic, message, options) => await node.publish(topic, message, options),
+    send: async (peerId, message, options) => await node.send(peerId, message, options),
+    onGossip: handler => node.onGossip(handler),
+    onDirect: handler => node.onDirect(handler),
+    ...(payments != null ? { payments } : {})
+  }
 }

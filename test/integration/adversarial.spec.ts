@@ -25,16 +25,16 @@ describe('integration: adversarial gossip on a cell topic', function () {
     await swarm.init()
     driver = await swarm.driver({ position: CITY.center, seats: 2 })
     // an honest bystander in the same cell, connected to the driver only
-    third = await swarm.node({ bootstrap: driver.node.addresses() })
+    third = await swarm.node({ bootstrap: swarm.nodeOf(driver).addresses() })
     third.network.subscribe(topic)
     rider = await swarm.rider()
     // a raw libp2p peer: the Hitch stack without any validator, dialing the driver only
     attackerKey = await generateKeyPair('secp256k1')
     attacker = await createNetwork({ privateKey: attackerKey, transport: 'tcp', listen: ['/ip4/127.0.0.1/tcp/0'], loopbackFriendly: true, dht: false })
     await attacker.start()
-    await attacker.dial(driver.node.addresses()[0])
-    await waitFor(() => attacker.topicPeers(topic).includes(driver.node.peerId), { what: 'the attacker sees the driver on the topic' })
-    await waitFor(() => (driver.node.network as Libp2pNetwork).meshPeers(topic).includes(third.peerId), { what: 'the third node in the driver\'s mesh' })
+    await attacker.dial(swarm.nodeOf(driver).addresses()[0])
+    await waitFor(() => attacker.topicPeers(topic).includes(driver.peerId), { what: 'the attacker sees the driver on the topic' })
+    await waitFor(() => (swarm.nodeOf(driver).network as Libp2pNetwork).meshPeers(topic).includes(third.peerId), { what: 'the third node in the driver\'s mesh' })
   })
   after(async () => {
     await attacker?.stop()
@@ -61,7 +61,7 @@ describe('integration: adversarial gossip on a cell topic', function () {
       node.network.onMessage(m => { if (m.from === attacker.peerId) got.push(m.data) })
       return got
     }
-    const atDriver = fromAttacker(driver.node)
+    const atDriver = fromAttacker(swarm.nodeOf(driver))
     const atThird = fromAttacker(third)
     const thirdBefore = third.network.stats().gossip
     const requestsHeard: string[] = []
@@ -71,7 +71,7 @@ describe('integration: adversarial gossip on a cell topic', function () {
     const control = await sign(offer())
     await attacker.publish(topic, control)
     await waitFor(() => atThird.length === 1 && atDriver.length === 1, { what: 'the valid control offer everywhere' })
-    const before = driver.node.network.stats().gossip
+    const before = swarm.nodeOf(driver).network.stats().gossip
 
     const valid = await sign(offer())
     const unsigned = Envelope.encode({ ...Envelope.decode(valid), signature: new Uint8Array(0) })
@@ -101,11 +101,11 @@ describe('integration: adversarial gossip on a cell topic', function () {
     await attacker.publish(topic, await sign(offer()))
     await waitFor(() => atThird.length === 2 && atDriver.length === 2, { what: 'the second control offer everywhere' })
     await waitFor(() => {
-      const s = driver.node.network.stats().gossip
+      const s = swarm.nodeOf(driver).network.stats().gossip
       return s.rejected + s.ignored - before.rejected - before.ignored >= attacks.length
     }, { what: 'every attack judged by the driver' })
 
-    const after = driver.node.network.stats().gossip
+    const after = swarm.nodeOf(driver).network.stats().gossip
     expect(after.rejected - before.rejected).to.equal(attacks.filter(a => a[2] === 'rejected').length)
     expect(after.ignored - before.ignored).to.equal(attacks.filter(a => a[2] === 'ignored').length)
     // nothing but the two valid offers reached the driver's application or the third node
@@ -118,7 +118,7 @@ describe('integration: adversarial gossip on a cell topic', function () {
 
   it('still completes an honest ride', async () => {
     const result = await rider.requestRide({ from: CITY.west, to: CITY.north, ...rideTimings() })
-    expect(result.driver).to.equal(driver.node.peerId)
+    expect(result.driver).to.equal(driver.peerId)
     expect((await verifyTripRecord(result.record)).ok).to.equal(true)
   })
 })

@@ -1,5 +1,4 @@
 import { expect } from 'chai'
-import { Driver, Rider } from '../../node/index.js'
 import { openRoutedMap } from '../../node/map/index.js'
 import { Cancel, cellOf, cellTopic } from '../../protocol/index.js'
 import { CITY } from './roles-fixtures.js'
@@ -64,8 +63,8 @@ describe('attack: a fake driver bids lowest to harvest exact points (simulated w
 
   it('wins the accept but gets no exact point unless it confirms; the rider falls back to an honest driver', async () => {
     const w = new SimWorld(await openRoutedMap(), 5)
-    const driver = new Driver({ node: await w.node('driver'), position: CITY.north, seats: 2 })
-    const rider = new Rider({ node: await w.node('rider') })
+    const driver = await w.driver('driver', { position: CITY.north, seats: 2 })
+    const rider = await w.rider('rider')
     // it never confirms: it only collects what the accept tells it
     const fake = await fakeDriver(w, () => undefined)
     try {
@@ -77,7 +76,7 @@ describe('attack: a fake driver bids lowest to harvest exact points (simulated w
       rider.requestRide({ from: CITY.north, to: CITY.south, timeoutMs: 60_000 }).then(r => { outcome = r }, err => { outcome = err })
       expect(await w.until(() => outcome != null, 900_000, 1_000)).to.equal(true)
       expect(outcome, String(outcome)).to.not.be.instanceOf(Error)
-      expect((outcome as RideResult).driver).to.equal(driver.node.peerId)
+      expect((outcome as RideResult).driver).to.equal(driver.peerId)
       // the fake's bid won first ...
       expect(accepted[0]).to.equal(fake.node.peerId)
       expect(fake.got.map(m => m.type)).to.include('accept')
@@ -92,7 +91,7 @@ describe('attack: a fake driver bids lowest to harvest exact points (simulated w
 
   it('a fake that confirms gets the points only once committed; its cancel shows as one after the reveal, and it is not taken again', async () => {
     const w = new SimWorld(await openRoutedMap(), 6)
-    const rider = new Rider({ node: await w.node('rider') })
+    const rider = await w.rider('rider')
     const fake = await fakeDriver(w, (from, envelope, node) => {
       const m = envelope.message
       if (m.type === 'accept') {

@@ -1,5 +1,4 @@
 import { expect } from 'chai'
-import { Driver, Rider } from '../../node/index.js'
 import { openRoutedMap } from '../../node/map/index.js'
 import { BindingError, signBinding, verifyTripRecord } from '../../protocol/index.js'
 import { CITY } from './roles-fixtures.js'
@@ -20,9 +19,9 @@ describe('identity bindings at the driver (simulated world, real roles)', functi
 
   it('a rider under a fresh peer id is named by its payment address in the record both sign', async () => {
     const w = new SimWorld(map, 21)
-    const driver = new Driver({ node: await w.node('driver'), position: CITY.north, seats: 2, requireBinding: true })
-    const riderNode = await w.node('rider', { peerKey: seededKey('21/ride-key') })
-    const rider = new Rider({ node: riderNode })
+    const driver = await w.driver('driver', { position: CITY.north, seats: 2, requireBinding: true })
+    const rider = await w.rider('rider', {}, { peerKey: seededKey('21/ride-key') })
+    const riderNode = w.nodeOf(rider)
     try {
       expect(riderNode.peerId).to.not.equal(riderNode.identity.peerId)
       await driver.start()
@@ -48,9 +47,9 @@ describe('identity bindings at the driver (simulated world, real roles)', functi
   ] as const) {
     it(`a ride ${what} is cancelled at the reveal with ${code}, visibly to the rider`, async () => {
       const w = new SimWorld(map, 22)
-      const driver = new Driver({ node: await w.node('driver'), position: CITY.north, seats: 2, requireBinding: true })
-      const riderNode = await w.node('rider')
-      const rider = new Rider({ node: riderNode, bindIdentity: !('bindIdentity' in setUp) })
+      const driver = await w.driver('driver', { position: CITY.north, seats: 2, requireBinding: true })
+      const rider = await w.rider('rider', { bindIdentity: !('bindIdentity' in setUp) })
+      const riderNode = w.nodeOf(rider)
       if ('foreign' in setUp) {
         // the rider sends, as its own, a binding another peer id made: the driver must refuse it
         const stolen = await signBinding({ peerId: (await w.node('victim')).peerId, requestId: 'x', issuedAt: w.clock.now() }, riderNode.identity.ethPrivateKeyHex)

@@ -45,11 +45,11 @@ describe('integration: discovery of drivers through the DHT', function () {
     const home = cellOf(CITY.center.lat, CITY.center.lon)
     const observer = await swarm.node()
     let found: string[] = []
-    for (let i = 0; i < 50 && !found.includes(driver.node.peerId); i++) {
+    for (let i = 0; i < 50 && !found.includes(driver.peerId); i++) {
       found = await providersOf(observer, home)
-      if (!found.includes(driver.node.peerId)) await new Promise(resolve => setTimeout(resolve, 100))
+      if (!found.includes(driver.peerId)) await new Promise(resolve => setTimeout(resolve, 100))
     }
-    expect(found, 'the driver announced its cell').to.include(driver.node.peerId)
+    expect(found, 'the driver announced its cell').to.include(driver.peerId)
     for (const cell of neighbourCells(home)) {
       expect(await providersOf(observer, cell), `no record for neighbour ${cell}`).to.deep.equal([])
     }
@@ -57,11 +57,11 @@ describe('integration: discovery of drivers through the DHT', function () {
     const from = pointInNeighbourCell(swarm.map, CITY.center)
     expect(cellOf(from.lat, from.lon)).to.not.equal(home)
     const rider = await swarm.rider()
-    expect(rider.node.network.connectedPeers()).to.not.include(driver.node.peerId)
+    expect(swarm.nodeOf(rider).network.connectedPeers()).to.not.include(driver.peerId)
     const requested: Array<{ discovered: number }> = []
     rider.on('requested', e => { requested.push(e) })
     const result = await rider.requestRide({ from, to: CITY.north, ...rideTimings() })
-    expect(result.driver).to.equal(driver.node.peerId)
+    expect(result.driver).to.equal(driver.peerId)
     // the first lookup may run before the rider's DHT routing table has a peer; it looks again
     expect(requested.map(e => e.discovered), 'found in the ring around the pickup cell').to.include(1)
   })

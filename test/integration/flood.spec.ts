@@ -44,9 +44,9 @@ describe('attack: a flood of validly signed requests at a driver (libp2p nodes, 
     // limited by what the driver does with it, not by the attacker's signing)
     attacker = await createNetwork({ privateKey: await generateKeyPair('Ed25519'), transport: 'memory', loopbackFriendly: true, dht: false })
     await attacker.start()
-    await attacker.dial(driver.node.addresses()[0])
+    await attacker.dial(swarm.nodeOf(driver).addresses()[0])
     attacker.subscribe(topic)
-    await waitFor(() => attacker.topicPeers(topic).includes(driver.node.peerId), { what: 'the attacker sees the driver on the topic' })
+    await waitFor(() => attacker.topicPeers(topic).includes(driver.peerId), { what: 'the attacker sees the driver on the topic' })
   })
   after(async () => {
     await attacker?.stop()
@@ -102,7 +102,7 @@ describe('attack: a flood of validly signed requests at a driver (libp2p nodes, 
         await flood(keys, FLOOD)
         diag.push(`flood-done@${((swarm.clock.now() - start) / 1000).toFixed(0)}`)
         const result = await ride
-        expect(result.driver).to.equal(driver.node.peerId)
+        expect(result.driver).to.equal(driver.peerId)
 
         const after = driver.stats()
         const elapsedS = (swarm.clock.now() - start) / 1000

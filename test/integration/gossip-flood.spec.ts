@@ -38,8 +38,8 @@ describe('integration: a driver serving a rider under a flood (issue 9, flooding
   before(async () => {
     await swarm.init()
     driver = await swarm.driver({ position: CITY.center, seats: 4 })
-    driver.node.onGossip(g => { const s = g.envelope.sender.toString(); heard.set(s, (heard.get(s) ?? 0) + 1) })
-    driver.node.onDirect(from => { directs.set(from, (directs.get(from) ?? 0) + 1); return undefined })
+    swarm.nodeOf(driver).onGossip(g => { const s = g.envelope.sender.toString(); heard.set(s, (heard.get(s) ?? 0) + 1) })
+    swarm.nodeOf(driver).onDirect(from => { directs.set(from, (directs.get(from) ?? 0) + 1); return undefined })
     rider = await swarm.rider()
   })
   after(async () => { await swarm.stop() })
@@ -63,7 +63,7 @@ describe('integration: a driver serving a rider under a flood (issue 9, flooding
 
   const honestRide = async (): Promise<void> => {
     const result = await rider.requestRide({ from: CITY.west, to: CITY.north, ...rideTimings() })
-    expect(result.driver).to.equal(driver.node.peerId)
+    expect(result.driver).to.equal(driver.peerId)
     expect((await verifyTripRecord(result.record)).ok).to.equal(true)
   }
 
@@ -73,8 +73,8 @@ describe('integration: a driver serving a rider under a flood (issue 9, flooding
     await attacker.start()
     try {
       attacker.subscribe(topic)
-      await attacker.dial(driver.node.addresses()[0])
-      await waitFor(() => attacker.topicPeers(topic).includes(driver.node.peerId), { what: 'the attacker sees the driver on the topic' })
+      await attacker.dial(swarm.nodeOf(driver).addresses()[0])
+      await waitFor(() => attacker.topicPeers(topic).includes(driver.peerId), { what: 'the attacker sees the driver on the topic' })
       const envelopes = await Promise.all(Array.from({ length: 3_000 }, async (_, i) => envelope(key, request(i))))
       const started = performance.now()
       const flood = (async () => {
@@ -85,7 +85,7 @@ describe('integration: a driver serving a rider under a flood (issue 9, flooding
       const seconds = (performance.now() - started) / 1000
       // a signer's budget: a burst of 10, then 2 a second
       expect(heardFrom([key])).to.be.at.most(10 + Math.ceil(2 * seconds) + 2)
-      const score = (driver.node.network as Libp2pNetwork).libp2p.services.pubsub as unknown as { getScore: (p: string) => number }
+      const score = (swarm.nodeOf(driver).network as Libp2pNetwork).libp2p.services.pubsub as unknown as { getScore: (p: string) => number }
       expect(score.getScore(attacker.peerId)).to.be.below(-80)
     } finally {
       await attacker.stop()
@@ -97,7 +97,7 @@ describe('integration: a driver serving a rider under a flood (issue 9, flooding
     const peer: Libp2p = await createRawPeer(await generateKeyPair('Ed25519'))
     await peer.start()
     try {
-      const stream = await openGossipStream(peer, driver.node.addresses()[0], [topic])
+      const stream = await openGossipStream(peer, swarm.nodeOf(driver).addresses()[0], [topic])
       const messages = await Promise.all(Array.from({ length: 2_000 }, async (_, i) => signedMessage(keys[i % keys.length], topic, await envelope(keys[i % keys.length], request(10_000 + i)))))
       const started = performance.now()
       const flood = (async () => {
@@ -110,7 +110,7 @@ describe('integration: a driver serving a rider under a flood (issue 9, flooding
       const seconds = (performance.now() - started) / 1000
       // a neighbour's budget: a burst of 200, then 50 a second
       expect(heardFrom(keys)).to.be.at.most(200 + Math.ceil(50 * seconds) + 10)
-      expect((driver.node.network.stats().limited?.gossipSource ?? 0)).to.be.greaterThan(0)
+      expect((swarm.nodeOf(driver).network.stats().limited?.gossipSource ?? 0)).to.be.greaterThan(0)
       await stream.close()
     } finally {
       await peer.stop()
@@ -122,7 +122,7 @@ describe('integration: a driver serving a rider under a flood (issue 9, flooding
     const attacker = await createNetwork({ privateKey: key, transport: 'tcp', listen: ['/ip4/127.0.0.1/tcp/0'], loopbackFriendly: true, dht: false })
     await attacker.start()
     try {
-      await attacker.dial(driver.node.addresses()[0])
+      await attacker.dial(swarm.nodeOf(driver).addresses()[0])
       const cancel = (i: number): HitchMessage => ({ type: 'cancel', body: { requestId: `flood-${i}`, reason: Cancel.Reason.RIDER_CANCELLED, note: '' } })
       const bodies = await Promise.all(Array.from({ length: 3_000 }, async (_, i) => envelope(key, cancel(i))))
       const started = performance.now()
@@ -130,7 +130,7 @@ describe('integration: a driver serving a rider under a flood (issue 9, flooding
       const worker = async (): Promise<void> => {
         while (next < bodies.length) {
           const body = bodies[next++]
-          await attacker.request(driver.node.peerId, RIDE_PROTOCOL, body, { timeoutMs: 5_000 }).catch(() => {})
+          await attacker.request(driver.peerId, RIDE_PROTOCOL, body, { timeoutMs: 5_000 }).catch(() => {})
         }
       }
       // eight at once: yamux aborts a whole connection whose peer opens more than ten streams
@@ -141,7 +141,7 @@ describe('integration: a driver serving a rider under a flood (issue 9, flooding
       const seconds = (performance.now() - started) / 1000
       // a peer's budget on a protocol: a burst of 100, then 50 a second
       expect(directs.get(attacker.peerId) ?? 0).to.be.at.most(100 + Math.ceil(50 * seconds) + 5)
-      expect(driver.node.network.stats().limited?.requests ?? 0).to.be.greaterThan(0)
+      expect(swarm.nodeOf(driver).network.stats().limited?.requests ?? 0).to.be.greaterThan(0)
     } finally {
       await attacker.stop()
     }

@@ -1,13 +1,14 @@
 import { expect } from 'chai'
 import { WallClock } from '../../node/clock/index.js'
-import { Driver, Rider, RideError } from '../../node/index.js'
-import { DriverPayments, RiderPayments, WEI_PER_CENT, startChannelManager } from '../../node/payments/index.js'
+import { Rider, RideError, roleComponents } from '../../node/index.js'
+import { RiderPayments, WEI_PER_CENT } from '../../node/payments/index.js'
 import { recordHash, toHex, verifyTripRecord } from '../../protocol/index.js'
 import { EmbeddedEvm } from '../../settlement/index.js'
 import { waitFor } from '../fixtures/wait-for.js'
 import { CITY, Swarm, driverTimings, rideTimings, riderTimings } from './roles-fixtures.js'
 import type { ChannelManager } from '../../node/channel/index.js'
-import type { HitchNode, RideInfo } from '../../node/index.js'
+import type { Driver, DriverPeer, HitchPeerInit, RideInfo } from '../../node/index.js'
+import type { DriverPayments } from '../../node/payments/index.js'
 import type { PaymentEvents } from '../../node/payments/index.js'
 import type { Chain } from '../../settlement/index.js'
 
@@ -22,12 +23,13 @@ const SPEED_UP = 30
 /** Real ms a driver lets a rider stay beyond its allowance (payments run on real time). */
 const GRACE_MS = 1_500
 
-/** A node's chain client and channel manager on the test's one EVM. */
-async function paying (evm: EmbeddedEvm, node: HitchNode, role: 'rider' | 'driver'): Promise<{ chain: Chain, manager: ChannelManager }> {
-  const chain = await evm.connect(node.identity.ethPrivateKeyHex, { fundWei: FUND })
-  // channel timers follow the chain's (real) time, not the sped-up ride clock
-  const manager = await startChannelManager(node, chain, { role, clock: new WallClock(), watchPollMs: 50, unresponsiveTimeoutMs: 10_000, finalizeRetryMs: 200, finalizeMarginMs: 0 })
-  return { chain, manager }
+/** A peer's chain client and channel manager on the test's one EVM. */
+function paying (evm: EmbeddedEvm, role: 'rider' | 'driver'): HitchPeerInit {
+  return {
+    chain: async identity => await evm.connect(identity.ethPrivateKeyHex, { fundWei: FUND }),
+    // channel timers follow the chain's (real) time, not the sped-up ride clock
+    channels: { role, clock: new WallClock(), watchPollMs: 50, unresponsiveTimeoutMs: 10_000, finalizeRetryMs: 200, finalizeMarginMs: 0 }
+  }
 }
 
 function collect<K extends keyof PaymentEvents> (p: { on: (type: K, l: (d: PaymentEvents[K]) => void) => () => void }, type: K): Array<PaymentEvents[K]> {
@@ -52,25 +54,27 @@ describe('integration: rides paid through payment channels (libp2p over TCP, one
   let driverSide: { chain: Chain, manager: ChannelManager }
 
   async function rider (payments: (manager: ChannelManager) => RiderPayments): Promise<{ rider: Rider, payments: RiderPayments, manager: ChannelManager }> {
-    const node = await swarm.node()
-    const side = await paying(evm, node, 'rider')
-    stops.push(async () => { await side.manager.stop(); await side.chain.stop() })
-    const p = payments(side.manager)
-    const r = new Rider({ node, ...riderTimings(SPEED_UP), payments: p })
+    // a rider whose payments the test chooses (a stingy one, too), on the peer's channels
+    const peer = await swarm.peer(paying(evm, 'rider'))
+    const manager = peer.channels!
+    const p = payments(manager)
+    const r = new Rider(roleComponents(peer.node, p), riderTimings(SPEED_UP))
     swarm.riders.push(r)
     await r.start()
-    return { rider: r, payments: p, manager: side.manager }
+    return { rider: r, payments: p, manager }
   }
 
   before(async () => {
     evm = await EmbeddedEvm.start({ challengePeriodS: 2 })
     await swarm.init()
-    const node = await swarm.node()
-    driverSide = await paying(evm, node, 'driver')
-    stops.push(async () => { await driverSide.manager.stop(); await driverSide.chain.stop() })
-    driverPayments = new DriverPayments({ manager: driverSide.manager, graceMs: GRACE_MS })
-    stops.push(async () => { driverPayments.stop() })
-    driver = new Driver({ node, ...driverTimings(SPEED_UP), position: CITY.center, seats: 4, payments: driverPayments })
+    const peer = await swarm.peer<DriverPeer>({
+      ...paying(evm, 'driver'),
+      driverPayments: { graceMs: GRACE_MS },
+      driver: { ...driverTimings(SPEED_UP), position: CITY.center, seats: 4 }
+    })
+    driverSide = { chain: peer.chain!, manager: peer.channels! }
+    driverPayments = peer.payments!
+    driver = peer.driver
     swarm.drivers.push(driver)
     await driver.start()
   })

@@ -1,5 +1,4 @@
 import { expect } from 'chai'
-import { Driver, Rider } from '../../node/index.js'
 import { openRoutedMap } from '../../node/map/index.js'
 import { Cancel, cellOf, cellTopic } from '../../protocol/index.js'
 import { CITY } from './roles-fixtures.js'
@@ -22,8 +21,8 @@ describe('attack: another peer uses a victim\'s request id (simulated world, rea
     const w = new SimWorld(map, 3)
     // the car at the centre: every pickup cell around it is a few minutes away, so the
     // victim's first copies are held back until the driver's reach widens
-    const driver = new Driver({ node: await w.node('driver'), position: CITY.center, seats: 2 })
-    const rider = new Rider({ node: await w.node('victim') })
+    const driver = await w.driver('driver', { position: CITY.center, seats: 2 })
+    const rider = await w.rider('victim')
     const attacker = await w.node('attacker')
     try {
       await driver.start()
@@ -33,7 +32,7 @@ describe('attack: another peer uses a victim\'s request id (simulated world, rea
 
       let victimRequest: RideRequest | undefined
       attacker.onGossip(({ envelope }) => {
-        if (envelope.message.type === 'ride-request' && envelope.sender.toString() === rider.node.peerId) victimRequest = envelope.message.body
+        if (envelope.message.type === 'ride-request' && envelope.sender.toString() === rider.peerId) victimRequest = envelope.message.body
       })
       let outcome: RideResult | Error | undefined
       rider.requestRide({ from: CITY.north, to: CITY.south, timeoutMs: 90_000 }).then(r => { outcome = r }, err => { outcome = err })
@@ -43,7 +42,7 @@ describe('attack: another peer uses a victim\'s request id (simulated world, rea
       // the attacker's copies of the victim's request, as fast as it likes, under its own key
       // not awaited: answers take simulated time, which passes only in w.run()
       const send = (message: HitchMessage): void => {
-        attacker.send(driver.node.peerId, message).catch(() => {})
+        attacker.send(driver.peerId, message).catch(() => {})
       }
       let confirmedAt: number | undefined
       rider.on('confirmed', () => { confirmedAt ??= w.clock.now() })
@@ -60,7 +59,7 @@ describe('attack: another peer uses a victim\'s request id (simulated world, rea
       expect(await w.until(() => outcome != null, 600_000, 1_000)).to.equal(true)
       expect(outcome, String(outcome)).to.not.be.instanceOf(Error)
       const result = outcome as RideResult
-      expect(result.driver).to.equal(driver.node.peerId)
+      expect(result.driver).to.equal(driver.peerId)
       expect(result.requestId).to.equal(id)
       expect(confirmedAt).to.not.equal(undefined)
     } finally {

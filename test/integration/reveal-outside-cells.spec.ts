@@ -1,5 +1,4 @@
 import { expect } from 'chai'
-import { Driver, Rider } from '../../node/index.js'
 import { openRoutedMap } from '../../node/map/index.js'
 import { Cancel, cellOf, cellTopic } from '../../protocol/index.js'
 import { CITY } from './roles-fixtures.js'
@@ -18,9 +17,9 @@ describe('attack: a rider reveals exact points outside the cells it asked from (
 
   it('the driver cancels after the reveal, saying why, and serves the next rider with the seat', async () => {
     const w = new SimWorld(await openRoutedMap(), 7)
-    const driver = new Driver({ node: await w.node('driver'), position: CITY.north, seats: 1 })
+    const driver = await w.driver('driver', { position: CITY.north, seats: 1 })
     const liar = await w.node('liar')
-    const honest = new Rider({ node: await w.node('honest') })
+    const honest = await w.rider('honest')
     try {
       await driver.start()
       await honest.start()
@@ -65,7 +64,7 @@ describe('attack: a rider reveals exact points outside the cells it asked from (
       honest.requestRide({ from: CITY.north, to: CITY.south, timeoutMs: 60_000 }).then(r => { outcome = r }, err => { outcome = err })
       expect(await w.until(() => outcome != null, 900_000, 1_000)).to.equal(true)
       expect(outcome, String(outcome)).to.not.be.instanceOf(Error)
-      expect((outcome as RideResult).driver).to.equal(driver.node.peerId)
+      expect((outcome as RideResult).driver).to.equal(driver.peerId)
     } finally {
       await honest.stop()
       await driver.stop()

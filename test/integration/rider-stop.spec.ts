@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { createHitchNode, Rider, type HitchNode } from '../../node/index.js'
+import { createHitchNode, Rider, roleComponents, type HitchNode } from '../../node/index.js'
 
 describe('integration: a rider stopped while it is still looking for drivers', function () {
   let node: HitchNode
@@ -23,7 +23,7 @@ describe('integration: a rider stopped while it is still looking for drivers', f
   })
 
   it('ends the ride with ERR_RIDE_ABORTED and leaves no unhandled rejection behind', async () => {
-    const rider = new Rider({ node })
+    const rider = new Rider(roleComponents(node), {})
     await rider.start()
     const { bbox } = node.map.graph.meta
     const mid = { lat: (bbox.minLat + bbox.maxLat) / 2, lon: (bbox.minLon + bbox.maxLon) / 2 }

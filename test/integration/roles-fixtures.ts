@@ -1,8 +1,8 @@
 import { WallClock } from '../../node/clock/index.js'
-import { createHitchNode, Driver, Rider } from '../../node/index.js'
+import { createHitchPeer } from '../../node/index.js'
 import { openRoutedMap } from '../../node/map/index.js'
 import type { Clock } from '../../node/clock/index.js'
-import type { DriverInit, HitchNode, HitchNodeInit, LatLonPoint, RideRequestOptions, RiderInit } from '../../node/index.js'
+import type { Driver, DriverInit, DriverPeer, HitchNode, HitchNodeInit, HitchPeer, HitchPeerInit, LatLonPoint, Rider, RideRequestOptions, RiderInit, RiderPeer } from '../../node/index.js'
 import type { RoutedMap } from '../../node/map/index.js'
 
 /**
@@ -47,6 +47,8 @@ export class Swarm {
   readonly nodes: HitchNode[] = []
   readonly drivers: Driver[] = []
   readonly riders: Rider[] = []
+  readonly peers: HitchPeer[] = []
+  private readonly nodesByRole = new Map<Driver | Rider, HitchNode>()
   hub!: HitchNode
   readonly speedUp: number
   private readonly transport: 'tcp' | 'memory'
@@ -63,8 +65,17 @@ export class Swarm {
     return this
   }
 
+  /** A started node on the swarm's clock and map, bootstrapped from the hub. */
   async node (extra: Partial<HitchNodeInit> = {}): Promise<HitchNode> {
-    const node = await createHitchNode({
+    return (await this.peer(extra)).node
+  }
+
+  /**
+   * A peer (`createHitchPeer`) on the swarm's clock and map, bootstrapped from the hub, its node
+   * started (and the hub dialled); its role, if any, is left for the caller to start.
+   */
+  async peer<P extends HitchPeer> (init: HitchPeerInit = {}): Promise<P> {
+    const peer = await createHitchPeer({
       transport: this.transport,
       listen: this.transport === 'tcp' ? ['/ip4/127.0.0.1/tcp/0'] : undefined,
       loopbackFriendly: true,
@@ -72,26 +83,39 @@ export class Swarm {
       map: this.map,
       messageTtlMs: real(9_000, this.speedUp),
       bootstrap: this.hub != null ? this.hub.addresses() : [],
-      ...extra
+      ...init
     })
-    this.nodes.push(node)
-    await node.start()
-    if (this.hub != null && extra.bootstrap == null) {
+    this.peers.push(peer)
+    this.nodes.push(peer.node)
+    const role = peer.driver ?? peer.rider
+    if (role != null) this.nodesByRole.set(role, peer.node)
+    await peer.node.start()
+    await peer.channels?.start()
+    if (this.hub != null && init.bootstrap == null) {
       // the bootstrap module does not dial memory addresses: dial the hub ourselves
-      await node.network.dial(this.hub.addresses()[0])
+      await peer.node.network.dial(this.hub.addresses()[0])
     }
+    return peer as P
+  }
+
+  /** The node a role of this swarm runs on. */
+  nodeOf (role: Driver | Rider): HitchNode {
+    const node = this.nodesByRole.get(role)
+    if (node == null) throw new Error('not a role of this swarm')
     return node
   }
 
-  async driver (init: Omit<DriverInit, 'node'>): Promise<Driver> {
-    const driver = new Driver({ node: await this.node(), ...driverTimings(this.speedUp), ...init })
+  /** A started driver (its own peer), with the swarm's timings unless `init` sets them. */
+  async driver (init: DriverInit, extra: HitchPeerInit = {}): Promise<Driver> {
+    const { driver } = await this.peer<DriverPeer>({ ...extra, driver: { ...driverTimings(this.speedUp), ...init } })
     this.drivers.push(driver)
     await driver.start()
     return driver
   }
 
-  async rider (init: Omit<RiderInit, 'node'> = {}): Promise<Rider> {
-    const rider = new Rider({ node: await this.node(), ...riderTimings(this.speedUp), ...init })
+  /** A started rider (its own peer), with the swarm's timings unless `init` sets them. */
+  async rider (init: RiderInit = {}, extra: HitchPeerInit = {}): Promise<Rider> {
+    const { rider } = await this.peer<RiderPeer>({ ...extra, rider: { ...riderTimings(this.speedUp), ...init } })
     this.riders.push(rider)
     await rider.start()
     return rider
@@ -101,6 +125,6 @@ export class Swarm {
   async stop (): Promise<void> {
     for (const r of [...this.riders].reverse()) await r.stop()
     for (const d of [...this.drivers].reverse()) await d.stop()
-    await Promise.all([...this.nodes].reverse().map(async n => n.stop()))
+    await Promise.all([...this.peers].reverse().map(async p => await p.stop()))
   }
 }

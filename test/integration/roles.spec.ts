@@ -31,7 +31,7 @@ describe('integration: driver and rider roles over TCP on 127.0.0.1', function (
       const driverRecords = collect<{ requestId: string }>(driver, 'trip-record')
       const result = await rider.requestRide({ from: CITY.west, to: CITY.north, ...rideTimings() })
 
-      expect(result.driver).to.equal(driver.node.peerId)
+      expect(result.driver).to.equal(driver.peerId)
       const check = await verifyTripRecord(result.record)
       expect(check.ok, JSON.stringify(check)).to.equal(true)
       const types = result.record.events.map(e => e.type)
@@ -39,8 +39,8 @@ describe('integration: driver and rider roles over TCP on 127.0.0.1', function (
       expect(types).to.include('picked-up')
       expect(types.slice(-2)).to.deep.equal(['dropped-off', 'fare'])
       expect(result.record.header.fare).to.equal(result.quote.price)
-      expect(result.record.header.riderAddress).to.equal(rider.node.ethAddress.toLowerCase())
-      expect(result.record.header.driverAddress).to.equal(driver.node.ethAddress.toLowerCase())
+      expect(result.record.header.riderAddress).to.equal(swarm.nodeOf(rider).ethAddress.toLowerCase())
+      expect(result.record.header.driverAddress).to.equal(swarm.nodeOf(driver).ethAddress.toLowerCase())
 
       // the rider followed the trip
       const phases = updates.map(u => u.phase)
@@ -50,26 +50,26 @@ describe('integration: driver and rider roles over TCP on 127.0.0.1', function (
 
       // both stores hold the same record, and it still verifies from its stored JSON
       await waitFor(() => driverRecords.some(r => r.requestId === result.requestId), { what: 'driver stored the record' })
-      const atRider = await rider.node.store.rides.getTrip(result.requestId)
+      const atRider = await swarm.nodeOf(rider).store.rides.getTrip(result.requestId)
       // the driver keeps rides by rider and request id (another peer may name the same id)
-      const atDriver = await driver.node.store.rides.getTrip(rideKey(rider.node.peerId, result.requestId))
+      const atDriver = await swarm.nodeOf(driver).store.rides.getTrip(rideKey(rider.peerId, result.requestId))
       expect(atRider).to.not.equal(undefined)
       expect({ ...atDriver, id: atRider?.id }).to.deep.equal(atRider)
       const { id: _id, ...json } = atDriver!
       expect((await verifyTripRecord(tripRecordFromJSON(json))).ok).to.equal(true)
-      expect((await driver.node.store.rides.getRide(rideKey(rider.node.peerId, result.requestId)))?.status).to.equal('completed')
+      expect((await swarm.nodeOf(driver).store.rides.getRide(rideKey(rider.peerId, result.requestId)))?.status).to.equal('completed')
       expect(driver.freeSeats).to.equal(4)
 
       // the rider's answer lost on the way back: a repeat of the same record gets the stored
       // countersigned copy again; a different record does not
       const driverSigned = { ...result.record, riderSignature: undefined }
-      const again = await driver.node.send(rider.node.peerId, { type: 'trip-record', body: tripRecordToProto(driverSigned) })
+      const again = await swarm.nodeOf(driver).send(rider.peerId, { type: 'trip-record', body: tripRecordToProto(driverSigned) })
       expect(again?.message.type).to.equal('trip-record')
       const copy = tripRecordFromProto((again!.message as { body: any }).body)
       expect((await verifyTripRecord(copy)).ok).to.equal(true)
       expect(tripRecordToJSON(copy)).to.deep.equal(tripRecordToJSON(result.record))
       const other = { ...driverSigned, header: { ...driverSigned.header, fare: String(Number(driverSigned.header.fare) + 1) } }
-      const refused = await driver.node.send(rider.node.peerId, { type: 'trip-record', body: tripRecordToProto(other) })
+      const refused = await swarm.nodeOf(driver).send(rider.peerId, { type: 'trip-record', body: tripRecordToProto(other) })
       expect(refused).to.equal(undefined)
     })
   })
@@ -95,7 +95,7 @@ describe('integration: driver and rider roles over TCP on 127.0.0.1', function (
       const second = riders[1].requestRide({ from: { lat: 40.7492, lon: -73.989 }, to: { lat: 40.7508, lon: -73.970 }, ...rideTimings() })
       const results: RideResult[] = await Promise.all([first, second])
 
-      expect(results.map(r => r.driver)).to.deep.equal([driver.node.peerId, driver.node.peerId])
+      expect(results.map(r => r.driver)).to.deep.equal([driver.peerId, driver.peerId])
       expect(quotes.map(q => q.quote.pooled)).to.include(true)
       expect(results[1].quote.pooled).to.equal(true)
       expect(Math.max(...positions.map(p => p.onboard))).to.equal(2)
@@ -124,7 +124,7 @@ describe('integration: driver and rider roles over TCP on 127.0.0.1', function (
       const cheapQuotes = collect<{ requestId: string }>(cheap, 'quote')
       const choose = async (quotes: RiderQuote[]): Promise<RiderQuote | undefined> => {
         await waitFor(() => cheapQuotes.length >= 2, { what: 'the cheap car quoting both riders' })
-        return quotes.find(q => q.driver === cheap.node.peerId) ?? quotes[0]
+        return quotes.find(q => q.driver === cheap.peerId) ?? quotes[0]
       }
       const declines = collect<{ reason: string }>(cheap, 'declined')
       const fallbacks = riders.map(r => collect<{ from: string, to?: string }>(r, 'fallback'))
@@ -132,14 +132,14 @@ describe('integration: driver and rider roles over TCP on 127.0.0.1', function (
         from: i === 0 ? CITY.west : CITY.center, to: CITY.north, ...rideTimings(), quoteWindowMs: real(4_000), choose
       })))
 
-      const winners = results.filter(r => r.driver === cheap.node.peerId)
-      const losers = results.filter(r => r.driver === dear.node.peerId)
+      const winners = results.filter(r => r.driver === cheap.peerId)
+      const losers = results.filter(r => r.driver === dear.peerId)
       expect(winners).to.have.length(1)
       expect(losers).to.have.length(1)
       expect(declines).to.have.length(1)
       expect(declines[0].reason).to.equal('NO_SEATS')
       const loser = results.indexOf(losers[0])
-      expect(fallbacks[loser].some(f => f.from === cheap.node.peerId && f.to === dear.node.peerId)).to.equal(true)
+      expect(fallbacks[loser].some(f => f.from === cheap.peerId && f.to === dear.peerId)).to.equal(true)
       expect(fallbacks[1 - loser]).to.have.length(0)
     })
   })
@@ -166,20 +166,20 @@ describe('integration: driver and rider roles over TCP on 127.0.0.1', function (
         to: CITY.north,
         ...rideTimings(),
         choose: async quotes => {
-          const gone = quotes.find(q => q.driver === leaving.node.peerId)
+          const gone = quotes.find(q => q.driver === leaving.peerId)
           if (gone == null || stopped) return quotes[0]
           // the best driver's node dies after quoting, before the accept reaches it
           stopped = true
           await leaving.stop()
-          await leaving.node.stop()
+          await swarm.nodeOf(leaving).stop()
           return gone
         }
       })
       expect(stopped).to.equal(true)
-      expect(result.driver).to.equal(staying.node.peerId)
+      expect(result.driver).to.equal(staying.peerId)
       // to the next quote at once, or back to waiting when the other quote was still on its way
-      expect(fallbacks.map(f => f.from)).to.deep.equal([leaving.node.peerId])
-      expect(fallbacks[0].to).to.be.oneOf([staying.node.peerId, undefined])
+      expect(fallbacks.map(f => f.from)).to.deep.equal([leaving.peerId])
+      expect(fallbacks[0].to).to.be.oneOf([staying.peerId, undefined])
       expect((await verifyTripRecord(result.record)).ok).to.equal(true)
     })
   })

@@ -1,11 +1,11 @@
 import { privateKeyFromRaw } from '@libp2p/crypto/keys'
 import { createHash } from 'node:crypto'
-import { createHitchNode, libsecp256k1Signatures } from '../../node/index.js'
+import { createHitchPeer, libsecp256k1Signatures } from '../../node/index.js'
 import { identityFromKey } from '../../node/identity/index.js'
 import { VerifyCache } from '../../protocol/index.js'
 import { EventScheduler, SimulatedWorld, VirtualClock } from '../../sim/index.js'
 import { seededRandomSource } from '../../sim/random.js'
-import type { HitchNode, HitchNodeInit } from '../../node/index.js'
+import type { Driver, DriverInit, DriverPeer, HitchNode, HitchPeer, HitchPeerInit, Rider, RiderInit, RiderPeer } from '../../node/index.js'
 import type { RoutedMap } from '../../node/map/index.js'
 import type { Secp256k1PrivateKey } from '@libp2p/interface'
 
@@ -29,7 +29,8 @@ export class SimWorld {
   readonly world: SimulatedWorld
   readonly clock: VirtualClock
   readonly map: RoutedMap
-  readonly nodes: HitchNode[] = []
+  readonly peers: HitchPeer[] = []
+  private readonly nodesByRole = new Map<Driver | Rider, HitchNode>()
   private readonly seed: number
   private readonly verifyCache = new VerifyCache({ maxEntries: 65_536 })
   private readonly signatures = libsecp256k1Signatures()
@@ -42,25 +43,52 @@ export class SimWorld {
   }
 
   /** A started node named `name` (its key and random source derive from the name and the seed). */
-  async node (name: string, extra: Partial<HitchNodeInit> = {}): Promise<HitchNode> {
-    const privateKey = extra.privateKey ?? seededKey(`${this.seed}/${name}`)
+  async node (name: string, extra: Partial<HitchPeerInit> = {}): Promise<HitchNode> {
+    return (await this.peer(name, extra)).node
+  }
+
+  /**
+   * A peer (`createHitchPeer`) named `name`, its node started; its role, if any, is left for
+   * the caller to start. Its key and random source derive from the name and the seed.
+   */
+  async peer<P extends HitchPeer> (name: string, init: Partial<HitchPeerInit> = {}): Promise<P> {
+    const privateKey = init.privateKey ?? seededKey(`${this.seed}/${name}`)
     // a node may run under a peer key of its own (a rider's per-ride key): the network is its
-    const peerKey = typeof extra.peerKey === 'object' ? extra.peerKey : privateKey
+    const peerKey = typeof init.peerKey === 'object' ? init.peerKey : privateKey
     const network = this.world.createPeer({ peerId: identityFromKey(peerKey).peerId, logPrefix: name, clock: this.clock })
-    const node = await createHitchNode({
+    const peer = await createHitchPeer({
       map: this.map,
       clock: this.clock,
       logPrefix: name,
       random: seededRandomSource(this.seed, name),
       verifyCache: this.verifyCache,
       signatures: this.signatures,
-      ...extra,
+      ...init,
       privateKey,
       network
     })
-    this.nodes.push(node)
-    await node.start()
+    this.peers.push(peer)
+    const role = peer.driver ?? peer.rider
+    if (role != null) this.nodesByRole.set(role, peer.node)
+    await peer.node.start()
+    return peer as P
+  }
+
+  /** The node a role of this world runs on. */
+  nodeOf (role: Driver | Rider): HitchNode {
+    const node = this.nodesByRole.get(role)
+    if (node == null) throw new Error('not a role of this world')
     return node
+  }
+
+  /** A driver named `name` on its own peer (not started). */
+  async driver (name: string, init: DriverInit, extra: Partial<HitchPeerInit> = {}): Promise<Driver> {
+    return (await this.peer<DriverPeer>(name, { ...extra, driver: init })).driver
+  }
+
+  /** A rider named `name` on its own peer (not started). */
+  async rider (name: string, init: RiderInit = {}, extra: Partial<HitchPeerInit> = {}): Promise<Rider> {
+    return (await this.peer<RiderPeer>(name, { ...extra, rider: init })).rider
   }
 
   /** Advances the clock by `ms`, running every event due meanwhile. */
@@ -80,7 +108,7 @@ export class SimWorld {
   /** Stops every node, keeping the scheduler turning while they wind down. */
   async stop (): Promise<void> {
     let done = false
-    const stopping = Promise.allSettled(this.nodes.map(async n => n.stop())).finally(() => { done = true })
+    const stopping = Promise.allSettled(this.peers.map(async p => await p.stop())).finally(() => { done = true })
     while (!done) await this.scheduler.runUntilAsync(this.scheduler.now() + 1000)
     await stopping
   }

@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { DEFAULT_QUOTE_NEAR_S, Driver, Rider } from '../../node/index.js'
+import { DEFAULT_QUOTE_NEAR_S } from '../../node/index.js'
 import { openRoutedMap } from '../../node/map/index.js'
 import { SimWorld } from './sim-world-fixtures.js'
 import type { RideResult } from '../../node/index.js'
@@ -15,8 +15,8 @@ describe('a lone distant driver (simulated world, virtual clock)', function () {
 
   it('quotes a rider who keeps asking, however far beyond the near reach its pickup is', async () => {
     const w = new SimWorld(await openRoutedMap(), 3)
-    const driver = new Driver({ node: await w.node('driver'), position: { lat: 40.736, lon: -73.994 }, seats: 2 })
-    const rider = new Rider({ node: await w.node('rider') })
+    const driver = await w.driver('driver', { position: { lat: 40.736, lon: -73.994 }, seats: 2 })
+    const rider = await w.rider('rider')
     const quotes: number[] = []
     const confirmed: string[] = []
     driver.on('quote', e => { quotes.push(e.pickupMinutes) })

@@ -43,7 +43,7 @@ describe('integration: a swarm of 21 nodes over the memory transport', function 
     const bbox = swarm.map.graph.meta.bbox
     const trips = riders.map(() => ({ from: pointIn(bbox, rand), to: pointIn(bbox, rand) }))
     // staggered a little, as riders are
-    const settled = await Promise.allSettled(riders.map(async (r, i) => r.node.clock.sleep(real(500) * i).then(async () => r.requestRide({
+    const settled = await Promise.allSettled(riders.map(async (r, i) => swarm.nodeOf(r).clock.sleep(real(500) * i).then(async () => r.requestRide({
       ...trips[i],
       quoteWindowMs: real(1_500),
       acceptTimeoutMs: real(4_000),
@@ -60,17 +60,17 @@ describe('integration: a swarm of 21 nodes over the memory transport', function 
     const byDriver = new Map<string, number>()
     for (const [i, result] of results.entries()) {
       expect((await verifyTripRecord(result.record)).ok, `ride ${i}`).to.equal(true)
-      expect(result.record.header.rider).to.equal(riders[i].node.peerId)
+      expect(result.record.header.rider).to.equal(riders[i].peerId)
       byDriver.set(result.driver, (byDriver.get(result.driver) ?? 0) + 1)
-      expect(await riders[i].node.store.rides.getTrip(result.requestId)).to.not.equal(undefined)
+      expect(await swarm.nodeOf(riders[i]).store.rides.getTrip(result.requestId)).to.not.equal(undefined)
     }
     // several drivers served the riders (matching spreads them by price and pickup time)
     expect(byDriver.size).to.be.at.least(3)
     // every driver that served a ride stores its records too (the store write follows the answer)
     for (const driver of drivers) {
-      const served = results.filter(r => r.driver === driver.node.peerId)
+      const served = results.filter(r => r.driver === driver.peerId)
       for (const r of served) {
-        await waitFor(async () => driver.node.store.rides.getTrip(rideKey(r.record.header.rider, r.requestId)), { what: 'driver record stored' })
+        await waitFor(async () => swarm.nodeOf(driver).store.rides.getTrip(rideKey(r.record.header.rider, r.requestId)), { what: 'driver record stored' })
       }
     }
   })

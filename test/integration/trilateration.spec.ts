@@ -1,7 +1,6 @@
 import { expect } from 'chai'
 import { cellToLatLng } from 'h3-js'
 import { mulberry32 } from '../../matching/index.js'
-import { Driver } from '../../node/index.js'
 import { openRoutedMap } from '../../node/map/index.js'
 import { cellOf, cellTopic } from '../../protocol/index.js'
 import { requireSharedData, sharedData } from '../fixtures/shared-data.js'
@@ -100,8 +99,8 @@ async function attack (map: RoutedMap, vertex: number, seed: number): Promise<{ 
   const w = new SimWorld(map, seed)
   const g = map.graph
   const position = { lat: g.lat[vertex], lon: g.lon[vertex] }
-  const driverNode = await w.node('driver')
-  const driver = new Driver({ node: driverNode, position, seats: 4 })
+  const driver = await w.driver('driver', { position, seats: 4 })
+  const driverNode = w.nodeOf(driver)
   try {
     // the city's cells, as anyone with the map knows them
     const cells = [...new Set(Array.from({ length: g.lat.length }, (_, v) => cellOf(g.lat[v], g.lon[v])))].sort()
