@@ -26,9 +26,8 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { createHitchPeer } from '../node/index.js'
+import { chainAt, createHitchPeer } from '../node/index.js'
 import { cellOf, cellTopic } from '../protocol/index.js'
-import { connectChain } from '../settlement/index.js'
 import { parseAbuseArgs } from './abuse-protocol.js'
 import type { AttackerCommand, AttackerReport, FloodName } from './abuse-protocol.js'
 import type { RiderPeer } from '../node/index.js'
@@ -143,7 +142,7 @@ async function startRide (r: HonestRider): Promise<RiderPeer> {
     listen: ['/ip4/127.0.0.1/tcp/0'],
     bootstrap: [r.driverAddress],
     dht: true,
-    chain: async identity => await connectChain(r.chainUrl, { privateKeyHex: identity.ethPrivateKeyHex }),
+    chain: chainAt(r.chainUrl),
     rider: {}
   })
   try {

@@ -7,8 +7,7 @@
  */
 import { createInterface } from 'node:readline'
 import { BENCH_INBOUND_LIMITS } from './channel-limits.js'
-import { createHitchPeer } from '../node/index.js'
-import { connectChain } from '../settlement/index.js'
+import { chainAt, createHitchPeer, loopbackNode } from '../node/index.js'
 
 const dir = process.env.HITCH_BENCH_DIR
 const url = process.env.HITCH_BENCH_CHAIN
@@ -22,11 +21,8 @@ if (dir == null || url == null) {
 // reset the pipelined pipe (the bench crashed so since the limits came in, issue 9)
 const peer = await createHitchPeer({
   dataDir: dir,
-  transport: 'tcp',
-  listen: ['/ip4/127.0.0.1/tcp/0'],
-  dht: false,
-  loopbackFriendly: true,
-  chain: async identity => await connectChain(url, { privateKeyHex: identity.ethPrivateKeyHex }),
+  ...loopbackNode(),
+  chain: chainAt(url),
   channels: { role: 'driver', maxInFlight: 32, inbound: BENCH_INBOUND_LIMITS }
 })
 await peer.start()

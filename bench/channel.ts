@@ -23,9 +23,9 @@ import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { privateKeyToAccount, generatePrivateKey } from 'viem/accounts'
-import { createHitchPeer } from '../node/index.js'
+import { chainAt, createHitchPeer, loopbackNode } from '../node/index.js'
 import type { ChannelManager } from '../node/channel/index.js'
-import { connectChain, startDevChain } from '../settlement/index.js'
+import { startDevChain } from '../settlement/index.js'
 import { ChannelSignatureVerifier, channelSigningKey, channelStateDigest, channelStateTypedData, signChannelStateDigest, ZERO_HASH, type ChannelDomain, type ChannelState } from '../protocol/channel/index.js'
 import { reportGas } from './channel-gas.js'
 import { recoverTypedDataAddress, type Address } from 'viem'
@@ -81,11 +81,8 @@ async function viemRate (n: number, domain: ChannelDomain): Promise<number> {
 async function startNode (dir: string, url: string, role: 'rider' | 'driver', window: number): Promise<{ peerId: string, address: Address, addrs: string[], manager: ChannelManager, dial: (addr: string) => Promise<void>, stop: () => Promise<void> }> {
   const peer = await createHitchPeer({
     dataDir: dir,
-    transport: 'tcp',
-    listen: ['/ip4/127.0.0.1/tcp/0'],
-    dht: false,
-    loopbackFriendly: true,
-    chain: async identity => await connectChain(url, { privateKeyHex: identity.ethPrivateKeyHex }),
+    ...loopbackNode(),
+    chain: chainAt(url),
     channels: { role, maxInFlight: window, ...(role === 'driver' ? { inbound: BENCH_INBOUND_LIMITS } : {}) }
   })
   await peer.start()

@@ -4,12 +4,12 @@
  * channel's on-chain steps.
  */
 import { weiToCents } from '../node/payments/index.js'
-import { connectChain, startDevChain, type DevChain } from '../settlement/index.js'
+import { startDevChain, type DevChain } from '../settlement/index.js'
 import { UsageError } from './errors.js'
 import { formatCents, jsonLine } from './daemon.js'
 import { CHANNEL_EVENT_NAMES } from '../node/channel/index.js'
 import type { ChannelEvents, ChannelManager } from '../node/channel/index.js'
-import type { ChainConnector } from '../node/index.js'
+import { chainAt, type ChainConnector } from '../node/index.js'
 
 /** The `--chain` flag of `hitch drive` and `hitch ride`, and its help. */
 export const CHAIN_FLAG_OPTIONS = { chain: { type: 'string' } } as const
@@ -28,9 +28,10 @@ export function nodeChain (spec: string): ChainConnector {
   if (spec === 'embedded') {
     throw new UsageError('--chain embedded would run a private chain inside this process, which no other peer can use: pass the URL that `hitch chain` or `hitch drive --chain embedded` prints (--chain http://127.0.0.1:PORT)')
   }
+  const connect = chainAt(spec)
   return async identity => {
     try {
-      return await connectChain(spec, { privateKeyHex: identity.ethPrivateKeyHex })
+      return await connect(identity)
     } catch (err: any) {
       throw new UsageError(`--chain ${spec}: ${String(err?.message ?? err)}`, 1)
     }

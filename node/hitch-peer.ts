@@ -15,7 +15,8 @@ import type { HitchNode, HitchNodeInit } from './hitch-node.js'
 import type { NodeIdentity } from './identity/index.js'
 import type { DriverPaymentsInit, NodeChannelManagerInit, RiderPaymentsInit } from './payments/index.js'
 import type { DriverInit, RiderInit } from './roles/index.js'
-import type { Chain } from '../settlement/index.js'
+import { connectChain } from '../settlement/index.js'
+import type { Chain, ConnectChainOptions } from '../settlement/index.js'
 import type { AbortOptions } from '@libp2p/interface'
 
 /**
@@ -23,6 +24,22 @@ import type { AbortOptions } from '@libp2p/interface'
  * `identity.ethPrivateKeyHex`). The peer stops the client after its channels.
  */
 export type ChainConnector = (identity: NodeIdentity, options?: AbortOptions) => Promise<Chain>
+
+/**
+ * A {@link ChainConnector} for the Hitch chain at `url` (a dev chain's JSON-RPC URL, or a
+ * public chain serving the adjudicator): the node's payment key signs there.
+ */
+export function chainAt (url: string, options: Omit<ConnectChainOptions, 'privateKeyHex'> = {}): ChainConnector {
+  return async identity => await connectChain(url, { ...options, privateKeyHex: identity.ethPrivateKeyHex })
+}
+
+/**
+ * A node on 127.0.0.1 only, for peers that dial each other directly (benchmarks, crash tests,
+ * a channel-only peer): TCP on a port the OS picks, no DHT, loopback addresses kept.
+ */
+export function loopbackNode (): Pick<HitchNodeInit, 'transport' | 'listen' | 'dht' | 'loopbackFriendly'> {
+  return { transport: 'tcp', listen: ['/ip4/127.0.0.1/tcp/0'], dht: false, loopbackFriendly: true }
+}
 
 /** Options of {@link createHitchPeer}: the node's, and the services on it. */
 export interface HitchPeerInit extends HitchNodeInit {

@@ -7,7 +7,7 @@ export { createHitchNode, HitchNodeError, DEFAULT_MESSAGE_TTL_MS } from './hitch
 export type {
   HitchNode, HitchNodeInit, HitchNodeErrorCode, HitchGossip, HitchGossipHandler, HitchDirectHandler, SendOptions, RandomSource
 } from './hitch-node.js'
-export { createHitchPeer } from './hitch-peer.js'
+export { createHitchPeer, chainAt, loopbackNode } from './hitch-peer.js'
 export type { HitchPeer, HitchPeerInit, DriverPeer, RiderPeer, ChainConnector } from './hitch-peer.js'
 export { libsecp256k1Signatures } from './signatures/index.js'
 export type { SignatureBackend } from './signatures/index.js'
