@@ -27,7 +27,7 @@ export type { LinkModel, SimulatedWorldInit, WorldStats } from './simulated-netw
 export { Vehicle, edgeBetween, initialPositions } from './vehicle.js'
 export { runCentralized, initialRecords, DEFAULT_BATCH_S, DEFAULT_DRAIN_S } from './centralized.js'
 export type { CentralizedOptions, RunOptions, RunProgress, DispatchMap } from './centralized.js'
-export { DecentralizedRun } from './decentralized.js'
+export { DecentralizedRun, simulatedRoleTimings } from './decentralized.js'
 export { SIM_EPOCH_MS, anchoredClock, simZero } from './share.js'
 export type { ShareDriver, ShareResult, ShareStatus, RiderOutcome, DriverTrip, SimTimeBase } from './share.js'
 export type { DecentralizedInit } from './decentralized.js'
@@ -37,7 +37,10 @@ export type { RunMetrics, Distribution, PerNodeTraffic, MetricsOptions } from '.
 export { runSimulation, hitchVersion } from './runner.js'
 export { runLibp2p, hitchCommand, WORKER_STEP_TIMEOUT_MS } from './libp2p-run.js'
 export type { Libp2pRunOptions, Libp2pRunInit } from './libp2p-run.js'
-export { PeerShare, mergeShares, simPeerKey, BOOTSTRAP_PER_SHARE } from './libp2p-peers.js'
+export { Fleet, simPeerKey, driverRole } from './fleet.js'
+export type { FleetInit, FleetStatus, PeerFactory, PeerNodeOptions, PeerRole } from './fleet.js'
+export { mergeShares } from './merge.js'
+export { PeerShare, BOOTSTRAP_PER_SHARE } from './libp2p-peers.js'
 export type { PeerShareInit } from './libp2p-peers.js'
 export {
   simLibp2pOptions, simRoleTimings, SIM_REAL_TIMINGS_MS, SIM_GOSSIP_HEARTBEAT_MS, SIM_DHT_QUERY_SELF_INTERVAL_MS, SIM_IO_TIMEOUT_MS

@@ -1,6 +1,7 @@
 /**
- * The records of a `libp2p`-mode run, merged from the results of its shares (one per
- * process): each rider's view joined with the view of the driver that took it.
+ * The records of a decentralized run, merged from the results of its shares (one per process
+ * of a `libp2p`-mode run; the one fleet of a `simulated`-mode run): each rider's view joined
+ * with the view of the driver that took it.
  */
 import { paymentRecord } from './payments.js'
 import type { SharePayments } from './payments.js'

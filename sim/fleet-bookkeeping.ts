@@ -1,6 +1,7 @@
 /**
- * What a share of a `libp2p`-mode run keeps of its peers as the roles report it: per driver,
- * its trips, load and distance driven; per rider, the outcome of its request and the share's
+ * What a fleet (`fleet.ts`: the peers of a simulated run, or of one share of a `libp2p`-mode
+ * run) keeps of its peers as the roles report it: per driver, its trips, load and distance
+ * driven, and what quoting on cells cost; per rider, the outcome of its request and the
  * tallies; per node, its network counters.
  */
 import { NoDriverError } from '../node/index.js'
@@ -30,12 +31,31 @@ export interface DriverPeer {
   trips: Map<string, DriverTrip>
 }
 
+/** What quoting on cells cost the drivers of a fleet */
+export interface QuotingTally {
+  /** at each reveal, the exact plan's pickup less the quoted minutes, seconds */
+  revealDelays: number[]
+  /** why each confirmed ride its driver cancelled was cancelled (not for non-payment) */
+  cancelledConfirmed: string[]
+}
+
+/** The note of what quoting on cells cost, or null when no ride was revealed */
+export function quotingNote (q: QuotingTally): string | null {
+  if (q.revealDelays.length === 0) return null
+  const sorted = [...q.revealDelays].sort((a, b) => a - b)
+  const mean = sorted.reduce((a, b) => a + b, 0) / sorted.length
+  const cancelled = q.cancelledConfirmed
+  return `quoting on cells: at the reveal, the exact plan picks up ${mean.toFixed(0)} s later than the quoted minutes on average ` +
+    `(p50 ${sorted[sorted.length >> 1].toFixed(0)} s, p95 ${sorted[Math.floor(sorted.length * 0.95)].toFixed(0)} s, over ${sorted.length} rides; ` +
+    `negative: earlier); ${cancelled.length} confirmed rides cancelled by their driver${cancelled.length > 0 ? ` (${[...new Set(cancelled)].join(', ')})` : ''}`
+}
+
 /**
  * Follows `driver`'s events into a new {@link DriverPeer}: its trips (pickup, dropoff,
- * pooling, in simulated seconds from `zero()`), the seats of its requests and the distance
- * it drove empty, occupied and per passenger.
+ * pooling, in simulated seconds from `zero()`), the seats of its requests, the distance
+ * it drove empty, occupied and per passenger, and into `quoting` its reveals and cancellations.
  */
-export function watchDriver (index: number, hitch: HitchDriverPeer, zero: () => number): DriverPeer {
+export function watchDriver (index: number, hitch: HitchDriverPeer, zero: () => number, quoting: QuotingTally): DriverPeer {
   const { node, driver } = hitch
   const trips = new Map<string, DriverTrip>()
   const peer: DriverPeer = { index, node, driver, peer: hitch, aboard: new Set(), seats: new Map(), odometerM: 0, onboard: 0, metres: { empty: 0, occupied: 0, passenger: 0 }, served: 0, trips }
@@ -64,6 +84,8 @@ export function watchDriver (index: number, hitch: HitchDriverPeer, zero: () => 
   driver.on('position', ({ odometerM, onboard }) => {
     attributeDriven(peer, odometerM, onboard)
   })
+  driver.on('revealed', ({ quotedPickupMinutes, exactPickupS }) => { quoting.revealDelays.push(exactPickupS - quotedPickupMinutes * 60) })
+  driver.on('cancelled', ({ reason }) => { if (reason !== 'non-payment') quoting.cancelledConfirmed.push(reason) })
   return peer
 }
 
