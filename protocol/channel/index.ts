@@ -13,6 +13,10 @@ export {
   nextProposal, validateProposal, finalStateOf, validateFinal, sameState, channelStep, cosignedFinal, bestState, type FinalState
 } from './machine.js'
 export {
+  NONCE_GAP_WAIT_MS, nonceGapWaitMs, awaitsLowerNonces, type CloseFailure, closeFallback, unilateralCloseState,
+  type DepositPlan, availableDeposit, depositPlan, refreshesDeposit, depositToAdopt
+} from './rules.js'
+export {
   type ChannelMessage, encodeChannelMessage, decodeChannelMessage, MAX_CHANNEL_MESSAGE_BYTES,
   type PayFrame, encodePayFrame, decodePayFrame, MAX_PAY_FRAME_BYTES, PAY_STREAM_PROTOCOL
 } from './codec.js'

@@ -94,8 +94,11 @@ export type ChannelEvent =
   | { type: 'proposal-signed', proposal: ProposedState }
   /** rider: the driver answered a proposal with its signature, recovered to `signer` */
   | { type: 'countersign-received', nonce: bigint, driverSig: Hex, signer: Address }
-  /** rider: the driver refused a proposal; `latest` is its latest co-signed state, if sent */
-  | { type: 'reject-received', nonce: bigint, code: ChannelRejectCode, latest?: CoSignedState, latestSigners?: { rider: Address, driver: Address } }
+  /**
+   * rider: the driver refused a proposal; `latest` is its latest co-signed state, if sent;
+   * `resent` when the refused proposal was a re-send after a gap (it is not re-sent again)
+   */
+  | { type: 'reject-received', nonce: bigint, code: ChannelRejectCode, detail?: string, latest?: CoSignedState, latestSigners?: { rider: Address, driver: Address }, resent?: boolean }
   /**
    * driver: a proposal arrived and `validateProposal` accepted it; `driverSig` is ours; `peer`
    * is the peer id it came from (a rider's signature proves who sent it: a rider that comes back
@@ -130,8 +133,8 @@ export type ChannelAction =
   | { type: 'send-countersign', nonce: bigint, driverSig: Hex }
   /** rider: the payment with this nonce is done (co-signed, or adopted from the driver's latest) */
   | { type: 'resolve', nonce: bigint, cosigned: CoSignedState }
-  /** rider: the payment with this nonce failed */
-  | { type: 'fail', nonce: bigint, code: ChannelRejectCode }
+  /** rider: the payment with this nonce failed (its proposal may stay, to be re-sent by a sync) */
+  | { type: 'fail', nonce: bigint, code: ChannelRejectCode, detail?: string }
   /** either: answer a stale close on chain with our newer co-signed state */
   | { type: 'challenge', cosigned: CoSignedState }
   /** either: the final state is signed by both: it can be submitted (`closeCooperative`) */
@@ -338,11 +341,20 @@ export function channelStep (channel: Channel, event: ChannelEvent, options: { m
         next = adopted.channel
         actions.push(...adopted.actions.filter(a => a.type !== 'persist'))
       }
-      if (event.code !== 'stale' && event.code !== 'gap') {
+      const detail = event.detail != null ? { detail: event.detail } : {}
+      if (event.code === 'gap' && event.resent !== true) {
+        // a lower proposal never reached the driver (a timeout, a restart): re-send those, in
+        // nonce order, then this one, once
+        for (const p of next.proposals) if (p.state.nonce <= event.nonce) actions.push({ type: 'send-proposal', nonce: p.state.nonce })
+      } else if (event.code === 'stale' || event.code === 'gap') {
+        // the driver holds this nonce already, or still misses a lower one after a re-send: the
+        // payment fails, the proposal stays (a sync re-sends it or adopts the driver's latest)
+        if (next.proposals.some(p => p.state.nonce === event.nonce)) actions.push({ type: 'fail', nonce: event.nonce, code: event.code, ...detail })
+      } else {
         // the driver will never sign this nonce: drop it and everything after it (they depend on it)
         const dropped = next.proposals.filter(p => p.state.nonce >= event.nonce)
         next = { ...next, proposals: next.proposals.filter(p => p.state.nonce < event.nonce) }
-        for (const p of dropped) actions.push({ type: 'fail', nonce: p.state.nonce, code: event.code })
+        for (const p of dropped) actions.push({ type: 'fail', nonce: p.state.nonce, code: event.code, ...(p.state.nonce === event.nonce ? detail : {}) })
       }
       return { channel: next, actions: [{ type: 'persist' }, ...actions] }
     }
