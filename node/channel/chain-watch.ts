@@ -5,7 +5,7 @@
  * stored watch position says; then it follows the adjudicator's events, answers stale closes,
  * finalizes pending ones, and submits a co-signed final state the peer left unsubmitted.
  */
-import { newChannel, type Channel, type ChannelEvent, type CoSignedState } from '../../protocol/channel/index.js'
+import { depositToAdopt, newChannel, type Channel, type ChannelEvent, type CoSignedState } from '../../protocol/channel/index.js'
 import { SettlementError, type AdjudicatorEvent, type Chain, type Watcher } from '../../settlement/index.js'
 import type { ChannelEventTarget } from './events.js'
 import type { ChannelStore, OpenIntent } from './channel-store.js'
@@ -121,9 +121,11 @@ export class ChainWatch {
           case 'finalized':
             await this.host.step(id, { type: 'settled' })
             break
-          case 'open':
-            if (info.deposit > channel.deposit) await this.host.step(id, { type: 'deposit-changed', deposit: info.deposit })
+          case 'open': {
+            const deposit = depositToAdopt(channel, info)
+            if (deposit != null) await this.host.step(id, { type: 'deposit-changed', deposit })
             break
+          }
           case 'none':
             this.log('channel %s is unknown to the chain', id)
             break
@@ -173,8 +175,11 @@ export class ChainWatch {
       try {
         switch (event.type) {
           case 'ToppedUp':
-            if (channel.phase === 'open' && event.deposit > channel.deposit) await this.host.step(event.channelId, { type: 'deposit-changed', deposit: event.deposit })
+          {
+            const deposit = depositToAdopt(channel, { status: 'open', deposit: event.deposit })
+            if (deposit != null) await this.host.step(event.channelId, { type: 'deposit-changed', deposit })
             break
+          }
           case 'CloseStarted':
             this.host.events.emit('channel:close-observed', { channelId: event.channelId, by: event.by, nonce: event.nonce, closesAt: event.closesAt })
             await this.host.step(event.channelId, { type: 'close-observed', nonce: event.nonce, closesAt: event.closesAt, by: event.by })

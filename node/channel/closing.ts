@@ -3,7 +3,7 @@
  * submits it), unilaterally (the newest state both signed goes on chain, the finalize follows
  * after the challenge period), or co-operatively with the unilateral close as the fallback.
  */
-import { cosignedFinal, finalStateOf, validateFinal, type ChannelState } from '../../protocol/channel/index.js'
+import { closeFallback, cosignedFinal, finalStateOf, unilateralCloseState, validateFinal, type CloseFailure } from '../../protocol/channel/index.js'
 import { isRevert } from './chain-watch.js'
 import { ChannelError } from './errors.js'
 import { channelSummary, type ChannelSummary } from './options.js'
@@ -78,8 +78,7 @@ export class ChannelCloser {
     this.ctx.lifecycle.assertStarted()
     const channel = engine.mustGet(channelId)
     if (channel.phase === 'finalized') throw new ChannelError('NOT_OPEN', 'channel is settled')
-    const best = cosignedFinal(channel) ?? channel.latest
-    const state: ChannelState = best?.state ?? { ...finalStateOf(channel), nonce: 0n, balanceRider: channel.deposit, balanceDriver: 0n }
+    const { state, cosigned: best } = unilateralCloseState(channel)
     const tx = await chain.closeUnilateral(state, best != null ? { rider: best.riderSig, driver: best.driverSig } : undefined, options)
     this.ctx.faults.reached('unilateral-mined', 0n)
     const info = await chain.getChannel(channelId, options)
@@ -94,11 +93,20 @@ export class ChannelCloser {
     try {
       return await this.closeCooperative(channelId, options)
     } catch (err) {
-      if (err instanceof ChannelError && (err.code === 'PEER_UNRESPONSIVE' || err.code === 'REJECTED' || err.code === 'BAD_RESPONSE')) {
-        this.ctx.log('co-operative close of %s failed (%s), closing unilaterally', channelId, err.code)
-        return await this.closeUnilateral(channelId, options)
-      }
-      throw err
+      if (closeFallback(closeFailure(err)) !== 'unilateral') throw err
+      this.ctx.log('co-operative close of %s failed (%s), closing unilaterally', channelId, (err as ChannelError).code)
+      return await this.closeUnilateral(channelId, options)
     }
+  }
+}
+
+/** How a co-operative close failed, in the terms of the close rules. */
+function closeFailure (err: unknown): CloseFailure {
+  if (!(err instanceof ChannelError)) return 'other'
+  switch (err.code) {
+    case 'PEER_UNRESPONSIVE': return 'unresponsive'
+    case 'REJECTED': return 'refused'
+    case 'BAD_RESPONSE': return 'bad-response'
+    default: return 'other'
   }
 }

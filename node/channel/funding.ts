@@ -4,7 +4,7 @@
  * crash cannot lose its deposit), refusing what the gas reserve could not cover, and the
  * periodic check of that reserve.
  */
-import { cosignedFinal, highestTotal, newChannel } from '../../protocol/channel/index.js'
+import { cosignedFinal, depositPlan, depositToAdopt, newChannel } from '../../protocol/channel/index.js'
 import { DISPUTE_GAS } from '../../settlement/index.js'
 import { isRevert } from './chain-watch.js'
 import { ChannelError } from './errors.js'
@@ -44,11 +44,13 @@ export class ChannelFunding {
     if (existing != null) {
       const info = await chain.getChannel(existing.channelId, options)
       if (info.status === 'open') {
-        await engine.step(existing.channelId, { type: 'deposit-changed', deposit: info.deposit })
+        // re-read the deposit (a top-up from elsewhere), then reuse the channel or top it up
+        const seen = depositToAdopt(existing, info)
+        if (seen != null) await engine.step(existing.channelId, { type: 'deposit-changed', deposit: seen })
         const current = engine.mustGet(existing.channelId)
-        const available = current.deposit - highestTotal(current)
-        if (available >= availableWei) return channelSummary(current)
-        const amount = availableWei - available
+        const plan = depositPlan(current, availableWei)
+        if (plan.type === 'reuse') return channelSummary(current)
+        const amount = plan.amount
         await this.assertFunds({ spendWei: amount, spendGas: DISPUTE_GAS.challenge }, options)
         const tx = await chain.topUp(existing.channelId, amount, options)
         faults.reached('topup-mined', 0n)
