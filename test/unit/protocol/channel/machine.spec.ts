@@ -1,28 +1,12 @@
 import { expect } from 'chai'
-import type { Address, Hex } from 'viem'
+import type { Address } from 'viem'
 import {
-  channelStep, newChannel, nextProposal, validateProposal, validateFinal, finalStateOf, arrears,
+  channelStep, nextProposal, validateProposal, validateFinal, finalStateOf, arrears,
   encodeChannelMessage, decodeChannelMessage, ChannelProtocolError,
-  type Channel, type CoSignedState, type ChannelMessage
+  type Channel, type ChannelMessage
 } from '../../../../protocol/channel/index.js'
-import { FINAL_NONCE, ZERO_HASH, type ChannelState } from '../../../../protocol/channel/index.js'
-
-const RIDER: Address = '0x1111111111111111111111111111111111111111'
-const DRIVER: Address = '0x2222222222222222222222222222222222222222'
-const OTHER: Address = '0x3333333333333333333333333333333333333333'
-const ID: Hex = `0x${'ab'.repeat(32)}`
-const SIG_R: Hex = `0x${'01'.repeat(65)}`
-const SIG_D: Hex = `0x${'02'.repeat(65)}`
-
-function state (nonce: bigint, toDriver: bigint, deposit = 1000n): ChannelState {
-  return { channelId: ID, nonce, balanceRider: deposit - toDriver, balanceDriver: toDriver, tripRecordHash: ZERO_HASH }
-}
-
-function channel (role: 'rider' | 'driver', extra: Partial<Channel> = {}): Channel {
-  return { ...newChannel({ channelId: ID, role, rider: RIDER, driver: DRIVER, peer: 'peer', deposit: 1000n }), ...extra }
-}
-
-const cosigned = (s: ChannelState): CoSignedState => ({ state: s, riderSig: SIG_R, driverSig: SIG_D })
+import { FINAL_NONCE, type ChannelState } from '../../../../protocol/channel/index.js'
+import { channel, cosigned, state, DRIVER, ID, OTHER, RIDER, SIG_D, SIG_R } from './fixtures.js'
 
 describe('protocol/channel: the channel machine', () => {
   describe('validateProposal (driver)', () => {

@@ -1,27 +1,11 @@
 import { expect } from 'chai'
-import type { Address, Hex } from 'viem'
 import {
-  awaitsLowerNonces, availableDeposit, channelStep, closeFallback, depositPlan, depositToAdopt, newChannel,
+  awaitsLowerNonces, availableDeposit, channelStep, closeFallback, depositPlan, depositToAdopt,
   nonceGapWaitMs, refreshesDeposit, unilateralCloseState, FINAL_NONCE, NONCE_GAP_WAIT_MS, ZERO_HASH,
-  type Channel, type ChannelAction, type ChannelPhase, type ChannelRejectCode, type ChannelState, type CloseFailure,
-  type CoSignedState, type DepositPlan, type ProposalVerdict
+  type Channel, type ChannelAction, type ChannelPhase, type ChannelRejectCode, type CloseFailure, type DepositPlan, type ProposalVerdict
 } from '../../../../protocol/channel/index.js'
+import { channel, cosigned, state, DRIVER, ID, RIDER, SIG_D, SIG_R } from './fixtures.js'
 
-const RIDER: Address = '0x1111111111111111111111111111111111111111'
-const DRIVER: Address = '0x2222222222222222222222222222222222222222'
-const ID: Hex = `0x${'ab'.repeat(32)}`
-const SIG_R: Hex = `0x${'01'.repeat(65)}`
-const SIG_D: Hex = `0x${'02'.repeat(65)}`
-
-function state (nonce: bigint, toDriver: bigint, deposit = 1000n): ChannelState {
-  return { channelId: ID, nonce, balanceRider: deposit - toDriver, balanceDriver: toDriver, tripRecordHash: ZERO_HASH }
-}
-
-function channel (role: 'rider' | 'driver', extra: Partial<Channel> = {}): Channel {
-  return { ...newChannel({ channelId: ID, role, rider: RIDER, driver: DRIVER, peer: 'peer', deposit: 1000n }), ...extra }
-}
-
-const cosigned = (s: ChannelState): CoSignedState => ({ state: s, riderSig: SIG_R, driverSig: SIG_D })
 const proposed = (nonce: bigint, toDriver: bigint): Channel['proposals'][number] => ({ state: state(nonce, toDriver), riderSig: SIG_R })
 
 /** a rider at latest 1 with proposals 2, 3 and 4 in flight */
