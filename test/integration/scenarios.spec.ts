@@ -1,0 +1,185 @@
+import { expect } from 'chai'
+import { openRoutedMap } from '../../node/map/index.js'
+import { CITY } from './roles-fixtures.js'
+import { checkServedRides, runScenario } from './scenario-fixtures.js'
+import type { Scenario, ScenarioOutcome } from './scenario-fixtures.js'
+import type { RoutedMap } from '../../node/map/index.js'
+
+/** A row: a scenario and what must come of it (what a row leaves out must not happen). */
+interface Row extends Scenario {
+  expect: {
+    /** rider → the driver that served it; every other rider must have failed */
+    served: Record<string, string>
+    /** rider → the error code its request failed with */
+    failed?: Record<string, string>
+    /** the riders whose accepted quote was pooled (the others' was not) */
+    pooled?: string[]
+    /** rider → its fallbacks, `[from, to]` (to undefined: back to waiting for quotes) */
+    fallbacks?: Record<string, Array<[string, string | undefined]>>
+    /** driver → reasons of the accepts it declined */
+    declined?: Record<string, string[]>
+    /** driver → reasons of the confirmed rides it cancelled */
+    cancelled?: Record<string, string[]>
+    /** driver → most riders aboard at once */
+    maxOnboard?: Record<string, number>
+  }
+  /** checks beyond the table's columns */
+  check?: (o: ScenarioOutcome) => void
+}
+
+/** A pickup a few hundred metres east of `CITY.west`, the same way east: a car can pool it. */
+const ON_THE_WAY = { from: { lat: 40.7492, lon: -73.989 }, to: { lat: 40.7508, lon: -73.970 } }
+const CHEAP = { baseCents: 100, minimumCents: 100 }
+const DEAR = { baseCents: 900, minimumCents: 900 }
+
+const ROWS: Row[] = [
+  {
+    name: 'a single ride',
+    seed: 101,
+    drivers: [{ name: 'd1', position: CITY.center, seats: 4 }],
+    riders: [{ name: 'alice', from: CITY.west, to: CITY.north }],
+    expect: { served: { alice: 'd1' }, maxOnboard: { d1: 1 } }
+  },
+  {
+    name: 'pooling: a second rider on the way joins the car, cheaper',
+    seed: 102,
+    drivers: [{ name: 'd1', position: CITY.center, seats: 4 }],
+    riders: [
+      { name: 'alice', from: CITY.west, to: CITY.east },
+      { name: 'bob', ...ON_THE_WAY, at: 10_000 }
+    ],
+    expect: { served: { alice: 'd1', bob: 'd1' }, pooled: ['bob'], maxOnboard: { d1: 2 } }
+  },
+  {
+    name: 'fallback: the best driver goes silent after quoting',
+    seed: 103,
+    drivers: [
+      { name: 'cheap', position: CITY.center, seats: 2, fare: CHEAP, misbehave: 'silent' },
+      { name: 'dear', position: CITY.south, seats: 2, fare: DEAR }
+    ],
+    riders: [{ name: 'alice', from: CITY.west, to: CITY.north }],
+    expect: { served: { alice: 'dear' }, fallbacks: { alice: [['cheap', 'dear']] } }
+  },
+  {
+    name: 'fallback: the best driver vanishes after quoting',
+    seed: 104,
+    drivers: [
+      { name: 'cheap', position: CITY.center, seats: 2, fare: CHEAP, misbehave: 'vanishes' },
+      { name: 'dear', position: CITY.south, seats: 2, fare: DEAR }
+    ],
+    riders: [{ name: 'alice', from: CITY.west, to: CITY.north }],
+    expect: { served: { alice: 'dear' }, fallbacks: { alice: [['cheap', 'dear']] } }
+  },
+  {
+    name: 'the last seat: two riders accept a 1-seat car at once',
+    seed: 105,
+    drivers: [
+      { name: 'cheap', position: CITY.center, seats: 1, fare: CHEAP },
+      { name: 'dear', position: CITY.south, seats: 1, fare: DEAR }
+    ],
+    riders: [
+      { name: 'alice', from: CITY.west, to: CITY.north },
+      { name: 'bob', from: CITY.center, to: CITY.north }
+    ],
+    expect: {
+      served: { alice: 'dear', bob: 'cheap' },
+      fallbacks: { alice: [['cheap', 'dear']] },
+      declined: { cheap: ['NO_SEATS'] }
+    },
+    check: o => {
+      // both chose the cheap car: it quoted both before either accept arrived
+      expect(o.drivers.cheap.quotes.size, 'cheap quoted both').to.be.greaterThanOrEqual(2)
+      expect(Object.values(o.riders).filter(r => r.driver === 'cheap')).to.have.length(1)
+    }
+  },
+  {
+    name: 'a paid ride settles the whole fare, the record hash in the final state',
+    seed: 106,
+    payments: true,
+    drivers: [{ name: 'd1', position: CITY.center, seats: 4 }],
+    riders: [{ name: 'alice', from: CITY.west, to: CITY.north }],
+    expect: { served: { alice: 'd1' } }
+  },
+  {
+    name: 'paid pooling: both riders of one car settle their own fares',
+    seed: 107,
+    payments: true,
+    drivers: [{ name: 'd1', position: CITY.center, seats: 4 }],
+    riders: [
+      { name: 'alice', from: CITY.west, to: CITY.east },
+      { name: 'bob', ...ON_THE_WAY, at: 10_000 }
+    ],
+    expect: { served: { alice: 'd1', bob: 'd1' }, pooled: ['bob'], maxOnboard: { d1: 2 } }
+  },
+  {
+    name: 'non-payment: a rider that stops paying is dropped and its channel closed',
+    seed: 108,
+    payments: true,
+    drivers: [{ name: 'd1', position: CITY.center, seats: 4 }],
+    riders: [{ name: 'stingy', from: CITY.west, to: CITY.east, misbehave: 'stops-paying' }],
+    expect: { served: {}, failed: { stingy: 'ERR_DRIVER_CANCELLED' }, cancelled: { d1: ['non-payment'] } },
+    check: o => {
+      expect(o.drivers.d1.nonPayment).to.equal(1)
+      expect(o.drivers.d1.closed).to.equal(1)
+      expect(o.riders.stingy.cancelled).to.deep.equal(['non-payment'])
+    }
+  },
+  {
+    name: 'non-payment in a shared car: the payer rides on and settles, the stingy rider is dropped',
+    seed: 109,
+    payments: true,
+    drivers: [{ name: 'd1', position: CITY.center, seats: 4 }],
+    riders: [
+      { name: 'alice', from: CITY.west, to: CITY.east },
+      { name: 'stingy', ...ON_THE_WAY, at: 10_000, misbehave: 'stops-paying' }
+    ],
+    expect: { served: { alice: 'd1' }, failed: { stingy: 'ERR_DRIVER_CANCELLED' }, pooled: [], cancelled: { d1: ['non-payment'] } }
+  }
+]
+
+/** Checks a row's outcome against its expectations and the invariants of every served ride. */
+async function checkRow (row: Row, o: ScenarioOutcome): Promise<void> {
+  const e = row.expect
+  const riders = Object.entries(o.riders)
+  expect(Object.fromEntries(riders.filter(([, r]) => r.result != null).map(([n, r]) => [n, r.driver])), 'served').to.deep.equal(e.served)
+  expect(Object.fromEntries(riders.filter(([, r]) => r.result == null).map(([n, r]) => [n, r.error])), 'failed').to.deep.equal(e.failed ?? {})
+  if (e.pooled != null) {
+    expect(riders.filter(([, r]) => r.result?.quote.pooled === true).map(([n]) => n), 'pooled').to.deep.equal(e.pooled)
+  } else {
+    expect(riders.filter(([, r]) => r.result?.quote.pooled === true).map(([n]) => n), 'pooled').to.deep.equal([])
+  }
+  for (const [n, r] of riders) expect(r.fallbacks, `${n}'s fallbacks`).to.deep.equal(e.fallbacks?.[n] ?? [])
+  for (const [n, d] of Object.entries(o.drivers)) {
+    expect(d.declined, `${n} declined`).to.deep.equal(e.declined?.[n] ?? [])
+    expect(d.cancelled, `${n} cancelled`).to.deep.equal(e.cancelled?.[n] ?? [])
+    if (e.maxOnboard?.[n] != null) expect(d.maxOnboard, `${n} most aboard`).to.equal(e.maxOnboard[n])
+    expect(d.freeSeats, `${n}'s seats free at the end`).to.equal(row.drivers.find(x => x.name === n)!.seats)
+  }
+  expect(await checkServedRides(o, row.payments === true)).to.deep.equal([])
+  row.check?.(o)
+}
+
+/*
+ * Issue 10: role, payment, pooling, fallback, non-payment and last-seat scenarios as rows run on
+ * the simulated world with a virtual clock: the real roles, signatures, channel engine and
+ * adjudicator rules (a memory ledger), no real-time margin and no sleep. The real-libp2p smoke
+ * tests (roles.spec.ts, payments.spec.ts, discovery, gossip) keep what only real libp2p shows.
+ */
+describe('scenarios (simulated world, virtual clock, real roles and payments)', function () {
+  this.timeout(120_000)
+  let map: RoutedMap
+  before(async () => { map = await openRoutedMap() })
+
+  for (const row of ROWS) {
+    it(row.name, async () => {
+      const o = await runScenario(map, row)
+      await checkRow(row, o)
+    })
+  }
+
+  it('is deterministic: the same seed gives the same outcome, to the record hashes', async () => {
+    const row = ROWS.find(r => r.name.startsWith('the last seat'))!
+    const [a, b] = [await runScenario(map, row), await runScenario(map, row)]
+    expect(a.summary).to.equal(b.summary)
+  })
+})
