@@ -39,6 +39,8 @@ export interface ScenarioRider {
   at?: number
   /** `stops-paying`: it opens its channel, then never pays for the distance. */
   misbehave?: 'stops-paying'
+  /** a second ride, requested once the first ended (and settled); its outcome is `<name> again` */
+  again?: { from: LatLonPoint, to: LatLonPoint }
 }
 
 export interface Scenario {
@@ -48,6 +50,8 @@ export interface Scenario {
   riders: ScenarioRider[]
   /** rides paid through channels on a memory ledger */
   payments?: boolean
+  /** at the end, each rider closes its channels co-operatively */
+  close?: boolean
 }
 
 /** What a rider got: its ride, or the error code its request failed with. */
@@ -81,6 +85,10 @@ export interface ScenarioOutcome {
   drivers: Record<string, DriverOutcome>
   /** simulated ms from the start until every request ended */
   elapsedMs: number
+  /** the types of the ledger's events, in chain order (payments only) */
+  chainEvents: string[]
+  /** what each driver's account gained on the ledger while riders closed their channels (`close` only) */
+  paidOnClose: Record<string, bigint>
   /** a JSON summary naming everything by the row's names: equal runs give equal summaries */
   summary: string
 }
@@ -88,6 +96,8 @@ export interface ScenarioOutcome {
 interface DriverSide {
   spec: ScenarioDriver
   driver: Driver
+  /** its payment account */
+  address: `0x${string}`
   payments?: DriverPayments
   manager?: ChannelManager
   outcome: DriverOutcome
@@ -121,7 +131,8 @@ export async function runScenario (map: RoutedMap, scenario: Scenario, maxMs = 1
   const names = new Map<string, string>()
   const nameOf = (peerId: string | undefined): string | undefined => peerId == null ? undefined : names.get(peerId) ?? peerId
   const drivers: DriverSide[] = []
-  const riders: Array<{ spec: ScenarioRider, rider: Rider, payments?: RiderPayments, outcome: RiderOutcome, done: boolean }> = []
+  const riders: Array<{ spec: ScenarioRider, rider: Rider, payments?: RiderPayments, manager?: ChannelManager, outcome: RiderOutcome, done: boolean }> = []
+  const outcomes: Array<[string, RiderOutcome]> = []
   try {
     for (const spec of scenario.drivers) {
       const peer = await w.peer<DriverPeer>(spec.name, {
@@ -141,7 +152,7 @@ export async function runScenario (map: RoutedMap, scenario: Scenario, maxMs = 1
       })
       peer.payments?.on('non-payment', () => { outcome.nonPayment++ })
       peer.channels?.on('channel:closed', () => { outcome.closed++ })
-      drivers.push({ spec, driver: d, payments: peer.payments, manager: peer.channels, outcome })
+      drivers.push({ spec, driver: d, address: peer.node.ethAddress, payments: peer.payments, manager: peer.channels, outcome })
       await peer.start()
     }
     for (const spec of scenario.riders) {
@@ -152,9 +163,12 @@ export async function runScenario (map: RoutedMap, scenario: Scenario, maxMs = 1
         Object.defineProperty(peer.payments, 'onProgress', { value: async () => {} })
       }
       const outcome: RiderOutcome = { fallbacks: [], cancelled: [] }
-      peer.rider.on('fallback', e => { outcome.fallbacks.push([e.from, e.to ?? '']) })
-      peer.rider.on('cancelled', e => { outcome.cancelled.push(e.note) })
-      riders.push({ spec, rider: peer.rider, payments: peer.payments, outcome, done: false })
+      const r = { spec, rider: peer.rider, payments: peer.payments, manager: peer.channels, outcome, done: false }
+      // its rides come one after the other: the events belong to the current one
+      peer.rider.on('fallback', e => { r.outcome.fallbacks.push([e.from, e.to ?? '']) })
+      peer.rider.on('cancelled', e => { r.outcome.cancelled.push(e.note) })
+      riders.push(r)
+      outcomes.push([spec.name, outcome])
       await peer.start()
     }
 
@@ -162,20 +176,29 @@ export async function runScenario (map: RoutedMap, scenario: Scenario, maxMs = 1
     for (const r of [...riders].sort((a, b) => (a.spec.at ?? 0) - (b.spec.at ?? 0))) {
       const wait = start + (r.spec.at ?? 0) - w.clock.now()
       if (wait > 0) await w.run(wait)
-      r.rider.requestRide({ from: r.spec.from, to: r.spec.to, timeoutMs: 60_000 }).then(async result => {
-        r.outcome.result = result
-        if (r.payments != null) {
-          const settled = await r.payments.settled(result.requestId)
-          r.outcome.paid = {
-            balanceDriver: settled.final.state.balanceDriver,
-            baseWei: settled.baseWei,
-            tripRecordHash: settled.final.state.tripRecordHash,
-            channelId: settled.channelId
+      const ride = async (trip: { from: LatLonPoint, to: LatLonPoint }, outcome: RiderOutcome): Promise<void> => {
+        r.outcome = outcome
+        try {
+          const result = await r.rider.requestRide({ ...trip, timeoutMs: 60_000 })
+          outcome.result = result
+          if (r.payments != null) {
+            const settled = await r.payments.settled(result.requestId)
+            outcome.paid = {
+              balanceDriver: settled.final.state.balanceDriver,
+              baseWei: settled.baseWei,
+              tripRecordHash: settled.final.state.tripRecordHash,
+              channelId: settled.channelId
+            }
           }
+        } catch (err) {
+          outcome.error = (err as { code?: string }).code ?? String(err)
         }
-      }).catch(err => {
-        r.outcome.error = (err as { code?: string }).code ?? String(err)
-      }).finally(() => { r.done = true })
+      }
+      const again: RiderOutcome = { fallbacks: [], cancelled: [] }
+      if (r.spec.again != null) outcomes.push([`${r.spec.name} again`, again])
+      void ride(r.spec, r.outcome)
+        .then(async () => { if (r.spec.again != null) await ride(r.spec.again, again) })
+        .finally(() => { r.done = true })
     }
     const ended = await w.until(() => riders.every(r => r.done), maxMs, 1_000)
     if (!ended) throw new Error(`scenario ${scenario.name}: requests still open after ${maxMs} simulated ms`)
@@ -188,33 +211,51 @@ export async function runScenario (map: RoutedMap, scenario: Scenario, maxMs = 1
       return side?.manager?.latestState(paid.channelId as `0x${string}`)?.state.balanceDriver === paid.balanceDriver
     }) && drivers.every(d => d.outcome.closed >= d.outcome.nonPayment), 300_000, 1_000)
 
-    for (const r of riders) {
-      r.outcome.driver = nameOf(r.outcome.result?.driver)
-      r.outcome.fallbacks = r.outcome.fallbacks.map(([from, to]) => [nameOf(from)!, to === '' ? undefined : nameOf(to)])
+    for (const [, o] of outcomes) {
+      o.driver = nameOf(o.result?.driver)
+      o.fallbacks = o.fallbacks.map(([from, to]) => [nameOf(from)!, to === '' ? undefined : nameOf(to)])
     }
     for (const d of drivers) d.outcome.freeSeats = d.driver.freeSeats
 
+    const paidOnClose: Record<string, bigint> = {}
+    if (scenario.close === true && ledger != null) {
+      const before = drivers.map(d => ledger.balanceOf(d.address))
+      for (const r of riders) {
+        for (const c of r.manager?.listChannels() ?? []) {
+          if (c.phase !== 'open' && c.phase !== 'final') continue
+          let closed = false
+          r.manager!.closeCooperative(c.channelId).finally(() => { closed = true }).catch(() => {})
+          await w.until(() => closed, 120_000, 100)
+        }
+      }
+      drivers.forEach((d, i) => { paidOnClose[d.spec.name] = ledger.balanceOf(d.address) - before[i] })
+    }
+
     const outcome: ScenarioOutcome = {
-      riders: Object.fromEntries(riders.map(r => [r.spec.name, r.outcome])),
+      riders: Object.fromEntries(outcomes),
       drivers: Object.fromEntries(drivers.map(d => [d.spec.name, d.outcome])),
       elapsedMs,
+      chainEvents: ledger?.events(0n).map(e => e.type) ?? [],
+      paidOnClose,
       summary: ''
     }
     outcome.summary = JSON.stringify({
       elapsedMs,
-      riders: riders.map(r => ({
-        name: r.spec.name,
-        driver: r.outcome.driver,
-        error: r.outcome.error,
-        requestId: r.outcome.result?.requestId,
-        price: r.outcome.result?.quote.price,
-        pooled: r.outcome.result?.quote.pooled,
-        record: r.outcome.result != null ? toHex(recordHash(r.outcome.result.record)) : undefined,
-        paid: r.outcome.paid != null ? String(r.outcome.paid.balanceDriver) : undefined,
-        fallbacks: r.outcome.fallbacks,
-        cancelled: r.outcome.cancelled
+      riders: outcomes.map(([name, o]) => ({
+        name,
+        driver: o.driver,
+        error: o.error,
+        requestId: o.result?.requestId,
+        price: o.result?.quote.price,
+        pooled: o.result?.quote.pooled,
+        record: o.result != null ? toHex(recordHash(o.result.record)) : undefined,
+        paid: o.paid != null ? String(o.paid.balanceDriver) : undefined,
+        fallbacks: o.fallbacks,
+        cancelled: o.cancelled
       })),
-      drivers: drivers.map(d => ({ ...d.outcome, quotes: [...d.outcome.quotes] }))
+      drivers: drivers.map(d => ({ ...d.outcome, quotes: [...d.outcome.quotes] })),
+      chainEvents: outcome.chainEvents,
+      paidOnClose: Object.entries(paidOnClose).map(([n, v]) => [n, String(v)])
     })
     return outcome
   } finally {

@@ -116,6 +116,22 @@ const ROWS: Row[] = [
   oneCar(106, true, 1),
   oneCar(107, true, 2),
   {
+    name: 'a second ride of the same pair reuses the channel, topped up; closing it pays the driver both fares',
+    seed: 111,
+    payments: true,
+    close: true,
+    drivers: [{ name: 'd1', position: CITY.center, seats: 4 }],
+    riders: [{ name: 'alice', from: CITY.west, to: CITY.north, again: { from: CITY.south, to: CITY.east } }],
+    expect: { served: { alice: 'd1', 'alice again': 'd1' }, maxOnboard: { d1: 1 } },
+    check: o => {
+      const [first, second] = [o.riders.alice.paid!, o.riders['alice again'].paid!]
+      expect(second.channelId).to.equal(first.channelId)
+      expect(second.baseWei).to.equal(first.balanceDriver)
+      expect(o.chainEvents).to.deep.equal(['Opened', 'ToppedUp', 'ClosedCooperatively'])
+      expect(o.paidOnClose.d1).to.equal(second.balanceDriver)
+    }
+  },
+  {
     name: 'non-payment: a rider that stops paying is dropped and its channel closed',
     seed: 108,
     payments: true,
@@ -126,6 +142,8 @@ const ROWS: Row[] = [
       expect(o.drivers.d1.nonPayment).to.equal(1)
       expect(o.drivers.d1.closed).to.equal(1)
       expect(o.riders.stingy.cancelled).to.deep.equal(['non-payment'])
+      // the driver closed the stingy rider's channel with what it paid: co-operatively, it still answers
+      expect(o.chainEvents).to.deep.equal(['Opened', 'ClosedCooperatively'])
     }
   },
   {
@@ -137,7 +155,12 @@ const ROWS: Row[] = [
       { name: 'alice', from: CITY.west, to: CITY.east },
       { name: 'stingy', ...ON_THE_WAY, at: 10_000, misbehave: 'stops-paying' }
     ],
-    expect: { served: { alice: 'd1' }, failed: { stingy: 'ERR_DRIVER_CANCELLED' }, pooled: [], cancelled: { d1: ['non-payment'] } }
+    expect: { served: { alice: 'd1' }, failed: { stingy: 'ERR_DRIVER_CANCELLED' }, pooled: [], cancelled: { d1: ['non-payment'] } },
+    check: o => {
+      // alice's channel stays open (settled off chain), the stingy rider's is closed
+      expect(o.chainEvents).to.deep.equal(['Opened', 'Opened', 'ClosedCooperatively'])
+      expect(o.riders.stingy.cancelled).to.deep.equal(['non-payment'])
+    }
   },
   {
     name: 'a city: 8 cars serve 12 riders, several of them',
