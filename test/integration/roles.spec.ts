@@ -1,8 +1,8 @@
 import { expect } from 'chai'
 import { rideKey, tripRecordFromJSON, tripRecordFromProto, tripRecordToJSON, tripRecordToProto, verifyTripRecord } from '../../protocol/index.js'
 import { waitFor } from '../fixtures/wait-for.js'
-import { CITY, Swarm, real, rideTimings } from './roles-fixtures.js'
-import type { Driver, RideResult, Rider, RiderQuote } from '../../node/index.js'
+import { CITY, Swarm, rideTimings } from './roles-fixtures.js'
+import type { Driver, Rider } from '../../node/index.js'
 
 /** Collects a role's events of one kind. */
 function collect<T> (role: { on: (type: any, l: (d: T) => void) => () => void }, type: string): T[] {
@@ -11,6 +11,11 @@ function collect<T> (role: { on: (type: any, l: (d: T) => void) => () => void },
   return got
 }
 
+/*
+ * The real-libp2p smoke test of the roles: one ride over TCP, the record in both stores. Pooling,
+ * fallback (a driver silent or gone), the last seat and the role scenarios at large run as rows
+ * of scenarios.spec.ts on the simulated world with a virtual clock.
+ */
 describe('integration: driver and rider roles over TCP on 127.0.0.1', function () {
   this.timeout(60_000)
 
@@ -71,116 +76,6 @@ describe('integration: driver and rider roles over TCP on 127.0.0.1', function (
       const other = { ...driverSigned, header: { ...driverSigned.header, fare: String(Number(driverSigned.header.fare) + 1) } }
       const refused = await swarm.nodeOf(driver).send(rider.peerId, { type: 'trip-record', body: tripRecordToProto(other) })
       expect(refused).to.equal(undefined)
-    })
-  })
-
-  describe('pooling: two riders share one 4-seat car', () => {
-    const swarm = new Swarm('tcp')
-    let driver: Driver
-    let riders: Rider[]
-
-    before(async () => {
-      await swarm.init()
-      driver = await swarm.driver({ position: CITY.center, seats: 4 })
-      riders = [await swarm.rider(), await swarm.rider()]
-    })
-    after(async () => { await swarm.stop() })
-
-    it('confirms both with the same driver, the second pooled and cheaper, and completes both', async () => {
-      const positions = collect<{ onboard: number }>(driver, 'position')
-      const first = riders[0].requestRide({ from: CITY.west, to: CITY.east, ...rideTimings() })
-      await waitFor(() => driver.currentPlan.stops.length === 2, { what: 'first ride confirmed' })
-      const quotes = collect<{ quote: RiderQuote }>(riders[1], 'quote')
-      // a few hundred metres on, the same way: insertion can pick the second rider up on the way
-      const second = riders[1].requestRide({ from: { lat: 40.7492, lon: -73.989 }, to: { lat: 40.7508, lon: -73.970 }, ...rideTimings() })
-      const results: RideResult[] = await Promise.all([first, second])
-
-      expect(results.map(r => r.driver)).to.deep.equal([driver.peerId, driver.peerId])
-      expect(quotes.map(q => q.quote.pooled)).to.include(true)
-      expect(results[1].quote.pooled).to.equal(true)
-      expect(Math.max(...positions.map(p => p.onboard))).to.equal(2)
-      for (const r of results) {
-        expect((await verifyTripRecord(r.record)).ok).to.equal(true)
-      }
-    })
-  })
-
-  describe('the last seat: two riders race for a 1-seat car', () => {
-    const swarm = new Swarm('tcp')
-    let cheap: Driver
-    let dear: Driver
-    let riders: Rider[]
-
-    before(async () => {
-      await swarm.init()
-      cheap = await swarm.driver({ position: CITY.center, seats: 1, fare: { baseCents: 100, minimumCents: 100 } })
-      dear = await swarm.driver({ position: CITY.south, seats: 1, fare: { baseCents: 900, minimumCents: 900 } })
-      riders = [await swarm.rider(), await swarm.rider()]
-    })
-    after(async () => { await swarm.stop() })
-
-    it('confirms exactly one; the other is declined, falls back to the second driver and completes', async () => {
-      // both riders accept the cheap car only once it has quoted both, so the race is real
-      const cheapQuotes = collect<{ requestId: string }>(cheap, 'quote')
-      const choose = async (quotes: RiderQuote[]): Promise<RiderQuote | undefined> => {
-        await waitFor(() => cheapQuotes.length >= 2, { what: 'the cheap car quoting both riders' })
-        return quotes.find(q => q.driver === cheap.peerId) ?? quotes[0]
-      }
-      const declines = collect<{ reason: string }>(cheap, 'declined')
-      const fallbacks = riders.map(r => collect<{ from: string, to?: string }>(r, 'fallback'))
-      const results = await Promise.all(riders.map(async (r, i) => r.requestRide({
-        from: i === 0 ? CITY.west : CITY.center, to: CITY.north, ...rideTimings(), quoteWindowMs: real(4_000), choose
-      })))
-
-      const winners = results.filter(r => r.driver === cheap.peerId)
-      const losers = results.filter(r => r.driver === dear.peerId)
-      expect(winners).to.have.length(1)
-      expect(losers).to.have.length(1)
-      expect(declines).to.have.length(1)
-      expect(declines[0].reason).to.equal('NO_SEATS')
-      const loser = results.indexOf(losers[0])
-      expect(fallbacks[loser].some(f => f.from === cheap.peerId && f.to === dear.peerId)).to.equal(true)
-      expect(fallbacks[1 - loser]).to.have.length(0)
-    })
-  })
-
-  describe('a driver vanishes mid-negotiation', () => {
-    const swarm = new Swarm('tcp')
-    let leaving: Driver
-    let staying: Driver
-    let rider: Rider
-
-    before(async () => {
-      await swarm.init()
-      leaving = await swarm.driver({ position: CITY.center, seats: 2, fare: { baseCents: 100, minimumCents: 100 } })
-      staying = await swarm.driver({ position: CITY.south, seats: 2, fare: { baseCents: 900, minimumCents: 900 } })
-      rider = await swarm.rider()
-    })
-    after(async () => { await swarm.stop() })
-
-    it('falls back to the other driver', async () => {
-      const fallbacks = collect<{ from: string, to?: string }>(rider, 'fallback')
-      let stopped = false
-      const result = await rider.requestRide({
-        from: CITY.west,
-        to: CITY.north,
-        ...rideTimings(),
-        choose: async quotes => {
-          const gone = quotes.find(q => q.driver === leaving.peerId)
-          if (gone == null || stopped) return quotes[0]
-          // the best driver's node dies after quoting, before the accept reaches it
-          stopped = true
-          await leaving.stop()
-          await swarm.nodeOf(leaving).stop()
-          return gone
-        }
-      })
-      expect(stopped).to.equal(true)
-      expect(result.driver).to.equal(staying.peerId)
-      // to the next quote at once, or back to waiting when the other quote was still on its way
-      expect(fallbacks.map(f => f.from)).to.deep.equal([leaving.peerId])
-      expect(fallbacks[0].to).to.be.oneOf([staying.peerId, undefined])
-      expect((await verifyTripRecord(result.record)).ok).to.equal(true)
     })
   })
 })

@@ -12,10 +12,15 @@ function pointIn (bbox: { minLat: number, minLon: number, maxLat: number, maxLon
   return { lat: f(bbox.minLat, bbox.maxLat), lon: f(bbox.minLon, bbox.maxLon) }
 }
 
-describe('integration: a swarm of 21 nodes over the memory transport', function () {
+/*
+ * Real libp2p at some scale: gossipsub meshes, DHT lookups and direct streams among a few cars
+ * and riders negotiating at once. Matching many riders to many cars (who serves whom, pooling,
+ * fallbacks) is the city row of scenarios.spec.ts, on the simulated world with a virtual clock.
+ */
+describe('integration: a swarm of 11 nodes over the memory transport', function () {
   this.timeout(240_000)
-  const DRIVERS = 8
-  const RIDERS = 12
+  const DRIVERS = 4
+  const RIDERS = 6
   const swarm = new Swarm('memory')
   let drivers: Driver[]
   let riders: Rider[]
@@ -30,7 +35,7 @@ describe('integration: a swarm of 21 nodes over the memory transport', function 
     }
     riders = []
     for (let i = 0; i < RIDERS; i++) {
-      // fewer re-publications and offers: 21 nodes verifying secp256k1 signatures (ours and
+      // fewer re-publications and offers: a dozen nodes verifying secp256k1 signatures (ours and
       // gossipsub's) on every copy load two cores
       riders.push(await swarm.rider({ republishMs: real(3_000) }))
     }
@@ -38,7 +43,7 @@ describe('integration: a swarm of 21 nodes over the memory transport', function 
   after(async () => { await swarm.stop() })
 
   it('completes every ride, each with a doubly signed record stored by both sides', async () => {
-    expect(swarm.nodes.length).to.be.at.least(20)
+    expect(swarm.nodes.length).to.be.at.least(10)
     const rand = mulberry32(11)
     const bbox = swarm.map.graph.meta.bbox
     const trips = riders.map(() => ({ from: pointIn(bbox, rand), to: pointIn(bbox, rand) }))
@@ -47,7 +52,7 @@ describe('integration: a swarm of 21 nodes over the memory transport', function 
       ...trips[i],
       quoteWindowMs: real(1_500),
       acceptTimeoutMs: real(4_000),
-      // generous: on a loaded 2-core machine 21 nodes verifying every signature in pure JS can
+      // generous: on a loaded 2-core machine a dozen nodes verifying every signature in pure JS can
       // take tens of real seconds to negotiate, and the deadline is clock time
       timeoutMs: real(60_000),
       // at this speed-up every real second of discovery and negotiation is a clock minute of waiting
@@ -65,7 +70,7 @@ describe('integration: a swarm of 21 nodes over the memory transport', function 
       expect(await swarm.nodeOf(riders[i]).store.rides.getTrip(result.requestId)).to.not.equal(undefined)
     }
     // several drivers served the riders (matching spreads them by price and pickup time)
-    expect(byDriver.size).to.be.at.least(3)
+    expect(byDriver.size).to.be.at.least(2)
     // every driver that served a ride stores its records too (the store write follows the answer)
     for (const driver of drivers) {
       const served = results.filter(r => r.driver === driver.peerId)
