@@ -102,7 +102,7 @@ export class ChannelManager extends ChannelEventTarget {
     this.transport = new PayTransport({
       network: init.network, clock: this.clock, turns, unresponsiveTimeoutMs, lifetime: () => lifecycle.signal, log: this.log
     })
-    this.guard = new InboundGuard(init.inbound)
+    this.guard = new InboundGuard(init.inbound, undefined, this.clock)
     const reserve = new GasReserve({
       chain: init.chain, events: this, log: this.log, margin: init.gasPriceMargin,
       channelsToDefend: () => [...this.engine.all()].filter(c => c.phase !== 'finalized').length

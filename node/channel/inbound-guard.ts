@@ -5,6 +5,8 @@
  * an idle timeout on pipes, and a separate, tighter budget for the one request that costs a
  * chain call (a proposal on a channel this node does not know yet).
  */
+import { WallClock } from '../clock/index.js'
+import type { Clock, TimerHandle } from '../clock/index.js'
 import type { MessagePipe } from '../network/index.js'
 
 /** A token bucket: `capacity` tokens, refilled at `perSecond`; time is given by the caller (ms). */
@@ -77,7 +79,7 @@ export interface InboundLimits {
   maxPipes?: number
   /**
    * A pay pipe that carried no request for this long is closed (the peer opens another when it
-   * needs one), in ms of real time.
+   * needs one), in ms of the manager's clock.
    * @default 60_000
    */
   pipeIdleTimeoutMs?: number
@@ -114,7 +116,7 @@ export const DEFAULT_INBOUND_LIMITS: Required<InboundLimits> = {
   unknownChannelsGlobalPerMinute: 120
 }
 
-interface PipeState { pending: number, idle?: ReturnType<typeof setTimeout> }
+interface PipeState { pending: number, idle?: TimerHandle }
 
 /** How long a pipe closed for idleness may take to close before it is reset, ms. */
 const CLOSE_GRACE_MS = 5_000
@@ -131,8 +133,12 @@ export class InboundGuard {
   /** real time in ms: what a flood costs is CPU, whatever the node's clock says */
   private readonly now: () => number
 
-  constructor (limits: InboundLimits = {}, now: () => number = () => performance.now()) {
+  /** the pipes' idle timers: on the manager's clock (virtual in a simulated run) */
+  private readonly clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>
+
+  constructor (limits: InboundLimits = {}, now: () => number = () => performance.now(), clock: Pick<Clock, 'setTimeout' | 'clearTimeout'> = new WallClock({ unref: true })) {
     this.now = now
+    this.clock = clock
     this.limits = { ...DEFAULT_INBOUND_LIMITS, ...Object.fromEntries(Object.entries(limits).filter(([, v]) => v != null)) }
     const l = this.limits
     this.requests = new PeerBuckets(l.requestBurst, l.requestsPerSecond)
@@ -170,14 +176,12 @@ export class InboundGuard {
   touch (pipe: MessagePipe): void {
     const state = this.pipes.get(pipe)
     if (state == null) return
-    if (state.idle != null) clearTimeout(state.idle)
-    state.idle = setTimeout(() => {
+    if (state.idle != null) this.clock.clearTimeout(state.idle)
+    state.idle = this.clock.setTimeout(() => {
       // politely first; a peer that keeps its end open anyway is reset
       pipe.close()
-      state.idle = setTimeout(() => { this.reset(pipe) }, CLOSE_GRACE_MS)
-      state.idle.unref?.()
+      state.idle = this.clock.setTimeout(() => { this.reset(pipe) }, CLOSE_GRACE_MS)
     }, this.limits.pipeIdleTimeoutMs)
-    state.idle.unref?.()
   }
 
   /**
@@ -214,7 +218,7 @@ export class InboundGuard {
   removePipe (pipe: MessagePipe): void {
     const state = this.pipes.get(pipe)
     if (state == null) return
-    if (state.idle != null) clearTimeout(state.idle)
+    if (state.idle != null) this.clock.clearTimeout(state.idle)
     this.pipes.delete(pipe)
     const mine = (this.pipesPerPeer.get(pipe.remotePeer) ?? 1) - 1
     if (mine <= 0) this.pipesPerPeer.delete(pipe.remotePeer)
