@@ -19,3 +19,5 @@ export {
   BindingError, signBinding, checkBinding, bindingText, BINDING_DOMAIN, DEFAULT_BINDING_MAX_AGE_MS, BINDING_CLOCK_SKEW_MS
 } from './binding.js'
 export type { BindingErrorCode, BindingClaim, BindingExpectation } from './binding.js'
+export { decideQuote, quoteReachS } from './quote-decision.js'
+export type { QuoteDecision, QuoteDecisionInput, QuoteFit } from './quote-decision.js'
