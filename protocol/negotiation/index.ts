@@ -21,3 +21,5 @@ export {
 export type { BindingErrorCode, BindingClaim, BindingExpectation } from './binding.js'
 export { decideQuote, quoteReachS } from './quote-decision.js'
 export type { QuoteDecision, QuoteDecisionInput, QuoteFit } from './quote-decision.js'
+export { tripRecordProblem, namesPayment } from './trip-agreement.js'
+export type { TripAgreement, RecordPayment } from './trip-agreement.js'
