@@ -108,12 +108,6 @@ export class VehicleModel {
       this.driveEdge()
       out.push(...this.stopsHere())
     }
-    if (this.isIdle() && this.cursor === this.nodes.length - 1) {
-      // forget the driven path; an idle car waits at its last vertex
-      this.nodes = [this.nodes[this.cursor]]
-      this.times = [this.times[this.cursor]]
-      this.cursor = 0
-    }
     return out
   }
 
@@ -126,31 +120,44 @@ export class VehicleModel {
       this.current = plan
       out.push(served)
     }
+    if (this.isIdle() && this.cursor === this.nodes.length - 1) {
+      // forget the driven path; an idle car waits at its last vertex
+      this.nodes = [this.nodes[this.cursor]]
+      this.times = [this.times[this.cursor]]
+      this.cursor = 0
+    }
     return out
   }
 
-  /** Drives the next edge of the path (its stops are {@link stopsHere}'s); undefined at the end of the path. */
-  driveEdge (): DrivenEdge | undefined {
+  /** The next edge of the path, which the car drives in `ms` (at its speed-up); undefined at the end of the path. */
+  nextEdge (): Omit<DrivenEdge, 'time'> & { ms: number } | undefined {
     if (this.cursor + 1 >= this.nodes.length) return undefined
     const from = this.nodes[this.cursor]
     const to = this.nodes[this.cursor + 1]
     const edge = lightestEdge(this.graph, from, to)
-    const m = edge < 0 ? 0 : this.graph.distCm[edge] / 100
+    return { from, to, edge, metres: edge < 0 ? 0 : this.graph.distCm[edge] / 100, ms: edge < 0 ? 0 : this.graph.timeMs[edge] / this.speedUp }
+  }
+
+  /** Drives the next edge of the path (its stops are {@link stopsHere}'s); undefined at the end of the path. */
+  driveEdge (): DrivenEdge | undefined {
+    const next = this.nextEdge()
+    if (next == null) return undefined
+    const m = next.metres
     if (this.current.onboard === 0) this.metres.emptyM += m
     else this.metres.occupiedM += m
     this.metres.passengerM += m * this.current.onboard
     this.cursor++
-    return { from, to, edge, metres: m, time: this.times[this.cursor] }
+    return { from: next.from, to: next.to, edge: next.edge, metres: m, time: this.times[this.cursor] }
   }
 
   /**
-   * The car stood at its last vertex until `time` (it got there late, or waited idle): the rest
-   * of its path starts then. No-op when `time` is not later.
+   * The car is at its last vertex at `time`, later or sooner than the path said (the driver's
+   * car runs on a clock that does not wait for it): the rest of its path is shifted to start then.
    */
-  waitUntil (time: number): void {
-    const late = time - this.times[this.cursor]
-    if (!(late > 0)) return
-    for (let i = this.cursor; i < this.times.length; i++) this.times[i] += late
+  retime (time: number): void {
+    const shift = time - this.times[this.cursor]
+    if (shift === 0) return
+    for (let i = this.cursor; i < this.times.length; i++) this.times[i] += shift
   }
 
   /**
@@ -177,9 +184,12 @@ export class VehicleModel {
     const c = this.commitIndex()
     if (plan.position !== this.nodes[c]) throw new InvalidParametersError(`plan starts at ${plan.position}, the vehicle is committed to ${this.nodes[c]}`)
     const route = planRoute(plan, this.router)
-    this.nodes.length = c + 1
-    this.times.length = c + 1
-    this.times[c] = plan.time
+    // keep the path from the last vertex reached to the one committed to
+    this.nodes = this.nodes.slice(this.cursor, c + 1)
+    this.times = this.times.slice(this.cursor, c + 1)
+    const c0 = c - this.cursor
+    this.cursor = 0
+    this.times[c0] = plan.time
     let ms = 0
     for (let i = 1; i < route.nodes.length; i++) {
       const e = lightestEdge(this.graph, route.nodes[i - 1], route.nodes[i])
@@ -188,7 +198,7 @@ export class VehicleModel {
       this.times.push(plan.time + ms / this.speedUp / 1000)
     }
     const n = plan.stops.length
-    this.stopAt = route.legs.map((_leg, k) => c + (k + 1 < n ? route.legs[k + 1].startIndex : route.nodes.length - 1))
+    this.stopAt = route.legs.map((_leg, k) => c0 + (k + 1 < n ? route.legs[k + 1].startIndex : route.nodes.length - 1))
     this.current = { ...plan, position: this.current.position, time: this.current.time }
   }
 

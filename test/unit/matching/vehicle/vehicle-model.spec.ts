@@ -72,15 +72,16 @@ describe('matching/vehicle: one car model', () => {
     expect(car.planAt(2000)).to.include({ position: 3, time: 2000, onboard: 0 })
   })
 
-  it('drives faster by its speed-up, and starts late when it stood', () => {
+  it('drives faster by its speed-up, and goes on from when it is at its vertex', () => {
     const car = new VehicleModel({ graph, router, position: 0, capacity: 4, time: 0, speedUp: 10 })
     car.setPlan({ ...car.planAt(0), stops: [pickupAt(2)] })
     expect(car.nextArrival()).to.equal(1)
+    expect(car.nextEdge()).to.deep.include({ from: 0, to: 1, edge: 1, ms: 1000 })
     car.driveEdge()
-    car.waitUntil(3)
+    car.retime(3)
     expect(car.nextArrival()).to.equal(3.5)
-    car.waitUntil(2)
-    expect(car.nextArrival()).to.equal(3.5)
+    car.retime(2)
+    expect(car.nextArrival()).to.equal(2.5)
   })
 
   it('keeps the edge it is committed to when the plan changes', () => {
