@@ -1,6 +1,6 @@
 import type { HitchMessage } from '../hitch-message.js'
 import type { Accept, Reveal } from '../pb/messages.js'
-import type { ReceivedQuote } from './rider.js'
+import type { ReceivedQuote } from './received-quote.js'
 
 /**
  * What a negotiation machine asks its node to do. The machines never touch the network or a

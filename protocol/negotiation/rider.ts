@@ -2,8 +2,11 @@ import { Cancel, TripUpdate } from '../pb/messages.js'
 import { cellTopic } from '../topics.js'
 import { DEFAULT_MAX_TTL_MS } from '../validation.js'
 import type { NegotiationAction, Transition } from './actions.js'
+import type { ReceivedQuote } from './received-quote.js'
 import type { HitchMessage } from '../hitch-message.js'
 import type { Confirm, Decline, IdentityBinding, LatLon, Quote, RideRequest } from '../pb/messages.js'
+
+export type { ReceivedQuote } from './received-quote.js'
 
 /** How long quotes are collected before the best is accepted. @default 3000 */
 export const DEFAULT_QUOTE_WINDOW_MS = 3_000
@@ -17,14 +20,6 @@ export const DEFAULT_RIDE_DEADLINE_MS = 30_000
  */
 export const DEFAULT_MAX_QUOTES = 32
 
-/** A quote and the driver that sent it. */
-export interface ReceivedQuote {
-  /** the driver's peer id */
-  from: string
-  quote: Quote
-  /** the rider's clock when the quote arrived: its minutes count from here */
-  at: number
-}
 
 /** The rider's clock time a quoted number of minutes after `at`. */
 export function minutesAfter (at: number, minutes: number): number {
