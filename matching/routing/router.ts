@@ -2,6 +2,7 @@ import { ChQuery, type ChQueryOptions } from './ch-query.js'
 import { CH_ARRAY_NAMES, ContractionHierarchy, type ContractionOptions } from './contraction-hierarchy.js'
 import { metricWeights } from './dijkstra.js'
 import { checkVertex, PreparedDataError } from './errors.js'
+import { lightestEdge } from '../graph/lightest-edge.js'
 import type { TravelTimeOracle } from './oracle.js'
 import type { Metric, RoadGraph } from '../graph/road-graph.js'
 
@@ -147,12 +148,8 @@ export class Router implements TravelTimeOracle {
     for (let i = 1; i < nodes.length; i++) {
       const a = nodes[i - 1]
       const b = nodes[i]
-      // Of parallel edges the hierarchy used the lightest; ties: the lighter in the other metric.
-      let best = -1
-      for (let e = g.firstOut[a], end = g.firstOut[a + 1]; e < end; e++) {
-        if (g.head[e] !== b) continue
-        if (best < 0 || main[e] < main[best] || (main[e] === main[best] && other[e] < other[best])) best = e
-      }
+      // of parallel edges the hierarchy used the lightest
+      const best = lightestEdge(g, a, b, metric)
       if (best < 0) throw new PreparedDataError(`unpacked route uses ${a} -> ${b}, which is not an edge of the graph`)
       sumMain += main[best]
       sumOther += other[best]

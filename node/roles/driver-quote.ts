@@ -3,7 +3,7 @@
  * times, estimated on cells only (`CellEstimator`), and the recheck of a quote when its accept
  * comes. The quote says nothing finer about where the car is than its cell.
  */
-import { Decline, rideKey } from '../../protocol/index.js'
+import { Decline, decideQuote, rideKey } from '../../protocol/index.js'
 import { quoteFare } from '../../matching/index.js'
 import type { CellEstimator } from './cell-estimate.js'
 import type { HeardRequest } from './request-intake.js'
@@ -67,54 +67,51 @@ export class Quoter {
 
   /**
    * The quote for a request heard on gossip (its turn in the intake came) and how long to hold
-   * it, if the car can fit the request in; otherwise undefined, with `heard.held` set when a
-   * later copy may fit.
+   * it, as `decideQuote` decides on the car's estimate; otherwise undefined, with `heard.held`
+   * set when a later copy may fit.
    */
   quote (car: QuotingCar, rider: string, request: RideRequest, heard: HeardRequest, now: number): { quote: Quote, holdUntil: number } | undefined {
     const id = request.requestId
     const key = rideKey(rider, id)
-    if (request.currency !== this.init.currency) {
-      this.log('not quoting %s: currency', id)
-      return undefined
-    }
-    if (request.seats > car.freeSeats) {
-      // seats free up at dropoffs: a later copy is considered again
-      heard.held = true
-      this.log('not quoting %s: seats', id)
-      return undefined
-    }
-    const estimate = this.init.estimator.estimate(car.plan, car.cell, key, request, now)
-    if (!estimate.ok) {
-      // the plan changes as the car drives and serves stops: a later copy may fit
-      heard.held = estimate.reason !== 'off-map'
-      this.log('cannot fit %s: %s', id, estimate.reason)
-      return undefined
-    }
-    const reachS = this.init.quoteNearS * 2 ** Math.floor((now - heard.firstHeard) / this.init.quoteWidenMs)
-    if (estimate.fromCentreS > reachS) {
-      // nearer cars answer first; if the rider is still asking later, this car's turn comes
-      heard.held = true
-      this.log('holding back %s: pickup in %d min, reach %ds', id, estimate.pickupMinutes, reachS)
-      return undefined
-    }
-    const price = this.price(request, estimate.insertion.shared, estimate.insertion.directTimeS)
-    if (price == null || BigInt(price) > BigInt(request.maxPrice)) {
-      this.log('not quoting %s: over the price ceiling', id)
-      return undefined
-    }
-    const quote: Quote = {
-      requestId: id,
-      quoteId: randomId(this.init.node),
-      price,
-      // the rider's own expiry: nothing in a quote reads this driver's clock
-      expiresAt: request.expiresAt,
-      pooled: estimate.insertion.shared,
+    const decision = decideQuote({
+      request,
       currency: this.init.currency,
-      seats: request.seats,
-      pickupMinutes: estimate.pickupMinutes,
-      dropoffMinutes: estimate.dropoffMinutes
+      freeSeats: car.freeSeats,
+      fit: () => {
+        const estimate = this.init.estimator.estimate(car.plan, car.cell, key, request, now)
+        return estimate.ok
+          ? { ok: true, fromCentreS: estimate.fromCentreS, pickupMinutes: estimate.pickupMinutes, dropoffMinutes: estimate.dropoffMinutes, shared: estimate.insertion.shared, directTimeS: estimate.insertion.directTimeS }
+          : estimate
+      },
+      price: (shared, directTimeS) => this.price(request, shared, directTimeS),
+      firstHeard: heard.firstHeard,
+      now,
+      quoteNearS: this.init.quoteNearS,
+      quoteWidenMs: this.init.quoteWidenMs,
+      quoteTtlMs: this.init.quoteTtlMs
+    })
+    if (decision.type === 'quote') {
+      return { quote: { ...decision.quote, quoteId: randomId(this.init.node) }, holdUntil: decision.holdUntil }
     }
-    return { quote, holdUntil: Math.min(request.expiresAt, now + this.init.quoteTtlMs) }
+    if (decision.held != null) heard.held = decision.held
+    switch (decision.reason) {
+      case 'currency':
+        this.log('not quoting %s: currency', id)
+        break
+      case 'seats':
+        this.log('not quoting %s: seats', id)
+        break
+      case 'no-fit':
+        this.log('cannot fit %s: %s', id, decision.fit)
+        break
+      case 'far':
+        this.log('holding back %s: pickup in %d min, reach %ds', id, decision.pickupMinutes, decision.reachS)
+        break
+      case 'price':
+        this.log('not quoting %s: over the price ceiling', id)
+        break
+    }
+    return undefined
   }
 
   /** Re-runs the estimate on cells for an accepted quote (the accept carries no exact point). */

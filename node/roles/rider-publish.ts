@@ -2,7 +2,7 @@
  * Publishing a ride's request on its pickup cell, and publishing it again (newly signed) while
  * the rider collects quotes, looking the cell's drivers up again while nobody hears it.
  */
-import { renewRequest } from '../../protocol/index.js'
+import { renewRequest, settledRiderState } from '../../protocol/index.js'
 import { findDrivers } from './rider-discovery.js'
 import type { DiscoveryInit } from './rider-discovery.js'
 import type { TypedEvents } from './events.js'
@@ -108,8 +108,9 @@ export class RequestPublisher<R extends PublishingRide> {
     ride.republish = node.clock.setTimeout(() => {
       ride.republish = undefined
       // until the rider accepts a quote: a driver that missed the first copy (not yet in the
-      // topic's mesh) can still quote, and drivers ignore copies of a request they have seen
-      if (ride.done || ride.state.phase !== 'requested') {
+      // topic's mesh) can still quote, and drivers ignore copies of a request they have seen;
+      // a ride waiting for the user's pick is asked again after it, if it still asks then
+      if (ride.done || settledRiderState(ride.state).phase !== 'requested') {
         return
       }
       this.init.enqueue(ride, async () => {

@@ -1,11 +1,11 @@
 /**
- * The quotes as the rider sees them: their view in events and `choose`, their ranking, the
- * usable ones when the rider is about to pick, and asking `choose` among those.
+ * The quotes as the rider sees them: their view in events and `choose`, their ranking, and
+ * asking `choose` among the usable ones when the rider machine calls for a pick.
  */
-import { minutesAfter, riderTimers } from '../../protocol/index.js'
+import { minutesAfter } from '../../protocol/index.js'
 import { rankQuotes } from '../../matching/index.js'
 import type { RideInfo } from './types.js'
-import type { QuoteRanking, ReceivedQuote, RiderEvent, RiderState } from '../../protocol/index.js'
+import type { QuoteRanking, ReceivedQuote } from '../../protocol/index.js'
 import type { RankingPrefs } from '../../matching/index.js'
 
 /** A quote as the rider's events and `choose` see it. */
@@ -60,48 +60,16 @@ export function rideInfo (driver: ReceivedQuote, rider: string, seats: number, r
   }
 }
 
-/** matching's ranking, with the quote `preferred` names (the one `choose` picked) first. */
-export function quoteRanking (prefs: RankingPrefs | undefined, preferred: () => string | undefined = () => undefined): QuoteRanking {
-  return (quotes, ctx) => {
-    const ranked = rankQuotes(quotes.map(q => ({
-      driverId: q.from,
-      quoteId: q.quote.quoteId,
-      priceCents: Number(q.quote.price),
-      pickupEtaS: Math.max(0, (minutesAfter(q.at, q.quote.pickupMinutes) - ctx.now) / 1000),
-      dropoffEtaS: Math.max(0, (minutesAfter(q.at, q.quote.pickupMinutes) - ctx.now) / 1000, (minutesAfter(q.at, q.quote.dropoffMinutes) - ctx.now) / 1000),
-      received: q
-    })), prefs).ranked.map(r => r.quote.received)
-    const pick = preferred()
-    if (pick == null) {
-      return ranked
-    }
-    const first = ranked.find(q => q.quote.quoteId === pick)
-    return first == null ? ranked : [first, ...ranked.filter(q => q !== first)]
-  }
-}
-
-/** The usable quotes of ride `id`, ranked by `rank`, when `event` would make the machine pick one. */
-export function aboutToChoose (s: RiderState, id: string, event: RiderEvent, rank: QuoteRanking): ReceivedQuote[] | undefined {
-  let pool: ReceivedQuote[] | undefined
-  if (s.phase === 'requested') {
-    if ((event.type === 'timer' && event.id === riderTimers.quoteWindow(id)) || (event.type === 'quote' && s.windowClosed)) {
-      pool = event.type === 'quote' ? [...s.quotes.filter(q => q.from !== event.from), { from: event.from, quote: event.quote, at: event.now }] : s.quotes
-    }
-  } else if (s.phase === 'accepting') {
-    const fromCurrent = 'from' in event && event.from === s.current.from
-    if ((event.type === 'decline' && fromCurrent) || (event.type === 'cancel' && fromCurrent) ||
-      (event.type === 'timer' && event.id === riderTimers.accept(id))) {
-      pool = s.quotes
-    }
-  }
-  if (pool == null) {
-    return undefined
-  }
-  const now = event.now
-  const request = s.phase === 'requested' || s.phase === 'accepting' ? s.ride.request : undefined
-  const usable = pool.filter(q => request != null && q.quote.expiresAt >= now && q.quote.currency === request.currency &&
-    BigInt(q.quote.price) <= BigInt(request.maxPrice) && q.quote.seats >= request.seats)
-  return rank(usable, { request: request!, now })
+/** matching's ranking of quotes (`rankQuotes`), as the rider machine ranks them. */
+export function quoteRanking (prefs: RankingPrefs | undefined): QuoteRanking {
+  return (quotes, ctx) => rankQuotes(quotes.map(q => ({
+    driverId: q.from,
+    quoteId: q.quote.quoteId,
+    priceCents: Number(q.quote.price),
+    pickupEtaS: Math.max(0, (minutesAfter(q.at, q.quote.pickupMinutes) - ctx.now) / 1000),
+    dropoffEtaS: Math.max(0, (minutesAfter(q.at, q.quote.pickupMinutes) - ctx.now) / 1000, (minutesAfter(q.at, q.quote.dropoffMinutes) - ctx.now) / 1000),
+    received: q
+  })), prefs).ranked.map(r => r.quote.received)
 }
 
 /**

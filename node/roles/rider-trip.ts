@@ -100,6 +100,7 @@ export class TripFollower {
     const driver = s.driver
     const info = rideInfo(driver, node.peerId, s.ride.request.seats, run.routeM)
     const problem = await recordProblem(record, from, {
+      rideId: run.id,
       driver: driver.from,
       rider: node.peerId,
       riderAddress: node.ethAddress,

@@ -5,8 +5,8 @@
  * messages to drivers (`rider-sends.ts`) and the trip with its record (`rider-trip.ts`).
  */
 import {
-  DEFAULT_ACCEPT_TIMEOUT_MS, DEFAULT_QUOTE_WINDOW_MS, DEFAULT_RIDE_DEADLINE_MS, Cancel, initialRiderState, signBinding, stepRider,
-  tripRecordFromProto, tripRecordToProto
+  DEFAULT_ACCEPT_TIMEOUT_MS, DEFAULT_QUOTE_WINDOW_MS, DEFAULT_RIDE_DEADLINE_MS, Cancel, choiceEvent, initialRiderState, settledRiderState, signBinding,
+  stepRider, tripRecordFromProto, tripRecordToProto
 } from '../../protocol/index.js'
 import { RideError } from './errors.js'
 import { TypedEvents } from './events.js'
@@ -14,7 +14,7 @@ import { MachineTimers } from './machine-timers.js'
 import { DEFAULT_DISCOVERY_DIALS, DEFAULT_DISCOVERY_TIMEOUT_MS, findDrivers } from './rider-discovery.js'
 import { rideRequest } from './rider-init.js'
 import { DEFAULT_MAX_REPUBLISH_MS, DEFAULT_REPUBLISH_MS, RequestPublisher } from './rider-publish.js'
-import { aboutToChoose, pickQuote, quoteRanking } from './rider-quote.js'
+import { pickQuote, quoteRanking } from './rider-quote.js'
 import { reportStep, rideFailure } from './rider-report.js'
 import { RiderSends } from './rider-sends.js'
 import { TripFollower } from './rider-trip.js'
@@ -25,7 +25,7 @@ import type { RideRequestOptions, RiderInit } from './rider-init.js'
 import type { RoleComponents } from './types.js'
 import type { TimerHandle } from '../clock/index.js'
 import type {
-  HitchMessage, IdentityBinding, NegotiationAction, OpenedEnvelope, QuoteRanking, RiderEvent, RiderState, TripRecord, TripRecordPb
+  HitchMessage, IdentityBinding, NegotiationAction, OpenedEnvelope, QuoteRanking, ReceivedQuote, RiderEvent, RiderState, TripRecord, TripRecordPb
 } from '../../protocol/index.js'
 import type { AbortOptions, Logger } from '@libp2p/interface'
 
@@ -38,8 +38,6 @@ interface Run {
   options: RideRequestOptions
   state: RiderState
   rank: QuoteRanking
-  /** the quote `choose` picked, put first by `rank` */
-  preferred?: string
   pickupNode: number
   /** length of the direct route from pickup to dropoff on our map, metres (fare pro rata) */
   routeM: number
@@ -193,7 +191,6 @@ export class Rider extends TypedEvents<RiderEvents> {
       resolve,
       reject
     }
-    run.rank = quoteRanking(options.ranking, () => run.preferred)
     this.runs.set(id, run)
     const onAbort = (): void => { this.feedLater(run, now => ({ type: 'user-cancel', now })) }
     abort.signal?.addEventListener('abort', onAbort, { once: true })
@@ -227,35 +224,44 @@ export class Rider extends TypedEvents<RiderEvents> {
     this.enqueue(run, async () => { await this.feed(run, event(this.now())) })
   }
 
-  /** Feeds one event to the machine (asking `choose` first when it is about to pick a quote). */
+  /** Feeds one event to the machine, and runs its actions. */
   private async feed (run: Run, event: RiderEvent): Promise<void> {
     if (run.done) {
       return
-    }
-    const choose = run.options.choose
-    const candidates = choose != null ? aboutToChoose(run.state, run.id, event, quoteRanking(run.options.ranking)) : undefined
-    if (choose != null && candidates != null && candidates.length > 0) {
-      const picked = await pickQuote(choose, candidates, error => { this.emit('error', { requestId: run.id, error }) })
-      if (run.done) {
-        return
-      }
-      if (picked == null) {
-        event = { type: 'user-cancel', now: this.now() }
-      } else {
-        run.preferred = picked.quoteId
-      }
-      event = { ...event, now: this.now() }
     }
     const before = run.state
     const t = stepRider(before, event, {
       quoteWindowMs: run.options.quoteWindowMs ?? DEFAULT_QUOTE_WINDOW_MS,
       acceptTimeoutMs: run.options.acceptTimeoutMs ?? DEFAULT_ACCEPT_TIMEOUT_MS,
       deadlineMs: run.options.timeoutMs ?? DEFAULT_RIDE_DEADLINE_MS,
-      rank: run.rank
+      rank: run.rank,
+      choose: run.options.choose != null
     })
     run.state = t.state
-    this.observe(run, before, t.state, event)
+    if (t.state.phase !== 'choosing') {
+      // a pick made: report the step it completed, from the state it was asked in
+      if (before.phase === 'choosing' && (event.type === 'chosen' || event.type === 'user-cancel')) {
+        this.observe(run, before.prior, t.state, choiceEvent(before, event))
+      } else {
+        this.observe(run, before, t.state, event)
+      }
+    }
     await this.execute(run, t.actions)
+  }
+
+  /**
+   * Asks `choose` among the usable quotes (best first) and feeds the pick back. Events that
+   * come meanwhile wait in the ride's queue.
+   */
+  private async choose (run: Run, quotes: ReceivedQuote[]): Promise<void> {
+    const choose = run.options.choose
+    const picked = choose != null
+      ? await pickQuote(choose, quotes, error => { this.emit('error', { requestId: run.id, error }) })
+      : { quoteId: quotes[0].quote.quoteId }
+    if (run.done) {
+      return
+    }
+    await this.feed(run, { type: 'chosen', ...(picked != null ? { quoteId: picked.quoteId } : {}), now: this.now() })
   }
 
   /** Events for what a step changed, and the ride's end when it ended. */
@@ -303,8 +309,11 @@ export class Rider extends TypedEvents<RiderEvents> {
         case 'clear-timer':
           run.timers.clear(action.id)
           break
-        case 'recheck':
-          // a driver-only action
+        case 'choose':
+          await this.choose(run, action.quotes)
+          break
+        default:
+          // driver-only actions
           break
       }
     }
@@ -375,7 +384,7 @@ export class Rider extends TypedEvents<RiderEvents> {
       return
     }
     if (cancel && run.state.phase !== 'completed') {
-      const s = run.state
+      const s = settledRiderState(run.state)
       const driver = s.phase === 'accepting' ? s.current.from : s.phase === 'confirmed' || s.phase === 'in-trip' ? s.driver.from : undefined
       if (driver != null) {
         this.sends.send(driver, { type: 'cancel', body: { requestId: run.id, reason: Cancel.Reason.RIDER_CANCELLED, note: '' } }).catch(() => {})

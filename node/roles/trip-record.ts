@@ -4,13 +4,13 @@
  * it accepted, countersigns it and answers with it; each side stores the doubly signed copy.
  */
 import {
-  appendTripEvent, createTripRecord, recordHash, signRecord, toHex, tripRecordFromJSON, tripRecordFromProto, tripRecordToJSON,
-  tripRecordToProto, verifyTripRecord
+  appendTripEvent, createTripRecord, namesPayment, recordHash, signRecord, toHex, tripRecordFromJSON, tripRecordFromProto, tripRecordProblem,
+  tripRecordToJSON, tripRecordToProto, verifyTripRecord
 } from '../../protocol/index.js'
 import { RideError } from './errors.js'
 import type { PaymentTerms, RideInfo } from './types.js'
 import type { HitchNode } from '../hitch-node.js'
-import type { HitchMessage, OpenedEnvelope, Quote, TripRecord, TripRecordJSON } from '../../protocol/index.js'
+import type { HitchMessage, OpenedEnvelope, Quote, TripAgreement, TripRecord, TripRecordJSON } from '../../protocol/index.js'
 import type { AbortOptions, Logger } from '@libp2p/interface'
 
 /** Tries to exchange the trip record with the rider before giving up. */
@@ -98,7 +98,13 @@ export interface RecordSender {
  * rider naming the same request id cannot overwrite the record.
  */
 export async function exchangeRecord (sender: RecordSender, key: string, info: RideInfo, record: TripRecord, terms?: PaymentTerms): Promise<TripRecordJSON> {
-  const signed = await signRecord(terms != null ? withPaymentTerms(record, terms) : record, sender.node.peerKey, 'driver')
+  const unsigned = terms != null ? withPaymentTerms(record, terms) : record
+  // the rider signs only a record of the ride it agreed to: the same check, before signing
+  const problem = tripRecordProblem(unsigned, info.driver, agreementOf(info, terms))
+  if (problem != null) {
+    throw new RideError('ERR_BAD_TRIP_RECORD', `the record to sign is not the agreed ride: ${problem}`)
+  }
+  const signed = await signRecord(unsigned, sender.node.peerKey, 'driver')
   const answer = await sendRecord(sender, info.rider, signed)
   if (answer?.message.type !== 'trip-record') {
     throw new RideError('ERR_BAD_TRIP_RECORD', 'the rider did not return the countersigned record')
@@ -130,12 +136,20 @@ async function sendRecord (sender: RecordSender, rider: string, signed: TripReco
 
 // ---- the rider's side -------------------------------------------------------------------
 
+/** The ride as the driver agreed to it (its ride info and the payment it asks for), as a record must state it. */
+export function agreementOf (info: RideInfo, terms?: PaymentTerms): TripAgreement {
+  return {
+    rideId: info.requestId,
+    driver: info.driver,
+    rider: info.rider,
+    ...(info.riderAddress != null ? { riderAddress: info.riderAddress } : {}),
+    quote: { quoteId: info.quoteId, price: info.price, currency: info.currency },
+    ...(terms != null ? { payment: terms } : {})
+  }
+}
+
 /** The ride the rider agreed to, which the record the driver asks it to sign must state. */
-export interface AgreedRide {
-  /** the peer id of the driver that confirmed */
-  driver: string
-  /** the rider's peer id */
-  rider: string
+export interface AgreedRide extends Omit<TripAgreement, 'payment' | 'quote'> {
   /** the rider's payment address */
   riderAddress: string
   /** the quote the rider accepted */
@@ -144,36 +158,16 @@ export interface AgreedRide {
   terms: () => Promise<PaymentTerms | undefined>
 }
 
-/** What is wrong with a record the driver (`from`) asks us to sign, or undefined. */
+/**
+ * What is wrong with a record the driver (`from`) asks us to sign, or undefined: the agreement
+ * (`tripRecordProblem`), then the chain and the driver's signature.
+ */
 export async function recordProblem (record: TripRecord, from: string, agreed: AgreedRide): Promise<string | undefined> {
-  const h = record.header
-  const q = agreed.quote
-  if (agreed.driver !== from || h.driver !== from || h.rider !== agreed.rider) {
-    return 'the record names other parties'
-  }
-  if (h.fare !== q.price || h.currency !== q.currency) {
-    return 'the record states another fare than the quote'
-  }
-  const accepted = record.events[0]
-  if (accepted?.type !== 'accepted' || accepted.data.quoteId !== q.quoteId || accepted.data.price !== q.price) {
-    return 'the record does not start with the accepted quote'
-  }
-  const last = record.events[record.events.length - 1]
-  if (last?.type !== 'fare' || last.data.amount !== q.price) {
-    return 'the record does not end with the agreed fare'
-  }
-  if (h.riderAddress != null && h.riderAddress !== agreed.riderAddress.toLowerCase()) {
-    return 'the record names another rider address'
-  }
-  if (h.channelId != null || h.amountPaid != null) {
-    // a driver that takes no payment names none; one that does must name ours, and our total
-    const terms = await agreed.terms()
-    if (terms == null) {
-      return 'the record names a payment this rider does not make'
-    }
-    if (h.channelId !== terms.channelId.toLowerCase() || h.amountPaid !== terms.amountPaid) {
-      return `the record names another payment (${String(h.channelId)}: ${String(h.amountPaid)}) than ours (${terms.channelId}: ${terms.amountPaid})`
-    }
+  const { terms, ...agreement } = agreed
+  const payment = namesPayment(record.header) ? await terms() : undefined
+  const problem = tripRecordProblem(record, from, { ...agreement, ...(payment != null ? { payment } : {}) })
+  if (problem != null) {
+    return problem
   }
   const check = await verifyTripRecord(record)
   if (!check.ok && check.problems.some(p => p.code !== 'missing-rider-signature')) {

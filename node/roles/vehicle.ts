@@ -1,16 +1,17 @@
 /**
  * The vehicle runner: moves the car along its plan over the road graph in the node's clock
- * time, serves its stops (pickups and dropoffs, written into each ride's trip record) and
+ * time (matching's pure `VehicleModel` says which edge, when it gets where and which stops it
+ * reaches), serves its stops (pickups and dropoffs, written into each ride's trip record) and
  * reports where it is, in the driver's events, to each rider in the plan and to the payments.
  */
 import { TripUpdate, appendTripEvent } from '../../protocol/index.js'
-import { completeNextStop, fareSoFar, moveVehicle } from '../../matching/index.js'
+import { InvalidPlanError, VehicleModel, fareSoFar } from '../../matching/index.js'
 import type { DriverEvents } from './driver-events.js'
 import type { TypedEvents } from './events.js'
 import type { LatLonPoint, PaymentHooks, RideInfo } from './types.js'
 import type { HitchNode } from '../hitch-node.js'
 import type { HitchMessage, RideRequest, TripRecord } from '../../protocol/index.js'
-import type { VehiclePlan } from '../../matching/index.js'
+import type { ServedStop, VehiclePlan } from '../../matching/index.js'
 import type { Logger } from '@libp2p/interface'
 
 /** @default 250 (metres) */
@@ -73,9 +74,14 @@ export class Vehicle {
   private readonly log: Logger
   private readonly init: VehicleInit
   private readonly rides: VehicleRides
-  private current: VehiclePlan
+  /** the car on the road graph, in the clock's seconds */
+  private readonly model: VehicleModel
+  /** the vertex the car is at, or the one it drives to */
+  private at: number
   /** rides in the plan, by ride key */
   readonly trips = new Map<string, Trip>()
+  /** rides whose stops cannot be reached: dropped by the driving loop */
+  private readonly unreachable: string[] = []
   private odometerM = 0
   private lastUpdateAtM = 0
   private waking?: () => void
@@ -85,35 +91,59 @@ export class Vehicle {
     this.node = init.node
     this.log = init.log
     this.rides = init.rides
-    this.current = { position: init.start, time: this.nowS(), capacity: init.capacity, onboard: 0, stops: [] }
+    this.at = init.start
+    this.model = new VehicleModel({
+      graph: init.node.map.graph, router: init.node.map.router, position: init.start, capacity: init.capacity, time: this.nowS(), speedUp: init.driveSpeedUp
+    })
   }
 
-  /** The plan the car follows. */
+  /** The plan the car follows, from the vertex it is at or committed to. */
   get plan (): VehiclePlan {
-    return this.current
+    return this.model.planAt(this.nowS())
   }
 
   /** The car's current vertex position. */
   get position (): LatLonPoint {
     const g = this.node.map.graph
-    return { lat: g.lat[this.current.position], lon: g.lon[this.current.position] }
+    return { lat: g.lat[this.at], lon: g.lon[this.at] }
   }
 
   /** Takes on a ride whose stops `plan` (fitted on the current plan) has. */
   insert (trip: Trip, plan: VehiclePlan): void {
-    this.current = plan
     this.trips.set(trip.key, trip)
+    if (!this.follow(plan)) {
+      this.unreachable.push(trip.key)
+    }
   }
 
   /** Removes a ride's stops from the plan (rider cancelled, stop unreachable) and frees its seats. */
   remove (key: string): void {
-    const stops = this.current.stops.filter(s => s.requestId !== key)
+    const current = this.plan
+    const stops = current.stops.filter(s => s.requestId !== key)
     const trip = this.trips.get(key)
-    const onboard = trip?.onboard === true ? this.current.onboard - trip.info.seats : this.current.onboard
-    this.current = { ...this.current, stops, onboard: Math.max(0, onboard) }
+    const onboard = trip?.onboard === true ? current.onboard - trip.info.seats : current.onboard
+    if (!this.follow({ ...current, stops, onboard: Math.max(0, onboard) })) {
+      // stops are keyed by ride key (rider and request id): the driving loop drops each ride
+      // left until the plan can be followed (one with no stop always can)
+      for (const stop of stops) {
+        if (!this.unreachable.includes(stop.requestId)) this.unreachable.push(stop.requestId)
+      }
+    }
     if (trip != null) {
       trip.done = true
       this.trips.delete(key)
+    }
+  }
+
+  /** Follows a plan from the vertex the car is at or committed to; false when a stop cannot be reached. */
+  private follow (plan: VehiclePlan): boolean {
+    try {
+      this.model.setPlan(plan)
+      return true
+    } catch (err) {
+      if (!(err instanceof InvalidPlanError)) throw err
+      this.log.error('a stop of the new plan cannot be reached - %e', err)
+      return false
     }
   }
 
@@ -124,40 +154,36 @@ export class Vehicle {
 
   /** Follows the plan along the road graph in clock time until stopped. */
   async drive (signal: AbortSignal): Promise<void> {
-    const { graph, router } = this.node.map
     while (this.init.running()) {
-      const next = this.current.stops[0]
-      if (next == null) {
+      for (const key of this.unreachable.splice(0)) {
+        this.log.error('stop of %s unreachable; dropping the ride', key)
+        this.rides.drop(key)
+      }
+      for (const served of this.model.stopsHere()) {
+        this.serveStop(served)
+      }
+      if (this.model.isIdle()) {
         // idle: the car waits where it is until a ride is confirmed
         await new Promise<void>(resolve => { this.waking = resolve })
         this.waking = undefined
-        this.current = moveVehicle(this.current, this.current.position, this.nowS())
+        this.model.retime(this.nowS())
         continue
       }
-      if (next.location === this.current.position) {
-        this.serveStop()
-        continue
+      const edge = this.model.nextEdge()
+      if (edge == null) {
+        // the model makes every stop by the end of its path
+        throw new RangeError('the plan has stops past the end of its path')
       }
-      const route = router.route(this.current.position, next.location)
-      if (route == null || route.nodes.length < 2) {
-        this.log.error('stop of %s unreachable; dropping the ride', next.requestId)
-        // stops are keyed by ride key (rider and request id)
-        this.rides.drop(next.requestId)
-        continue
-      }
-      const from = route.nodes[0]
-      const to = route.nodes[1]
-      const edge = edgeBetween(graph, from, to)
       // the car is committed to this edge: plan from its far end, at the time it gets there
-      const edgeMs = edge.timeMs / this.init.driveSpeedUp
-      this.current = moveVehicle(this.current, to, this.nowS() + edgeMs / 1000)
+      this.at = edge.to
       try {
-        await this.node.clock.sleep(edgeMs, { signal })
+        await this.node.clock.sleep(edge.ms, { signal })
       } catch {
         return
       }
-      this.current = moveVehicle(this.current, to, Math.max(this.current.time, this.nowS()))
-      this.advanced(edge.distCm / 100)
+      this.model.driveEdge()
+      this.model.retime(this.nowS())
+      this.advanced(edge.metres)
     }
   }
 
@@ -184,7 +210,8 @@ export class Vehicle {
       const { lat, lon } = this.position
       const time = Math.floor(this.node.clock.now())
       this.log.trace('at %f,%f', lat, lon)
-      this.rides.emit('position', { lat, lon, time, onboard: this.current.onboard, stops: this.current.stops.length, odometerM: Math.round(this.odometerM) })
+      const plan = this.model.plan
+      this.rides.emit('position', { lat, lon, time, onboard: plan.onboard, stops: plan.stops.length, odometerM: Math.round(this.odometerM) })
       const payments = this.init.payments
       for (const trip of this.trips.values()) {
         if (trip.done) continue
@@ -204,10 +231,8 @@ export class Vehicle {
     this.rides.moved()
   }
 
-  /** The car is at its next stop: pick up or drop off. */
-  private serveStop (): void {
-    const { plan, served } = completeNextStop(this.current, this.nowS())
-    this.current = plan
+  /** The car made its next stop: pick up or drop off. */
+  private serveStop (served: ServedStop): void {
     const trip = this.trips.get(served.stop.requestId)
     if (trip == null || trip.done || trip.record == null) {
       return
@@ -234,18 +259,4 @@ export class Vehicle {
   private nowS (): number {
     return this.node.clock.now() / 1000
   }
-}
-
-/** The fastest edge from `from` to `to`. */
-function edgeBetween (graph: HitchNode['map']['graph'], from: number, to: number): { timeMs: number, distCm: number } {
-  let best: { timeMs: number, distCm: number } | undefined
-  for (let e = graph.firstOut[from]; e < graph.firstOut[from + 1]; e++) {
-    if (graph.head[e] === to && (best == null || graph.timeMs[e] < best.timeMs)) {
-      best = { timeMs: graph.timeMs[e], distCm: graph.distCm[e] }
-    }
-  }
-  if (best == null) {
-    throw new RangeError(`no edge ${from} -> ${to}`)
-  }
-  return best
 }

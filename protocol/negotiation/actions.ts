@@ -1,5 +1,6 @@
 import type { HitchMessage } from '../hitch-message.js'
 import type { Accept, Reveal } from '../pb/messages.js'
+import type { ReceivedQuote } from './received-quote.js'
 
 /**
  * What a negotiation machine asks its node to do. The machines never touch the network or a
@@ -26,6 +27,11 @@ export type NegotiationAction =
   | { type: 'fit', key: string, rider: string, reveal: Reveal }
   /** Driver only: a ride whose points were fitted into the plan has ended: take its stops out */
   | { type: 'drop', key: string }
+  /**
+   * Rider only (`RiderConfig.choose`): ask the user to pick one of `quotes` (usable, best first)
+   * for ride `requestId`, and answer with a `chosen` event
+   */
+  | { type: 'choose', requestId: string, quotes: ReceivedQuote[] }
 
 /** The result of one step of a machine. */
 export interface Transition<S> {

@@ -2,8 +2,11 @@ import { Cancel, TripUpdate } from '../pb/messages.js'
 import { cellTopic } from '../topics.js'
 import { DEFAULT_MAX_TTL_MS } from '../validation.js'
 import type { NegotiationAction, Transition } from './actions.js'
+import type { ReceivedQuote } from './received-quote.js'
 import type { HitchMessage } from '../hitch-message.js'
 import type { Confirm, Decline, IdentityBinding, LatLon, Quote, RideRequest } from '../pb/messages.js'
+
+export type { ReceivedQuote } from './received-quote.js'
 
 /** How long quotes are collected before the best is accepted. @default 3000 */
 export const DEFAULT_QUOTE_WINDOW_MS = 3_000
@@ -17,14 +20,6 @@ export const DEFAULT_RIDE_DEADLINE_MS = 30_000
  */
 export const DEFAULT_MAX_QUOTES = 32
 
-/** A quote and the driver that sent it. */
-export interface ReceivedQuote {
-  /** the driver's peer id */
-  from: string
-  quote: Quote
-  /** the rider's clock when the quote arrived: its minutes count from here */
-  at: number
-}
 
 /** The rider's clock time a quoted number of minutes after `at`. */
 export function minutesAfter (at: number, minutes: number): number {
@@ -57,6 +52,12 @@ export interface RiderConfig {
   rank?: QuoteRanking
   /** @default DEFAULT_MAX_QUOTES */
   maxQuotes?: number
+  /**
+   * The user picks the quote: where the machine would accept the best usable quote, it asks
+   * with a `choose` action (the usable quotes, best first) and waits in `choosing` for the
+   * `chosen` event. @default false (the best by `rank` is accepted)
+   */
+  choose?: boolean
 }
 
 /** What every non-idle rider state knows about its ride. */
@@ -95,7 +96,14 @@ export type RiderState =
   | { phase: 'completed', ride: RiderRide, driver: ReceivedQuote }
   | { phase: 'failed', ride: RiderRide, reason: RiderFailure, driver?: ReceivedQuote, note?: string }
   | { phase: 'cancelled', ride?: RiderRide }
+  /**
+   * waiting for the user's pick among `quotes` (usable, best first); `trigger` is the event that
+   * called for a pick in `prior`, and is stepped again (at the pick's time) once it is made
+   */
+  | { phase: 'choosing', ride: RiderRide, quotes: ReceivedQuote[], prior: ChoiceState, trigger: RiderEvent }
 
+/** The states in which a quote is picked. */
+export type ChoiceState = Extract<RiderState, { phase: 'requested' | 'accepting' }>
 /** What happens to a rider. Messages arrive already validated (validateDirect). */
 export type RiderEvent =
   /** the user asks for a ride */
@@ -110,6 +118,8 @@ export type RiderEvent =
   | { type: 'unreachable', from: string, now: number }
   /** the user gives up */
   | { type: 'user-cancel', now: number }
+  /** the user's pick after a `choose` action: the quote to accept, or none to give up the ride */
+  | { type: 'chosen', quoteId?: string, now: number }
 
 /**
  * The request to publish again at `now`: the same ride (same id, cells, seats, latest pickup),
@@ -156,7 +166,7 @@ function usable (q: Quote, request: RideRequest, now: number): boolean {
  * Accept the best usable quote, or go back to waiting for quotes (if the deadline allows),
  * or fail with no driver.
  */
-function acceptNext (ride: RiderRide, quotes: ReceivedQuote[], now: number, config: RiderConfig, rank: QuoteRanking): Transition<RiderState> {
+function acceptNext (ride: RiderRide, quotes: ReceivedQuote[], now: number, config: RiderConfig, rank: QuoteRanking): Transition<Stepped> {
   const id = ride.request.requestId
   const ranked = rank(quotes.filter(q => usable(q.quote, ride.request, now) && !shuns(ride, q.from)), { request: ride.request, now })
   const [best, ...rest] = ranked
@@ -165,6 +175,10 @@ function acceptNext (ride: RiderRide, quotes: ReceivedQuote[], now: number, conf
       return fail(ride, 'no-driver')
     }
     return { state: { phase: 'requested', ride, quotes: [], windowClosed: true }, actions: [] }
+  }
+  if (config.choose === true) {
+    // the whole step waits for the user's pick: stepRider asks for it
+    return { state: { phase: 'to-choose', ride, quotes: ranked }, actions: [] }
   }
   return {
     state: { phase: 'accepting', ride, current: best, quotes: rest },
@@ -212,12 +226,72 @@ function withQuote (quotes: ReceivedQuote[], q: ReceivedQuote, request: RideRequ
   return next.filter(x => kept.has(x))
 }
 
+/** A step that calls for the user's pick, before {@link stepRider} makes it a `choosing` state. */
+type Stepped = RiderState | { phase: 'to-choose', ride: RiderRide, quotes: ReceivedQuote[] }
+
+/** `rank`, with the quote `quoteId` (the user's pick) first. */
+function preferring (rank: QuoteRanking, quoteId: string | undefined): QuoteRanking {
+  return (quotes, ctx) => {
+    const ranked = rank(quotes, ctx)
+    const first = ranked.find(q => q.quote.quoteId === quoteId)
+    return first == null ? ranked : [first, ...ranked.filter(q => q !== first)]
+  }
+}
+
+/**
+ * The event a `choosing` ride steps its `prior` state with, on the user's pick (or on giving
+ * up): the trigger, at the pick's time; a `user-cancel` when no quote was picked.
+ */
+export function choiceEvent (state: Extract<RiderState, { phase: 'choosing' }>, event: Extract<RiderEvent, { type: 'chosen' | 'user-cancel' }>): RiderEvent {
+  return event.type === 'chosen' && event.quoteId != null ? { ...state.trigger, now: event.now } : { type: 'user-cancel', now: event.now }
+}
+
+/** The state of a ride apart from a pick it waits for: a `choosing` ride is still in its prior state. */
+export function settledRiderState (state: RiderState): Exclude<RiderState, { phase: 'choosing' }> {
+  return state.phase === 'choosing' ? state.prior : state
+}
+
 /**
  * One step of the rider's negotiation: `(state, event) -> { state, actions }`. Events that do
  * not apply to the current state (stale, from the wrong peer, for another request) leave it
  * unchanged with no actions.
+ *
+ * With `config.choose`, a step that would accept a quote leaves the state in `choosing` with
+ * one `choose` action instead; the `chosen` event then steps the prior state with the trigger
+ * again, the picked quote ranked first (or gives up the ride when none was picked). While the
+ * user chooses, events other than `chosen` and `user-cancel` are ignored: the node holds them
+ * until the pick is in.
  */
 export function stepRider (state: RiderState, event: RiderEvent, config: RiderConfig = {}): Transition<RiderState> {
+  if (state.phase === 'choosing') {
+    if (event.type !== 'chosen' && event.type !== 'user-cancel') {
+      return stay(state)
+    }
+    const again = { ...config, choose: false, rank: preferring(config.rank ?? cheapestThenEarliest, event.type === 'chosen' ? event.quoteId : undefined) }
+    return decided(step(state.prior, choiceEvent(state, event), again))
+  }
+  const t = step(state, event, config)
+  if (t.state.phase !== 'to-choose') {
+    return decided(t)
+  }
+  if (state.phase !== 'requested' && state.phase !== 'accepting') {
+    throw new Error(`a pick in phase ${state.phase}`)
+  }
+  const { ride, quotes } = t.state
+  return {
+    state: { phase: 'choosing', ride, quotes, prior: state, trigger: event },
+    actions: [{ type: 'choose', requestId: ride.request.requestId, quotes }]
+  }
+}
+
+function decided (t: Transition<Stepped>): Transition<RiderState> {
+  if (t.state.phase === 'to-choose') {
+    throw new Error('a pick was not asked for')
+  }
+  return { state: t.state, actions: t.actions }
+}
+
+function step (state: RiderState, event: RiderEvent, config: RiderConfig): Transition<Stepped> {
   const rank = config.rank ?? cheapestThenEarliest
 
   if (event.type === 'request') {
@@ -238,7 +312,7 @@ export function stepRider (state: RiderState, event: RiderEvent, config: RiderCo
     }
   }
 
-  if (state.phase === 'idle' || state.phase === 'completed' || state.phase === 'failed' || state.phase === 'cancelled') {
+  if (state.phase === 'idle' || state.phase === 'completed' || state.phase === 'failed' || state.phase === 'cancelled' || state.phase === 'choosing') {
     return stay(state)
   }
   const ride = state.ride
