@@ -1,45 +1,48 @@
 /**
- * Small concurrency tools of the channel engine: a deferred promise, a counting semaphore, the
- * one-task-per-turn queue that keeps two peers working at once, and timeouts on the node's clock.
+ * The concurrency tools of the channel engine that libp2p's do not cover: promises with their
+ * resolvers (`Promise.withResolvers`), a bounded FIFO (`@libp2p/utils`' `Queue`) whose running
+ * tasks keep their slot until done, the one-task-per-turn queue that keeps two peers working at
+ * once, and timeouts on the node's clock.
  */
+import { Queue } from '@libp2p/utils'
 import type { Clock } from '../clock/index.js'
 
-/** A promise with its resolve and reject at hand; an unhandled rejection is never reported. */
-export interface Deferred<T> { promise: Promise<T>, resolve: (v: T) => void, reject: (e: unknown) => void }
+/** A promise with its resolve and reject at hand (`PromiseWithResolvers`, ES2024). */
+export interface Resolvers<T> { promise: Promise<T>, resolve: (v: T) => void, reject: (e: unknown) => void }
 
-export function deferred<T> (): Deferred<T> {
-  let resolve!: (v: T) => void
-  let reject!: (e: unknown) => void
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej })
-  promise.catch(() => {})
-  return { promise, resolve, reject }
+/**
+ * `Promise.withResolvers()` (Node 22+; the project's `lib` is ES2023, which does not type it),
+ * with an unhandled rejection never reported: a payment may fail before anyone awaits it.
+ */
+export function withResolvers<T> (): Resolvers<T> {
+  const r = (Promise as unknown as { withResolvers: <U>() => Resolvers<U> }).withResolvers<T>()
+  r.promise.catch(() => {})
+  return r
 }
 
-/** A counting semaphore (in-flight proposals per channel, requests per peer). */
-export class Slots {
-  private free: number
-  private readonly queue: Array<() => void> = []
-  constructor (n: number) { this.free = n }
+/** At most `concurrency` tasks at once, in the order they were added (proposals per channel, requests per peer). */
+export function boundedQueue (concurrency: number): Queue<unknown> {
+  return new Queue<unknown>({ concurrency })
+}
 
-  async take (signal?: AbortSignal): Promise<void> {
-    signal?.throwIfAborted()
-    if (this.free > 0) { this.free--; return }
-    await new Promise<void>((resolve, reject) => {
-      const go = (): void => { signal?.removeEventListener('abort', onAbort); resolve() }
-      const onAbort = (): void => {
-        const i = this.queue.indexOf(go)
-        if (i >= 0) this.queue.splice(i, 1)
-        reject(signal?.reason)
-      }
-      this.queue.push(go)
-      signal?.addEventListener('abort', onAbort, { once: true })
-    })
-  }
-
-  give (): void {
-    const next = this.queue.shift()
-    if (next != null) next()
-    else this.free++
+/**
+ * Runs `fn` in `queue`. `signal` takes the task out of the queue while it waits (the call then
+ * rejects with its reason); once running, the task keeps its slot until `fn` settles (`fn` sees
+ * `signal` itself), so an abort never lets more than the queue's concurrency run at once.
+ */
+export async function inQueue<T> (queue: Queue<unknown>, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (signal == null) return await queue.add(fn) as T
+  signal.throwIfAborted()
+  const waiting = new AbortController()
+  const onAbort = (): void => { waiting.abort(signal.reason) }
+  signal.addEventListener('abort', onAbort, { once: true })
+  try {
+    return await queue.add(async () => {
+      signal.removeEventListener('abort', onAbort)
+      return await fn()
+    }, { signal: waiting.signal }) as T
+  } finally {
+    signal.removeEventListener('abort', onAbort)
   }
 }
 
@@ -49,7 +52,8 @@ export class Slots {
  * or signing them all in one go would hold back the fsyncs and sends that finished meanwhile
  * until the whole burst is done, and the two peers would take turns instead of working at once.
  * One task per turn: an immediate queued by an immediate runs only in the next turn, after the
- * event loop has polled for I/O. Tasks keep the order of the calls.
+ * event loop has polled for I/O. Tasks keep the order of the calls. (`@libp2p/utils`' queues
+ * start the next task as soon as one settles, in the same turn: they do not give this.)
  */
 export class Turns {
   private readonly queue: Array<() => void> = []
@@ -70,7 +74,9 @@ export class Turns {
 
   /** Resolves in a turn of its own. */
   async turn (): Promise<void> {
-    await new Promise<void>(resolve => { this.run(resolve) })
+    const { promise, resolve } = withResolvers<void>()
+    this.run(resolve)
+    await promise
   }
 
   private readonly next = (): void => {

@@ -6,10 +6,11 @@
  * lower nonce, and passes the chain work on to the chain watch.
  */
 import {
-  channelStep, latestNonce,
+  awaitsLowerNonces, channelStep, latestNonce, nonceGapWaitMs,
   type Channel, type ChannelAction, type ChannelEvent, type CoSignedState
 } from '../../protocol/channel/index.js'
-import { deferred, timeoutOn, type Deferred } from './concurrency.js'
+import { raceSignal } from 'race-signal'
+import { timeoutOn, withResolvers, type Resolvers } from './concurrency.js'
 import { ChannelError } from './errors.js'
 import type { ChainWatch } from './chain-watch.js'
 import type { ChannelStore } from './channel-store.js'
@@ -20,9 +21,6 @@ import type { Address, Hex } from 'viem'
 
 const lower = (a: string): string => a.toLowerCase()
 
-/** How long a proposal waits at most for the lower nonces before it to be countersigned, in ms of the clock. */
-const NONCE_GAP_WAIT_MS = 2_000
-
 /** Options of {@link ChannelEngine}. */
 export interface ChannelEngineInit {
   store: ChannelStore
@@ -31,7 +29,7 @@ export interface ChannelEngineInit {
   faults: FaultInjector
   /** driver: emit `channel:arrears` beyond this */
   maxArrearsWei?: bigint
-  /** bounds the wait for a nonce gap to fill (with `NONCE_GAP_WAIT_MS`) */
+  /** bounds the wait for a nonce gap to fill (see `nonceGapWaitMs`) */
   unresponsiveTimeoutMs: number
   /** the chain watch the machine's chain work goes to, made once the engine exists */
   watch: (engine: ChannelEngine) => ChainWatch
@@ -51,7 +49,7 @@ export class ChannelEngine {
   private readonly channels = new Map<Hex, Channel>()
   /** every channel as it is on disk: what a peer is told */
   private readonly durable = new Map<Hex, Channel>()
-  private readonly payments = new Map<string, Deferred<CoSignedState>>()
+  private readonly payments = new Map<string, Resolvers<CoSignedState>>()
   /** driver: handlers waiting for a lower nonce to be countersigned first */
   private readonly nonceWaiters = new Map<Hex, Set<() => void>>()
 
@@ -157,7 +155,8 @@ export class ChannelEngine {
         }
         case 'fail': {
           const key = paymentKey(channelId, action.nonce)
-          this.payments.get(key)?.reject(new ChannelError(action.code === 'not-open' ? 'NOT_OPEN' : 'REJECTED', `payment ${action.nonce} failed: ${action.code}`, { reason: action.code }))
+          const why = `${action.code}${action.detail != null ? ` ${action.detail}` : ''}`
+          this.payments.get(key)?.reject(new ChannelError(action.code === 'not-open' ? 'NOT_OPEN' : 'REJECTED', `payment ${action.nonce} failed: ${why}`, { reason: action.code }))
           this.payments.delete(key)
           break
         }
@@ -192,14 +191,14 @@ export class ChannelEngine {
   // ------------------------------------------------------------------ payments in flight
 
   /** Rider: the payment that resolves once `nonce` is countersigned (or fails with it). */
-  expectPayment (channelId: Hex, nonce: bigint): Deferred<CoSignedState> {
-    const done = deferred<CoSignedState>()
+  expectPayment (channelId: Hex, nonce: bigint): Resolvers<CoSignedState> {
+    const done = withResolvers<CoSignedState>()
     this.payments.set(paymentKey(channelId, nonce), done)
     return done
   }
 
   /** Rider: the payment waiting for `nonce`, if any. */
-  payment (channelId: Hex, nonce: bigint): Deferred<CoSignedState> | undefined {
+  payment (channelId: Hex, nonce: bigint): Resolvers<CoSignedState> | undefined {
     return this.payments.get(paymentKey(channelId, nonce))
   }
 
@@ -212,29 +211,29 @@ export class ChannelEngine {
   // ------------------------------------------------------------------ nonce gaps
 
   /**
-   * Driver: waits until `nonce` is the channel's latest (pipelined proposals arrive on separate
-   * streams, possibly out of order), until the channel is no longer open, or until the gap
-   * wait is over (`NONCE_GAP_WAIT_MS`, at most `unresponsiveTimeoutMs`, on the clock), or
-   * `signal` aborts; the caller then checks the proposal as it stands.
+   * Driver: waits while a proposal of nonce `nonce` must wait for the lower nonces before it
+   * (`awaitsLowerNonces`: pipelined proposals arrive on separate streams, possibly out of order),
+   * at most `nonceGapWaitMs` on the clock, or until `signal` aborts; the caller then checks the
+   * proposal as it stands.
    */
-  async waitForNonce (channelId: Hex, nonce: bigint, signal: AbortSignal): Promise<void> {
-    if (latestNonce(this.mustGet(channelId)) >= nonce) return
+  async waitForLowerNonces (channelId: Hex, nonce: bigint, signal: AbortSignal): Promise<void> {
+    if (!awaitsLowerNonces(this.mustGet(channelId), nonce)) return
     // give up on a gap after a short while: the proposal that fills it may never come
-    const gapOver = timeoutOn(this.clock, Math.min(this.unresponsiveTimeoutMs, NONCE_GAP_WAIT_MS))
+    const gapOver = timeoutOn(this.clock, nonceGapWaitMs(this.unresponsiveTimeoutMs))
     const gapWait = AbortSignal.any([signal, gapOver.signal])
     try {
-      while (latestNonce(this.mustGet(channelId)) < nonce && this.mustGet(channelId).phase === 'open') {
-        if (gapWait.aborted) return
+      while (awaitsLowerNonces(this.mustGet(channelId), nonce)) {
         let waiters = this.nonceWaiters.get(channelId)
         if (waiters == null) { waiters = new Set(); this.nonceWaiters.set(channelId, waiters) }
-        const set = waiters
-        const aborted = await new Promise<boolean>(resolve => {
-          const wake = (): void => { set.delete(wake); gapWait.removeEventListener('abort', onAbort); resolve(false) }
-          const onAbort = (): void => { set.delete(wake); resolve(true) }
-          set.add(wake)
-          gapWait.addEventListener('abort', onAbort, { once: true })
-        })
-        if (aborted) return
+        const woken = withResolvers<void>()
+        waiters.add(woken.resolve)
+        try {
+          await raceSignal(woken.promise, gapWait)
+        } catch {
+          return
+        } finally {
+          waiters.delete(woken.resolve)
+        }
       }
     } finally {
       gapOver.clear()

@@ -4,11 +4,12 @@
  * restart or a gap), sync requests, and the close request of a co-operative close.
  */
 import { ChannelProtocolError, nextProposal, type Channel, type ChannelMessage, type ChannelState, type CoSignedState } from '../../protocol/channel/index.js'
-import { Slots } from './concurrency.js'
+import { boundedQueue, inQueue } from './concurrency.js'
 import { ChannelError } from './errors.js'
 import type { ChannelContext } from './context.js'
 import type { PayOptions } from './options.js'
 import type { AbortOptions } from '@libp2p/interface'
+import type { Queue } from '@libp2p/utils'
 import type { Hex } from 'viem'
 
 const lower = (a: string): string => a.toLowerCase()
@@ -27,8 +28,10 @@ function ruleError (err: unknown): Error {
 /** Our requests to the peers of our channels. */
 export class PayClient {
   private readonly ctx: PayClientContext
-  private readonly slots = new Map<Hex, Slots>()
-  private readonly proposeLocks = new Map<Hex, Promise<void>>()
+  /** per channel: the payments in flight, at most `maxInFlight`, in the order of the calls */
+  private readonly inFlight = new Map<Hex, Queue<unknown>>()
+  /** per channel: one proposal built, signed and recorded at a time, so nonces are consecutive */
+  private readonly proposing = new Map<Hex, Queue<unknown>>()
 
   constructor (ctx: PayClientContext) {
     this.ctx = ctx
@@ -42,12 +45,10 @@ export class PayClient {
   async pay (channelId: Hex, totalToDriverWei: bigint, options: PayOptions = {}): Promise<CoSignedState> {
     const { engine, faults } = this.ctx
     this.ctx.lifecycle.assertStarted()
-    const slots = this.slotsOf(channelId)
-    await slots.take(options.signal)
-    try {
+    return await inQueue(queueOf(this.inFlight, channelId, this.ctx.maxInFlight), async () => {
       // build, sign and record the proposal under a per-channel lock, so concurrent calls get
       // consecutive nonces; the fsync happens outside it, so pipelined proposals share batches
-      const { state, done, stepping } = await this.withProposeLock(channelId, async () => {
+      const { state, done, stepping } = await inQueue(queueOf(this.proposing, channelId, 1), async () => {
         // sign in a turn of our own, not in a burst with every payment a group commit freed
         await this.ctx.turns.turn()
         const channel = engine.mustGet(channelId)
@@ -69,9 +70,7 @@ export class PayClient {
       faults.reached('after-persist', state.nonce)
       for (const a of sends) if (a.type === 'send-proposal') await this.sendProposal(channelId, a.nonce, options)
       return await done.promise
-    } finally {
-      slots.give()
-    }
+    }, options.signal)
   }
 
   /**
@@ -115,7 +114,7 @@ export class PayClient {
     await this.ctx.engine.step(channel.channelId, { type: 'final-countersigned', sig: answer.sig, signer })
   }
 
-  private async sendProposal (channelId: Hex, nonce: bigint, options?: AbortOptions, retried = false): Promise<void> {
+  private async sendProposal (channelId: Hex, nonce: bigint, options?: AbortOptions, resent = false): Promise<void> {
     const { engine, faults } = this.ctx
     const channel = engine.mustGet(channelId)
     const proposal = channel.proposals.find(p => p.state.nonce === nonce)
@@ -142,45 +141,28 @@ export class PayClient {
       return
     }
     if (answer.type === 'reject') {
+      // the machine decides: re-send after a first gap (the lower proposals first), else fail the payment
       const signers = answer.latest != null ? this.ctx.signer.signersOf(channel, answer.latest) : undefined
-      await engine.step(channelId, {
-        type: 'reject-received', nonce, code: answer.code, ...(answer.latest != null ? { latest: answer.latest, latestSigners: signers } : {})
+      const sends = await engine.step(channelId, {
+        type: 'reject-received',
+        nonce,
+        code: answer.code,
+        detail: answer.detail,
+        resent,
+        ...(answer.latest != null ? { latest: answer.latest, latestSigners: signers } : {})
       })
-      if (answer.code === 'gap' && !retried) {
-        // an earlier proposal never reached the driver (a timeout, a restart): send those first
-        for (const p of [...engine.mustGet(channelId).proposals]) {
-          if (p.state.nonce >= nonce) break
-          await this.sendProposal(channelId, p.state.nonce, options, true)
-        }
-        await this.sendProposal(channelId, nonce, options, true)
-        return
-      }
-      const pending = engine.payment(channelId, nonce)
-      if (pending != null && engine.mustGet(channelId).proposals.some(p => p.state.nonce === nonce)) {
-        pending.reject(new ChannelError('REJECTED', `driver refused nonce ${nonce}: ${answer.code} ${answer.detail}`, { reason: answer.code }))
-      }
+      for (const a of sends) if (a.type === 'send-proposal') await this.sendProposal(channelId, a.nonce, options, true)
       return
     }
     const err = new ChannelError('BAD_RESPONSE', `unexpected ${answer.type} to a proposal`)
     engine.payment(channelId, nonce)?.reject(err)
     throw err
   }
+}
 
-  private async withProposeLock<T> (channelId: Hex, fn: () => Promise<T>): Promise<T> {
-    const previous = this.proposeLocks.get(channelId) ?? Promise.resolve()
-    const run = previous.then(fn, fn)
-    const tail = run.then(() => {}, () => {})
-    this.proposeLocks.set(channelId, tail)
-    try {
-      return await run
-    } finally {
-      if (this.proposeLocks.get(channelId) === tail) this.proposeLocks.delete(channelId)
-    }
-  }
-
-  private slotsOf (channelId: Hex): Slots {
-    let s = this.slots.get(channelId)
-    if (s == null) { s = new Slots(this.ctx.maxInFlight); this.slots.set(channelId, s) }
-    return s
-  }
+/** The queue of `key` in `queues`, made with `concurrency` on first use. */
+function queueOf (queues: Map<Hex, Queue<unknown>>, key: Hex, concurrency: number): Queue<unknown> {
+  let q = queues.get(key)
+  if (q == null) { q = boundedQueue(concurrency); queues.set(key, q) }
+  return q
 }

@@ -5,7 +5,7 @@
  * disk, to the counterparty only).
  */
 import {
-  ChannelProtocolError, newChannel, validateFinal, validateProposal,
+  ChannelProtocolError, depositToAdopt, newChannel, refreshesDeposit, validateFinal, validateProposal,
   type Channel, type ChannelMessage, type ChannelRejectCode, type ChannelState, type CoSignedState
 } from '../../protocol/channel/index.js'
 import type { ChannelContext } from './context.js'
@@ -56,14 +56,15 @@ export class ProposeHandler {
     const signer = this.ctx.signer.signerOf(state, riderSig, channel.rider)
     if (signer !== channel.rider) return rejection(channelId, nonce, 'bad-signature', 'not signed by the rider')
     // pipelined proposals arrive on separate streams, possibly out of order: wait for the gap to fill
-    await engine.waitForNonce(channelId, nonce - 1n, opts.signal)
+    await engine.waitForLowerNonces(channelId, nonce, opts.signal)
     channel = engine.mustGet(channelId)
     let verdict = validateProposal(channel, state, signer)
-    if (!verdict.ok && verdict.code === 'over-deposit' && this.ctx.guard.allowChainLookup(from)) {
+    if (refreshesDeposit(verdict) && this.ctx.guard.allowChainLookup(from)) {
       // a top-up the watcher has not reported yet
       const info = await this.ctx.chain.getChannel(channelId, opts)
-      if (info.status === 'open' && info.deposit > channel.deposit) {
-        await engine.step(channelId, { type: 'deposit-changed', deposit: info.deposit })
+      const deposit = depositToAdopt(engine.mustGet(channelId), info)
+      if (deposit != null) {
+        await engine.step(channelId, { type: 'deposit-changed', deposit })
         channel = engine.mustGet(channelId)
         verdict = validateProposal(channel, state, signer)
       }

@@ -8,11 +8,13 @@ import {
   MAX_CHANNEL_MESSAGE_BYTES, MAX_PAY_FRAME_BYTES, PAY_STREAM_PROTOCOL, type ChannelMessage
 } from '../../protocol/channel/index.js'
 import { PAY_PROTOCOL } from '../../protocol/index.js'
-import { deferred, Slots, timeoutOn, type ClockTimeout, type Turns } from './concurrency.js'
+import { raceSignal } from 'race-signal'
+import { boundedQueue, inQueue, timeoutOn, withResolvers, type ClockTimeout, type Turns } from './concurrency.js'
 import { ChannelError } from './errors.js'
 import { NetworkError, type MessagePipe, type Network } from '../network/index.js'
 import type { Clock } from '../clock/index.js'
 import type { AbortOptions, Logger } from '@libp2p/interface'
+import type { Queue } from '@libp2p/utils'
 
 /** How long a peer that refused the pay stream is asked on streams of their own, in clock ms. */
 const NO_PIPE_RETRY_MS = 60_000
@@ -60,7 +62,7 @@ export class PayTransport {
    */
   private readonly noPipe = new Map<string, number>()
   /** per peer: requests on streams of their own in flight */
-  private readonly streamSlots = new Map<string, Slots>()
+  private readonly streamQueues = new Map<string, Queue<unknown>>()
 
   constructor (init: PayTransportInit) {
     this.network = init.network
@@ -155,42 +157,31 @@ export class PayTransport {
   private async askOnPipe (peer: string, link: PayLink, message: ChannelMessage, options?: AbortOptions): Promise<ChannelMessage> {
     options?.signal?.throwIfAborted()
     const id = link.nextId++
-    const answer = deferred<ChannelMessage>()
+    const answer = withResolvers<ChannelMessage>()
     const timer = this.clock.setTimeout(() => {
       link.pending.delete(id)
       answer.reject(this.unresponsive(peer))
     }, this.unresponsiveTimeoutMs)
-    const onAbort = (): void => {
-      link.pending.delete(id)
-      answer.reject(options?.signal?.reason)
-    }
-    options?.signal?.addEventListener('abort', onAbort, { once: true })
     link.pending.set(id, answer)
     try {
       link.pipe.send(encodePayFrame({ id, message }))
-      return await answer.promise
+      return await raceSignal(answer.promise, options?.signal)
     } catch (err) {
-      link.pending.delete(id)
       if (err instanceof ChannelError || options?.signal?.aborted === true) throw err
       throw new ChannelError('PEER_UNRESPONSIVE', `peer ${peer} did not answer: ${(err as Error).message}`, { cause: err })
     } finally {
+      link.pending.delete(id)
       this.clock.clearTimeout(timer)
-      options?.signal?.removeEventListener('abort', onAbort)
     }
   }
 
   private async askOnStream (peer: string, message: ChannelMessage, options?: AbortOptions): Promise<ChannelMessage> {
-    let slots = this.streamSlots.get(peer)
-    if (slots == null) {
-      slots = new Slots(MAX_STREAM_REQUESTS_PER_PEER)
-      this.streamSlots.set(peer, slots)
+    let queue = this.streamQueues.get(peer)
+    if (queue == null) {
+      queue = boundedQueue(MAX_STREAM_REQUESTS_PER_PEER)
+      this.streamQueues.set(peer, queue)
     }
-    await slots.take(options?.signal)
-    try {
-      return await this.askOneStream(peer, message, options)
-    } finally {
-      slots.give()
-    }
+    return await inQueue(queue, async () => await this.askOneStream(peer, message, options), options?.signal)
   }
 
   private async askOneStream (peer: string, message: ChannelMessage, options?: AbortOptions): Promise<ChannelMessage> {
