@@ -120,12 +120,14 @@ export class ChannelEngine {
   /**
    * Runs one machine step: the new channel replaces the old at once (so pipelined calls see it),
    * then the actions run in order; `persist` is awaited before anything after it. Returns the
-   * send actions for the caller to perform.
+   * send actions for the caller to perform. A step may leave the channel as it was and still
+   * ask for work (a refusal that carries nothing newer: re-send after a gap, fail the payment),
+   * so only a step without actions is skipped.
    */
   async step (channelId: Hex, event: ChannelEvent): Promise<ChannelAction[]> {
     const channel = this.mustGet(channelId)
     const t = channelStep(channel, event, this.maxArrearsWei != null ? { maxArrearsWei: this.maxArrearsWei } : {})
-    if (t.channel === channel) return []
+    if (t.channel === channel && t.actions.length === 0) return []
     this.channels.set(channelId, t.channel)
     const before = channel.latest?.state.nonce ?? 0n
     const after = t.channel.latest
