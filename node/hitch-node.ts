@@ -32,6 +32,7 @@ import type { HitchMessage, OpenedEnvelope } from '../protocol/index.js'
 import type { SignatureBackend } from './signatures/index.js'
 import type { AbortOptions, Logger } from '@libp2p/interface'
 import type { Secp256k1PrivateKey } from '@libp2p/interface'
+import { InvalidParametersError } from '@libp2p/interface'
 
 export { DEFAULT_MESSAGE_TTL_MS } from './hitch-node-init.js'
 export type { HitchNodeInit, RandomSource } from './hitch-node-init.js'
@@ -61,7 +62,7 @@ export async function createHitchNode (init: HitchNodeInit = {}): Promise<HitchN
   const store = init.dataDir != null ? await openStore(init.dataDir) : memoryStore()
   if (init.network != null && init.network.peerId !== peerId) {
     await store.close()
-    throw new RangeError('init.network must have the peer id of the node key')
+    throw new InvalidParametersError('init.network must have the peer id of the node key')
   }
   let network: Network
   try {
@@ -145,7 +146,7 @@ class RunningNode implements HitchNode {
     this.logPrefix = parts.init.logPrefix
     const ttlMs = parts.init.messageTtlMs ?? DEFAULT_MESSAGE_TTL_MS
     if (!(ttlMs > 0 && ttlMs <= DEFAULT_MAX_TTL_MS)) {
-      throw new RangeError(`messageTtlMs must be in 1..${DEFAULT_MAX_TTL_MS}`)
+      throw new InvalidParametersError(`messageTtlMs must be in 1..${DEFAULT_MAX_TTL_MS}`)
     }
     const replay = (name: string): ReplayCache => {
       if (parts.init.dataDir == null) {

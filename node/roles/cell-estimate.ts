@@ -5,6 +5,7 @@ import type { Insertion, InsertionOptions, InsertionRejection, VehiclePlan } fro
 import type { LatLon, RideRequest } from '../../protocol/index.js'
 import type { Commitment } from '../../protocol/negotiation/index.js'
 import type { RoutedMap } from '../map/index.js'
+import { InvalidParametersError } from '@libp2p/interface'
 
 /** Farthest a cell centre may lie from the map and still be estimated on it, metres. @default 5000 */
 export const DEFAULT_ESTIMATE_SNAP_M = 5_000
@@ -79,7 +80,7 @@ export class CellEstimator {
     this.options = init.insertion
     this.slackS = init.slackS
     this.marginS = init.marginS ?? DEFAULT_CELL_MARGIN_S
-    if (!(this.marginS >= 0) || !(this.slackS >= 0)) throw new RangeError('marginS and slackS must be >= 0')
+    if (!(this.marginS >= 0) || !(this.slackS >= 0)) throw new InvalidParametersError('marginS and slackS must be >= 0')
   }
 
   /** The road vertex a cell is estimated at: its centre, snapped (up to DEFAULT_ESTIMATE_SNAP_M away). */

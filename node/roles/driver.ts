@@ -83,7 +83,7 @@ export class Driver extends TypedEvents<DriverEvents> {
     const currency = init.currency ?? DEFAULT_CURRENCY
     const offerIntervalMs = init.offerIntervalMs ?? DEFAULT_OFFER_INTERVAL_MS
     if (!(offerIntervalMs >= 0)) {
-      throw new RangeError('offerIntervalMs must be >= 0')
+      throw new InvalidParametersError('offerIntervalMs must be >= 0')
     }
     const ring = init.ring ?? DEFAULT_RING
     this.presence = new CellPresence({
@@ -114,7 +114,7 @@ export class Driver extends TypedEvents<DriverEvents> {
     const quoteNearS = init.quoteNearS ?? DEFAULT_QUOTE_NEAR_S
     const quoteWidenMs = init.quoteWidenMs ?? DEFAULT_QUOTE_WIDEN_MS
     if (!(quoteNearS > 0) || !(quoteWidenMs > 0)) {
-      throw new RangeError('quoteNearS and quoteWidenMs must be > 0')
+      throw new InvalidParametersError('quoteNearS and quoteWidenMs must be > 0')
     }
     this.quoter = new Quoter({
       node: this.node,
@@ -130,7 +130,7 @@ export class Driver extends TypedEvents<DriverEvents> {
     this.sendTimeoutMs = init.sendTimeoutMs
     const driveSpeedUp = init.driveSpeedUp ?? 1
     if (!(Number.isFinite(driveSpeedUp) && driveSpeedUp > 0)) {
-      throw new RangeError('driveSpeedUp must be a finite number > 0')
+      throw new InvalidParametersError('driveSpeedUp must be a finite number > 0')
     }
     const snap = this.node.map.snap(init.position.lat, init.position.lon)
     if (snap == null) {

@@ -1,6 +1,7 @@
 import { rideKey } from '../../protocol/index.js'
 import type { Clock, TimerHandle } from '../clock/index.js'
 import type { RideRequest } from '../../protocol/index.js'
+import { InvalidParametersError } from '@libp2p/interface'
 
 /**
  * Insertion checks a driver runs per second of its clock on the requests it hears. An honest
@@ -122,7 +123,7 @@ export class RequestIntake {
     this.quota = init.requesterQuota ?? DEFAULT_REQUESTER_QUOTA
     this.windowMs = init.requesterWindowMs ?? DEFAULT_REQUESTER_WINDOW_MS
     if (!(this.checksPerS > 0) || !(this.maxWaiting >= 1) || !(this.maxSeen >= 1) || !(this.maxSeenPerRequester >= 1) || !(this.quota >= 1)) {
-      throw new RangeError('checksPerS, maxWaiting, maxSeen, maxSeenPerRequester and requesterQuota must be positive')
+      throw new InvalidParametersError('checksPerS, maxWaiting, maxSeen, maxSeenPerRequester and requesterQuota must be positive')
     }
     this.tokens = this.checksPerS
     this.refilledAt = this.clock.now()

@@ -172,7 +172,7 @@ export class Vehicle {
       const edge = this.model.nextEdge()
       if (edge == null) {
         // the model makes every stop by the end of its path
-        throw new RangeError('the plan has stops past the end of its path')
+        throw new InvalidPlanError('the plan has stops past the end of its path')
       }
       // the car is committed to this edge: plan from its far end, at the time it gets there
       this.at = edge.to

@@ -5,6 +5,7 @@ import type { NegotiationAction, Transition } from './actions.js'
 import type { ReceivedQuote } from './received-quote.js'
 import type { HitchMessage } from '../hitch-message.js'
 import type { Confirm, Decline, IdentityBinding, LatLon, Quote, RideRequest } from '../pb/messages.js'
+import { InvalidMachineEventError } from '../errors.js'
 
 export type { ReceivedQuote } from './received-quote.js'
 
@@ -275,7 +276,7 @@ export function stepRider (state: RiderState, event: RiderEvent, config: RiderCo
     return decided(t)
   }
   if (state.phase !== 'requested' && state.phase !== 'accepting') {
-    throw new Error(`a pick in phase ${state.phase}`)
+    throw new InvalidMachineEventError(`a pick in phase ${state.phase}`)
   }
   const { ride, quotes } = t.state
   return {
@@ -286,7 +287,7 @@ export function stepRider (state: RiderState, event: RiderEvent, config: RiderCo
 
 function decided (t: Transition<Stepped>): Transition<RiderState> {
   if (t.state.phase === 'to-choose') {
-    throw new Error('a pick was not asked for')
+    throw new InvalidMachineEventError('a pick was not asked for')
   }
   return { state: t.state, actions: t.actions }
 }
