@@ -5,10 +5,9 @@
  * tallies; per node, its network counters.
  */
 import { NoDriverError } from '../node/index.js'
-import { attributeDriven, networkRecordOf, servedRideFacts } from './records.js'
+import { attributeDriven, servedRideFacts } from './records.js'
 import type { Driver, HitchNode, RideResult, Rider } from '../node/index.js'
 import type { DriverPeer as HitchDriverPeer } from '../node/index.js'
-import type { NodeNetworkRecord } from './records.js'
 import type { DriverTrip, RiderOutcome } from './share.js'
 import type { TripRequest } from './demand.js'
 import type { VehicleRecord } from './vehicle.js'
@@ -159,9 +158,4 @@ export class RiderBook {
       }
     }
   }
-}
-
-/** The network counters of a node, for the per-node metrics */
-export function networkRecord (role: 'driver' | 'rider', node: HitchNode): NodeNetworkRecord {
-  return networkRecordOf(role, node.network)
 }

@@ -10,7 +10,8 @@ import { privateKeyFromRaw } from '@libp2p/crypto/keys'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { createHitchPeer } from '../node/index.js'
 import { VerifyCache } from '../protocol/index.js'
-import { RiderBook, networkRecord, quotingNote, vehicleOf, watchDriver } from './fleet-bookkeeping.js'
+import { RiderBook, quotingNote, vehicleOf, watchDriver } from './fleet-bookkeeping.js'
+import { networkRecordOf } from './records.js'
 import { countChannelUpdates, emptySharePayments, settleRide, simPeerPayments } from './payments.js'
 import { seededRandomSource } from './random.js'
 import { SIM_EPOCH_MS } from './share.js'
@@ -25,6 +26,9 @@ import type { Clock } from '../node/clock/index.js'
 import type { DriverInit, HitchNode, HitchPeer, HitchPeerInit, RiderPeer } from '../node/index.js'
 import type { RoutedMap } from '../node/map/index.js'
 import type { Logger, Secp256k1PrivateKey } from '@libp2p/interface'
+
+/** A node's network counters: read from its node while it runs, kept as a record once it is let go */
+interface FleetNetwork { role: PeerRole, node?: HitchNode, record?: NodeNetworkRecord }
 
 /** A peer's role in a fleet */
 export type PeerRole = 'driver' | 'rider'
@@ -127,7 +131,7 @@ export class Fleet {
   /** what the fleet saw of each rider's request, and the tallies */
   private readonly riders: RiderBook
   /** every node's network counters: live nodes by reference, stopped riders as a snapshot (their node is let go) */
-  private readonly networks: Array<{ role: PeerRole, node?: HitchNode, record?: NodeNetworkRecord }> = []
+  private readonly networks: FleetNetwork[] = []
   private readonly quoting: QuotingTally = { revealDelays: [], cancelledConfirmed: [] }
   /** aborts the rides still asking or riding when the fleet stops */
   private readonly lifetime = new AbortController()
@@ -248,7 +252,7 @@ export class Fleet {
       riders: this.riders.outcomes,
       trips,
       vehicles: this.drivers.map(vehicleOf),
-      nodes: this.networks.map(({ role, node, record }) => record ?? networkRecord(role, node as HitchNode)),
+      nodes: this.networks.map(({ role, node, record }) => record ?? networkRecordOf(role, (node as HitchNode).network)),
       simulatedS,
       wallMs: performance.now() - this.wallStart,
       cpuUs: cpu.user + cpu.system,
@@ -298,11 +302,13 @@ export class Fleet {
     const g = this.init.map.graph
     const { clock, timings } = this.factory
     let peer: RiderPeer | undefined
+    let entry: FleetNetwork | undefined
     let up = false
     const asked = performance.now()
     try {
       peer = await createHitchPeer({ ...await this.peerInit('rider', req.index), rider: timings.rider })
-      this.networks.push({ role: 'rider', node: peer.node })
+      entry = { role: 'rider', node: peer.node }
+      this.networks.push(entry)
       await this.startNode(peer.node)
       up = true
       await this.factory.join?.('rider', req.index, peer.node)
@@ -333,11 +339,9 @@ export class Fleet {
       }
       if (peer != null) {
         // a finished rider leaves the network: keep its counters, not its node, whose resources are freed
-        const node = peer.node
         await this.stopPeer(peer)
-        const entry = this.networks.find(e => e.node === node)
         if (entry != null) {
-          entry.record = networkRecord('rider', node)
+          entry.record = networkRecordOf('rider', peer.node.network)
           entry.node = undefined
         }
       }

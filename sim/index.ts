@@ -24,7 +24,7 @@ export {
   SimulatedWorld, SimulatedNetwork, DEFAULT_SIM_LATENCY_MS, DEFAULT_SIM_JITTER_MS, DEFAULT_SIM_BANDWIDTH_BPS, DEFAULT_SIM_LOOKUP_MS
 } from './simulated-network.js'
 export type { LinkModel, SimulatedWorldInit, WorldStats } from './simulated-network.js'
-export { Vehicle, edgeBetween, initialPositions } from './vehicle.js'
+export { Vehicle, initialPositions } from './vehicle.js'
 export { runCentralized, initialRecords, DEFAULT_BATCH_S, DEFAULT_DRAIN_S } from './centralized.js'
 export type { CentralizedOptions, RunOptions, RunProgress, DispatchMap } from './centralized.js'
 export { DecentralizedRun, simulatedRoleTimings } from './decentralized.js'

@@ -118,7 +118,7 @@ export function rpcAccess (url: string): SimChainAccess {
 }
 
 /** A simulated peer's account on the run's chain. */
-export function simChain (access: SimChainAccess): ChainConnector {
+function simChain (access: SimChainAccess): ChainConnector {
   return async identity => await access.connect(identity.ethPrivateKeyHex)
 }
 

@@ -2,7 +2,6 @@ import { VehicleModel, mulberry32, randomInt } from '../matching/index.js'
 import type { RoadGraph, RouteSource, ServedStop, VehiclePlan } from '../matching/index.js'
 
 /** Of parallel edges `a → b`, the one a fastest route uses, or -1 (matching's `lightestEdge`). */
-export { lightestEdge as edgeBetween } from '../matching/index.js'
 
 /** Distance a vehicle drove, by what it carried */
 export interface VehicleRecord {

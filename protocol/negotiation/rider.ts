@@ -21,7 +21,6 @@ export const DEFAULT_RIDE_DEADLINE_MS = 30_000
  */
 export const DEFAULT_MAX_QUOTES = 32
 
-
 /** The rider's clock time a quoted number of minutes after `at`. */
 export function minutesAfter (at: number, minutes: number): number {
   return at + minutes * 60_000
