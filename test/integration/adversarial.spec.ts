@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { expect } from 'chai'
 import { createNetwork } from '../../node/network/index.js'
-import { Envelope, cellOf, cellTopic, signEnvelope, verifyTripRecord } from '../../protocol/index.js'
+import { Envelope, cellOf, cellTopic, verifyTripRecord } from '../../protocol/index.js'
+import { signedBy, vehicleOffer } from '../fixtures/forged-gossip.js'
 import { waitFor } from '../fixtures/wait-for.js'
 import { CITY, Swarm, rideTimings } from './roles-fixtures.js'
 import type { Driver, HitchNode, Rider } from '../../node/index.js'
@@ -41,19 +42,8 @@ describe('integration: adversarial gossip on a cell topic', function () {
     await swarm.stop()
   })
 
-  const offer = (vehicle = 'van'): HitchMessage => ({
-    type: 'vehicle-offer',
-    body: {
-      cell,
-      freeSeats: 1,
-      capacity: 2,
-      fare: { currency: 'usd-cent', base: '100', perKm: '100', perMinute: '10' },
-      vehicle,
-      expiresAt: Math.floor(swarm.clock.now()) + 60_000
-    }
-  })
-  const sign = async (message: HitchMessage, now = Math.floor(swarm.clock.now())): Promise<Uint8Array> =>
-    signEnvelope(attackerKey, message, { now, ttlMs: 60_000, nonce: randomBytes(16) })
+  const offer = (vehicle?: string): HitchMessage => vehicleOffer(cell, swarm.clock.now(), vehicle)
+  const sign = async (message: HitchMessage, now = swarm.clock.now()): Promise<Uint8Array> => await signedBy(attackerKey, message, now)
 
   it('delivers none of malformed, unsigned, badly signed, expired, replayed, oversized or exact-point messages, nor forwards them', async () => {
     const fromAttacker = (node: HitchNode): Uint8Array[] => {

@@ -10,33 +10,22 @@ import { join } from 'node:path'
 import { expect } from 'chai'
 import { toHex, type Hex } from 'viem'
 import { generatePrivateKey } from 'viem/accounts'
-import { ManualClock } from '../../node/clock/index.js'
-import { ChannelError, ChannelManager, WATCH_BLOCK_KEY, type ChannelEvents, type ChannelManagerInit } from '../../node/channel/index.js'
-import { loadOrCreateIdentity, type NodeIdentity } from '../../node/identity/index.js'
-import { createNetwork } from '../../node/network/index.js'
-import { openStore, type NodeStore } from '../../node/store/index.js'
+import { ChannelError, WATCH_BLOCK_KEY, type ChannelManagerInit } from '../../node/channel/index.js'
 import {
   decodeChannelMessage, encodeChannelMessage, encodePayFrame, finalStateOf, PAY_STREAM_PROTOCOL, type Channel
 } from '../../protocol/channel/index.js'
 import { PAY_PROTOCOL } from '../../protocol/index.js'
 import { EmbeddedEvm, type Chain, type EmbeddedChain } from '../../settlement/index.js'
 import { FINAL_NONCE, signChannelState, type ChannelState } from '../../protocol/channel/index.js'
+import { startChannelNode, type ChannelNode } from '../fixtures/channel-node.js'
 import { waitFor } from '../fixtures/wait-for.js'
-import type { Libp2pNetwork, MessagePipe } from '../../node/network/index.js'
+import type { MessagePipe } from '../../node/network/index.js'
 
 const ETH = 10n ** 18n
 const PERIOD_S = 600
 const DEPOSIT = ETH / 100n
 
-interface Peer {
-  dir: string
-  identity: NodeIdentity
-  network: Libp2pNetwork
-  store: NodeStore
-  chain: EmbeddedChain
-  clock: ManualClock
-  manager: ChannelManager
-  events: Array<{ type: keyof ChannelEvents, detail: any }>
+interface Peer extends ChannelNode {
   /** chain calls the manager made, by method */
   calls: Map<string, number>
 }
@@ -74,34 +63,23 @@ describe('integration: payment channels against a hostile peer', function () {
   async function start (dir?: string, extra: Partial<ChannelManagerInit> = {}, fundWei = ETH): Promise<Peer> {
     dir ??= await mkdtemp(join(tmpdir(), 'hitch-attack-'))
     if (!dirs.includes(dir)) dirs.push(dir)
-    const identity = await loadOrCreateIdentity(dir)
-    const network = await createNetwork({ privateKey: identity.privateKey, transport: 'memory', dht: false })
-    await network.start()
-    const store = await openStore(dir)
-    const chain = await evm.connect(identity.ethPrivateKeyHex)
-    if (fundWei > 0n) await evm.fund(identity.ethAddress, fundWei)
-    const clock = new ManualClock({ now: Date.now() })
     const calls = new Map<string, number>()
-    const manager = new ChannelManager({
-      network, chain: counted(chain, calls), store, identity, clock,
-      unresponsiveTimeoutMs: 3_000, watchPollMs: 20, finalizeMarginMs: 0, finalizeRetryMs: 100, ...extra
+    const node = await startChannelNode({
+      evm,
+      dir,
+      fundWei,
+      init: { unresponsiveTimeoutMs: 3_000, watchPollMs: 20, finalizeMarginMs: 0, finalizeRetryMs: 100, ...extra },
+      events: ['channel:closed', 'channel:challenged', 'channel:finalized', 'channel:settled', 'channel:low-gas', 'channel:error', 'channel:close-observed'],
+      wrapChain: chain => counted(chain, calls)
     })
-    const events: Peer['events'] = []
-    for (const type of ['channel:closed', 'channel:challenged', 'channel:finalized', 'channel:settled', 'channel:low-gas', 'channel:error', 'channel:close-observed'] as const) {
-      manager.on(type, detail => events.push({ type, detail }))
-    }
-    await manager.start()
-    const peer = { dir, identity, network, store, chain, clock, manager, events, calls }
+    const peer = { ...node, calls }
     peers.add(peer)
     return peer
   }
 
   async function stop (p: Peer): Promise<void> {
     if (!peers.delete(p)) return
-    await p.manager.stop()
-    await p.network.stop()
-    await p.chain.stop()
-    await p.store.close()
+    await p.stop()
   }
 
   async function setBalance (address: string, wei: bigint): Promise<void> {

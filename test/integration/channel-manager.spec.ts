@@ -2,27 +2,16 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
-import { createNetwork } from '../../node/network/index.js'
-import { loadOrCreateIdentity, type NodeIdentity } from '../../node/identity/index.js'
-import { openStore, type NodeStore } from '../../node/store/index.js'
-import { ManualClock } from '../../node/clock/index.js'
-import { ChannelManager, ChannelError, type ChannelEvents, type InboundLimits } from '../../node/channel/index.js'
-import { EmbeddedEvm, type EmbeddedChain } from '../../settlement/index.js'
+import { ChannelError, type InboundLimits } from '../../node/channel/index.js'
+import { EmbeddedEvm } from '../../settlement/index.js'
 import { recoverChannelStateSigner } from '../../protocol/channel/index.js'
+import { startChannelNode, type ChannelNode } from '../fixtures/channel-node.js'
 import { waitFor } from '../fixtures/wait-for.js'
 import type { Libp2pNetwork } from '../../node/network/index.js'
 
 const ETH = 10n ** 18n
 
-interface Peer {
-  dir: string
-  identity: NodeIdentity
-  network: Libp2pNetwork
-  store: NodeStore
-  chain: EmbeddedChain
-  clock: ManualClock
-  manager: ChannelManager
-  events: Array<{ type: keyof ChannelEvents, detail: any }>
+interface Peer extends ChannelNode {
   /** requests sent on a stream of their own (not on the long-lived pay stream) */
   requests: { n: number }
 }
@@ -33,36 +22,28 @@ describe('integration: ChannelManager between two nodes on one embedded chain', 
   const peers: Peer[] = []
 
   async function startPeer (dir: string, extra: { watch?: boolean, maxInFlight?: number, inbound?: InboundLimits } = {}, pipes = true): Promise<Peer> {
-    const identity = await loadOrCreateIdentity(dir)
-    let network = await createNetwork({ privateKey: identity.privateKey, transport: 'memory', dht: false })
-    await network.start()
-    if (!pipes) {
-      // a node of a version without the long-lived pay stream: one stream per request
-      network = Object.assign(Object.create(network) as Libp2pNetwork, { openPipe: undefined, handlePipe: undefined })
-    }
     const requests = { n: 0 }
-    const request = network.request.bind(network)
-    network.request = async (...args) => { requests.n++; return await request(...args) }
-    const store = await openStore(dir)
-    const chain = await evm.connect(identity.ethPrivateKeyHex)
-    const clock = new ManualClock({ now: Date.now() })
-    const manager = new ChannelManager({ network, chain, store, identity, clock, unresponsiveTimeoutMs: 15_000, watchPollMs: 20, finalizeMarginMs: 0, ...extra })
-    const events: Peer['events'] = []
-    for (const type of ['channel:opened', 'channel:topped-up', 'channel:closed', 'channel:challenged', 'channel:finalized', 'channel:settled', 'channel:arrears'] as const) {
-      manager.on(type, detail => events.push({ type, detail }))
-    }
-    await manager.start()
-    const peer = { dir, identity, network, store, chain, clock, manager, events, requests }
+    const node = await startChannelNode({
+      evm,
+      dir,
+      init: { unresponsiveTimeoutMs: 15_000, watchPollMs: 20, finalizeMarginMs: 0, ...extra },
+      events: ['channel:opened', 'channel:topped-up', 'channel:closed', 'channel:challenged', 'channel:finalized', 'channel:settled', 'channel:arrears'],
+      wrapNetwork: real => {
+        // a node of a version without the long-lived pay stream: one stream per request
+        const network = pipes ? real : Object.assign(Object.create(real) as Libp2pNetwork, { openPipe: undefined, handlePipe: undefined })
+        const request = network.request.bind(network)
+        network.request = async (...args) => { requests.n++; return await request(...args) }
+        return network
+      }
+    })
+    const peer = { ...node, requests }
     peers.push(peer)
     return peer
   }
 
   async function stopPeer (p: Peer): Promise<void> {
     peers.splice(peers.indexOf(p), 1)
-    await p.manager.stop()
-    await p.network.stop()
-    await p.chain.stop()
-    await p.store.close()
+    await p.stop()
   }
 
   async function connect (a: Peer, b: Peer): Promise<void> {

@@ -1,30 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { expect } from 'chai'
 import { createPublicClient, http } from 'viem'
-import { runHitch, spawnHitch } from '../fixtures/run-cli.js'
-import { nextValue } from '../fixtures/wait-for.js'
+import { followJsonLines as follow, runHitch, spawnHitch } from '../fixtures/run-cli.js'
 import type { ChildProcess } from 'node:child_process'
-
-/** JSON lines of a daemon, kept as they come; `next` waits for the first matching one. */
-function follow (child: ChildProcess): { events: any[], next: (pred: (e: any) => boolean, what: string) => Promise<any> } {
-  const events: any[] = []
-  createInterface({ input: child.stdout! }).on('line', line => {
-    try { events.push(JSON.parse(line)) } catch {}
-  })
-  return {
-    events,
-    next: async (pred, what) => await nextValue<any>(deliver => {
-      const timer = setInterval(() => {
-        const hit = events.find(pred)
-        if (hit != null) { clearInterval(timer); deliver(hit) }
-      }, 20)
-      child.once('exit', () => { clearInterval(timer) })
-    }, { what, timeoutMs: 60_000 })
-  }
-}
 
 /**
  * The README's "Paying" walk-through as processes over TCP on 127.0.0.1: `hitch chain`, a

@@ -4,11 +4,11 @@
  * peers on it, and an envelope's signer was not tied to the gossipsub author that sent it.
  * Real libp2p nodes over TCP on 127.0.0.1.
  */
-import { randomBytes } from 'node:crypto'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { expect } from 'chai'
 import { createNetwork } from '../../node/network/index.js'
-import { cellOf, cellTopic, signEnvelope } from '../../protocol/index.js'
+import { cellOf, cellTopic } from '../../protocol/index.js'
+import { signedBy, vehicleOffer } from '../fixtures/forged-gossip.js'
 import { waitFor } from '../fixtures/wait-for.js'
 import { CITY, Swarm } from './roles-fixtures.js'
 import type { HitchNode } from '../../node/index.js'
@@ -40,19 +40,8 @@ describe('integration: gossipsub scoring of Hitch topics (issue 9)', function ()
     let stranger: PrivateKey
     const heardAtVictim: string[] = []
 
-    const offer = (vehicle: string): HitchMessage => ({
-      type: 'vehicle-offer',
-      body: {
-        cell,
-        freeSeats: 1,
-        capacity: 2,
-        fare: { currency: 'usd-cent', base: '100', perKm: '100', perMinute: '10' },
-        vehicle,
-        expiresAt: Math.floor(swarm.clock.now()) + 60_000
-      }
-    })
-    const sign = async (key: PrivateKey, message: HitchMessage): Promise<Uint8Array> =>
-      signEnvelope(key, message, { now: Math.floor(swarm.clock.now()), ttlMs: 60_000, nonce: randomBytes(16) })
+    const offer = (vehicle: string): HitchMessage => vehicleOffer(cell, swarm.clock.now(), vehicle)
+    const sign = async (key: PrivateKey, message: HitchMessage): Promise<Uint8Array> => await signedBy(key, message, swarm.clock.now())
 
     before(async () => {
       await swarm.init()

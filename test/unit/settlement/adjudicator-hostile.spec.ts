@@ -7,30 +7,16 @@
 import { expect } from 'chai'
 import { decodeErrorResult, type Hex } from 'viem'
 import { adjudicatorAbi, adjudicatorBytecode } from '../../../settlement/abi.js'
-import { EmbeddedEvm } from '../../../settlement/embedded-chain.js'
 import { channelStateTypedData, finalChannelState } from '../../../protocol/channel/index.js'
-import { contractRider as deployContractRider, cosign, ETHER, expectRevert, parties, state } from './helpers.js'
+import { contractRider as deployContractRider, cosign, expectRevert, openDepositChannel, state, useEvm } from './helpers.js'
 
 const PERIOD = 100
 const UINT256_MAX = (1n << 256n) - 1n
 
 describe('settlement/Adjudicator against a hostile participant', function () {
   this.timeout(60_000)
-  let evm: EmbeddedEvm
-
-  before(async () => {
-    evm = await EmbeddedEvm.start({ challengePeriodS: PERIOD })
-  })
-
-  after(async () => {
-    await evm?.stop()
-  })
-
-  async function openChannel (deposit = ETHER) {
-    const p = await parties(evm)
-    const { channelId } = await p.rider.open(p.driver.address, deposit)
-    return { ...p, channelId, deposit }
-  }
+  const evmOf = useEvm(PERIOD)
+  const openChannel = async (deposit?: bigint) => await openDepositChannel(evmOf(), deposit)
 
   it('an old final state cannot override a close in progress with a higher nonce', async () => {
     const { rider, driver, channelId, deposit } = await openChannel()
@@ -42,7 +28,7 @@ describe('settlement/Adjudicator against a hostile participant', function () {
     const latestSigs = await cosign(latest, rider, driver)
     await driver.closeUnilateral(latest, latestSigs)
     await expectRevert(rider.closeCooperative(oldFinal, oldFinalSigs), 'ChannelClosing')
-    await evm.increaseTime(PERIOD)
+    await evmOf().increaseTime(PERIOD)
     await driver.finalize(channelId)
     const [fin] = (await driver.events(0n)).filter(e => e.type === 'Finalized' && e.channelId === channelId)
     expect(fin).to.include({ paidDriver: 9000n, paidRider: deposit - 9000n })
@@ -66,7 +52,7 @@ describe('settlement/Adjudicator against a hostile participant', function () {
     // a second deployment of the adjudicator on the same chain
     const hash = await rider.walletClient.deployContract({ abi: adjudicatorAbi, bytecode: adjudicatorBytecode, args: [BigInt(PERIOD)], account: rider.walletClient.account!, chain: rider.walletClient.chain })
     const { contractAddress } = await rider.publicClient.waitForTransactionReceipt({ hash })
-    expect(contractAddress).to.not.equal(evm.adjudicator)
+    expect(contractAddress).to.not.equal(evmOf().adjudicator)
     const elsewhere = [
       { chainId: rider.domain.chainId + 1, verifyingContract: rider.domain.verifyingContract },
       { chainId: rider.domain.chainId, verifyingContract: contractAddress! }
@@ -80,7 +66,7 @@ describe('settlement/Adjudicator against a hostile participant', function () {
   })
 
   describe('payouts to a contract rider', () => {
-    const contractRider = async () => await deployContractRider(evm, PERIOD)
+    const contractRider = async () => await deployContractRider(evmOf(), PERIOD)
 
     it('a receiver that burns all the gas it is given cannot make finalize expensive: its share waits for withdraw()', async () => {
       const a = await contractRider()

@@ -2,37 +2,23 @@ import { expect } from 'chai'
 import { decodeErrorResult, hexToBigInt, keccak256, numberToHex, toHex, concat, slice, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { adjudicatorAbi } from '../../../settlement/abi.js'
-import { EmbeddedEvm } from '../../../settlement/embedded-chain.js'
 import { FINAL_NONCE, finalChannelState, hashChannelState, recoverChannelStateSigner, signChannelState } from '../../../protocol/channel/index.js'
 import type { AdjudicatorEvent } from '../../../settlement/chain.js'
-import { contractRider, cosign, ETHER, expectRevert, parties, state } from './helpers.js'
+import { contractRider, cosign, ETHER, expectRevert, openDepositChannel, state, useEvm } from './helpers.js'
 
 const PERIOD = 100
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n
 
 describe('settlement/Adjudicator', function () {
   this.timeout(60_000)
-  let evm: EmbeddedEvm
-
-  before(async () => {
-    evm = await EmbeddedEvm.start({ challengePeriodS: PERIOD })
-  })
-
-  after(async () => {
-    await evm?.stop()
-  })
-
-  async function openChannel (deposit = ETHER) {
-    const p = await parties(evm)
-    const { channelId } = await p.rider.open(p.driver.address, deposit)
-    return { ...p, channelId, deposit }
-  }
+  const evmOf = useEvm(PERIOD)
+  const openChannel = async (deposit?: bigint) => await openDepositChannel(evmOf(), deposit)
 
   describe('signatures', () => {
     it('hashes and recovers states exactly as the contract does', async () => {
       const { rider, channelId } = await openChannel()
       const s = state(channelId, 7n, 3n, 4n, 99)
-      const onChain = await rider.publicClient.readContract({ address: evm.adjudicator, abi: adjudicatorAbi, functionName: 'hashState', args: [s] })
+      const onChain = await rider.publicClient.readContract({ address: evmOf().adjudicator, abi: adjudicatorAbi, functionName: 'hashState', args: [s] })
       expect(hashChannelState(s, rider.domain)).to.equal(onChain)
       const key = generatePrivateKey()
       const sig = await signChannelState(key, s, rider.domain)
@@ -151,7 +137,7 @@ describe('settlement/Adjudicator', function () {
       const watcher = driver.watch(e => { if (e.channelId === channelId) seen.push(e) }, { fromBlock: start.blockNumber })
       await driver.challenge(s5, sigs5)
       await expectRevert(driver.finalize(channelId), 'ChallengePeriodNotOver')
-      await evm.increaseTime(PERIOD)
+      await evmOf().increaseTime(PERIOD)
       const driverBefore = await rider.balanceOf(driver.address)
       const riderBefore = await rider.balanceOf(rider.address)
       // anyone may finalize: the outsider pays the gas, so both balances move by their payout only
@@ -181,7 +167,7 @@ describe('settlement/Adjudicator', function () {
       await rider.topUp(channelId, 500n)
       await rider.closeUnilateral(state(channelId, 0n, 1500n, 0n))
       await driver.challenge(s1, sigs)
-      await evm.increaseTime(PERIOD)
+      await evmOf().increaseTime(PERIOD)
       const tx = await rider.finalize(channelId)
       const [ev] = (await rider.events(tx.blockNumber, tx.blockNumber)).filter(e => e.type === 'Finalized')
       expect(ev).to.include({ paidRider: 1100n, paidDriver: 400n })
@@ -205,7 +191,7 @@ describe('settlement/Adjudicator', function () {
       expect(err.revertArgs).to.deep.equal([4n, 4n])
       const lower = state(channelId, 2n, deposit, 0n)
       await expectRevert(rider.challenge(lower, await cosign(lower, rider, driver)), 'StaleNonce')
-      await evm.increaseTime(PERIOD)
+      await evmOf().increaseTime(PERIOD)
       const later = state(channelId, 9n, deposit, 0n)
       await expectRevert(rider.challenge(later, await cosign(later, rider, driver)), 'ChallengePeriodOver')
     })
@@ -231,7 +217,7 @@ describe('settlement/Adjudicator', function () {
       await expectRevert(rider.challenge(s2, await cosign(s2, rider, driver)), 'NotClosing')
 
       await rider.closeUnilateral(state(channelId, 0n, deposit, 0n))
-      await evm.increaseTime(PERIOD)
+      await evmOf().increaseTime(PERIOD)
       await rider.finalize(channelId)
       await expectRevert(rider.finalize(channelId), 'AlreadyFinalized')
       await expectRevert(rider.closeUnilateral(s2, await cosign(s2, rider, driver)), 'AlreadyFinalized')
@@ -242,12 +228,12 @@ describe('settlement/Adjudicator', function () {
   })
 
   describe('payout', () => {
-    const attacker = async () => await contractRider(evm, PERIOD)
+    const attacker = async () => await contractRider(evmOf(), PERIOD)
 
     it('a receiver re-entering on payout is stopped by the guard and gets paid once', async () => {
       const a = await attacker()
       await a.write('setMode', [1])
-      const contractBefore = await a.operator.balanceOf(evm.adjudicator)
+      const contractBefore = await a.operator.balanceOf(evmOf().adjudicator)
       // a pushed payout forwards bounded gas: too little for this receiver's bookkeeping, so its
       // share is deferred; withdraw() forwards all the gas, and there the guard must hold
       await a.driver.finalize(a.channelId)
@@ -257,7 +243,7 @@ describe('settlement/Adjudicator', function () {
       expect(await a.read('reentryAttempts')).to.equal(1n)
       expect(await a.read('received')).to.equal(1000n)
       expect(await owed()).to.equal(0n)
-      expect(await a.operator.balanceOf(evm.adjudicator)).to.equal(contractBefore - 1000n)
+      expect(await a.operator.balanceOf(evmOf().adjudicator)).to.equal(contractBefore - 1000n)
       const reasons = await a.read('lastRevert') as Hex
       // two reverts concatenated (finalize, then withdraw), each the 4-byte ReentrantCall selector
       expect(reasons.length).to.equal(2 + 16)
@@ -269,23 +255,23 @@ describe('settlement/Adjudicator', function () {
     it('a receiver that refuses ether cannot block the close: its share waits for withdraw()', async () => {
       const a = await attacker()
       await a.write('setMode', [2])
-      const contractBefore = await a.operator.balanceOf(evm.adjudicator)
+      const contractBefore = await a.operator.balanceOf(evmOf().adjudicator)
       await a.driver.finalize(a.channelId)
       const owed = a.owed
       expect(await owed()).to.equal(1000n)
-      expect(await a.operator.balanceOf(evm.adjudicator)).to.equal(contractBefore)
+      expect(await a.operator.balanceOf(evmOf().adjudicator)).to.equal(contractBefore)
       await a.write('setMode', [0])
       await a.write('withdrawOwed')
       expect(await owed()).to.equal(0n)
       expect(await a.read('received')).to.equal(1000n)
-      expect(await a.operator.balanceOf(evm.adjudicator)).to.equal(contractBefore - 1000n)
+      expect(await a.operator.balanceOf(evmOf().adjudicator)).to.equal(contractBefore - 1000n)
       await expectRevert(a.operator.withdraw(), 'NothingToWithdraw')
     })
   })
 
   it('uses FINAL_NONCE = type(uint64).max as the contract does', async () => {
     const { rider } = await openChannel()
-    const onChain = await rider.publicClient.readContract({ address: evm.adjudicator, abi: adjudicatorAbi, functionName: 'FINAL_NONCE' })
+    const onChain = await rider.publicClient.readContract({ address: evmOf().adjudicator, abi: adjudicatorAbi, functionName: 'FINAL_NONCE' })
     expect(onChain).to.equal(FINAL_NONCE)
   })
 })

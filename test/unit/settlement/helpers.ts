@@ -5,7 +5,7 @@ import { generatePrivateKey } from 'viem/accounts'
 import { type Abi, type Hex } from 'viem'
 import { adjudicatorAbi } from '../../../settlement/abi.js'
 import { compileSolidity } from '../../../settlement/solc.js'
-import type { EmbeddedChain, EmbeddedEvm } from '../../../settlement/embedded-chain.js'
+import { EmbeddedEvm, type EmbeddedChain } from '../../../settlement/embedded-chain.js'
 import { SettlementError } from '../../../settlement/errors.js'
 import type { ChannelSignatures, ChannelState } from '../../../protocol/channel/index.js'
 
@@ -18,6 +18,24 @@ export async function parties (evm: EmbeddedEvm): Promise<{ rider: EmbeddedChain
 }
 
 /** Both parties' signatures over `state`. */
+/** A channel the rider opened to the driver with `deposit` (two fresh funded parties and an outsider). */
+export async function openDepositChannel (evm: EmbeddedEvm, deposit = ETHER): Promise<Awaited<ReturnType<typeof parties>> & { channelId: Hex, deposit: bigint }> {
+  const p = await parties(evm)
+  const { channelId } = await p.rider.open(p.driver.address, deposit)
+  return { ...p, channelId, deposit }
+}
+
+/** Starts one embedded EVM with the adjudicator (challenge period `periodS`) for the enclosing `describe`, stopped after it. */
+export function useEvm (periodS: number): () => EmbeddedEvm {
+  let evm: EmbeddedEvm | undefined
+  before(async () => { evm = await EmbeddedEvm.start({ challengePeriodS: periodS }) })
+  after(async () => { await evm?.stop() })
+  return () => {
+    if (evm == null) throw new Error('the EVM is started in a before hook')
+    return evm
+  }
+}
+
 export async function cosign (state: ChannelState, rider: EmbeddedChain, driver: EmbeddedChain): Promise<ChannelSignatures> {
   return { rider: await rider.signState(state), driver: await driver.signState(state) }
 }
