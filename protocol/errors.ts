@@ -3,6 +3,21 @@
  * `verdict`), never on message text.
  */
 
+/**
+ * The shape of Hitch's error families (js-libp2p 3's style): each error is a class of its own,
+ * named for what failed and matched by `name` (or `instanceof`); it extends its family (the
+ * channel manager's, the chain's, ...), which a caller can catch as a whole, and carries the
+ * family's `code` for logs, JSON output and the wire.
+ */
+export abstract class CodedError<Code extends string> extends Error {
+  readonly code: Code
+
+  constructor (code: Code, message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.code = code
+  }
+}
+
 /** What a gossip router should do with a message: forward it, drop it quietly, or drop it and penalise the sender. */
 export type Verdict = 'accept' | 'ignore' | 'reject'
 
@@ -59,14 +74,12 @@ export type ValidationCode =
  * A message failed validation. `verdict` says what gossip should do with it; one adapter in
  * the node maps it to gossipsub's `TopicValidatorResult` (Lodestar style).
  */
-export class ValidationError extends Error {
+export class ValidationError extends CodedError<ValidationCode> {
   override readonly name = 'ValidationError'
-  readonly code: ValidationCode
   readonly verdict: Exclude<Verdict, 'accept'>
 
   constructor (code: ValidationCode, verdict: Exclude<Verdict, 'accept'>, message: string) {
-    super(message)
-    this.code = code
+    super(code, message)
     this.verdict = verdict
   }
 }
@@ -85,14 +98,8 @@ export function ignore (code: ValidationCode, message: string): ValidationError 
 export type TopicErrorCode = 'bad-topic' | 'bad-cell' | 'bad-lat-lon' | 'bad-protocol'
 
 /** A topic name, cell, coordinate or protocol id could not be parsed or built. */
-export class TopicError extends Error {
+export class TopicError extends CodedError<TopicErrorCode> {
   override readonly name = 'TopicError'
-  readonly code: TopicErrorCode
-
-  constructor (code: TopicErrorCode, message: string) {
-    super(message)
-    this.code = code
-  }
 }
 
 /** Codes of {@link TripRecordError}. */
@@ -105,14 +112,8 @@ export type TripRecordErrorCode =
   | 'bad-event'
 
 /** A trip record could not be parsed, built or signed. Verification problems are returned, not thrown. */
-export class TripRecordError extends Error {
+export class TripRecordError extends CodedError<TripRecordErrorCode> {
   override readonly name = 'TripRecordError'
-  readonly code: TripRecordErrorCode
-
-  constructor (code: TripRecordErrorCode, message: string) {
-    super(message)
-    this.code = code
-  }
 }
 
 /** A negotiation machine was given an event its state cannot take (a caller's bug, not a peer's message). */

@@ -18,7 +18,7 @@ import { isIP, type AddressInfo } from 'node:net'
 import { logger } from '@libp2p/logger'
 import { toHex } from 'viem'
 import { DEFAULT_FUND_WEI, EmbeddedEvm } from './embedded-chain.js'
-import { SettlementError } from './errors.js'
+import { RpcFailedError } from './errors.js'
 import { DEFAULT_MAX_GAS, DevChainRpc, RPC_INTERNAL, RPC_INVALID_REQUEST, RPC_LIMIT_EXCEEDED, RpcError } from './dev-chain-rpc.js'
 import type { DevChainInfo } from './rpc-chain.js'
 
@@ -221,7 +221,7 @@ export async function startDevChain (init: DevChainInit = {}): Promise<DevChain>
     })
   } catch (err) {
     await evm.stop()
-    throw new SettlementError('RPC_FAILED', `cannot listen on ${host}:${init.port ?? 0}`, { cause: err })
+    throw new RpcFailedError(`cannot listen on ${host}:${init.port ?? 0}`, { cause: err })
   }
   const port = (server.address() as AddressInfo).port
   const urlHost = host.includes(':') ? `[${host}]` : host

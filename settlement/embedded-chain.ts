@@ -10,7 +10,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import type { AbortOptions } from '@libp2p/interface'
 import { adjudicatorAbi, adjudicatorBytecode } from './abi.js'
 import { normalizePrivateKey } from '../protocol/channel/state.js'
-import { SettlementError } from './errors.js'
+import { ChainStoppedError, InvalidSettlementArgumentError, NoAdjudicatorError } from './errors.js'
 import { ViemChain, viemChainFor } from './viem-chain.js'
 
 const log = logger('hitch:chain:embedded')
@@ -128,7 +128,7 @@ export class EmbeddedEvm {
     const chainId = init.chainId ?? DEFAULT_DEV_CHAIN_ID
     const challengePeriodS = init.challengePeriodS ?? DEFAULT_DEV_CHALLENGE_PERIOD_S
     if (!Number.isInteger(challengePeriodS) || challengePeriodS < 0) {
-      throw new SettlementError('INVALID_ARGUMENT', 'the challenge period is a whole number of seconds')
+      throw new InvalidSettlementArgumentError('the challenge period is a whole number of seconds')
     }
     const hre = await hardhatRuntime()
     const connection = await hre.network.connect({ network: 'embedded', override: { chainId } })
@@ -141,7 +141,7 @@ export class EmbeddedEvm {
       const pub = createPublicClient({ chain, transport, pollingInterval: EMBEDDED_POLLING_MS })
       const hash = await wallet.deployContract({ abi: adjudicatorAbi, bytecode: adjudicatorBytecode, args: [BigInt(challengePeriodS)] })
       const receipt = await pub.waitForTransactionReceipt({ hash })
-      if (receipt.contractAddress == null) throw new SettlementError('NO_ADJUDICATOR', 'adjudicator deployment failed')
+      if (receipt.contractAddress == null) throw new NoAdjudicatorError('adjudicator deployment failed')
       const evm = new EmbeddedEvm(connection, chainId, receipt.contractAddress, challengePeriodS)
       log('embedded chain %d: adjudicator %s (deploy gas %d), challenge period %ds', chainId, evm.adjudicator, receipt.gasUsed, challengePeriodS)
       for (const address of init.fund ?? []) {
@@ -242,7 +242,7 @@ export class EmbeddedEvm {
   }
 
   private assertRunning (): void {
-    if (this.stopped) throw new SettlementError('STOPPED', 'the embedded chain was stopped')
+    if (this.stopped) throw new ChainStoppedError('the embedded chain was stopped')
   }
 }
 

@@ -1,3 +1,5 @@
+import { CodedError } from '../protocol/index.js'
+
 /** What went wrong in the settlement layer. */
 export type SettlementErrorCode =
   /** the Solidity compiler reported an error */
@@ -13,20 +15,66 @@ export type SettlementErrorCode =
   /** the chain client was stopped */
   | 'STOPPED'
 
-/** An error of the settlement layer; match on `code` (and `revert` for contract reverts). */
-export class SettlementError extends Error {
-  static readonly NAME = 'SettlementError'
-  override readonly name = SettlementError.NAME
-  readonly code: SettlementErrorCode
+/** What a settlement error may carry beyond its message. */
+export interface SettlementErrorOptions extends ErrorOptions {
+  /** for a revert: the adjudicator's custom error name */
+  revert?: string
+  /** for a revert: the custom error's arguments */
+  revertArgs?: readonly unknown[]
+}
+
+/** An error of the settlement layer: one class per failure below; `revert` for contract reverts. */
+export abstract class SettlementError extends CodedError<SettlementErrorCode> {
   /** For `REVERTED`: the adjudicator's custom error name, e.g. `StaleNonce`. */
   readonly revert?: string
   /** For `REVERTED`: the custom error's arguments. */
   readonly revertArgs?: readonly unknown[]
 
-  constructor (code: SettlementErrorCode, message: string, options?: { cause?: unknown, revert?: string, revertArgs?: readonly unknown[] }) {
-    super(message, { cause: options?.cause })
-    this.code = code
+  constructor (code: SettlementErrorCode, message: string, options?: SettlementErrorOptions) {
+    super(code, message, { cause: options?.cause })
     if (options?.revert != null) this.revert = options.revert
     if (options?.revertArgs != null) this.revertArgs = options.revertArgs
   }
+}
+
+/** The Solidity compiler reported an error. */
+export class CompileFailedError extends SettlementError {
+  static readonly NAME = 'CompileFailedError'
+  override readonly name = CompileFailedError.NAME
+  constructor (message: string, options?: SettlementErrorOptions) { super('COMPILE_FAILED', message, options) }
+}
+
+/** A transaction or call was reverted by the adjudicator; `revert` names its custom error. */
+export class RevertedError extends SettlementError {
+  static readonly NAME = 'RevertedError'
+  override readonly name = RevertedError.NAME
+  constructor (message: string, options?: SettlementErrorOptions) { super('REVERTED', message, options) }
+}
+
+/** The JSON-RPC endpoint failed or answered something unexpected. */
+export class RpcFailedError extends SettlementError {
+  static readonly NAME = 'RpcFailedError'
+  override readonly name = RpcFailedError.NAME
+  constructor (message: string, options?: SettlementErrorOptions) { super('RPC_FAILED', message, options) }
+}
+
+/** The adjudicator address is unknown or has no code. */
+export class NoAdjudicatorError extends SettlementError {
+  static readonly NAME = 'NoAdjudicatorError'
+  override readonly name = NoAdjudicatorError.NAME
+  constructor (message: string, options?: SettlementErrorOptions) { super('NO_ADJUDICATOR', message, options) }
+}
+
+/** An argument was malformed (key, URL, duration). */
+export class InvalidSettlementArgumentError extends SettlementError {
+  static readonly NAME = 'InvalidSettlementArgumentError'
+  override readonly name = InvalidSettlementArgumentError.NAME
+  constructor (message: string, options?: SettlementErrorOptions) { super('INVALID_ARGUMENT', message, options) }
+}
+
+/** The chain client was stopped. */
+export class ChainStoppedError extends SettlementError {
+  static readonly NAME = 'ChainStoppedError'
+  override readonly name = ChainStoppedError.NAME
+  constructor (message: string, options?: SettlementErrorOptions) { super('STOPPED', message, options) }
 }

@@ -3,7 +3,10 @@
  */
 export type { Chain, ChannelInfo, ChannelStatus, AdjudicatorEvent, OpenResult, TxResult, Watcher, WatchOptions } from './chain.js'
 export { DISPUTE_GAS, DEFENCE_GAS } from './chain.js'
-export { SettlementError, type SettlementErrorCode } from './errors.js'
+export {
+  SettlementError, CompileFailedError, RevertedError, RpcFailedError, NoAdjudicatorError, InvalidSettlementArgumentError, ChainStoppedError,
+  type SettlementErrorCode, type SettlementErrorOptions
+} from './errors.js'
 export { connectChain, type ConnectChainOptions } from './connect.js'
 export {
   EmbeddedEvm, EmbeddedChain, type EmbeddedEvmInit, type Eip1193Provider, type ChainActivity,

@@ -16,7 +16,8 @@ import {
   type ChannelDomain, type ChannelSignatures, type ChannelState
 } from '../protocol/channel/state.js'
 import { DISPUTE_GAS } from './chain.js'
-import { SettlementError } from './errors.js'
+import type { SettlementError } from './errors.js';
+import { RevertedError, RpcFailedError } from './errors.js'
 import type { AdjudicatorEvent, Chain, ChannelInfo, ChannelStatus, OpenResult, TxResult, Watcher, WatchOptions } from './chain.js'
 import type { AbortOptions } from '@libp2p/interface'
 
@@ -60,7 +61,7 @@ type EventBody = AdjudicatorEvent extends infer E ? E extends AdjudicatorEvent ?
 const ZERO32: Hex = `0x${'0'.repeat(64)}`
 
 function revert (name: string, ...args: unknown[]): SettlementError {
-  return new SettlementError('REVERTED', `reverted: ${name}`, { revert: name, revertArgs: args })
+  return new RevertedError(`reverted: ${name}`, { revert: name, revertArgs: args })
 }
 
 /** The adjudicator's state and rules, and the accounts' balances, in memory. */
@@ -147,7 +148,7 @@ export class MemoryLedger {
     from = getAddress(from)
     const fee = gas * this.gasPrice
     if (this.balanceOf(from) < value + fee) {
-      throw new SettlementError('RPC_FAILED', `insufficient funds for gas * price + value: ${from}`)
+      throw new RpcFailedError(`insufficient funds for gas * price + value: ${from}`)
     }
     const emitted: EventBody[] = []
     // the rules check before they change anything, so a revert leaves the state as it was

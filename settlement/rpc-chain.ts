@@ -5,7 +5,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import type { AbortOptions } from '@libp2p/interface'
 import { adjudicatorAbi } from './abi.js'
 import { normalizePrivateKey } from '../protocol/channel/state.js'
-import { SettlementError } from './errors.js'
+import { InvalidSettlementArgumentError, NoAdjudicatorError } from './errors.js'
 import { ViemChain, toSettlementError } from './viem-chain.js'
 
 const log = logger('hitch:chain:rpc')
@@ -69,10 +69,10 @@ export class RpcChain extends ViemChain {
     try {
       parsed = new URL(url)
     } catch (err) {
-      throw new SettlementError('INVALID_ARGUMENT', `not a URL: ${url}`, { cause: err })
+      throw new InvalidSettlementArgumentError(`not a URL: ${url}`, { cause: err })
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new SettlementError('INVALID_ARGUMENT', `only http(s) JSON-RPC URLs are supported: ${url}`)
+      throw new InvalidSettlementArgumentError(`only http(s) JSON-RPC URLs are supported: ${url}`)
     }
     const pollingIntervalMs = init.pollingIntervalMs ?? DEFAULT_RPC_POLLING_MS
     const transport = http(url, { timeout: init.timeoutMs ?? 30_000, retryCount: 1, batch: false })
@@ -88,11 +88,11 @@ export class RpcChain extends ViemChain {
     }
     const adjudicator = init.adjudicator ?? info?.adjudicator
     if (adjudicator == null || !isAddress(adjudicator)) {
-      throw new SettlementError('NO_ADJUDICATOR', `no adjudicator address given and ${url} is not a Hitch dev chain`)
+      throw new NoAdjudicatorError(`no adjudicator address given and ${url} is not a Hitch dev chain`)
     }
     const code = await probe.getCode({ address: adjudicator }).catch((err: unknown) => { throw toSettlementError(err, 'eth_getCode') })
     if (code == null || code === '0x') {
-      throw new SettlementError('NO_ADJUDICATOR', `no contract at ${adjudicator} on chain ${chainId}`)
+      throw new NoAdjudicatorError(`no contract at ${adjudicator} on chain ${chainId}`)
     }
     options?.signal?.throwIfAborted()
     const challengePeriod = await probe.readContract({ address: adjudicator, abi: adjudicatorAbi, functionName: 'challengePeriod' })

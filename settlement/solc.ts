@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
-import { SettlementError } from './errors.js'
+import { CompileFailedError } from './errors.js'
 
 const require = createRequire(import.meta.url)
 
@@ -71,11 +71,11 @@ export function compileSolidity (sources: Record<string, string>, sourceName: st
   const output = JSON.parse(solc.compile(JSON.stringify(input))) as SolcOutput
   const errors = (output.errors ?? []).filter(e => e.severity === 'error')
   if (errors.length > 0) {
-    throw new SettlementError('COMPILE_FAILED', errors.map(e => e.formattedMessage).join('\n'))
+    throw new CompileFailedError(errors.map(e => e.formattedMessage).join('\n'))
   }
   const contract = output.contracts?.[sourceName]?.[contractName]
   if (contract == null) {
-    throw new SettlementError('COMPILE_FAILED', `no contract ${contractName} in ${sourceName}`)
+    throw new CompileFailedError(`no contract ${contractName} in ${sourceName}`)
   }
   return {
     contractName,
@@ -103,7 +103,7 @@ export function adjudicatorSourcePath (): string {
       return path
     } catch {}
   }
-  throw new SettlementError('COMPILE_FAILED', `Adjudicator.sol not found from ${here}`)
+  throw new CompileFailedError(`Adjudicator.sol not found from ${here}`)
 }
 
 /** Compiles `settlement/contracts/Adjudicator.sol`. */

@@ -9,7 +9,7 @@ import type { AbortOptions } from '@libp2p/interface'
 import { adjudicatorAbi } from './abi.js'
 import { normalizePrivateKey, type ChannelDomain, type ChannelSignatures, type ChannelState } from '../protocol/channel/state.js'
 import { channelStateTypedData } from '../protocol/channel/state.js'
-import { SettlementError } from './errors.js'
+import { InvalidSettlementArgumentError, RevertedError, RpcFailedError, SettlementError } from './errors.js'
 import type { AdjudicatorEvent, Chain, ChannelInfo, ChannelStatus, OpenResult, TxResult, Watcher, WatchOptions } from './chain.js'
 
 const log = logger('hitch:chain')
@@ -53,13 +53,13 @@ export function toSettlementError (err: unknown, what: string): SettlementError 
     const reverted = err.walk(e => e instanceof ContractFunctionRevertedError)
     if (reverted instanceof ContractFunctionRevertedError) {
       const name = reverted.data?.errorName ?? reverted.reason ?? 'unknown'
-      return new SettlementError('REVERTED', `${what} reverted: ${name}`, {
+      return new RevertedError(`${what} reverted: ${name}`, {
         cause: err, revert: name, revertArgs: reverted.data?.args ?? []
       })
     }
-    return new SettlementError('RPC_FAILED', `${what} failed: ${err.shortMessage}`, { cause: err })
+    return new RpcFailedError(`${what} failed: ${err.shortMessage}`, { cause: err })
   }
-  return new SettlementError('RPC_FAILED', `${what} failed: ${String((err as Error)?.message ?? err)}`, { cause: err })
+  return new RpcFailedError(`${what} failed: ${String((err as Error)?.message ?? err)}`, { cause: err })
 }
 
 async function raceSignal<T> (promise: Promise<T>, signal?: AbortSignal): Promise<T> {
@@ -105,7 +105,7 @@ export class ViemChain implements Chain {
     this.challengePeriodS = init.challengePeriodS
     this.pollingIntervalMs = init.pollingIntervalMs
     const range = init.maxLogBlockRange ?? DEFAULT_MAX_LOG_BLOCK_RANGE
-    if (!Number.isInteger(range) || range < 1) throw new SettlementError('INVALID_ARGUMENT', 'maxLogBlockRange must be a positive integer')
+    if (!Number.isInteger(range) || range < 1) throw new InvalidSettlementArgumentError('maxLogBlockRange must be a positive integer')
     this.maxLogBlockRange = BigInt(range)
     this.domain = { chainId: init.chainId, verifyingContract: init.adjudicator }
     const chain = viemChainFor(init.chainId)
@@ -309,7 +309,7 @@ export class ViemChain implements Chain {
       }
       const receipt = await raceSignal(this.publicClient.waitForTransactionReceipt({ hash, pollingInterval: this.pollingIntervalMs }), options?.signal)
       if (receipt.status !== 'success') {
-        throw new SettlementError('REVERTED', `${functionName} reverted on chain (tx ${hash})`, { revert: 'unknown' })
+        throw new RevertedError(`${functionName} reverted on chain (tx ${hash})`, { revert: 'unknown' })
       }
       return { txHash: hash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber }
     }

@@ -5,7 +5,7 @@
  */
 import { closeFallback, cosignedFinal, finalStateOf, unilateralCloseState, validateFinal, type CloseFailure } from '../../protocol/channel/index.js'
 import { isRevert } from './chain-watch.js'
-import { ChannelError } from './errors.js'
+import { ChannelError, ChannelNotOpenError, InvalidChannelArgumentError } from './errors.js'
 import { channelSummary, type ChannelSummary } from './options.js'
 import type { ChannelContext } from './context.js'
 import type { PayClient } from './pay-client.js'
@@ -35,12 +35,12 @@ export class ChannelCloser {
     const { engine, faults } = this.ctx
     this.ctx.lifecycle.assertStarted()
     let channel = engine.mustGet(channelId)
-    if (channel.phase !== 'open' && channel.phase !== 'final') throw new ChannelError('NOT_OPEN', `channel is ${channel.phase}`)
+    if (channel.phase !== 'open' && channel.phase !== 'final') throw new ChannelNotOpenError(`channel is ${channel.phase}`)
     if (channel.role === 'rider' && channel.proposals.length > 0) await this.client.resend(channelId, options)
     channel = engine.mustGet(channelId)
     const final = channel.final?.state ?? finalStateOf(channel)
     const verdict = validateFinal(channel, final)
-    if (!verdict.ok) throw new ChannelError('INVALID_ARGUMENT', `cannot close yet: ${verdict.detail}`, { reason: verdict.code })
+    if (!verdict.ok) throw new InvalidChannelArgumentError(`cannot close yet: ${verdict.detail}`, { reason: verdict.code })
     const mySig = this.ctx.signer.sign(final)
     // on disk before the signature leaves: from here on this node signs no other state
     await engine.step(channelId, { type: 'final-signed', state: final, ...(channel.role === 'rider' ? { riderSig: mySig } : { driverSig: mySig }) })
@@ -77,7 +77,7 @@ export class ChannelCloser {
     const { engine, chain } = this.ctx
     this.ctx.lifecycle.assertStarted()
     const channel = engine.mustGet(channelId)
-    if (channel.phase === 'finalized') throw new ChannelError('NOT_OPEN', 'channel is settled')
+    if (channel.phase === 'finalized') throw new ChannelNotOpenError('channel is settled')
     const { state, cosigned: best } = unilateralCloseState(channel)
     const tx = await chain.closeUnilateral(state, best != null ? { rider: best.riderSig, driver: best.driverSig } : undefined, options)
     this.ctx.faults.reached('unilateral-mined', 0n)

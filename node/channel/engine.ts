@@ -11,7 +11,7 @@ import {
 } from '../../protocol/channel/index.js'
 import { raceSignal } from 'race-signal'
 import { timeoutOn, withResolvers, type Resolvers } from './concurrency.js'
-import { ChannelError } from './errors.js'
+import { ChannelNotOpenError, ChannelNotStartedError, ChannelRejectedError, UnknownChannelError } from './errors.js'
 import type { ChainWatch } from './chain-watch.js'
 import type { ChannelStore } from './channel-store.js'
 import type { ChannelEventTarget } from './events.js'
@@ -94,7 +94,7 @@ export class ChannelEngine {
   /** The channel, or `UNKNOWN_CHANNEL`. */
   mustGet (channelId: Hex): Channel {
     const c = this.channels.get(channelId)
-    if (c == null) throw new ChannelError('UNKNOWN_CHANNEL', `unknown channel ${channelId}`)
+    if (c == null) throw new UnknownChannelError(`unknown channel ${channelId}`)
     return c
   }
 
@@ -158,7 +158,7 @@ export class ChannelEngine {
         case 'fail': {
           const key = paymentKey(channelId, action.nonce)
           const why = `${action.code}${action.detail != null ? ` ${action.detail}` : ''}`
-          this.payments.get(key)?.reject(new ChannelError(action.code === 'not-open' ? 'NOT_OPEN' : 'REJECTED', `payment ${action.nonce} failed: ${why}`, { reason: action.code }))
+          this.payments.get(key)?.reject(new (action.code === 'not-open' ? ChannelNotOpenError : ChannelRejectedError)(`payment ${action.nonce} failed: ${why}`, { reason: action.code }))
           this.payments.delete(key)
           break
         }
@@ -206,7 +206,7 @@ export class ChannelEngine {
 
   /** Fails every payment in flight with `NOT_STARTED` (the manager stops). */
   rejectPayments (): void {
-    for (const d of this.payments.values()) d.reject(new ChannelError('NOT_STARTED', 'channel manager stopped'))
+    for (const d of this.payments.values()) d.reject(new ChannelNotStartedError('channel manager stopped'))
     this.payments.clear()
   }
 

@@ -1,3 +1,4 @@
+import { CodedError } from '../../protocol/index.js'
 import type { ChannelRejectCode } from '../../protocol/channel/index.js'
 
 /** What went wrong in the node's channel manager. */
@@ -19,17 +20,75 @@ export type ChannelErrorCode =
   /** this account cannot pay for the deposit and the gas to defend its channels */
   | 'INSUFFICIENT_FUNDS'
 
-/** An error of the channel manager; match on `code` (and `reason` for `REJECTED`). */
-export class ChannelError extends Error {
-  static readonly NAME = 'ChannelError'
-  override readonly name = ChannelError.NAME
-  readonly code: ChannelErrorCode
+/** What a channel error may carry beyond its message. */
+export interface ChannelErrorOptions extends ErrorOptions {
+  /** for a refusal (and rule violations): the protocol's reason */
+  reason?: ChannelRejectCode
+}
+
+/** An error of the channel manager: one class per failure below; `reason` for refusals. */
+export abstract class ChannelError extends CodedError<ChannelErrorCode> {
   /** for `REJECTED` (and rule violations): the protocol's reason */
   readonly reason?: ChannelRejectCode
 
-  constructor (code: ChannelErrorCode, message: string, options?: { cause?: unknown, reason?: ChannelRejectCode }) {
-    super(message, { cause: options?.cause })
-    this.code = code
+  constructor (code: ChannelErrorCode, message: string, options?: ChannelErrorOptions) {
+    super(code, message, { cause: options?.cause })
     if (options?.reason != null) this.reason = options.reason
   }
+}
+
+/** No channel with this id is known to this node. */
+export class UnknownChannelError extends ChannelError {
+  static readonly NAME = 'UnknownChannelError'
+  override readonly name = UnknownChannelError.NAME
+  constructor (message: string, options?: ChannelErrorOptions) { super('UNKNOWN_CHANNEL', message, options) }
+}
+
+/** The peer refused the update or close; `reason` says why. */
+export class ChannelRejectedError extends ChannelError {
+  static readonly NAME = 'ChannelRejectedError'
+  override readonly name = ChannelRejectedError.NAME
+  constructor (message: string, options?: ChannelErrorOptions) { super('REJECTED', message, options) }
+}
+
+/** The peer did not answer within `unresponsiveTimeoutMs`. */
+export class PeerUnresponsiveError extends ChannelError {
+  static readonly NAME = 'PeerUnresponsiveError'
+  override readonly name = PeerUnresponsiveError.NAME
+  constructor (message: string, options?: ChannelErrorOptions) { super('PEER_UNRESPONSIVE', message, options) }
+}
+
+/** The channel manager is not started (or was stopped). */
+export class ChannelNotStartedError extends ChannelError {
+  static readonly NAME = 'ChannelNotStartedError'
+  override readonly name = ChannelNotStartedError.NAME
+  constructor (message: string, options?: ChannelErrorOptions) { super('NOT_STARTED', message, options) }
+}
+
+/** An argument breaks the channel rules (a smaller total, a wrong role, ...). */
+export class InvalidChannelArgumentError extends ChannelError {
+  static readonly NAME = 'InvalidChannelArgumentError'
+  override readonly name = InvalidChannelArgumentError.NAME
+  constructor (message: string, options?: ChannelErrorOptions) { super('INVALID_ARGUMENT', message, options) }
+}
+
+/** The channel is closing or closed. */
+export class ChannelNotOpenError extends ChannelError {
+  static readonly NAME = 'ChannelNotOpenError'
+  override readonly name = ChannelNotOpenError.NAME
+  constructor (message: string, options?: ChannelErrorOptions) { super('NOT_OPEN', message, options) }
+}
+
+/** The peer answered something that is not a valid channel message. */
+export class BadChannelResponseError extends ChannelError {
+  static readonly NAME = 'BadChannelResponseError'
+  override readonly name = BadChannelResponseError.NAME
+  constructor (message: string, options?: ChannelErrorOptions) { super('BAD_RESPONSE', message, options) }
+}
+
+/** This account cannot pay for the deposit and the gas to defend its channels. */
+export class InsufficientFundsError extends ChannelError {
+  static readonly NAME = 'InsufficientFundsError'
+  override readonly name = InsufficientFundsError.NAME
+  constructor (message: string, options?: ChannelErrorOptions) { super('INSUFFICIENT_FUNDS', message, options) }
 }

@@ -7,7 +7,7 @@
 import { cosignedFinal, depositPlan, depositToAdopt, newChannel } from '../../protocol/channel/index.js'
 import { DISPUTE_GAS } from '../../settlement/index.js'
 import { isRevert } from './chain-watch.js'
-import { ChannelError } from './errors.js'
+import { ChannelNotOpenError, InsufficientFundsError, InvalidChannelArgumentError } from './errors.js'
 import { channelSummary, type ChannelSummary } from './options.js'
 import type { ChannelContext } from './context.js'
 import type { TimerHandle } from '../clock/index.js'
@@ -38,8 +38,8 @@ export class ChannelFunding {
   async ensureChannel (driverPeerId: string, driverAddress: Address, availableWei: bigint, options?: AbortOptions): Promise<ChannelSummary> {
     const { engine, chain, store, faults, events, log } = this.ctx
     this.ctx.lifecycle.assertStarted()
-    if (this.ctx.role != null && this.ctx.role !== 'rider') throw new ChannelError('INVALID_ARGUMENT', `this node is a ${this.ctx.role}`)
-    if (availableWei <= 0n) throw new ChannelError('INVALID_ARGUMENT', 'the deposit must be positive')
+    if (this.ctx.role != null && this.ctx.role !== 'rider') throw new InvalidChannelArgumentError(`this node is a ${this.ctx.role}`)
+    if (availableWei <= 0n) throw new InvalidChannelArgumentError('the deposit must be positive')
     const existing = engine.riderChannelWith(driverAddress, 'open')
     if (existing != null) {
       const info = await chain.getChannel(existing.channelId, options)
@@ -106,14 +106,14 @@ export class ChannelFunding {
       return
     }
     const closesAt = pending.closing?.closesAt
-    throw new ChannelError('NOT_OPEN', `the channel ${pending.channelId} with this driver is closing${closesAt != null ? ` until ${new Date(Number(closesAt) * 1000).toISOString()}` : ''}: a new one opens once it is settled`)
+    throw new ChannelNotOpenError(`the channel ${pending.channelId} with this driver is closing${closesAt != null ? ` until ${new Date(Number(closesAt) * 1000).toISOString()}` : ''}: a new one opens once it is settled`)
   }
 
   /** Throws `INSUFFICIENT_FUNDS` unless the balance covers the spending and the defence of the channels. */
   private async assertFunds (extra: { channels?: number, spendWei?: bigint, spendGas?: bigint }, options?: AbortOptions): Promise<void> {
     const c = await this.ctx.reserve.check(extra, options)
     if (!c.ok) {
-      throw new ChannelError('INSUFFICIENT_FUNDS', `balance ${c.balance} wei is below the ${c.needed} wei needed for this deposit and the gas to defend ${c.channels} channels`)
+      throw new InsufficientFundsError(`balance ${c.balance} wei is below the ${c.needed} wei needed for this deposit and the gas to defend ${c.channels} channels`)
     }
   }
 

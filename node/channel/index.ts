@@ -13,7 +13,10 @@ export {
 export { InboundGuard, TokenBucket, PeerBuckets, DEFAULT_INBOUND_LIMITS, type InboundLimits } from './inbound-guard.js'
 export { GasReserve, DEFAULT_GAS_PRICE_MARGIN, type GasCheck } from './gas-reserve.js'
 export { MAX_STREAM_REQUESTS_PER_PEER } from './pay-transport.js'
-export { ChannelError, type ChannelErrorCode } from './errors.js'
+export {
+  ChannelError, UnknownChannelError, ChannelRejectedError, PeerUnresponsiveError, ChannelNotStartedError, InvalidChannelArgumentError, ChannelNotOpenError, BadChannelResponseError, InsufficientFundsError,
+  type ChannelErrorCode, type ChannelErrorOptions
+} from './errors.js'
 export { ChannelEventTarget, CHANNEL_EVENT_NAMES, type ChannelEvents, type ChainStep } from './events.js'
 export { ChannelStore, CHANNELS_PREFIX, WATCH_BLOCK_KEY, INTENTS_PREFIX, channelToJson, channelFromJson, type ChannelStoreStats, type OpenIntent } from './channel-store.js'
 export { CRASH_POINTS, NO_FAULTS, type CrashPoint, type FaultInjector } from './fault-injection.js'

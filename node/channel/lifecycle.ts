@@ -2,7 +2,7 @@
  * Whether a channel manager runs, the signal its work is aborted by when it stops, and the
  * background work (timers' steps, answers on pipes, re-sends) its `stop()` waits for.
  */
-import { ChannelError } from './errors.js'
+import { ChannelNotStartedError } from './errors.js'
 
 /** A channel manager's run: started or not, its lifetime signal, and its background work. */
 export class Lifecycle {
@@ -33,7 +33,7 @@ export class Lifecycle {
   /** The manager stops: no longer started, and its lifetime is aborted. */
   end (): void {
     this.running = false
-    this.lifetime.abort(new ChannelError('NOT_STARTED', 'channel manager stopped'))
+    this.lifetime.abort(new ChannelNotStartedError('channel manager stopped'))
   }
 
   /** Runs work in the background until the manager stops (its failure is the work's own business). */
@@ -49,6 +49,6 @@ export class Lifecycle {
 
   /** Throws `NOT_STARTED` unless the manager is started. */
   assertStarted (): void {
-    if (!this.running) throw new ChannelError('NOT_STARTED', 'channel manager is not started')
+    if (!this.running) throw new ChannelNotStartedError('channel manager is not started')
   }
 }

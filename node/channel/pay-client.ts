@@ -5,7 +5,7 @@
  */
 import { ChannelProtocolError, nextProposal, type Channel, type ChannelMessage, type ChannelState, type CoSignedState } from '../../protocol/channel/index.js'
 import { boundedQueue, inQueue } from './concurrency.js'
-import { ChannelError } from './errors.js'
+import { BadChannelResponseError, ChannelNotOpenError, ChannelRejectedError, InvalidChannelArgumentError } from './errors.js'
 import type { ChannelContext } from './context.js'
 import type { PayOptions } from './options.js'
 import type { AbortOptions } from '@libp2p/interface'
@@ -20,7 +20,7 @@ export type PayClientContext = Pick<ChannelContext, 'engine' | 'signer' | 'trans
 /** A protocol rule broken by our own call, as the manager's error. */
 function ruleError (err: unknown): Error {
   if (err instanceof ChannelProtocolError) {
-    return new ChannelError(err.code === 'not-open' ? 'NOT_OPEN' : 'INVALID_ARGUMENT', err.message, { reason: err.code, cause: err })
+    return new (err.code === 'not-open' ? ChannelNotOpenError : InvalidChannelArgumentError)(err.message, { reason: err.code, cause: err })
   }
   return err as Error
 }
@@ -52,7 +52,7 @@ export class PayClient {
         // sign in a turn of our own, not in a burst with every payment a group commit freed
         await this.ctx.turns.turn()
         const channel = engine.mustGet(channelId)
-        if (channel.role !== 'rider') throw new ChannelError('INVALID_ARGUMENT', 'only the rider pays')
+        if (channel.role !== 'rider') throw new InvalidChannelArgumentError('only the rider pays')
         let state: ChannelState
         try {
           state = nextProposal(channel, totalToDriverWei, options.tripRecordHash)
@@ -106,11 +106,11 @@ export class PayClient {
    */
   async requestClose (channel: Channel, final: ChannelState, sig: Hex, options?: AbortOptions): Promise<void> {
     const answer = await this.ctx.transport.ask(channel.peer, { type: 'close-request', state: final, sig }, options)
-    if (answer.type === 'reject') throw new ChannelError('REJECTED', `peer refused to close: ${answer.code} ${answer.detail}`, { reason: answer.code })
-    if (answer.type !== 'close-accept') throw new ChannelError('BAD_RESPONSE', `unexpected ${answer.type} to a close request`)
+    if (answer.type === 'reject') throw new ChannelRejectedError(`peer refused to close: ${answer.code} ${answer.detail}`, { reason: answer.code })
+    if (answer.type !== 'close-accept') throw new BadChannelResponseError(`unexpected ${answer.type} to a close request`)
     const other = channel.role === 'rider' ? channel.driver : channel.rider
     const signer = this.ctx.signer.signerOf(final, answer.sig, other)
-    if (signer !== other) throw new ChannelError('BAD_RESPONSE', 'the final state was not signed by the peer')
+    if (signer !== other) throw new BadChannelResponseError('the final state was not signed by the peer')
     await this.ctx.engine.step(channel.channelId, { type: 'final-countersigned', sig: answer.sig, signer })
   }
 
@@ -154,7 +154,7 @@ export class PayClient {
       for (const a of sends) if (a.type === 'send-proposal') await this.sendProposal(channelId, a.nonce, options, true)
       return
     }
-    const err = new ChannelError('BAD_RESPONSE', `unexpected ${answer.type} to a proposal`)
+    const err = new BadChannelResponseError(`unexpected ${answer.type} to a proposal`)
     engine.payment(channelId, nonce)?.reject(err)
     throw err
   }

@@ -8,7 +8,7 @@ import {
   MAX_CHANNEL_MESSAGE_BYTES, MAX_PAY_FRAME_BYTES, PAY_STREAM_PROTOCOL, type ChannelMessage
 } from '../../protocol/channel/index.js'
 import { PAY_PROTOCOL } from '../../protocol/index.js'
-import { ChannelError } from './errors.js'
+import { ChannelNotStartedError } from './errors.js'
 import { DEFAULT_MAX_INBOUND_PIPES } from './options.js'
 import { answerCloseRequest, answerSyncRequest, NO_CHANNEL, ProposeHandler, rejection, type PayHandlersContext } from './pay-handlers.js'
 import type { ChannelContext } from './context.js'
@@ -94,7 +94,7 @@ export class PayServer {
         })
       },
       onClose: () => {
-        closed.abort(new ChannelError('NOT_STARTED', 'pipe closed'))
+        closed.abort(new ChannelNotStartedError('pipe closed'))
         guard.removePipe(pipe)
       }
     }

@@ -10,7 +10,7 @@ import {
 import { PAY_PROTOCOL } from '../../protocol/index.js'
 import { raceSignal } from 'race-signal'
 import { boundedQueue, inQueue, timeoutOn, withResolvers, type ClockTimeout, type Turns } from './concurrency.js'
-import { ChannelError } from './errors.js'
+import { BadChannelResponseError, ChannelError, PeerUnresponsiveError } from './errors.js'
 import { NetworkError, type MessagePipe, type Network } from '../network/index.js'
 import type { Clock } from '../clock/index.js'
 import type { AbortOptions, Logger } from '@libp2p/interface'
@@ -91,7 +91,7 @@ export class PayTransport {
       } catch (err) {
         if (options?.signal?.aborted === true) throw err
         if (!(err instanceof NetworkError && err.code === 'ERR_NO_HANDLER')) {
-          throw new ChannelError('PEER_UNRESPONSIVE', `peer ${peer} did not answer: ${(err as Error).message}`, { cause: err })
+          throw new PeerUnresponsiveError(`peer ${peer} did not answer: ${(err as Error).message}`, { cause: err })
         }
         this.noPipe.set(peer, this.clock.now())
       }
@@ -139,12 +139,12 @@ export class PayTransport {
             const waiting = pending.get(frame.id)
             if (waiting == null) return
             pending.delete(frame.id)
-            if ('error' in frame) waiting.reject(new ChannelError('BAD_RESPONSE', 'peer answered a malformed channel message', { cause: frame.error }))
+            if ('error' in frame) waiting.reject(new BadChannelResponseError('peer answered a malformed channel message', { cause: frame.error }))
             else waiting.resolve(frame.message)
           })
         },
         onClose: err => {
-          for (const w of pending.values()) w.reject(new ChannelError('PEER_UNRESPONSIVE', `the pipe to ${peer} closed${err != null ? `: ${err.message}` : ''}`, { cause: err }))
+          for (const w of pending.values()) w.reject(new PeerUnresponsiveError(`the pipe to ${peer} closed${err != null ? `: ${err.message}` : ''}`, { cause: err }))
           pending.clear()
         }
       }, { signal, timeoutMs: this.unresponsiveTimeoutMs, maxMessageBytes: MAX_PAY_FRAME_BYTES })
@@ -168,7 +168,7 @@ export class PayTransport {
       return await raceSignal(answer.promise, options?.signal)
     } catch (err) {
       if (err instanceof ChannelError || options?.signal?.aborted === true) throw err
-      throw new ChannelError('PEER_UNRESPONSIVE', `peer ${peer} did not answer: ${(err as Error).message}`, { cause: err })
+      throw new PeerUnresponsiveError(`peer ${peer} did not answer: ${(err as Error).message}`, { cause: err })
     } finally {
       link.pending.delete(id)
       this.clock.clearTimeout(timer)
@@ -195,14 +195,14 @@ export class PayTransport {
       })
     } catch (err) {
       if (options?.signal?.aborted === true) throw err
-      throw new ChannelError('PEER_UNRESPONSIVE', `peer ${peer} did not answer: ${(err as Error).message}`, { cause: err })
+      throw new PeerUnresponsiveError(`peer ${peer} did not answer: ${(err as Error).message}`, { cause: err })
     } finally {
       timeout.clear()
     }
     try {
       return decodeChannelMessage(bytes)
     } catch (err) {
-      throw new ChannelError('BAD_RESPONSE', 'peer answered a malformed channel message', { cause: err })
+      throw new BadChannelResponseError('peer answered a malformed channel message', { cause: err })
     }
   }
 
@@ -216,6 +216,6 @@ export class PayTransport {
   }
 
   private unresponsive (peer: string): ChannelError {
-    return new ChannelError('PEER_UNRESPONSIVE', `peer ${peer} did not answer within ${this.unresponsiveTimeoutMs} ms`)
+    return new PeerUnresponsiveError(`peer ${peer} did not answer within ${this.unresponsiveTimeoutMs} ms`)
   }
 }

@@ -8,7 +8,7 @@ import {
   ChannelSignatureVerifier, channelSigningKey, channelStateDigest, recoverChannelStateDigestSigner, signChannelStateDigest,
   type Channel, type ChannelState, type CoSignedState
 } from '../../protocol/channel/index.js'
-import { ChannelError } from './errors.js'
+import { InvalidChannelArgumentError } from './errors.js'
 import type { Chain } from '../../settlement/index.js'
 import type { Address, Hex } from 'viem'
 
@@ -43,7 +43,7 @@ export class ChannelSigner {
     this.maxSignerTables = init.maxSignerTables
     this.secretKey = channelSigningKey(init.ethPrivateKeyHex)
     if (lower(privateKeyToAccount(init.ethPrivateKeyHex).address) !== lower(init.chain.address)) {
-      throw new ChannelError('INVALID_ARGUMENT', 'the chain client must use the node identity\'s key')
+      throw new InvalidChannelArgumentError('the chain client must use the node identity\'s key')
     }
   }
 

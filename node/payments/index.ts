@@ -7,6 +7,6 @@
 export { RiderPayments, DEFAULT_PAY_EVERY_M, type RiderPaymentsInit, type RidePayment } from './rider-payments.js'
 export { DriverPayments, DEFAULT_ARREARS_GRACE_MS, DEFAULT_MAX_ARREARS_STEPS, type DriverPaymentsInit } from './driver-payments.js'
 export { WEI_PER_CENT, PAYABLE_CURRENCY, toWei, weiToCents } from './units.js'
-export { PaymentError, type PaymentErrorCode } from './errors.js'
+export { PaymentError, UnsupportedCurrencyError, InvalidAmountError, UnknownRideError, NoChannelError, type PaymentErrorCode } from './errors.js'
 export type { PaymentEvents } from './events.js'
 export { startChannelManager, type NodeChannelManagerInit } from './start.js'

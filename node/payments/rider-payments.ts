@@ -3,7 +3,7 @@
  */
 import { InvalidParametersError } from '@libp2p/interface'
 import { TypedEvents, ethAddressOfPeer } from '../roles/index.js'
-import { PaymentError } from './errors.js'
+import { NoChannelError, UnknownRideError } from './errors.js'
 import { toWei } from './units.js'
 import type { PaymentEvents } from './events.js'
 import type { ChannelManager } from '../channel/index.js'
@@ -142,14 +142,14 @@ export class RiderPayments extends TypedEvents<PaymentEvents> implements Payment
    */
   async settled (requestId: string): Promise<RidePayment> {
     const paid = this.rides.get(requestId)
-    if (paid == null) throw new PaymentError('UNKNOWN_RIDE', `no payment for ride ${requestId}`)
+    if (paid == null) throw new UnknownRideError(`no payment for ride ${requestId}`)
     return await paid.settled
   }
 
   /** The channel that pays a ride, once it is open. */
   async channelOf (requestId: string): Promise<Hex> {
     const paid = this.rides.get(requestId)
-    if (paid == null) throw new PaymentError('UNKNOWN_RIDE', `no payment for ride ${requestId}`)
+    if (paid == null) throw new UnknownRideError(`no payment for ride ${requestId}`)
     return (await paid.ready).channelId
   }
 
@@ -160,12 +160,12 @@ export class RiderPayments extends TypedEvents<PaymentEvents> implements Payment
 
   private async open (ride: RideInfo, fareWei: bigint): Promise<{ channelId: Hex, baseWei: bigint }> {
     const driverAddress = ethAddressOfPeer(ride.driver)
-    if (driverAddress == null) throw new PaymentError('NO_CHANNEL', `driver ${ride.driver} has no Ethereum address (not a secp256k1 peer id)`)
+    if (driverAddress == null) throw new NoChannelError(`driver ${ride.driver} has no Ethereum address (not a secp256k1 peer id)`)
     let channel
     try {
       channel = await this.manager.ensureChannel(ride.driver, driverAddress as Hex, fareWei)
     } catch (err) {
-      throw new PaymentError('NO_CHANNEL', `could not open a channel with ${ride.driver}: ${(err as Error).message}`, { cause: err })
+      throw new NoChannelError(`could not open a channel with ${ride.driver}: ${(err as Error).message}`, { cause: err })
     }
     // what earlier rides promised the driver on this channel (`available` is what is left)
     const baseWei = channel.deposit - channel.available

@@ -3,7 +3,7 @@
  * see matching/pricing); channel states hold wei. There is no price oracle: a Hitch network
  * agrees on this rate the way it agrees on the adjudicator.
  */
-import { PaymentError } from './errors.js'
+import { InvalidAmountError, UnsupportedCurrencyError } from './errors.js'
 
 /**
  * Wei per cent of a fare: 1 cent = 10^13 wei, so 1 USD = 10^15 wei = 0.001 ether.
@@ -17,15 +17,15 @@ export const PAYABLE_CURRENCY = 'usd-cent'
 /** Wei of an amount of `currency` units (integer string, number or bigint). */
 export function toWei (amount: string | number | bigint, currency: string = PAYABLE_CURRENCY): bigint {
   if (currency !== PAYABLE_CURRENCY) {
-    throw new PaymentError('UNSUPPORTED_CURRENCY', `channels pay ${PAYABLE_CURRENCY} fares only, not ${currency}`)
+    throw new UnsupportedCurrencyError(`channels pay ${PAYABLE_CURRENCY} fares only, not ${currency}`)
   }
   let cents: bigint
   try {
     cents = BigInt(amount)
   } catch (err) {
-    throw new PaymentError('INVALID_AMOUNT', `not an integer amount: ${String(amount)}`, { cause: err })
+    throw new InvalidAmountError(`not an integer amount: ${String(amount)}`, { cause: err })
   }
-  if (cents < 0n) throw new PaymentError('INVALID_AMOUNT', `negative amount: ${String(amount)}`)
+  if (cents < 0n) throw new InvalidAmountError(`negative amount: ${String(amount)}`)
   return cents * WEI_PER_CENT
 }
 

@@ -8,7 +8,7 @@ import { fareModel } from '../../matching/index.js'
 import { CellEstimator } from './cell-estimate.js'
 import { CellPresence, DEFAULT_ANNOUNCE_RING, DEFAULT_OFFER_INTERVAL_MS, DEFAULT_RING } from './cell-presence.js'
 import { DEFAULT_QUOTE_NEAR_S, DEFAULT_QUOTE_TTL_MS, DEFAULT_QUOTE_WIDEN_MS, Quoter } from './driver-quote.js'
-import { RideError } from './errors.js'
+import { OffMapError } from './errors.js'
 import { TypedEvents } from './events.js'
 import { MachineTimers } from './machine-timers.js'
 import { PeerChains } from './peer-sends.js'
@@ -134,7 +134,7 @@ export class Driver extends TypedEvents<DriverEvents> {
     }
     const snap = this.node.map.snap(init.position.lat, init.position.lon)
     if (snap == null) {
-      throw new RideError('ERR_OFF_MAP', 'the driver position is off the map')
+      throw new OffMapError('the driver position is off the map')
     }
     this.state = initialDriverState(this.capacity)
     this.timers = new MachineTimers(this.node.clock)

@@ -1,3 +1,5 @@
+import { CodedError } from '../../protocol/index.js'
+
 /** Codes of {@link RideError}. */
 export type RideErrorCode =
   /** no driver confirmed a quote before the deadline */
@@ -17,21 +19,62 @@ export type RideErrorCode =
   /** a position is off the map */
   | 'ERR_OFF_MAP'
 
-/** A ride could not be requested, completed or recorded. Branch on `code`. */
-export class RideError extends Error {
-  override name = 'RideError'
-  readonly code: RideErrorCode
+/** A ride could not be requested, completed or recorded: one class per failure below. */
+export abstract class RideError extends CodedError<RideErrorCode> {}
 
-  constructor (code: RideErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options)
-    this.code = code
-  }
+/** The driver cancelled the confirmed ride (after it was sent the exact points). */
+export class DriverCancelledError extends RideError {
+  static readonly NAME = 'DriverCancelledError'
+  override readonly name = DriverCancelledError.NAME
+  constructor (message: string, options?: ErrorOptions) { super('ERR_DRIVER_CANCELLED', message, options) }
+}
+
+/** The exact points could not be delivered to the driver that confirmed. */
+export class DriverUnreachableError extends RideError {
+  static readonly NAME = 'DriverUnreachableError'
+  override readonly name = DriverUnreachableError.NAME
+  constructor (message: string, options?: ErrorOptions) { super('ERR_DRIVER_UNREACHABLE', message, options) }
+}
+
+/** The rider (or the caller's signal) gave up. */
+export class RideAbortedError extends RideError {
+  static readonly NAME = 'RideAbortedError'
+  override readonly name = RideAbortedError.NAME
+  constructor (message: string, options?: ErrorOptions) { super('ERR_RIDE_ABORTED', message, options) }
+}
+
+/** The trip record the driver sent does not match the ride or does not verify. */
+export class BadTripRecordError extends RideError {
+  static readonly NAME = 'BadTripRecordError'
+  override readonly name = BadTripRecordError.NAME
+  constructor (message: string, options?: ErrorOptions) { super('ERR_BAD_TRIP_RECORD', message, options) }
+}
+
+/** The trip ended but no trip record arrived in time. */
+export class NoTripRecordError extends RideError {
+  static readonly NAME = 'NoTripRecordError'
+  override readonly name = NoTripRecordError.NAME
+  constructor (message: string, options?: ErrorOptions) { super('ERR_NO_TRIP_RECORD', message, options) }
+}
+
+/** The role is not started. */
+export class RoleNotStartedError extends RideError {
+  static readonly NAME = 'RoleNotStartedError'
+  override readonly name = RoleNotStartedError.NAME
+  constructor (message: string, options?: ErrorOptions) { super('ERR_NOT_STARTED', message, options) }
+}
+
+/** A position is off the map. */
+export class OffMapError extends RideError {
+  static readonly NAME = 'OffMapError'
+  override readonly name = OffMapError.NAME
+  constructor (message: string, options?: ErrorOptions) { super('ERR_OFF_MAP', message, options) }
 }
 
 /** No driver confirmed a quote within the ride's `timeoutMs`. */
 export class NoDriverError extends RideError {
-  override name = 'NoDriverError'
-  static readonly code = 'ERR_NO_DRIVER'
+  static readonly NAME = 'NoDriverError'
+  override readonly name = NoDriverError.NAME
 
   constructor (message = 'no driver confirmed a quote in time', options?: ErrorOptions) {
     super('ERR_NO_DRIVER', message, options)

@@ -27,7 +27,7 @@ export {
   DEFAULT_REQUESTER_QUOTA, DEFAULT_REQUESTER_WINDOW_MS
 } from './request-intake.js'
 export type { RequestIntakeInit, RequestIntakeStats, HeardRequest } from './request-intake.js'
-export { RideError, NoDriverError } from './errors.js'
+export { RideError, NoDriverError, DriverCancelledError, DriverUnreachableError, RideAbortedError, BadTripRecordError, NoTripRecordError, RoleNotStartedError, OffMapError } from './errors.js'
 export type { RideErrorCode } from './errors.js'
 export { TypedEvents } from './events.js'
 export { ethAddressOfPeer } from './peer-address.js'

@@ -2,7 +2,7 @@
  * What a step of the rider's negotiation machine changed, as the rider's events, and the
  * error a ride that failed or was cancelled ends with.
  */
-import { NoDriverError, RideError } from './errors.js'
+import { DriverCancelledError, DriverUnreachableError, NoDriverError, RideAbortedError } from './errors.js'
 import { toRiderQuote } from './rider-quote.js'
 import type { TypedEvents } from './events.js'
 import type { RiderEvents } from './rider-events.js'
@@ -42,11 +42,11 @@ export function rideFailure (after: RiderState): Error | undefined {
     return after.reason === 'no-driver'
       ? new NoDriverError()
       : after.reason === 'driver-unreachable'
-        ? new RideError('ERR_DRIVER_UNREACHABLE', 'the exact points could not be delivered to the driver that confirmed')
-        : new RideError('ERR_DRIVER_CANCELLED', `the driver cancelled the ride after it was sent the exact points${after.note != null && after.note !== '' ? ` (${after.note})` : ''}`)
+        ? new DriverUnreachableError('the exact points could not be delivered to the driver that confirmed')
+        : new DriverCancelledError(`the driver cancelled the ride after it was sent the exact points${after.note != null && after.note !== '' ? ` (${after.note})` : ''}`)
   }
   if (after.phase === 'cancelled') {
-    return new RideError('ERR_RIDE_ABORTED', 'the ride was cancelled')
+    return new RideAbortedError('the ride was cancelled')
   }
   return undefined
 }

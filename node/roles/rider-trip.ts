@@ -4,7 +4,7 @@
  */
 import { TripUpdate, recordHash, toHex } from '../../protocol/index.js'
 import { fareSoFar } from '../../matching/index.js'
-import { RideError } from './errors.js'
+import { BadTripRecordError } from './errors.js'
 import { PHASES } from './rider-events.js'
 import { rideInfo, toRiderQuote } from './rider-quote.js'
 import { countersignRecord, recordProblem } from './trip-record.js'
@@ -94,7 +94,7 @@ export class TripFollower {
     const { node, payments } = this.init
     const s = run.state
     if (s.phase !== 'completed' && s.phase !== 'in-trip') {
-      this.init.emit('error', { requestId: run.id, error: new RideError('ERR_BAD_TRIP_RECORD', `no trip in progress (${s.phase})`) })
+      this.init.emit('error', { requestId: run.id, error: new BadTripRecordError(`no trip in progress (${s.phase})`) })
       return undefined
     }
     const driver = s.driver
@@ -108,7 +108,7 @@ export class TripFollower {
       terms: async () => await payments.recordTerms?.(info)
     })
     if (problem != null) {
-      this.init.emit('error', { requestId: run.id, error: new RideError('ERR_BAD_TRIP_RECORD', problem) })
+      this.init.emit('error', { requestId: run.id, error: new BadTripRecordError(problem) })
       return undefined
     }
     const countersigned = await countersignRecord(node, run.id, from, record, driver.quote)

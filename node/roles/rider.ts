@@ -8,7 +8,7 @@ import {
   DEFAULT_ACCEPT_TIMEOUT_MS, DEFAULT_QUOTE_WINDOW_MS, DEFAULT_RIDE_DEADLINE_MS, Cancel, choiceEvent, initialRiderState, settledRiderState, signBinding,
   stepRider, tripRecordFromProto, tripRecordToProto
 } from '../../protocol/index.js'
-import { RideError } from './errors.js'
+import { NoTripRecordError, OffMapError, RideAbortedError, RoleNotStartedError } from './errors.js'
 import { TypedEvents } from './events.js'
 import { MachineTimers } from './machine-timers.js'
 import { DEFAULT_DISCOVERY_DIALS, DEFAULT_DISCOVERY_TIMEOUT_MS, findDrivers } from './rider-discovery.js'
@@ -136,7 +136,7 @@ export class Rider extends TypedEvents<RiderEvents> {
       return
     }
     for (const run of [...this.runs.values()]) {
-      this.finish(run, new RideError('ERR_RIDE_ABORTED', 'the rider stopped'), true)
+      this.finish(run, new RideAbortedError('the rider stopped'), true)
     }
     this.running = false
     this.offDirect?.()
@@ -154,14 +154,14 @@ export class Rider extends TypedEvents<RiderEvents> {
    */
   async requestRide (options: RideRequestOptions, abort: AbortOptions = {}): Promise<RideResult> {
     if (!this.running) {
-      throw new RideError('ERR_NOT_STARTED', 'start the rider first')
+      throw new RoleNotStartedError('start the rider first')
     }
     abort.signal?.throwIfAborted()
     const map = this.node.map
     const pickupSnap = map.snap(options.from.lat, options.from.lon)
     const dropoffSnap = map.snap(options.to.lat, options.to.lon)
     if (pickupSnap == null || dropoffSnap == null) {
-      throw new RideError('ERR_OFF_MAP', 'pickup or dropoff is off the map')
+      throw new OffMapError('pickup or dropoff is off the map')
     }
     const now = Math.floor(this.now())
     const request = rideRequest(options, Buffer.from(this.node.random(12)).toString('base64url'), now)
@@ -278,7 +278,7 @@ export class Rider extends TypedEvents<RiderEvents> {
       // the record follows the dropoff: wait for it, not forever
       run.recordTimer = this.node.clock.setTimeout(() => {
         if (run.record == null) {
-          this.finish(run, new RideError('ERR_NO_TRIP_RECORD', 'no trip record arrived after the dropoff'))
+          this.finish(run, new NoTripRecordError('no trip record arrived after the dropoff'))
         }
       }, this.recordTimeoutMs)
     }

@@ -7,7 +7,7 @@ import {
   appendTripEvent, createTripRecord, namesPayment, recordHash, signRecord, toHex, tripRecordFromJSON, tripRecordFromProto, tripRecordProblem,
   tripRecordToJSON, tripRecordToProto, verifyTripRecord
 } from '../../protocol/index.js'
-import { RideError } from './errors.js'
+import { BadTripRecordError } from './errors.js'
 import type { PaymentTerms, RideInfo } from './types.js'
 import type { HitchNode } from '../hitch-node.js'
 import type { HitchMessage, OpenedEnvelope, Quote, TripAgreement, TripRecord, TripRecordJSON } from '../../protocol/index.js'
@@ -102,17 +102,17 @@ export async function exchangeRecord (sender: RecordSender, key: string, info: R
   // the rider signs only a record of the ride it agreed to: the same check, before signing
   const problem = tripRecordProblem(unsigned, info.driver, agreementOf(info, terms))
   if (problem != null) {
-    throw new RideError('ERR_BAD_TRIP_RECORD', `the record to sign is not the agreed ride: ${problem}`)
+    throw new BadTripRecordError(`the record to sign is not the agreed ride: ${problem}`)
   }
   const signed = await signRecord(unsigned, sender.node.peerKey, 'driver')
   const answer = await sendRecord(sender, info.rider, signed)
   if (answer?.message.type !== 'trip-record') {
-    throw new RideError('ERR_BAD_TRIP_RECORD', 'the rider did not return the countersigned record')
+    throw new BadTripRecordError('the rider did not return the countersigned record')
   }
   const both = tripRecordFromProto(answer.message.body)
   const check = await verifyTripRecord(both)
   if (!check.ok || !equalBytes(check.hash, recordHash(signed))) {
-    throw new RideError('ERR_BAD_TRIP_RECORD', `the countersigned record does not verify: ${check.ok ? 'other events' : check.problems.map(p => p.code).join(', ')}`)
+    throw new BadTripRecordError(`the countersigned record does not verify: ${check.ok ? 'other events' : check.problems.map(p => p.code).join(', ')}`)
   }
   return await storeRecord(sender.node, { id: key, role: 'driver', counterparty: info.rider, price: info.price, currency: info.currency }, both)
 }

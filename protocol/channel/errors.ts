@@ -1,3 +1,5 @@
+import { CodedError } from '../errors.js'
+
 /** Why a channel message or state was refused (mirrors `Reject.Reason` on the wire). */
 export type ChannelRejectCode =
   /** the channel id is not the channel this record is about, or unknown to the peer */
@@ -28,13 +30,7 @@ export type ChannelRejectCode =
   | 'other'
 
 /** A channel rule was broken. Match on `code`, never on the message. */
-export class ChannelProtocolError extends Error {
+export class ChannelProtocolError extends CodedError<ChannelRejectCode> {
   static readonly NAME = 'ChannelProtocolError'
   override readonly name = ChannelProtocolError.NAME
-  readonly code: ChannelRejectCode
-
-  constructor (code: ChannelRejectCode, message: string) {
-    super(message)
-    this.code = code
-  }
 }

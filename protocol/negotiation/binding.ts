@@ -2,6 +2,7 @@ import { recoverMessageAddress } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
+import { CodedError } from '../errors.js'
 import { BINDING_SIGNATURE_BYTES } from '../validation.js'
 import type { IdentityBinding } from '../pb/messages.js'
 import type { Hex } from 'viem'
@@ -32,15 +33,42 @@ export type BindingErrorCode =
   /** the signature is not the named address's */
   | 'ERR_BINDING_BAD_SIGNATURE'
 
-/** A rider's identity binding was refused. Branch on `code`. */
-export class BindingError extends Error {
-  override name = 'BindingError'
-  readonly code: BindingErrorCode
+/** A rider's identity binding was refused: one class per failure below. */
+export abstract class BindingError extends CodedError<BindingErrorCode> {}
 
-  constructor (code: BindingErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options)
-    this.code = code
-  }
+/** The rider sent no binding where one is needed (the driver takes payments). */
+export class BindingMissingError extends BindingError {
+  static readonly NAME = 'BindingMissingError'
+  override readonly name = BindingMissingError.NAME
+  constructor (message: string, options?: ErrorOptions) { super('ERR_BINDING_MISSING', message, options) }
+}
+
+/** A field of the binding is not of the right form. */
+export class BindingMalformedError extends BindingError {
+  static readonly NAME = 'BindingMalformedError'
+  override readonly name = BindingMalformedError.NAME
+  constructor (message: string, options?: ErrorOptions) { super('ERR_BINDING_MALFORMED', message, options) }
+}
+
+/** The binding was issued too long ago, or too far in the future. */
+export class BindingExpiredError extends BindingError {
+  static readonly NAME = 'BindingExpiredError'
+  override readonly name = BindingExpiredError.NAME
+  constructor (message: string, options?: ErrorOptions) { super('ERR_BINDING_EXPIRED', message, options) }
+}
+
+/** The binding is for another peer id or another ride. */
+export class BindingMismatchError extends BindingError {
+  static readonly NAME = 'BindingMismatchError'
+  override readonly name = BindingMismatchError.NAME
+  constructor (message: string, options?: ErrorOptions) { super('ERR_BINDING_MISMATCH', message, options) }
+}
+
+/** The binding's signature is not the named address's. */
+export class BindingBadSignatureError extends BindingError {
+  static readonly NAME = 'BindingBadSignatureError'
+  override readonly name = BindingBadSignatureError.NAME
+  constructor (message: string, options?: ErrorOptions) { super('ERR_BINDING_BAD_SIGNATURE', message, options) }
 }
 
 /** What a binding says, without its signature. */
@@ -80,27 +108,27 @@ export interface BindingExpectation {
  */
 export async function checkBinding (binding: IdentityBinding | undefined, expect: BindingExpectation): Promise<`0x${string}`> {
   if (binding == null) {
-    throw new BindingError('ERR_BINDING_MISSING', 'no identity binding')
+    throw new BindingMissingError('no identity binding')
   }
   if (!/^0x[0-9a-f]{40}$/.test(binding.address) || !(binding.signature instanceof Uint8Array) ||
     binding.signature.byteLength !== BINDING_SIGNATURE_BYTES || !Number.isSafeInteger(binding.issuedAt)) {
-    throw new BindingError('ERR_BINDING_MALFORMED', 'the identity binding is malformed')
+    throw new BindingMalformedError('the identity binding is malformed')
   }
   const maxAgeMs = expect.maxAgeMs ?? DEFAULT_BINDING_MAX_AGE_MS
   if (binding.issuedAt < expect.now - maxAgeMs || binding.issuedAt > expect.now + BINDING_CLOCK_SKEW_MS) {
-    throw new BindingError('ERR_BINDING_EXPIRED', 'the identity binding was issued outside its lifetime')
+    throw new BindingExpiredError('the identity binding was issued outside its lifetime')
   }
   if (binding.peerId !== expect.peerId || binding.requestId !== expect.requestId) {
-    throw new BindingError('ERR_BINDING_MISMATCH', 'the identity binding is for another peer or ride')
+    throw new BindingMismatchError('the identity binding is for another peer or ride')
   }
   let signer: string
   try {
     signer = await recoverMessageAddress({ message: bindingText(binding), signature: bytesToHex(binding.signature) })
   } catch (err) {
-    throw new BindingError('ERR_BINDING_BAD_SIGNATURE', 'the identity binding signature does not recover', { cause: err })
+    throw new BindingBadSignatureError('the identity binding signature does not recover', { cause: err })
   }
   if (signer.toLowerCase() !== binding.address) {
-    throw new BindingError('ERR_BINDING_BAD_SIGNATURE', 'the identity binding is not signed by the address it names')
+    throw new BindingBadSignatureError('the identity binding is not signed by the address it names')
   }
   return binding.address as `0x${string}`
 }
