@@ -7,7 +7,7 @@ import {
   RIDE_PROTOCOL, ValidationError, openEnvelope, parseCellTopic, signEnvelope, toHex, validateDirect, validateGossip,
   DEFAULT_MAX_GOSSIP_BYTES
 } from '../protocol/index.js'
-import { HitchNodeError } from './hitch-node-api.js'
+import { BadAnswerError } from './hitch-node-api.js'
 import type { HitchDirectHandler, HitchGossipHandler, SendOptions } from './hitch-node-api.js'
 import type { RandomSource } from './hitch-node-init.js'
 import type { Clock } from './clock/index.js'
@@ -107,7 +107,7 @@ export class NodeMessaging {
     }
     const result = await validateDirect(answer, { now: this.clock.now(), remotePeer: peerId, replay: this.directReplay, keyCache: this.verifyCache.keys, verifier: this.signatures.verify })
     if (result.verdict !== 'accept') {
-      throw new HitchNodeError('ERR_BAD_ANSWER', `answer from ${peerId} rejected: ${result.reason}`, { cause: result.error })
+      throw new BadAnswerError(`answer from ${peerId} rejected: ${result.reason}`, { cause: result.error })
     }
     return result.envelope
   }

@@ -10,7 +10,7 @@ import { logger as createLogger, prefixLogger } from '@libp2p/logger'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { RIDE_PROTOCOL, ReplayCache, VerifyCache, DEFAULT_MAX_TTL_MS } from '../protocol/index.js'
 import { WallClock } from './clock/index.js'
-import { HitchNodeError } from './hitch-node-api.js'
+import { NodeNotStartedError } from './hitch-node-api.js'
 import { DEFAULT_MESSAGE_TTL_MS } from './hitch-node-init.js'
 import { NodeMessaging } from './hitch-node-messaging.js'
 import { identityFromKey, loadOrCreateIdentity } from './identity/index.js'
@@ -36,7 +36,7 @@ import { InvalidParametersError } from '@libp2p/interface'
 
 export { DEFAULT_MESSAGE_TTL_MS } from './hitch-node-init.js'
 export type { HitchNodeInit, RandomSource } from './hitch-node-init.js'
-export { HitchNodeError } from './hitch-node-api.js'
+export { HitchNodeError, BadAnswerError, NodeNotStartedError } from './hitch-node-api.js'
 export type {
   HitchNode, HitchNodeErrorCode, HitchGossip, HitchGossipHandler, HitchDirectHandler, SendOptions
 } from './hitch-node-api.js'
@@ -196,7 +196,7 @@ class RunningNode implements HitchNode {
     }
     if (this.stopped) {
       // the store is closed and libp2p cannot be restarted cleanly on it
-      throw new HitchNodeError('ERR_NOT_STARTED', 'a stopped node cannot be started again; create a new one')
+      throw new NodeNotStartedError('a stopped node cannot be started again; create a new one')
     }
     for (const journal of this.replayJournals) await journal.load()
     this.network.setValidator(this.messaging.validate)

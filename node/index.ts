@@ -3,7 +3,7 @@
  *
  * Everything that runs one Hitch peer: the composition root and the roles.
  */
-export { createHitchNode, HitchNodeError, DEFAULT_MESSAGE_TTL_MS } from './hitch-node.js'
+export { createHitchNode, HitchNodeError, BadAnswerError, NodeNotStartedError, DEFAULT_MESSAGE_TTL_MS } from './hitch-node.js'
 export type {
   HitchNode, HitchNodeInit, HitchNodeErrorCode, HitchGossip, HitchGossipHandler, HitchDirectHandler, SendOptions, RandomSource
 } from './hitch-node.js'

@@ -16,6 +16,7 @@ import type { EmbeddedEvm } from './embedded-chain.js'
 
 /** A JSON-RPC error to answer with */
 export class RpcError extends Error {
+  override readonly name = 'RpcError'
   constructor (readonly rpcCode: number, message: string) { super(message) }
 }
 

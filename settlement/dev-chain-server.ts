@@ -118,6 +118,7 @@ interface JsonRpcResponse {
 
 /** Refused before any JSON-RPC: an HTTP status and a reason */
 class HttpRefusal extends Error {
+  override readonly name = 'HttpRefusal'
   constructor (readonly status: number, message: string) { super(message) }
 }
 

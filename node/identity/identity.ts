@@ -5,7 +5,7 @@ import { generateKeyPair, privateKeyFromProtobuf, privateKeyFromRaw, privateKeyT
 import { logger } from '@libp2p/logger'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { privateKeyToAccount } from 'viem/accounts'
-import { IdentityError } from './errors.js'
+import { CorruptIdentityError, KeyFileAlreadyDoneError, NoIdentityError, PassphraseRequiredError, WrongKeyTypeError } from './errors.js'
 import { createKeyFile, readKeyFile, replaceKeyFile, securePrivateDir } from './key-file.js'
 import { decryptKeystore, encryptKeystore, isKeystore, STANDARD_SCRYPT } from './keystore.js'
 import type { ScryptParams } from './keystore.js'
@@ -143,7 +143,7 @@ export async function loadOrCreateIdentity (dataDir: string, options: IdentityOp
   if (!await createKeyFile(dataDir, file, bytes)) {
     // another process won the race: use its key
     const theirs = await readKeyFile(file)
-    if (theirs == null) throw new IdentityError('ERR_NO_IDENTITY', `the key file ${file} vanished while it was being created`)
+    if (theirs == null) throw new NoIdentityError(`the key file ${file} vanished while it was being created`)
     return identityFromKey(await decodeKeyFile(theirs, file, options.passphrase))
   }
   const identity = identityFromKey(key, true)
@@ -168,8 +168,8 @@ export async function encryptIdentityFile (dataDir: string, passphrase: Passphra
   await securePrivateDir(dataDir)
   const file = join(dataDir, IDENTITY_FILE)
   const bytes = await readKeyFile(file)
-  if (bytes == null) throw new IdentityError('ERR_NO_IDENTITY', `no key file ${file} to encrypt`)
-  if (isKeystore(bytes)) throw new IdentityError('ERR_ALREADY_DONE', `${file} is encrypted already`)
+  if (bytes == null) throw new NoIdentityError(`no key file ${file} to encrypt`)
+  if (isKeystore(bytes)) throw new KeyFileAlreadyDoneError(`${file} is encrypted already`)
   const key = await decodeKeyFile(bytes, file)
   await replaceKeyFile(dataDir, file, await encodeEncrypted(key, await askPassphrase(passphrase, file), options.scrypt))
   log('encrypted the key file in %s', dataDir)
@@ -186,8 +186,8 @@ export async function decryptIdentityFile (dataDir: string, passphrase: Passphra
   await securePrivateDir(dataDir)
   const file = join(dataDir, IDENTITY_FILE)
   const bytes = await readKeyFile(file)
-  if (bytes == null) throw new IdentityError('ERR_NO_IDENTITY', `no key file ${file} to decrypt`)
-  if (!isKeystore(bytes)) throw new IdentityError('ERR_ALREADY_DONE', `${file} is not encrypted`)
+  if (bytes == null) throw new NoIdentityError(`no key file ${file} to decrypt`)
+  if (!isKeystore(bytes)) throw new KeyFileAlreadyDoneError(`${file} is not encrypted`)
   const key = await decodeKeyFile(bytes, file, passphrase)
   await replaceKeyFile(dataDir, file, privateKeyToProtobuf(key))
   log('decrypted the key file in %s', dataDir)
@@ -196,10 +196,10 @@ export async function decryptIdentityFile (dataDir: string, passphrase: Passphra
 
 async function askPassphrase (source: PassphraseSource | undefined, file: string): Promise<string | Uint8Array> {
   if (source == null) {
-    throw new IdentityError('ERR_PASSPHRASE_REQUIRED', `${file} is encrypted: give its passphrase (--passphrase-file FILE or HITCH_PASSPHRASE_FILE)`)
+    throw new PassphraseRequiredError(`${file} is encrypted: give its passphrase (--passphrase-file FILE or HITCH_PASSPHRASE_FILE)`)
   }
   const passphrase = await source()
-  if (passphrase.length === 0) throw new IdentityError('ERR_PASSPHRASE_REQUIRED', `the passphrase for ${file} is empty`)
+  if (passphrase.length === 0) throw new PassphraseRequiredError(`the passphrase for ${file} is empty`)
   return passphrase
 }
 
@@ -217,14 +217,14 @@ async function decodeKeyFile (bytes: Uint8Array, file: string, passphrase?: Pass
       // a copy: the key object keeps the array it is given, and `raw` is wiped below
       key = privateKeyFromRaw(raw.slice())
     } catch (err) {
-      throw new IdentityError('ERR_CORRUPT_IDENTITY', `${file} decrypts to no valid secp256k1 key`, { cause: err })
+      throw new CorruptIdentityError(`${file} decrypts to no valid secp256k1 key`, { cause: err })
     } finally {
       raw.fill(0)
     }
-    if (key.type !== 'secp256k1') throw new IdentityError('ERR_WRONG_KEY_TYPE', `the node key in ${file} is ${key.type}, not secp256k1`)
+    if (key.type !== 'secp256k1') throw new WrongKeyTypeError(`the node key in ${file} is ${key.type}, not secp256k1`)
     const address = JSON.parse(Buffer.from(bytes).toString('utf8')).address as string | undefined
     if (address != null && address.replace(/^0x/i, '').toLowerCase() !== privateKeyToAccount(`0x${Buffer.from(key.raw).toString('hex')}`).address.slice(2).toLowerCase()) {
-      throw new IdentityError('ERR_CORRUPT_IDENTITY', `${file} names address ${address}, but its key is another account's`)
+      throw new CorruptIdentityError(`${file} names address ${address}, but its key is another account's`)
     }
     return key
   }
@@ -232,10 +232,10 @@ async function decodeKeyFile (bytes: Uint8Array, file: string, passphrase?: Pass
   try {
     key = privateKeyFromProtobuf(bytes)
   } catch (err) {
-    throw new IdentityError('ERR_CORRUPT_IDENTITY', `cannot decode the node key in ${file}`, { cause: err })
+    throw new CorruptIdentityError(`cannot decode the node key in ${file}`, { cause: err })
   }
   if (key.type !== 'secp256k1') {
-    throw new IdentityError('ERR_WRONG_KEY_TYPE', `the node key in ${file} is ${key.type}, not secp256k1`)
+    throw new WrongKeyTypeError(`the node key in ${file} is ${key.type}, not secp256k1`)
   }
   return key
 }

@@ -12,5 +12,7 @@ export {
 export type { NodeIdentity, IdentityOptions, IdentityFileInfo, PassphraseSource } from './identity.js'
 export { encryptKeystore, decryptKeystore, parseKeystore, isKeystore, STANDARD_SCRYPT, LIGHT_SCRYPT } from './keystore.js'
 export type { KeystoreV3, ScryptParams, EncryptKeystoreOptions } from './keystore.js'
-export { IdentityError } from './errors.js'
+export {
+  IdentityError, CorruptIdentityError, WrongKeyTypeError, SymlinkedKeyError, NotAFileError, PassphraseRequiredError, WrongPassphraseError, UnsupportedKeystoreError, KeyFileAlreadyDoneError, NoIdentityError
+} from './errors.js'
 export type { IdentityErrorCode } from './errors.js'

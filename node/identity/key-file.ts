@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
 import { link, mkdir, open, rename, stat, chmod, unlink } from 'node:fs/promises'
 import { logger } from '@libp2p/logger'
-import { IdentityError } from './errors.js'
+import { CorruptIdentityError, NotAFileError, SymlinkedKeyError } from './errors.js'
 import { MAX_KEYSTORE_BYTES } from './keystore.js'
 
 const log = logger('hitch:identity')
@@ -19,7 +19,7 @@ const log = logger('hitch:identity')
 export async function securePrivateDir (dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 })
   const info = await stat(dir)
-  if (!info.isDirectory()) throw new IdentityError('ERR_NOT_A_FILE', `the data directory ${dir} is not a directory`)
+  if (!info.isDirectory()) throw new NotAFileError(`the data directory ${dir} is not a directory`)
   if ((info.mode & 0o077) !== 0) {
     log('tightening permissions of %s from %s to 0700', dir, (info.mode & 0o777).toString(8))
     await chmod(dir, 0o700)
@@ -42,22 +42,22 @@ export async function readKeyFile (file: string): Promise<Uint8Array | undefined
   } catch (err: any) {
     if (err?.code === 'ENOENT') return undefined
     if (err?.code === 'ELOOP' || err?.code === 'EMLINK') {
-      throw new IdentityError('ERR_SYMLINKED_KEY', `the key file ${file} is a symbolic link: refused (move the real file there instead)`, { cause: err })
+      throw new SymlinkedKeyError(`the key file ${file} is a symbolic link: refused (move the real file there instead)`, { cause: err })
     }
-    if (err?.code === 'EISDIR') throw new IdentityError('ERR_NOT_A_FILE', `the key file ${file} is not a regular file`, { cause: err })
+    if (err?.code === 'EISDIR') throw new NotAFileError(`the key file ${file} is not a regular file`, { cause: err })
     throw err
   }
   try {
     const info = await handle.stat()
-    if (!info.isFile()) throw new IdentityError('ERR_NOT_A_FILE', `the key file ${file} is not a regular file`)
-    if (info.size > MAX_KEYSTORE_BYTES) throw new IdentityError('ERR_CORRUPT_IDENTITY', `the key file ${file} is larger than ${MAX_KEYSTORE_BYTES} bytes`)
+    if (!info.isFile()) throw new NotAFileError(`the key file ${file} is not a regular file`)
+    if (info.size > MAX_KEYSTORE_BYTES) throw new CorruptIdentityError(`the key file ${file} is larger than ${MAX_KEYSTORE_BYTES} bytes`)
     if ((info.mode & 0o077) !== 0) {
       // a key readable by others is tightened rather than refused
       log('tightening permissions of %s', file)
       await handle.chmod(0o600)
     }
     const bytes = await handle.readFile()
-    if (bytes.length > MAX_KEYSTORE_BYTES) throw new IdentityError('ERR_CORRUPT_IDENTITY', `the key file ${file} is larger than ${MAX_KEYSTORE_BYTES} bytes`)
+    if (bytes.length > MAX_KEYSTORE_BYTES) throw new CorruptIdentityError(`the key file ${file} is larger than ${MAX_KEYSTORE_BYTES} bytes`)
     return bytes
   } finally {
     await handle.close()

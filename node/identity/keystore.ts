@@ -13,7 +13,8 @@ import { InvalidParametersError } from '@libp2p/interface'
 import { createCipheriv, createDecipheriv, pbkdf2, randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto'
 import { scryptAsync as scryptJs } from '@noble/hashes/scrypt.js'
 import { keccak_256 as keccak256 } from '@noble/hashes/sha3.js'
-import { IdentityError } from './errors.js'
+import type { IdentityError} from './errors.js';
+import { CorruptIdentityError, UnsupportedKeystoreError, WrongPassphraseError } from './errors.js'
 
 /** scrypt's cost parameters: CPU/memory cost `n` (a power of two), block size `r`, parallelism `p`. */
 export interface ScryptParams {
@@ -134,7 +135,7 @@ export async function decryptKeystore (keystore: unknown, passphrase: string | U
   }
   try {
     if (!timingSafeEqual(macOf(derived, ciphertext), mac)) {
-      throw new IdentityError('ERR_WRONG_PASSPHRASE', `wrong passphrase for ${file}`)
+      throw new WrongPassphraseError(`wrong passphrase for ${file}`)
     }
     const decipher = createDecipheriv('aes-128-ctr', derived.subarray(0, 16), iv)
     const plain = Buffer.concat([decipher.update(ciphertext), decipher.final()])
@@ -160,10 +161,10 @@ export function parseKeystore (value: unknown, file = 'the key file'): KeystoreV
     }
   }
   if (!isObject(doc)) throw corrupt(file, 'not a JSON object')
-  if (doc.version !== 3) throw new IdentityError('ERR_UNSUPPORTED_KEYSTORE', `${file}: keystore version ${JSON.stringify(doc.version) ?? 'missing'}, only version 3 is supported`)
+  if (doc.version !== 3) throw new UnsupportedKeystoreError(`${file}: keystore version ${JSON.stringify(doc.version) ?? 'missing'}, only version 3 is supported`)
   const c = doc.crypto ?? doc.Crypto // geth once wrote "Crypto"
   if (!isObject(c)) throw corrupt(file, 'no "crypto" object')
-  if (c.cipher !== 'aes-128-ctr') throw new IdentityError('ERR_UNSUPPORTED_KEYSTORE', `${file}: cipher ${JSON.stringify(c.cipher) ?? 'missing'}, only aes-128-ctr is supported`)
+  if (c.cipher !== 'aes-128-ctr') throw new UnsupportedKeystoreError(`${file}: cipher ${JSON.stringify(c.cipher) ?? 'missing'}, only aes-128-ctr is supported`)
   if (!isObject(c.cipherparams) || typeof c.cipherparams.iv !== 'string') throw corrupt(file, 'no crypto.cipherparams.iv')
   for (const field of ['ciphertext', 'mac'] as const) {
     if (typeof c[field] !== 'string') throw corrupt(file, `no crypto.${field}`)
@@ -175,10 +176,10 @@ export function parseKeystore (value: unknown, file = 'the key file'): KeystoreV
     if (!isInt(k.n) || !isInt(k.r) || !isInt(k.p)) throw corrupt(file, 'crypto.kdfparams n, r and p must be integers')
     checkScrypt(k.n, k.r, k.p, file)
   } else if (c.kdf === 'pbkdf2') {
-    if (k.prf !== 'hmac-sha256') throw new IdentityError('ERR_UNSUPPORTED_KEYSTORE', `${file}: PBKDF2 with ${JSON.stringify(k.prf) ?? 'no prf'}, only hmac-sha256 is supported`)
-    if (!isInt(k.c) || k.c < 1 || k.c > MAX_PBKDF2_ITERATIONS) throw new IdentityError('ERR_UNSUPPORTED_KEYSTORE', `${file}: PBKDF2 iteration count must be from 1 to ${MAX_PBKDF2_ITERATIONS}`)
+    if (k.prf !== 'hmac-sha256') throw new UnsupportedKeystoreError(`${file}: PBKDF2 with ${JSON.stringify(k.prf) ?? 'no prf'}, only hmac-sha256 is supported`)
+    if (!isInt(k.c) || k.c < 1 || k.c > MAX_PBKDF2_ITERATIONS) throw new UnsupportedKeystoreError(`${file}: PBKDF2 iteration count must be from 1 to ${MAX_PBKDF2_ITERATIONS}`)
   } else {
-    throw new IdentityError('ERR_UNSUPPORTED_KEYSTORE', `${file}: KDF ${JSON.stringify(c.kdf) ?? 'missing'}, only scrypt and pbkdf2 are supported`)
+    throw new UnsupportedKeystoreError(`${file}: KDF ${JSON.stringify(c.kdf) ?? 'missing'}, only scrypt and pbkdf2 are supported`)
   }
   if (doc.address != null && (typeof doc.address !== 'string' || !/^(0x)?[0-9a-fA-F]{40}$/.test(doc.address))) throw corrupt(file, 'malformed address')
   return { ...doc, crypto: c } as unknown as KeystoreV3
@@ -188,7 +189,7 @@ function checkScrypt (n: number, r: number, p: number, file?: string): void {
   const where = file != null ? `${file}: ` : ''
   const powerOfTwo = n >= 2 && (n & (n - 1)) === 0
   if (!powerOfTwo || r < 1 || r > 32 || p < 1 || p > 64 || 128 * n * r > MAX_SCRYPT_MEMORY || n * r * p > MAX_SCRYPT_WORK) {
-    throw new IdentityError('ERR_UNSUPPORTED_KEYSTORE', `${where}scrypt parameters n=${n} r=${r} p=${p} are out of bounds (n a power of two from 2, r 1..32, p 1..64, at most ${MAX_SCRYPT_MEMORY >> 20} MB of memory)`)
+    throw new UnsupportedKeystoreError(`${where}scrypt parameters n=${n} r=${r} p=${p} are out of bounds (n a power of two from 2, r 1..32, p 1..64, at most ${MAX_SCRYPT_MEMORY >> 20} MB of memory)`)
   }
 }
 
@@ -227,7 +228,7 @@ function hex (text: string, file: string, field: string, minBytes: number, maxBy
 }
 
 function corrupt (file: string, what: string, cause?: unknown): IdentityError {
-  return new IdentityError('ERR_CORRUPT_IDENTITY', `${file} ${what}`, cause != null ? { cause } : undefined)
+  return new CorruptIdentityError(`${file} ${what}`, cause != null ? { cause } : undefined)
 }
 
 function isObject (v: unknown): v is Record<string, any> {

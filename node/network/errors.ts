@@ -1,3 +1,5 @@
+import { CodedError } from '../../protocol/index.js'
+
 /** Every code a {@link NetworkError} can carry */
 export type NetworkErrorCode =
   | 'ERR_NOT_STARTED'
@@ -13,15 +15,9 @@ export type NetworkErrorCode =
   | 'ERR_IDLE_TIMEOUT'
 
 /** Base class of every error the `Network` port throws; switch on `code` */
-export class NetworkError extends Error {
+export abstract class NetworkError extends CodedError<NetworkErrorCode> {
   static readonly code: NetworkErrorCode = 'ERR_REQUEST_FAILED'
-  readonly code: NetworkErrorCode
   override name = 'NetworkError'
-
-  constructor (code: NetworkErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.code = code
-  }
 }
 
 /** The network was used before `start()` or after `stop()` */

@@ -8,5 +8,5 @@ export { openStore, memoryStore, memoryDurableStore, DATASTORE_DIR } from './ope
 export type { NodeStore, DurableStore, DurableBatch } from './open-store.js'
 export { RideStore, RIDES_PREFIX, TRIPS_PREFIX } from './ride-store.js'
 export type { DurablePut, RideStoreInit, RideSummary, StoredTripRecord } from './ride-store.js'
-export { StoreError } from './errors.js'
+export { StoreError, CorruptRecordError, InvalidRecordIdError, StoreClosedError } from './errors.js'
 export type { StoreErrorCode } from './errors.js'

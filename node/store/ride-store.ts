@@ -1,5 +1,5 @@
 import { Key } from 'interface-datastore'
-import { StoreError } from './errors.js'
+import { CorruptRecordError, InvalidRecordIdError } from './errors.js'
 import type { AbortOptions } from '@libp2p/interface'
 import type { Datastore } from 'interface-datastore'
 
@@ -107,7 +107,7 @@ export class RideStore {
 
 function recordKey (prefix: string, id: string): Key {
   if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
-    throw new StoreError('ERR_INVALID_ID', `record id must match ${ID_PATTERN.source}`)
+    throw new InvalidRecordIdError(`record id must match ${ID_PATTERN.source}`)
   }
   return new Key(`${prefix}/${id}`)
 }
@@ -120,6 +120,6 @@ function decode<T> (key: Key, bytes: Uint8Array): T {
   try {
     return JSON.parse(new TextDecoder().decode(bytes)) as T
   } catch (err) {
-    throw new StoreError('ERR_CORRUPT_RECORD', `record ${key.toString()} is not valid JSON`, { cause: err })
+    throw new CorruptRecordError(`record ${key.toString()} is not valid JSON`, { cause: err })
   }
 }
