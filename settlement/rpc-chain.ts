@@ -2,13 +2,14 @@
 import { logger } from '@libp2p/logger'
 import { createPublicClient, http, isAddress, type Address, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import type { AbortOptions } from '@libp2p/interface'
+import type { AbortOptions, Logger } from '@libp2p/interface'
 import { adjudicatorAbi } from './abi.js'
 import { normalizePrivateKey } from '../protocol/channel/state.js'
 import { SettlementError } from './errors.js'
 import { ViemChain, toSettlementError } from './viem-chain.js'
 
-const log = logger('hitch:chain:rpc')
+/** The adapter's lines when the client is given no logger */
+const moduleLog = logger('hitch:chain:rpc')
 
 /** What a Hitch dev chain answers to `hitch_info`. */
 export interface DevChainInfo {
@@ -46,6 +47,12 @@ export interface RpcChainInit {
    * @default DEFAULT_MAX_LOG_BLOCK_RANGE (1,000)
    */
   maxLogBlockRange?: number
+  /**
+   * The client's lines (`ViemChainInit.log`: the node's `hitch:chain` logger); this adapter's own
+   * go to its `rpc` scope, `hitch:chain:rpc` under the same prefix.
+   * @default the module's `hitch:chain` and `hitch:chain:rpc` loggers
+   */
+  log?: Logger
 }
 
 /** Default polling interval of JSON-RPC clients. */
@@ -99,6 +106,7 @@ export class RpcChain extends ViemChain {
       .catch((err: unknown) => { throw toSettlementError(err, 'challengePeriod') })
 
     const key = normalizePrivateKey(init.privateKeyHex)
+    const log = init.log?.newScope('rpc') ?? moduleLog
     if (info != null && (init.autoFund ?? true)) {
       const address = privateKeyToAccount(key).address
       const balance = await probe.getBalance({ address })
@@ -109,7 +117,8 @@ export class RpcChain extends ViemChain {
     }
     return new RpcChain(url, {
       transport, chainId, adjudicator, privateKeyHex: key, challengePeriodS: Number(challengePeriod), pollingIntervalMs,
-      ...(init.maxLogBlockRange != null ? { maxLogBlockRange: init.maxLogBlockRange } : {})
+      ...(init.maxLogBlockRange != null ? { maxLogBlockRange: init.maxLogBlockRange } : {}),
+      log: init.log
     })
   }
 }
