@@ -128,6 +128,8 @@ export async function createHitchPeer (init: HitchPeerInit = {}): Promise<HitchP
     if (init.chain != null) {
       parts.chain = await init.chain(node.identity, { log: node.logger('hitch:chain') })
       parts.channels = new ChannelManager({
+        // its lines name the node as the node's own do
+        ...(init.logPrefix != null ? { logPrefix: init.logPrefix } : {}),
         ...init.channels,
         role: init.channels?.role ?? (init.driver != null ? 'driver' : init.rider != null ? 'rider' : undefined),
         network: node.network,

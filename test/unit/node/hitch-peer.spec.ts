@@ -63,7 +63,7 @@ describe('node/hitch-peer: createHitchPeer', () => {
     await peer.start().then(() => expect.fail('started again'), (err: Error) => { expect(err.name).to.equal('NotStartedError') })
   })
 
-  it('connects the chain with the node\'s own hitch:chain logger, prefixed with its name like its other lines', async () => {
+  it('connects the chain with the node\'s own hitch:chain logger, and runs its channels under its name, like its other lines', async () => {
     const ledger = new MemoryLedger()
     const given: Array<ChainConnectorOptions | undefined> = []
     const connector: ChainConnector = async (identity, options) => {
@@ -74,6 +74,8 @@ describe('node/hitch-peer: createHitchPeer', () => {
     expect(given).to.have.length(1)
     // the debug instance behind @libp2p/logger's loggers carries its namespace
     expect((given[0]?.log as unknown as { namespace: string }).namespace).to.equal('rider-7:hitch:chain')
+    // and the channel manager's lines name it too
+    expect((peer.channels as unknown as { log: { namespace: string } }).log.namespace).to.equal('rider-7:hitch:channel')
     await peer.stop()
   })
 
