@@ -76,10 +76,11 @@ export class RpcChain extends ViemChain {
     try {
       parsed = new URL(url)
     } catch (err) {
-      throw new SettlementError('INVALID_ARGUMENT', `not a URL: ${url}`, { cause: err })
+      // not echoed: what is not a URL may be anything, a key pasted in the wrong place too
+      throw new SettlementError('INVALID_ARGUMENT', 'the chain is not a URL', { cause: err })
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new SettlementError('INVALID_ARGUMENT', `only http(s) JSON-RPC URLs are supported: ${url}`)
+      throw new SettlementError('INVALID_ARGUMENT', `only http(s) JSON-RPC URLs are supported, not ${parsed.protocol}`)
     }
     const pollingIntervalMs = init.pollingIntervalMs ?? DEFAULT_RPC_POLLING_MS
     const transport = http(url, { timeout: init.timeoutMs ?? 30_000, retryCount: 1, batch: false })
@@ -95,7 +96,7 @@ export class RpcChain extends ViemChain {
     }
     const adjudicator = init.adjudicator ?? info?.adjudicator
     if (adjudicator == null || !isAddress(adjudicator)) {
-      throw new SettlementError('NO_ADJUDICATOR', `no adjudicator address given and ${url} is not a Hitch dev chain`)
+      throw new SettlementError('NO_ADJUDICATOR', `no adjudicator address given and ${shownUrl(parsed)} is not a Hitch dev chain`)
     }
     const code = await probe.getCode({ address: adjudicator }).catch((err: unknown) => { throw toSettlementError(err, 'eth_getCode') })
     if (code == null || code === '0x') {
@@ -121,6 +122,15 @@ export class RpcChain extends ViemChain {
       log: init.log
     })
   }
+}
+
+/**
+ * An endpoint as messages and log lines show it: its origin only. A provider's URL often carries
+ * the account's API key, in its path (`/v3/KEY`), its query or as user:password.
+ */
+function shownUrl (url: URL): string {
+  const more = url.pathname !== '/' || url.search !== '' || url.hash !== ''
+  return `${url.origin}${more ? '/…' : ''}`
 }
 
 /** Asks an endpoint for `hitch_info`; undefined if it is not a Hitch dev chain. */

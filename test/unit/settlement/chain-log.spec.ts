@@ -1,6 +1,9 @@
+import { createServer } from 'node:http'
 import { expect } from 'chai'
 import { generatePrivateKey } from 'viem/accounts'
 import { connectChain } from '../../../settlement/connect.js'
+import { RpcChain } from '../../../settlement/rpc-chain.js'
+import { SettlementError } from '../../../settlement/errors.js'
 import { startDevChain } from '../../../settlement/dev-chain-server.js'
 import { ETHER } from './helpers.js'
 import { recordingLogger } from '../../fixtures/recording-logger.js'
@@ -50,6 +53,42 @@ describe('settlement: a chain client\'s lines', function () {
     } finally {
       await chain?.stop()
       await dev.stop()
+    }
+  })
+
+  it('an RpcChain\'s errors show its endpoint by its origin only: a provider\'s URL carries its API key', async () => {
+    // an endpoint that is an Ethereum node but not a Hitch dev chain (no hitch_info)
+    const server = createServer((req, res) => {
+      let body = ''
+      req.on('data', (c: Buffer) => { body += c.toString() })
+      req.on('end', () => {
+        const { id, method } = JSON.parse(body)
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(JSON.stringify(method === 'eth_chainId' ? { jsonrpc: '2.0', id, result: '0x7a69' } : { jsonrpc: '2.0', id, error: { code: -32601, message: 'method not found' } }))
+      })
+    })
+    await new Promise<void>(resolve => { server.listen(0, '127.0.0.1', resolve) })
+    const { port } = server.address() as { port: number }
+    const refusal = async (url: string): Promise<SettlementError> => {
+      try {
+        await RpcChain.connect(url, { privateKeyHex: generatePrivateKey(), timeoutMs: 2000 })
+      } catch (err) {
+        expect(err).to.be.instanceOf(SettlementError)
+        return err as SettlementError
+      }
+      return expect.fail(`connected to ${url}`)
+    }
+    try {
+      const noAdjudicator = await refusal(`http://user:pw-s3cret@127.0.0.1:${port}/v3/KEY-s3cret?key=s3cret`)
+      expect(noAdjudicator.code).to.equal('NO_ADJUDICATOR')
+      expect(noAdjudicator.message).to.equal(`no adjudicator address given and http://127.0.0.1:${port}/… is not a Hitch dev chain`)
+      for (const url of [`ws://127.0.0.1:${port}/v3/KEY-s3cret`, 'KEY-s3cret']) {
+        const refused = await refusal(url)
+        expect(refused.code).to.equal('INVALID_ARGUMENT')
+        expect(refused.message).to.not.include('s3cret')
+      }
+    } finally {
+      await new Promise<void>(resolve => { server.close(() => { resolve() }) })
     }
   })
 })
