@@ -29,9 +29,9 @@ export function nodeChain (spec: string): ChainConnector {
     throw new UsageError('--chain embedded would run a private chain inside this process, which no other peer can use: pass the URL that `hitch chain` or `hitch drive --chain embedded` prints (--chain http://127.0.0.1:PORT)')
   }
   const connect = chainAt(spec)
-  return async identity => {
+  return async (identity, options) => {
     try {
-      return await connect(identity)
+      return await connect(identity, options)
     } catch (err: any) {
       throw new UsageError(`--chain ${spec}: ${String(err?.message ?? err)}`, 1)
     }

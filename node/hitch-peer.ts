@@ -17,20 +17,31 @@ import type { DriverPaymentsInit, NodeChannelManagerInit, RiderPaymentsInit } fr
 import type { DriverInit, RiderInit } from './roles/index.js'
 import { connectChain } from '../settlement/index.js'
 import type { Chain, ConnectChainOptions } from '../settlement/index.js'
-import type { AbortOptions } from '@libp2p/interface'
+import type { AbortOptions, Logger } from '@libp2p/interface'
+
+/** What a {@link ChainConnector} is given besides the node's identity. */
+export interface ChainConnectorOptions extends AbortOptions {
+  /**
+   * The node's `hitch:chain` logger (`node.logger('hitch:chain')`, prefixed with the node's
+   * name like its other lines): the client's lines should go there, so that they name the node.
+   */
+  log?: Logger
+}
 
 /**
  * Connects the chain client a peer's channels settle on, for the node's payment key (its
- * `identity.ethPrivateKeyHex`). The peer stops the client after its channels.
+ * `identity.ethPrivateKeyHex`), logging through `options.log`. The peer stops the client after
+ * its channels.
  */
-export type ChainConnector = (identity: NodeIdentity, options?: AbortOptions) => Promise<Chain>
+export type ChainConnector = (identity: NodeIdentity, options?: ChainConnectorOptions) => Promise<Chain>
 
 /**
  * A {@link ChainConnector} for the Hitch chain at `url` (a dev chain's JSON-RPC URL, or a
- * public chain serving the adjudicator): the node's payment key signs there.
+ * public chain serving the adjudicator): the node's payment key signs there, and the client logs
+ * through the node's logger unless `options.log` names another.
  */
 export function chainAt (url: string, options: Omit<ConnectChainOptions, 'privateKeyHex'> = {}): ChainConnector {
-  return async identity => await connectChain(url, { ...options, privateKeyHex: identity.ethPrivateKeyHex })
+  return async (identity, connect) => await connectChain(url, { ...options, privateKeyHex: identity.ethPrivateKeyHex, log: options.log ?? connect?.log })
 }
 
 /**
@@ -115,8 +126,10 @@ export async function createHitchPeer (init: HitchPeerInit = {}): Promise<HitchP
   const parts = new Parts(node)
   try {
     if (init.chain != null) {
-      parts.chain = await init.chain(node.identity)
+      parts.chain = await init.chain(node.identity, { log: node.logger('hitch:chain') })
       parts.channels = new ChannelManager({
+        // its lines name the node as the node's own do
+        ...(init.logPrefix != null ? { logPrefix: init.logPrefix } : {}),
         ...init.channels,
         role: init.channels?.role ?? (init.driver != null ? 'driver' : init.rider != null ? 'rider' : undefined),
         network: node.network,

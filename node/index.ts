@@ -8,7 +8,7 @@ export type {
   HitchNode, HitchNodeInit, HitchNodeErrorCode, HitchGossip, HitchGossipHandler, HitchDirectHandler, SendOptions, RandomSource
 } from './hitch-node.js'
 export { createHitchPeer, chainAt, loopbackNode } from './hitch-peer.js'
-export type { HitchPeer, HitchPeerInit, DriverPeer, RiderPeer, ChainConnector } from './hitch-peer.js'
+export type { HitchPeer, HitchPeerInit, DriverPeer, RiderPeer, ChainConnector, ChainConnectorOptions } from './hitch-peer.js'
 export { libsecp256k1Signatures } from './signatures/index.js'
 export type { SignatureBackend } from './signatures/index.js'
 export * from './roles/index.js'

@@ -1,4 +1,4 @@
-import type { AbortOptions } from '@libp2p/interface'
+import type { AbortOptions, Logger } from '@libp2p/interface'
 import type { Address, Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import type { Chain } from './chain.js'
@@ -35,6 +35,12 @@ export interface ConnectChainOptions extends AbortOptions {
    * @default DEFAULT_MAX_LOG_BLOCK_RANGE (1,000)
    */
   maxLogBlockRange?: number
+  /**
+   * The client's lines: the node's `hitch:chain` logger, so that they name the node (the
+   * adapter's own lines go to its `rpc` or `embedded` scope below it).
+   * @default the settlement modules' loggers
+   */
+  log?: Logger
 }
 
 /**
@@ -47,9 +53,10 @@ export async function connectChain (spec: 'embedded' | string, options: ConnectC
     const evm = await EmbeddedEvm.start({
       challengePeriodS: options.challengePeriodS,
       fund: [privateKeyToAccount(key).address],
-      fundWei: options.fundWei
+      fundWei: options.fundWei,
+      log: options.log
     })
-    const chain: EmbeddedChain = await evm.connect(key)
+    const chain: EmbeddedChain = await evm.connect(key, { log: options.log })
     chain.ownsEvm = true
     return chain
   }
@@ -57,6 +64,7 @@ export async function connectChain (spec: 'embedded' | string, options: ConnectC
     privateKeyHex: options.privateKeyHex,
     adjudicator: options.adjudicator,
     pollingIntervalMs: options.pollingIntervalMs,
-    maxLogBlockRange: options.maxLogBlockRange
+    maxLogBlockRange: options.maxLogBlockRange,
+    log: options.log
   }, options)
 }

@@ -7,13 +7,14 @@ import { fileURLToPath } from 'node:url'
 import { logger } from '@libp2p/logger'
 import { createPublicClient, createWalletClient, custom, decodeFunctionData, keccak256, toHex, type Address, type EIP1193RequestFn, type Hex, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import type { AbortOptions } from '@libp2p/interface'
+import type { AbortOptions, Logger } from '@libp2p/interface'
 import { adjudicatorAbi, adjudicatorBytecode } from './abi.js'
 import { normalizePrivateKey } from '../protocol/channel/state.js'
 import { ChainStoppedError, InvalidSettlementArgumentError, NoAdjudicatorError } from './errors.js'
 import { ViemChain, viemChainFor } from './viem-chain.js'
 
-const log = logger('hitch:chain:embedded')
+/** The EVM's lines when it is given no logger */
+const moduleLog = logger('hitch:chain:embedded')
 
 /** Default challenge period of embedded and dev chains, in seconds. */
 export const DEFAULT_DEV_CHALLENGE_PERIOD_S = 600
@@ -65,6 +66,20 @@ export interface EmbeddedEvmInit {
    * @default 1000 ether
    */
   fundWei?: bigint
+  /**
+   * A `hitch:chain` logger (a node's, when the EVM is the node's own: `connectChain('embedded')`);
+   * the EVM's lines go to its `embedded` scope, `hitch:chain:embedded` under the same prefix.
+   * @default the module's `hitch:chain:embedded` logger
+   */
+  log?: Logger
+}
+
+/** Options of `EmbeddedEvm.connect`. */
+export interface EmbeddedConnectOptions {
+  /** Ether given to the account, in wei. @default none */
+  fundWei?: bigint
+  /** The client's lines (`ViemChainInit.log`: the node's `hitch:chain` logger). @default the module's */
+  log?: Logger
 }
 
 interface HardhatConnection { provider: Eip1193Provider, close: () => Promise<void> }
@@ -143,6 +158,7 @@ export class EmbeddedEvm {
       const receipt = await pub.waitForTransactionReceipt({ hash })
       if (receipt.contractAddress == null) throw new NoAdjudicatorError('adjudicator deployment failed')
       const evm = new EmbeddedEvm(connection, chainId, receipt.contractAddress, challengePeriodS)
+      const log = init.log?.newScope('embedded') ?? moduleLog
       log('embedded chain %d: adjudicator %s (deploy gas %d), challenge period %ds', chainId, evm.adjudicator, receipt.gasUsed, challengePeriodS)
       for (const address of init.fund ?? []) {
         await evm.fund(address as Address, init.fundWei ?? DEFAULT_FUND_WEI)
@@ -160,9 +176,9 @@ export class EmbeddedEvm {
   }
 
   /** A client of the adjudicator for one account (funded with `fundWei` if given). */
-  async connect (privateKeyHex: Hex | string, options: { fundWei?: bigint } = {}): Promise<EmbeddedChain> {
+  async connect (privateKeyHex: Hex | string, options: EmbeddedConnectOptions = {}): Promise<EmbeddedChain> {
     this.assertRunning()
-    const chain = new EmbeddedChain(this, privateKeyHex)
+    const chain = new EmbeddedChain(this, privateKeyHex, { log: options.log })
     if (options.fundWei != null && options.fundWei > 0n) await this.fund(chain.address, options.fundWei)
     return chain
   }
@@ -252,14 +268,15 @@ export class EmbeddedChain extends ViemChain {
   /** whether `stop()` also stops the EVM (set by `connectChain('embedded')`) */
   ownsEvm = false
 
-  constructor (evm: EmbeddedEvm, privateKeyHex: Hex | string) {
+  constructor (evm: EmbeddedEvm, privateKeyHex: Hex | string, options: Pick<EmbeddedConnectOptions, 'log'> = {}) {
     super({
       transport: evm.transport(),
       chainId: evm.chainId,
       adjudicator: evm.adjudicator,
       privateKeyHex: normalizePrivateKey(privateKeyHex),
       challengePeriodS: evm.challengePeriodS,
-      pollingIntervalMs: EMBEDDED_POLLING_MS
+      pollingIntervalMs: EMBEDDED_POLLING_MS,
+      log: options.log
     })
     this.evm = evm
   }

@@ -9,7 +9,7 @@ export {
 } from './errors.js'
 export { connectChain, type ConnectChainOptions } from './connect.js'
 export {
-  EmbeddedEvm, EmbeddedChain, type EmbeddedEvmInit, type Eip1193Provider, type ChainActivity,
+  EmbeddedEvm, EmbeddedChain, type EmbeddedEvmInit, type EmbeddedConnectOptions, type Eip1193Provider, type ChainActivity,
   DEFAULT_DEV_CHALLENGE_PERIOD_S, DEFAULT_DEV_CHAIN_ID, DEFAULT_FUND_WEI
 } from './embedded-chain.js'
 export { RpcChain, type RpcChainInit, type DevChainInfo, devChainInfo, DEFAULT_RPC_POLLING_MS } from './rpc-chain.js'

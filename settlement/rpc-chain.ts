@@ -2,13 +2,14 @@
 import { logger } from '@libp2p/logger'
 import { createPublicClient, http, isAddress, type Address, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import type { AbortOptions } from '@libp2p/interface'
+import type { AbortOptions, Logger } from '@libp2p/interface'
 import { adjudicatorAbi } from './abi.js'
 import { normalizePrivateKey } from '../protocol/channel/state.js'
 import { InvalidSettlementArgumentError, NoAdjudicatorError } from './errors.js'
 import { ViemChain, toSettlementError } from './viem-chain.js'
 
-const log = logger('hitch:chain:rpc')
+/** The adapter's lines when the client is given no logger */
+const moduleLog = logger('hitch:chain:rpc')
 
 /** What a Hitch dev chain answers to `hitch_info`. */
 export interface DevChainInfo {
@@ -46,6 +47,12 @@ export interface RpcChainInit {
    * @default DEFAULT_MAX_LOG_BLOCK_RANGE (1,000)
    */
   maxLogBlockRange?: number
+  /**
+   * The client's lines (`ViemChainInit.log`: the node's `hitch:chain` logger); this adapter's own
+   * go to its `rpc` scope, `hitch:chain:rpc` under the same prefix.
+   * @default the module's `hitch:chain` and `hitch:chain:rpc` loggers
+   */
+  log?: Logger
 }
 
 /** Default polling interval of JSON-RPC clients. */
@@ -69,10 +76,11 @@ export class RpcChain extends ViemChain {
     try {
       parsed = new URL(url)
     } catch (err) {
-      throw new InvalidSettlementArgumentError(`not a URL: ${url}`, { cause: err })
+      // not echoed: what is not a URL may be anything, a key pasted in the wrong place too
+      throw new InvalidSettlementArgumentError('the chain is not a URL', { cause: err })
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new InvalidSettlementArgumentError(`only http(s) JSON-RPC URLs are supported: ${url}`)
+      throw new InvalidSettlementArgumentError(`only http(s) JSON-RPC URLs are supported, not ${parsed.protocol}`)
     }
     const pollingIntervalMs = init.pollingIntervalMs ?? DEFAULT_RPC_POLLING_MS
     const transport = http(url, { timeout: init.timeoutMs ?? 30_000, retryCount: 1, batch: false })
@@ -88,7 +96,7 @@ export class RpcChain extends ViemChain {
     }
     const adjudicator = init.adjudicator ?? info?.adjudicator
     if (adjudicator == null || !isAddress(adjudicator)) {
-      throw new NoAdjudicatorError(`no adjudicator address given and ${url} is not a Hitch dev chain`)
+      throw new NoAdjudicatorError(`no adjudicator address given and ${shownUrl(parsed)} is not a Hitch dev chain`)
     }
     const code = await probe.getCode({ address: adjudicator }).catch((err: unknown) => { throw toSettlementError(err, 'eth_getCode') })
     if (code == null || code === '0x') {
@@ -99,6 +107,7 @@ export class RpcChain extends ViemChain {
       .catch((err: unknown) => { throw toSettlementError(err, 'challengePeriod') })
 
     const key = normalizePrivateKey(init.privateKeyHex)
+    const log = init.log?.newScope('rpc') ?? moduleLog
     if (info != null && (init.autoFund ?? true)) {
       const address = privateKeyToAccount(key).address
       const balance = await probe.getBalance({ address })
@@ -109,9 +118,19 @@ export class RpcChain extends ViemChain {
     }
     return new RpcChain(url, {
       transport, chainId, adjudicator, privateKeyHex: key, challengePeriodS: Number(challengePeriod), pollingIntervalMs,
-      ...(init.maxLogBlockRange != null ? { maxLogBlockRange: init.maxLogBlockRange } : {})
+      ...(init.maxLogBlockRange != null ? { maxLogBlockRange: init.maxLogBlockRange } : {}),
+      log: init.log
     })
   }
+}
+
+/**
+ * An endpoint as messages and log lines show it: its origin only. A provider's URL often carries
+ * the account's API key, in its path (`/v3/KEY`), its query or as user:password.
+ */
+function shownUrl (url: URL): string {
+  const more = url.pathname !== '/' || url.search !== '' || url.hash !== ''
+  return `${url.origin}${more ? '/…' : ''}`
 }
 
 /** Asks an endpoint for `hitch_info`; undefined if it is not a Hitch dev chain. */

@@ -5,14 +5,15 @@ import {
   type PrivateKeyAccount, defineChain
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import type { AbortOptions } from '@libp2p/interface'
+import type { AbortOptions, Logger } from '@libp2p/interface'
 import { adjudicatorAbi } from './abi.js'
 import { normalizePrivateKey, type ChannelDomain, type ChannelSignatures, type ChannelState } from '../protocol/channel/state.js'
 import { channelStateTypedData } from '../protocol/channel/state.js'
 import { InvalidSettlementArgumentError, RevertedError, RpcFailedError, SettlementError } from './errors.js'
 import type { AdjudicatorEvent, Chain, ChannelInfo, ChannelStatus, OpenResult, TxResult, Watcher, WatchOptions } from './chain.js'
 
-const log = logger('hitch:chain')
+/** The lines of a client given no logger: not a node's (the caller's) */
+const moduleLog = logger('hitch:chain')
 
 const STATUSES: readonly ChannelStatus[] = ['none', 'open', 'closing', 'finalized']
 
@@ -31,6 +32,13 @@ export interface ViemChainInit {
    * @default DEFAULT_MAX_LOG_BLOCK_RANGE (1,000)
    */
   maxLogBlockRange?: number
+  /**
+   * Where the client's lines go: the node's `hitch:chain` logger (`node.logger('hitch:chain')`,
+   * as `createHitchPeer` passes it), so that a line of a run of many nodes names its node. Never
+   * given the key: lines name addresses, channels and transactions only.
+   * @default the module's `hitch:chain` logger
+   */
+  log?: Logger
 }
 
 /** @see ViemChainInit.maxLogBlockRange */
@@ -94,6 +102,8 @@ export class ViemChain implements Chain {
   protected readonly account: PrivateKeyAccount
   protected readonly pollingIntervalMs: number
   private readonly maxLogBlockRange: bigint
+  /** @see ViemChainInit.log */
+  private readonly log: Logger
   private sendQueue: Promise<unknown> = Promise.resolve()
   private readonly watchers = new Set<Watcher>()
 
@@ -107,6 +117,7 @@ export class ViemChain implements Chain {
     const range = init.maxLogBlockRange ?? DEFAULT_MAX_LOG_BLOCK_RANGE
     if (!Number.isInteger(range) || range < 1) throw new InvalidSettlementArgumentError('maxLogBlockRange must be a positive integer')
     this.maxLogBlockRange = BigInt(range)
+    this.log = init.log ?? moduleLog
     this.domain = { chainId: init.chainId, verifyingContract: init.adjudicator }
     const chain = viemChainFor(init.chainId)
     this.publicClient = createPublicClient({ chain, transport: init.transport, pollingInterval: init.pollingIntervalMs })
@@ -120,7 +131,7 @@ export class ViemChain implements Chain {
   async open (driver: Address, amount: bigint, options?: AbortOptions): Promise<OpenResult> {
     const channelId = await this.channelIdFor(this.address, driver, options)
     const tx = await this.send('open', [driver], amount, options)
-    log('opened %s with %s: %d wei (gas %d)', channelId, driver, amount, tx.gasUsed)
+    this.log('opened %s with %s: %d wei (gas %d)', channelId, driver, amount, tx.gasUsed)
     return { ...tx, channelId }
   }
 
@@ -251,7 +262,7 @@ export class ViemChain implements Chain {
         }, { signal })
       } catch (err) {
         if (signal.aborted) return
-        log.error('watch poll failed: %e', err)
+        this.log.error('watch poll failed: %e', err)
         options.onError?.(err as Error)
       }
     }

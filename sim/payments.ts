@@ -38,8 +38,8 @@ const RUN_CHALLENGE_PERIOD_S = 60
 
 /** How the peers of a run reach the chain their channels settle on. */
 export interface SimChainAccess {
-  /** a client of the adjudicator for the account of `privateKeyHex`, funded */
-  connect: (privateKeyHex: string) => Promise<Chain>
+  /** a client of the adjudicator for the account of `privateKeyHex`, funded, logging through `options.log` (its node's) */
+  connect: (privateKeyHex: string, options?: { log?: Logger }) => Promise<Chain>
 }
 
 /** Chain access through one {@link ChainFeed}; stop it after the peers. */
@@ -56,7 +56,7 @@ export async function feedAccess (direct: SimChainAccess, clock: Clock, track: T
   const source = await track(direct.connect(SIM_FEED_KEY))
   const feed = await ChainFeed.start(clock, source, track)
   return {
-    connect: async key => feed.wrap(await track(direct.connect(key))),
+    connect: async (key, options) => feed.wrap(await track(direct.connect(key, options))),
     stop: async () => {
       feed.stop()
       await source.stop().catch(() => {})
@@ -95,7 +95,7 @@ export class RunChain {
 
   /** Peers of this process on the EVM, funded directly. */
   access (): SimChainAccess {
-    return { connect: async key => await this.evm.connect(key, { fundWei: SIM_FUND_WEI }) }
+    return { connect: async (key, options) => await this.evm.connect(key, { fundWei: SIM_FUND_WEI, log: options?.log }) }
   }
 
   /** Every transaction mined since the chain started, with its gas, and the money of its channels. */
@@ -114,12 +114,12 @@ export class RunChain {
 
 /** Peers reaching a Hitch dev chain (`startDevChain`) at `url`; each client funds itself. */
 export function rpcAccess (url: string): SimChainAccess {
-  return { connect: async key => await connectChain(url, { privateKeyHex: key, pollingIntervalMs: 50 }) }
+  return { connect: async (key, options) => await connectChain(url, { privateKeyHex: key, pollingIntervalMs: 50, log: options?.log }) }
 }
 
-/** A simulated peer's account on the run's chain. */
+/** A simulated peer's account on the run's chain, its client logging through the peer's node's logger. */
 function simChain (access: SimChainAccess): ChainConnector {
-  return async identity => await access.connect(identity.ethPrivateKeyHex)
+  return async (identity, options) => await access.connect(identity.ethPrivateKeyHex, { log: options?.log })
 }
 
 /**

@@ -2,14 +2,15 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
-import { createHitchNode, createHitchPeer } from '../../../node/index.js'
+import { chainAt, createHitchNode, createHitchPeer } from '../../../node/index.js'
 import { DriverPayments, RiderPayments } from '../../../node/payments/index.js'
 import { identityFromKey, loadOrCreateIdentity } from '../../../node/identity/index.js'
 import { openRoutedMap } from '../../../node/map/index.js'
-import { MemoryChain, MemoryLedger } from '../../../settlement/index.js'
+import { MemoryChain, MemoryLedger, startDevChain } from '../../../settlement/index.js'
 import { EventScheduler, SimulatedWorld, VirtualClock } from '../../../sim/index.js'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import type { ChainConnector, HitchPeerInit } from '../../../node/index.js'
+import { recordingLogger } from '../../fixtures/recording-logger.js'
+import type { ChainConnector, ChainConnectorOptions, HitchPeerInit } from '../../../node/index.js'
 import type { RoutedMap } from '../../../node/map/index.js'
 import type { SimulatedNetwork } from '../../../sim/index.js'
 
@@ -60,6 +61,36 @@ describe('node/hitch-peer: createHitchPeer', () => {
     expect(init.network.isStarted()).to.equal(false)
     // a stopped peer is not restarted (its store is closed)
     await peer.start().then(() => expect.fail('started again'), (err: Error) => { expect(err.name).to.equal('NotStartedError') })
+  })
+
+  it('connects the chain with the node\'s own hitch:chain logger, and runs its channels under its name, like its other lines', async () => {
+    const ledger = new MemoryLedger()
+    const given: Array<ChainConnectorOptions | undefined> = []
+    const connector: ChainConnector = async (identity, options) => {
+      given.push(options)
+      return await memoryChain(ledger)(identity)
+    }
+    const peer = await createHitchPeer({ ...await onWorld(), logPrefix: 'rider-7', chain: connector, rider: {} })
+    expect(given).to.have.length(1)
+    // the debug instance behind @libp2p/logger's loggers carries its namespace
+    expect((given[0]?.log as unknown as { namespace: string }).namespace).to.equal('rider-7:hitch:chain')
+    // and the channel manager's lines name it too
+    expect((peer.channels as unknown as { log: { namespace: string } }).log.namespace).to.equal('rider-7:hitch:channel')
+    await peer.stop()
+  })
+
+  it('chainAt hands the connector\'s logger to the client it connects', async function () {
+    this.timeout(30_000)
+    const dev = await startDevChain({ port: 0, host: '127.0.0.1' })
+    const lines: string[] = []
+    try {
+      const identity = identityFromKey(await generateKeyPair('secp256k1'))
+      const chain = await chainAt(dev.url, { pollingIntervalMs: 20 })(identity, { log: recordingLogger(lines, 'driver-1:hitch:chain') })
+      await chain.stop()
+      expect(lines).to.deep.equal([`driver-1:hitch:chain:rpc funded ${chain.address} from the dev chain`])
+    } finally {
+      await dev.stop()
+    }
   })
 
   it('a rider without a chain rides unpaid: no channels, no payments', async () => {
