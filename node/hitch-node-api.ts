@@ -63,9 +63,9 @@ export interface HitchNode {
   /** dialable addresses, each with `/p2p/<peerId>` */
   addresses(): string[]
   /** Start the network and serve the ride protocol; idempotent. */
-  start(): Promise<void>
+  start(options?: AbortOptions): Promise<void>
   /** Stop everything in reverse order of start; idempotent. */
-  stop(): Promise<void>
+  stop(options?: AbortOptions): Promise<void>
   /** Sign a message with the node key (a fresh nonce, expiry from the clock). */
   sign(message: HitchMessage, ttlMs?: number): Promise<Uint8Array>
   /** Sign and publish a message on a gossip topic. */

@@ -190,10 +190,11 @@ class RunningNode implements HitchNode {
     return this.randomSource(bytes)
   }
 
-  async start (): Promise<void> {
+  async start (options?: AbortOptions): Promise<void> {
     if (this.started) {
       return
     }
+    options?.signal?.throwIfAborted()
     if (this.stopped) {
       // the store is closed and libp2p cannot be restarted cleanly on it
       throw new NodeNotStartedError('a stopped node cannot be started again; create a new one')
@@ -211,7 +212,7 @@ class RunningNode implements HitchNode {
    * Stops the network and closes the store. Idempotent. A node that was made but never started
    * (a later part of its peer failed) closes its store too, so its data dir is free again.
    */
-  async stop (): Promise<void> {
+  async stop (_options?: AbortOptions): Promise<void> {
     if (this.stopped) {
       return
     }

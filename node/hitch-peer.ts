@@ -172,12 +172,12 @@ class Parts implements HitchPeer {
 
   async start (options?: AbortOptions): Promise<void> {
     if (this.stopping != null) throw new NotStartedError('a stopped peer cannot be started again; create a new one')
-    await this.node.start()
+    await this.node.start(options)
     // the manager serves the pay protocol: the node runs first
     await this.channels?.start(options)
     this.bindMetrics()
-    await this.driver?.start()
-    await this.rider?.start()
+    await this.driver?.start(options)
+    await this.rider?.start(options)
   }
 
   async stop (options?: AbortOptions): Promise<void> {

@@ -180,10 +180,11 @@ export class Driver extends TypedEvents<DriverEvents> {
   }
 
   /** Subscribe to the cells around the car, announce them, start offering and driving. Idempotent; its node must be started. */
-  async start (): Promise<void> {
+  async start (options?: AbortOptions): Promise<void> {
     if (this.running) {
       return
     }
+    options?.signal?.throwIfAborted()
     this.running = true
     this.lifetime = new AbortController()
     this.offGossip = this.node.onGossip(this.onGossip)
@@ -199,7 +200,7 @@ export class Driver extends TypedEvents<DriverEvents> {
   }
 
   /** Stop driving, offering and listening, in reverse order of start. Idempotent; does not stop the node. */
-  async stop (): Promise<void> {
+  async stop (_options?: AbortOptions): Promise<void> {
     if (!this.running) {
       return
     }

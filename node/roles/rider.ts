@@ -122,16 +122,17 @@ export class Rider extends TypedEvents<RiderEvents> {
   }
 
   /** Listen for drivers' messages. Idempotent; its node must be started. */
-  async start (): Promise<void> {
+  async start (options?: AbortOptions): Promise<void> {
     if (this.running) {
       return
     }
+    options?.signal?.throwIfAborted()
     this.running = true
     this.offDirect = this.node.onDirect(this.onDirect)
   }
 
   /** Abandon every ride in progress (telling the drivers) and stop listening. Idempotent; does not stop the node. */
-  async stop (): Promise<void> {
+  async stop (_options?: AbortOptions): Promise<void> {
     if (!this.running) {
       return
     }

@@ -63,6 +63,15 @@ describe('node/hitch-peer: createHitchPeer', () => {
     await peer.start().then(() => expect.fail('started again'), (err: Error) => { expect(err.name).to.equal('NotStartedError') })
   })
 
+  it('takes an abort signal on start: an aborted start leaves nothing running, and the peer still stops', async () => {
+    const init = await onWorld()
+    const peer = await createHitchPeer({ ...init, rider: {} })
+    const aborted = AbortSignal.abort()
+    await peer.start({ signal: aborted }).then(() => expect.fail('started'), (err: Error) => { expect(err.name).to.equal('AbortError') })
+    expect(init.network.isStarted()).to.equal(false)
+    await peer.stop()
+  })
+
   it('connects the chain with the node\'s own hitch:chain logger, and runs its channels under its name, like its other lines', async () => {
     const ledger = new MemoryLedger()
     const given: Array<ChainConnectorOptions | undefined> = []
