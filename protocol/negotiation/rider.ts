@@ -102,8 +102,11 @@ export type RiderState =
    */
   | { phase: 'choosing', ride: RiderRide, quotes: ReceivedQuote[], prior: ChoiceState, trigger: RiderEvent }
 
-/** The states in which a quote is picked. */
-export type ChoiceState = Extract<RiderState, { phase: 'requested' | 'accepting' }>
+/**
+ * The states in which a quote is picked: collecting quotes, an accept in flight (the driver
+ * declined, cancelled or was silent) and confirmed (the driver gave up before the pickup).
+ */
+export type ChoiceState = Extract<RiderState, { phase: 'requested' | 'accepting' | 'confirmed' }>
 /** What happens to a rider. Messages arrive already validated (validateDirect). */
 export type RiderEvent =
   /** the user asks for a ride */
@@ -274,7 +277,7 @@ export function stepRider (state: RiderState, event: RiderEvent, config: RiderCo
   if (t.state.phase !== 'to-choose') {
     return decided(t)
   }
-  if (state.phase !== 'requested' && state.phase !== 'accepting') {
+  if (state.phase !== 'requested' && state.phase !== 'accepting' && state.phase !== 'confirmed') {
     throw new InvalidMachineEventError(`a pick in phase ${state.phase}`)
   }
   const { ride, quotes } = t.state

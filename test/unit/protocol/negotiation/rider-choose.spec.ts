@@ -27,6 +27,10 @@ const choosingAtWindow: RiderState = { phase: 'choosing', ride, quotes: [C, B, A
 const accepting: RiderState = { phase: 'accepting', ride, current: B, quotes: [A, C] }
 const acceptTimesOut: RiderEvent = { type: 'timer', id: riderTimers.accept(id), now: NOW + 9000 }
 const choosingAtTimeout: RiderState = { phase: 'choosing', ride, quotes: [C, A], prior: accepting, trigger: acceptTimesOut }
+const confirmed: RiderState = { phase: 'confirmed', ride, driver: B, pickupEta: NOW + 60_000, quotes: [A, C] }
+const driverCancels: RiderEvent = { type: 'cancel', from: 'driver-b', cancel: { requestId: id, reason: Cancel.Reason.DRIVER_CANCELLED, note: 'exact-points-infeasible' }, now: NOW + 9000 }
+const shunningB = { ...ride, shunned: ['driver-b'] }
+const choosingAfterCancel: RiderState = { phase: 'choosing', ride: shunningB, quotes: [C, A], prior: confirmed, trigger: driverCancels }
 
 describe('protocol/negotiation/rider: the user\'s pick (choose)', () => {
   const rows: Array<[string, RiderState, RiderEvent, RiderState, NegotiationAction[]]> = [
@@ -74,7 +78,13 @@ describe('protocol/negotiation/rider: the user\'s pick (choose)', () => {
         prior: { phase: 'accepting', ride: { ...ride, shunned: ['driver-c'] }, current: B, quotes: [A, C] },
         trigger: { type: 'decline', from: 'driver-b', decline: { requestId: id, quoteId: 'qb', reason: Decline.Reason.BUSY }, now: NOW + 4000 }
       },
-      [chooseAmong(A)]]
+      [chooseAmong(A)]],
+    ['asks for a pick when the confirmed driver gives up before the deadline, that driver shunned',
+      confirmed, driverCancels, choosingAfterCancel, [chooseAmong(C, A)]],
+    ['then re-arms the deadline and accepts the pick',
+      choosingAfterCancel, { type: 'chosen', quoteId: 'qa', now: NOW + 10_000 },
+      { phase: 'accepting', ride: shunningB, current: A, quotes: [C] },
+      [{ type: 'set-timer', id: riderTimers.deadline(id), afterMs: 20_000 }, acceptTo(A), acceptTimer]]
   ]
   for (const [name, before, event, after, actions] of rows) {
     it(name, () => {
