@@ -114,8 +114,3 @@ export class TripRecordError extends Error {
     this.code = code
   }
 }
-
-/** A negotiation machine was given an event its state cannot take (a caller's bug, not a peer's message). */
-export class InvalidMachineEventError extends Error {
-  override readonly name = 'InvalidMachineEventError'
-}
