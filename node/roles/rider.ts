@@ -312,6 +312,9 @@ export class Rider extends TypedEvents<RiderEvents> {
         case 'choose':
           await this.choose(run, action.quotes)
           break
+        case 'pick-lost':
+          this.emit('pick-lost', { requestId: run.id, quoteId: action.quoteId, reason: action.reason, askAgain: action.askAgain })
+          break
         default:
           // driver-only actions
           break
