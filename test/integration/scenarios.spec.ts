@@ -209,6 +209,26 @@ const ROWS: Row[] = [
     lostPicks: { alice: [{ driver: 'near', reason: 'expired', askAgain: false }] }
   }),
   {
+    name: 'an interactive rider declined by a full car picks the other one after longer than the accept timeout, and rides with it',
+    seed: 114,
+    drivers: [
+      { name: 'cheap', position: CITY.center, seats: 1, fare: CHEAP },
+      { name: 'dear', position: CITY.south, seats: 1, fare: DEAR }
+    ],
+    // both pick the cheap car at once; the one it declines takes 7 s to pick again, while the
+    // timeout of the declined accept (5 s) passes: that timer is not the new accept's
+    riders: [
+      { name: 'alice', from: CITY.west, to: CITY.north, picks: [{ driver: 'cheap' }, { driver: 'dear', afterMs: 7_000 }] },
+      { name: 'bob', from: CITY.center, to: CITY.north, picks: [{ driver: 'cheap' }, { driver: 'dear', afterMs: 7_000 }] }
+    ],
+    expect: {
+      served: { alice: 'dear', bob: 'cheap' },
+      fallbacks: { alice: [['cheap', 'dear']] },
+      declined: { cheap: ['NO_SEATS'] },
+      asked: { alice: [['cheap', 'dear'], ['dear']], bob: [['cheap', 'dear']] }
+    }
+  },
+  {
     name: 'a city: 8 cars serve 12 riders, several of them',
     seed: 110,
     ...city(8, 12, 7),
