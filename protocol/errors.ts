@@ -115,8 +115,3 @@ export type TripRecordErrorCode =
 export class TripRecordError extends CodedError<TripRecordErrorCode> {
   override readonly name = 'TripRecordError'
 }
-
-/** A negotiation machine was given an event its state cannot take (a caller's bug, not a peer's message). */
-export class InvalidMachineEventError extends Error {
-  override readonly name = 'InvalidMachineEventError'
-}

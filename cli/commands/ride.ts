@@ -23,10 +23,11 @@ usage: hitch ride --from LAT,LON --to LAT,LON [--seats N] [--max-wait DURATION]
 Asks for a ride: publishes a signed request (map cells only, never the exact
 points) where drivers of the pickup cell hear it, shows the quotes as they
 come (whole minutes, estimated by each driver from its map cell), accepts the
-best (--yes) or lets you pick, and sends the exact points to that driver only
-once it has confirmed; follows the trip with a live status line, and ends by
-printing the trip record signed by both. Check it later with
-\`hitch receipt verify FILE\`.
+best (--yes) or lets you pick (only the quote you pick is accepted: one that
+expired while you chose is never swapped for another, you are asked again),
+and sends the exact points to that driver only once it has confirmed; follows
+the trip with a live status line, and ends by printing the trip record signed
+by both. Check it later with \`hitch receipt verify FILE\`.
 
 Each run is one ride under a fresh peer id (a new key, kept in memory only), so
 listeners on the map-cell topics cannot link your rides. The payment identity
@@ -86,6 +87,17 @@ function aboutMinutes (m: number): string {
 function quoteLine (q: RiderQuote, i?: number): string {
   const tag = i != null ? `[${i + 1}] ` : ''
   return `${tag}${formatCents(q.price)} from driver ${short(q.driver)}, pickup in ${aboutMinutes(q.pickupMinutes)}, there in ${aboutMinutes(q.dropoffMinutes)}${q.pooled ? ', shared ride' : ''}`
+}
+
+/**
+ * The one line that tells an interactive rider its pick (`quote`, when the prompt showed it)
+ * could not be accepted: why, and whether it is asked to pick again (the prompt follows) or no
+ * quote is left (the status that follows says what the ride does next).
+ */
+export function pickLostLine (e: RiderEvents['pick-lost'], quote?: RiderQuote): string {
+  const which = quote != null ? ` (${formatCents(quote.price)} from driver ${short(quote.driver)})` : ''
+  const why = e.reason === 'expired' ? 'expired while you chose' : 'is no longer offered'
+  return `the quote you picked${which} ${why}: ${e.askAgain ? 'pick another' : 'no other quote is left'}`
 }
 
 /** A status line that rewrites itself on a terminal and prints plain lines elsewhere. */
@@ -169,6 +181,8 @@ export async function run (argv: string[]): Promise<number> {
     else process.stderr.write('payments: off (no --chain): this ride is not paid\n')
   }
   const now = (): number => node.clock.now()
+  /** the quotes the prompt showed, by id: a lost pick is named by what the user saw */
+  const offered = new Map<string, RiderQuote>()
 
   rider.onAny(RIDER_EVENTS, (type, detail) => {
     if (json) {
@@ -182,6 +196,7 @@ export async function run (argv: string[]): Promise<number> {
     switch (type) {
       case 'requested': status.set(`looking for drivers near you… (${String(e.drivers)} found, request sent)`); break
       case 'quote': status.done(); process.stderr.write(`quote: ${quoteLine(e.quote)}\n`); break
+      case 'pick-lost': status.done(); process.stderr.write(`${pickLostLine(e, offered.get(e.quoteId))}\n`); break
       case 'accepted': status.set(`accepted the quote of driver ${short(e.driver)}, waiting for confirmation…`); break
       case 'confirmed': status.done(); process.stderr.write(`confirmed: driver ${short(e.driver)} picks you up in ${aboutMinutes(e.pickupMinutes)}; sending it your exact pickup and dropoff\n`); break
       case 'cancelled': status.done(); process.stderr.write(`driver ${short(e.driver)} cancelled after it was sent your exact points${e.note !== '' ? ` (${String(e.note)})` : ''}\n`); break
@@ -206,6 +221,7 @@ export async function run (argv: string[]): Promise<number> {
   const choose = interactive
     ? async (quotes: RiderQuote[]): Promise<RiderQuote | undefined> => {
       status.done()
+      for (const q of quotes) offered.set(q.quoteId, q)
       process.stderr.write(`${quotes.length} quote(s):\n${quotes.map((q, i) => `  ${quoteLine(q, i)}`).join('\n')}\n`)
       rl ??= createInterface({ input: process.stdin, output: process.stderr })
       for (;;) {

@@ -5,7 +5,7 @@
 import { TripUpdate } from '../../protocol/index.js'
 import type { RiderQuote } from './rider-quote.js'
 import type { LatLonPoint } from './types.js'
-import type { TripRecord, TripRecordJSON } from '../../protocol/index.js'
+import type { LostPickReason, TripRecord, TripRecordJSON } from '../../protocol/index.js'
 
 /** A completed ride. */
 export interface RideResult {
@@ -41,6 +41,13 @@ export interface RiderEvents {
    */
   requested: { requestId: string, pickupCell: string, dropoffCell: string, discovered: number, drivers: number, recipients: number }
   quote: { requestId: string, quote: RiderQuote }
+  /**
+   * the quote the user picked (`choose`) could not be accepted, and no other was in its place:
+   * it `expired` while the user chose, or was `not-offered`. `askAgain`: `choose` is called
+   * again with the quotes still usable; otherwise the rider waits for more quotes (or gives up,
+   * past its deadline)
+   */
+  'pick-lost': { requestId: string, quoteId: string, reason: LostPickReason, askAgain: boolean }
   /** an accept was sent to this driver */
   accepted: { requestId: string, driver: string, quoteId: string }
   /** the driver confirmed (is committed): the exact points go to it now, and only to it */
@@ -60,7 +67,7 @@ export interface RiderEvents {
 
 /** The names of {@link RiderEvents}, for `onAny`. */
 export const RIDER_EVENTS: ReadonlyArray<keyof RiderEvents> = [
-  'requested', 'quote', 'accepted', 'confirmed', 'cancelled', 'declined', 'fallback', 'update', 'completed', 'error'
+  'requested', 'quote', 'pick-lost', 'accepted', 'confirmed', 'cancelled', 'declined', 'fallback', 'update', 'completed', 'error'
 ]
 
 /** The phases of a trip update, as the rider's events name them. */

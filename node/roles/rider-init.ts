@@ -36,7 +36,9 @@ export interface RideRequestOptions {
   ranking?: RankingPrefs
   /**
    * Interactive pick among the usable quotes (best first). Return the one to accept, or
-   * `undefined` to give up the ride. Called for the first pick and for each fallback.
+   * `undefined` to give up the ride. Called for the first pick and for each fallback, and
+   * again when the quote picked could no longer be accepted (it expired while the user chose:
+   * a `pick-lost` event says so first); only the quote returned is ever accepted.
    *
    * @default the best by `rankQuotes`
    */

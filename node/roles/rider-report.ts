@@ -14,7 +14,9 @@ import type { RiderEvent, RiderState } from '../../protocol/index.js'
  */
 export function reportStep (events: Pick<TypedEvents<RiderEvents>, 'emit'>, id: string, before: RiderState, after: RiderState, event: RiderEvent): boolean {
   let askAgain = false
-  if (event.type === 'quote' && (after.phase === 'requested' || after.phase === 'accepting') && after !== before) {
+  // a late quote the user picked and lost (it expired while they chose) is one the ride did not take
+  const lostLate = event.type === 'quote' && after.phase === 'requested' && after.windowClosed && !after.quotes.some(q => q.quote === event.quote)
+  if (event.type === 'quote' && (after.phase === 'requested' || after.phase === 'accepting') && after !== before && !lostLate) {
     events.emit('quote', { requestId: id, quote: toRiderQuote({ from: event.from, quote: event.quote, at: event.now }) })
   }
   if (event.type === 'decline' && before.phase === 'accepting' && event.from === before.current.from) {

@@ -32,6 +32,20 @@ export type NegotiationAction =
    * for ride `requestId`, and answer with a `chosen` event
    */
   | { type: 'choose', requestId: string, quotes: ReceivedQuote[] }
+  /**
+   * Rider only (`RiderConfig.choose`): the quote the user picked, `quoteId`, could not be
+   * accepted at the pick's time (`reason`), and no other was accepted in its place: tell the
+   * user. `askAgain`: a `choose` over the quotes still usable follows in the same step;
+   * otherwise none is usable, and the ride goes on as it would without quotes (waits for more,
+   * or fails once past its deadline).
+   */
+  | { type: 'pick-lost', requestId: string, quoteId: string, reason: LostPickReason, askAgain: boolean }
+
+/**
+ * Why the user's pick could not be accepted: `expired`, the quote's expiry passed while the
+ * user chose; `not-offered`, the pick names no quote the rider was offered and still holds.
+ */
+export type LostPickReason = 'expired' | 'not-offered'
 
 /** The result of one step of a machine. */
 export interface Transition<S> {

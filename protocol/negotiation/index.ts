@@ -4,7 +4,7 @@
  * and the identity binding a rider sends with its exact points.
  * A payment-channel machine will live beside these in `protocol/channel/`.
  */
-export type { NegotiationAction, Transition } from './actions.js'
+export type { LostPickReason, NegotiationAction, Transition } from './actions.js'
 export {
   stepRider, initialRiderState, riderTimers, cheapestThenEarliest, renewRequest, minutesAfter, choiceEvent, settledRiderState,
   DEFAULT_QUOTE_WINDOW_MS, DEFAULT_ACCEPT_TIMEOUT_MS, DEFAULT_RIDE_DEADLINE_MS, DEFAULT_MAX_QUOTES

@@ -5,7 +5,6 @@ import type { NegotiationAction, Transition } from './actions.js'
 import type { ReceivedQuote } from './received-quote.js'
 import type { HitchMessage } from '../hitch-message.js'
 import type { Confirm, Decline, IdentityBinding, LatLon, Quote, RideRequest } from '../pb/messages.js'
-import { InvalidMachineEventError } from '../errors.js'
 
 export type { ReceivedQuote } from './received-quote.js'
 
@@ -55,7 +54,9 @@ export interface RiderConfig {
   /**
    * The user picks the quote: where the machine would accept the best usable quote, it asks
    * with a `choose` action (the usable quotes, best first) and waits in `choosing` for the
-   * `chosen` event. @default false (the best by `rank` is accepted)
+   * `chosen` event. Only the quote picked is ever accepted: one no longer usable at the pick's
+   * time is reported (`pick-lost`) and the user asked again. @default false (the best by
+   * `rank` is accepted)
    */
   choose?: boolean
 }
@@ -98,12 +99,17 @@ export type RiderState =
   | { phase: 'cancelled', ride?: RiderRide }
   /**
    * waiting for the user's pick among `quotes` (usable, best first); `trigger` is the event that
-   * called for a pick in `prior`, and is stepped again (at the pick's time) once it is made
+   * called for a pick in `prior`, and is stepped again (at the pick's time) once it is made. A
+   * pick that is no longer usable then leaves the ride choosing again, with the same `prior`
+   * and `trigger` and the quotes still usable.
    */
   | { phase: 'choosing', ride: RiderRide, quotes: ReceivedQuote[], prior: ChoiceState, trigger: RiderEvent }
 
-/** The states in which a quote is picked. */
-export type ChoiceState = Extract<RiderState, { phase: 'requested' | 'accepting' }>
+/**
+ * The states in which a quote is picked: collecting quotes, an accept in flight (the driver
+ * declined, cancelled or was silent) and confirmed (the driver gave up before the pickup).
+ */
+export type ChoiceState = Extract<RiderState, { phase: 'requested' | 'accepting' | 'confirmed' }>
 /** What happens to a rider. Messages arrive already validated (validateDirect). */
 export type RiderEvent =
   /** the user asks for a ride */
@@ -163,37 +169,89 @@ function usable (q: Quote, request: RideRequest, now: number): boolean {
 }
 
 /**
- * Accept the best usable quote, or go back to waiting for quotes (if the deadline allows),
- * or fail with no driver.
+ * How a step picks the quote it accepts when `config.choose` is set: the user's pick.
+ * `trigger` is the event that called for it (kept in the `choosing` state); `pick` the quote
+ * id picked, when the step is the one the pick completes, stepped again at the pick's time.
  */
-function acceptNext (ride: RiderRide, quotes: ReceivedQuote[], now: number, config: RiderConfig, rank: QuoteRanking): Transition<Stepped> {
+interface UserChoice {
+  trigger: RiderEvent
+  pick?: string
+}
+
+/** What a step that may accept a quote goes by: the machine's options and how the quote is picked. */
+interface AcceptContext {
+  config: RiderConfig
+  rank: QuoteRanking
+  /** with `config.choose`: the user's pick, asked for or made; without, the best by `rank` is accepted */
+  choice?: UserChoice
+}
+
+/**
+ * Accept the best usable quote, or go back to waiting for quotes (if the deadline allows), or
+ * fail with no driver. With a user's choice, the quote accepted is the user's: the step asks
+ * for it (the ride waits in `choosing`, its `prior` the state stepped), or, as the step a pick
+ * completes, accepts the quote picked. A pick no longer usable (expired while the user chose)
+ * is never swapped for another quote: a user must not be sent to a driver or price they did
+ * not pick. The user is told, and asked again among the quotes still usable; with none left,
+ * the ride goes on as it would without quotes.
+ *
+ * `before` are the step's own actions ahead of the accept (cancelling the driver given up on,
+ * say): held back while the user chooses, they come with the step the pick completes, so that
+ * giving up the ride then can tell that driver so instead.
+ */
+function acceptNext (ctx: AcceptContext, prior: ChoiceState, ride: RiderRide, quotes: ReceivedQuote[], now: number, before: NegotiationAction[] = []): Transition<RiderState> {
+  const ranked = ctx.rank(quotes.filter(q => usable(q.quote, ride.request, now) && !shuns(ride, q.from)), { request: ride.request, now })
+  const choice = ctx.choice
+  if (choice?.pick == null) {
+    const best = ranked[0]
+    if (best == null) return withoutQuotes(ride, now, before)
+    return choice == null ? accept(ctx, ride, best, ranked, before) : ask(ride, ranked, prior, choice.trigger)
+  }
+  const quoteId = choice.pick
+  const picked = ranked.find(q => q.quote.quoteId === quoteId)
+  if (picked != null) {
+    return accept(ctx, ride, picked, ranked, before)
+  }
+  const expired = quotes.some(q => q.quote.quoteId === quoteId && !shuns(ride, q.from) && q.quote.expiresAt < now)
+  const lost: NegotiationAction = {
+    type: 'pick-lost', requestId: ride.request.requestId, quoteId, reason: expired ? 'expired' : 'not-offered', askAgain: ranked.length > 0
+  }
+  const next = ranked.length > 0 ? ask(ride, ranked, prior, choice.trigger) : withoutQuotes(ride, now, before)
+  return { state: next.state, actions: [lost, ...next.actions] }
+}
+
+/** Send the accept for `quote`, the other `ranked` quotes its fallbacks. */
+function accept (ctx: AcceptContext, ride: RiderRide, quote: ReceivedQuote, ranked: ReceivedQuote[], before: NegotiationAction[]): Transition<RiderState> {
   const id = ride.request.requestId
-  const ranked = rank(quotes.filter(q => usable(q.quote, ride.request, now) && !shuns(ride, q.from)), { request: ride.request, now })
-  const [best, ...rest] = ranked
-  if (best == null) {
-    if (now >= ride.deadlineAt) {
-      return fail(ride, 'no-driver')
-    }
-    return { state: { phase: 'requested', ride, quotes: [], windowClosed: true }, actions: [] }
-  }
-  if (config.choose === true) {
-    // the whole step waits for the user's pick: stepRider asks for it
-    return { state: { phase: 'to-choose', ride, quotes: ranked }, actions: [] }
-  }
   return {
-    state: { phase: 'accepting', ride, current: best, quotes: rest },
+    state: { phase: 'accepting', ride, current: quote, quotes: ranked.filter(q => q !== quote) },
     actions: [
+      ...before,
       {
         type: 'send',
-        to: best.from,
+        to: quote.from,
         message: {
           type: 'accept',
-          body: { requestId: id, quoteId: best.quote.quoteId, seats: ride.request.seats }
+          body: { requestId: id, quoteId: quote.quote.quoteId, seats: ride.request.seats }
         }
       },
-      { type: 'set-timer', id: riderTimers.accept(id), afterMs: config.acceptTimeoutMs ?? DEFAULT_ACCEPT_TIMEOUT_MS }
+      { type: 'set-timer', id: riderTimers.accept(id), afterMs: ctx.config.acceptTimeoutMs ?? DEFAULT_ACCEPT_TIMEOUT_MS }
     ]
   }
+}
+
+/** Ask the user to pick among `ranked` (usable, best first); `prior` and `trigger` are stepped again with the pick. */
+function ask (ride: RiderRide, ranked: ReceivedQuote[], prior: ChoiceState, trigger: RiderEvent): Transition<RiderState> {
+  return {
+    state: { phase: 'choosing', ride, quotes: ranked, prior, trigger },
+    actions: [{ type: 'choose', requestId: ride.request.requestId, quotes: ranked }]
+  }
+}
+
+/** No usable quote: wait for more (quotes that come now are taken at once), or fail past the deadline. */
+function withoutQuotes (ride: RiderRide, now: number, before: NegotiationAction[]): Transition<RiderState> {
+  const next = now >= ride.deadlineAt ? fail(ride, 'no-driver') : stay({ phase: 'requested', ride, quotes: [], windowClosed: true })
+  return { state: next.state, actions: [...before, ...next.actions] }
 }
 
 function shuns (ride: RiderRide, driver: string): boolean {
@@ -226,18 +284,6 @@ function withQuote (quotes: ReceivedQuote[], q: ReceivedQuote, request: RideRequ
   return next.filter(x => kept.has(x))
 }
 
-/** A step that calls for the user's pick, before {@link stepRider} makes it a `choosing` state. */
-type Stepped = RiderState | { phase: 'to-choose', ride: RiderRide, quotes: ReceivedQuote[] }
-
-/** `rank`, with the quote `quoteId` (the user's pick) first. */
-function preferring (rank: QuoteRanking, quoteId: string | undefined): QuoteRanking {
-  return (quotes, ctx) => {
-    const ranked = rank(quotes, ctx)
-    const first = ranked.find(q => q.quote.quoteId === quoteId)
-    return first == null ? ranked : [first, ...ranked.filter(q => q !== first)]
-  }
-}
-
 /**
  * The event a `choosing` ride steps its `prior` state with, on the user's pick (or on giving
  * up): the trigger, at the pick's time; a `user-cancel` when no quote was picked.
@@ -258,41 +304,26 @@ export function settledRiderState (state: RiderState): Exclude<RiderState, { pha
  *
  * With `config.choose`, a step that would accept a quote leaves the state in `choosing` with
  * one `choose` action instead; the `chosen` event then steps the prior state with the trigger
- * again, the picked quote ranked first (or gives up the ride when none was picked). While the
- * user chooses, events other than `chosen` and `user-cancel` are ignored: the node holds them
- * until the pick is in.
+ * again, at the pick's time, accepting the quote picked (or gives up the ride when none was
+ * picked). A pick that is no longer usable then is not accepted, nor any other in its place:
+ * the step says so (`pick-lost`) and asks again among the quotes still usable, or, with none
+ * left, goes on as without quotes. While the user chooses, events other than `chosen` and
+ * `user-cancel` are ignored: the node holds them until the pick is in.
  */
 export function stepRider (state: RiderState, event: RiderEvent, config: RiderConfig = {}): Transition<RiderState> {
   if (state.phase === 'choosing') {
     if (event.type !== 'chosen' && event.type !== 'user-cancel') {
       return stay(state)
     }
-    const again = { ...config, choose: false, rank: preferring(config.rank ?? cheapestThenEarliest, event.type === 'chosen' ? event.quoteId : undefined) }
-    return decided(step(state.prior, choiceEvent(state, event), again))
+    const pick = event.type === 'chosen' ? event.quoteId : undefined
+    return step(state.prior, choiceEvent(state, event), config, pick != null ? { trigger: state.trigger, pick } : undefined)
   }
-  const t = step(state, event, config)
-  if (t.state.phase !== 'to-choose') {
-    return decided(t)
-  }
-  if (state.phase !== 'requested' && state.phase !== 'accepting') {
-    throw new InvalidMachineEventError(`a pick in phase ${state.phase}`)
-  }
-  const { ride, quotes } = t.state
-  return {
-    state: { phase: 'choosing', ride, quotes, prior: state, trigger: event },
-    actions: [{ type: 'choose', requestId: ride.request.requestId, quotes }]
-  }
+  return step(state, event, config, config.choose === true ? { trigger: event } : undefined)
 }
 
-function decided (t: Transition<Stepped>): Transition<RiderState> {
-  if (t.state.phase === 'to-choose') {
-    throw new InvalidMachineEventError('a pick was not asked for')
-  }
-  return { state: t.state, actions: t.actions }
-}
-
-function step (state: RiderState, event: RiderEvent, config: RiderConfig): Transition<Stepped> {
+function step (state: RiderState, event: RiderEvent, config: RiderConfig, choice: UserChoice | undefined): Transition<RiderState> {
   const rank = config.rank ?? cheapestThenEarliest
+  const ctx: AcceptContext = { config, rank, ...(choice != null ? { choice } : {}) }
 
   if (event.type === 'request') {
     if (state.phase !== 'idle') {
@@ -337,18 +368,24 @@ function step (state: RiderState, event: RiderEvent, config: RiderConfig): Trans
   switch (state.phase) {
     case 'requested': {
       if (event.type === 'quote') {
+        const received = { from: event.from, quote: event.quote, at: event.now }
+        if (ctx.choice?.pick != null && state.windowClosed) {
+          // the pick of this late quote, completed at the pick's time: acceptNext accepts it,
+          // or (it expired while the user chose) says the pick is lost
+          return acceptNext(ctx, state, ride, [...state.quotes, received], event.now)
+        }
         if (!usable(event.quote, ride.request, event.now) || shuns(ride, event.from)) {
           return stay(state)
         }
         // a driver's newer quote replaces its older one
-        const quotes = withQuote(state.quotes, { from: event.from, quote: event.quote, at: event.now }, ride.request, event.now, config, rank)
+        const quotes = withQuote(state.quotes, received, ride.request, event.now, config, rank)
         if (state.windowClosed) {
-          return acceptNext(ride, quotes, event.now, config, rank)
+          return acceptNext(ctx, state, ride, quotes, event.now)
         }
         return stay({ ...state, quotes })
       }
       if (event.type === 'timer' && event.id === riderTimers.quoteWindow(id)) {
-        return acceptNext(ride, state.quotes, event.now, config, rank)
+        return acceptNext(ctx, state, ride, state.quotes, event.now)
       }
       if (event.type === 'timer' && event.id === riderTimers.deadline(id)) {
         return fail(ride, 'no-driver')
@@ -391,15 +428,10 @@ function step (state: RiderState, event: RiderEvent, config: RiderConfig): Trans
       }
       if ((event.type === 'decline' && fromCurrent && event.decline.requestId === id && event.decline.quoteId === current.quote.quoteId) ||
         (event.type === 'cancel' && fromCurrent && event.cancel.requestId === id)) {
-        const next = acceptNext(ride, state.quotes, event.now, config, rank)
-        return { state: next.state, actions: [{ type: 'clear-timer', id: riderTimers.accept(id) }, ...next.actions] }
+        return acceptNext(ctx, state, ride, state.quotes, event.now, [{ type: 'clear-timer', id: riderTimers.accept(id) }])
       }
       if (event.type === 'timer' && event.id === riderTimers.accept(id)) {
-        const next = acceptNext(ride, state.quotes, event.now, config, rank)
-        return {
-          state: next.state,
-          actions: [{ type: 'send', to: current.from, message: cancelMessage(id, Cancel.Reason.TIMEOUT) }, ...next.actions]
-        }
+        return acceptNext(ctx, state, ride, state.quotes, event.now, [{ type: 'send', to: current.from, message: cancelMessage(id, Cancel.Reason.TIMEOUT) }])
       }
       // the deadline only bounds waiting for quotes; an accept in flight gets its own timeout
       return stay(state)
@@ -410,11 +442,12 @@ function step (state: RiderState, event: RiderEvent, config: RiderConfig): Trans
       const fromDriver = 'from' in event && event.from === state.driver.from
       const gaveUp = (event.type === 'cancel' && fromDriver && event.cancel.requestId === id) ||
         (event.type === 'unreachable' && fromDriver && state.phase === 'confirmed')
-      if (gaveUp && state.phase === 'confirmed' && event.now < ride.deadlineAt) {
+      // a pick completes a fallback that was decided (and asked for) before the deadline
+      if (gaveUp && state.phase === 'confirmed' && (event.now < ride.deadlineAt || ctx.choice?.pick != null)) {
         // the driver committed, was sent the points, and gave up before the pickup (they do not
         // fit its plan, say): try the other drivers, never this one again
-        const next = acceptNext({ ...ride, shunned: [...(ride.shunned ?? []), state.driver.from] }, state.quotes, event.now, config, rank)
-        return { state: next.state, actions: [{ type: 'set-timer', id: riderTimers.deadline(id), afterMs: ride.deadlineAt - event.now }, ...next.actions] }
+        const shunning = { ...ride, shunned: [...(ride.shunned ?? []), state.driver.from] }
+        return acceptNext(ctx, state, shunning, state.quotes, event.now, [{ type: 'set-timer', id: riderTimers.deadline(id), afterMs: Math.max(0, ride.deadlineAt - event.now) }])
       }
       if (event.type === 'cancel' && gaveUp) {
         // after the reveal: the driver has seen the exact points, and the failure says so

@@ -3,7 +3,8 @@ import { recordHash, toHex, verifyTripRecord } from '../../protocol/index.js'
 import { MemoryChain, MemoryLedger } from '../../settlement/index.js'
 import { SimWorld, WORLD_EPOCH_MS } from './sim-world-fixtures.js'
 import type { ChannelManager } from '../../node/channel/index.js'
-import type { Driver, DriverInit, DriverPeer, HitchPeerInit, LatLonPoint, RideResult, Rider, RiderPeer } from '../../node/index.js'
+import type { Driver, DriverInit, DriverPeer, HitchPeerInit, LatLonPoint, RideRequestOptions, RideResult, Rider, RiderPeer, RiderQuote } from '../../node/index.js'
+import type { LostPickReason } from '../../protocol/index.js'
 import type { DriverPayments, RiderPayments } from '../../node/payments/index.js'
 import type { RoutedMap } from '../../node/map/index.js'
 
@@ -22,6 +23,8 @@ export interface ScenarioDriver {
   position: LatLonPoint
   seats: number
   fare?: DriverInit['fare']
+  /** how long its quotes hold, clock ms. @default the driver's (DEFAULT_QUOTE_TTL_MS) */
+  quoteTtlMs?: number
   /**
    * `silent`: after its first quote the driver's node answers nothing (requests to it time
    * out, it hears no gossip), a peer that hangs. `vanishes`: its node stops a second after its
@@ -37,10 +40,24 @@ export interface ScenarioRider {
   to: LatLonPoint
   /** simulated ms after the drivers started at which it requests. @default 0 */
   at?: number
+  /** options of its rides. @default a 60 s deadline (`timeoutMs`), the rider's defaults otherwise */
+  options?: Pick<RideRequestOptions, 'timeoutMs' | 'quoteWindowMs' | 'maxWaitMs'>
   /** `stops-paying`: it opens its channel, then never pays for the distance. */
   misbehave?: 'stops-paying'
   /** a second ride, requested once the first ended (and settled); its outcome is `<name> again` */
   again?: { from: LatLonPoint, to: LatLonPoint }
+  /**
+   * An interactive rider (`choose`): its answers, one per time it is asked, in order. Asked
+   * more often than this, it takes the first quote offered.
+   */
+  picks?: ScenarioPick[]
+}
+
+/** A rider's answer when asked to pick: the quote of `driver`, `afterMs` simulated ms after the question. */
+export interface ScenarioPick {
+  driver: string
+  /** @default 0 */
+  afterMs?: number
 }
 
 export interface Scenario {
@@ -63,6 +80,10 @@ export interface RiderOutcome {
   fallbacks: Array<[string, string | undefined]>
   /** notes of the cancels the rider was told of */
   cancelled: string[]
+  /** an interactive rider: the drivers of the quotes offered each time it was asked to pick */
+  asked: string[][]
+  /** an interactive rider: the picks it was told were lost (`pick-lost`), by the driver picked */
+  lostPicks: Array<{ driver?: string, reason: LostPickReason, askAgain: boolean }>
   /** the final channel state's driver balance and record hash, and what the channel owed before */
   paid?: { balanceDriver: bigint, baseWei: bigint, tripRecordHash: string, channelId: string }
 }
@@ -133,12 +154,19 @@ export async function runScenario (map: RoutedMap, scenario: Scenario, maxMs = 1
   const drivers: DriverSide[] = []
   const riders: Array<{ spec: ScenarioRider, rider: Rider, payments?: RiderPayments, manager?: ChannelManager, outcome: RiderOutcome, done: boolean }> = []
   const outcomes: Array<[string, RiderOutcome]> = []
+  /** every quote offered to an interactive rider, by quote id */
+  const offered = new Map<string, RiderQuote>()
   try {
     for (const spec of scenario.drivers) {
       const peer = await w.peer<DriverPeer>(spec.name, {
         ...paying(),
         driverPayments: { graceMs: 10_000 },
-        driver: { position: spec.position, seats: spec.seats, ...(spec.fare != null ? { fare: spec.fare } : {}) }
+        driver: {
+          position: spec.position,
+          seats: spec.seats,
+          ...(spec.fare != null ? { fare: spec.fare } : {}),
+          ...(spec.quoteTtlMs != null ? { quoteTtlMs: spec.quoteTtlMs } : {})
+        }
       })
       names.set(peer.driver.peerId, spec.name)
       const outcome: DriverOutcome = { declined: [], cancelled: [], nonPayment: 0, maxOnboard: 0, freeSeats: spec.seats, quotes: new Map(), closed: 0 }
@@ -162,11 +190,14 @@ export async function runScenario (map: RoutedMap, scenario: Scenario, maxMs = 1
         // it opened its channel (and signed the zero state); it never pays for the distance
         Object.defineProperty(peer.payments, 'onProgress', { value: async () => {} })
       }
-      const outcome: RiderOutcome = { fallbacks: [], cancelled: [] }
+      const outcome: RiderOutcome = { fallbacks: [], cancelled: [], asked: [], lostPicks: [] }
       const r = { spec, rider: peer.rider, payments: peer.payments, manager: peer.channels, outcome, done: false }
       // its rides come one after the other: the events belong to the current one
       peer.rider.on('fallback', e => { r.outcome.fallbacks.push([e.from, e.to ?? '']) })
       peer.rider.on('cancelled', e => { r.outcome.cancelled.push(e.note) })
+      peer.rider.on('pick-lost', e => {
+        r.outcome.lostPicks.push({ driver: nameOf(offered.get(e.quoteId)?.driver), reason: e.reason, askAgain: e.askAgain })
+      })
       riders.push(r)
       outcomes.push([spec.name, outcome])
       await peer.start()
@@ -176,10 +207,20 @@ export async function runScenario (map: RoutedMap, scenario: Scenario, maxMs = 1
     for (const r of [...riders].sort((a, b) => (a.spec.at ?? 0) - (b.spec.at ?? 0))) {
       const wait = start + (r.spec.at ?? 0) - w.clock.now()
       if (wait > 0) await w.run(wait)
+      const picks = [...r.spec.picks ?? []]
+      // an interactive rider answers after a while of simulated time, as a user does
+      const choose: RideRequestOptions['choose'] = async quotes => {
+        quotes.forEach(q => offered.set(q.quoteId, q))
+        r.outcome.asked.push(quotes.map(q => nameOf(q.driver)!))
+        const pick = picks.shift()
+        if (pick == null) return quotes[0]
+        if ((pick.afterMs ?? 0) > 0) await new Promise<void>(resolve => { w.clock.setTimeout(resolve, pick.afterMs ?? 0) })
+        return quotes.find(q => nameOf(q.driver) === pick.driver)
+      }
       const ride = async (trip: { from: LatLonPoint, to: LatLonPoint }, outcome: RiderOutcome): Promise<void> => {
         r.outcome = outcome
         try {
-          const result = await r.rider.requestRide({ ...trip, timeoutMs: 60_000 })
+          const result = await r.rider.requestRide({ ...trip, timeoutMs: 60_000, ...r.spec.options, ...(r.spec.picks != null ? { choose } : {}) })
           outcome.result = result
           if (r.payments != null) {
             const settled = await r.payments.settled(result.requestId)
@@ -194,7 +235,7 @@ export async function runScenario (map: RoutedMap, scenario: Scenario, maxMs = 1
           outcome.error = (err as { code?: string }).code ?? String(err)
         }
       }
-      const again: RiderOutcome = { fallbacks: [], cancelled: [] }
+      const again: RiderOutcome = { fallbacks: [], cancelled: [], asked: [], lostPicks: [] }
       if (r.spec.again != null) outcomes.push([`${r.spec.name} again`, again])
       void ride(r.spec, r.outcome)
         .then(async () => { if (r.spec.again != null) await ride(r.spec.again, again) })
@@ -251,7 +292,9 @@ export async function runScenario (map: RoutedMap, scenario: Scenario, maxMs = 1
         record: o.result != null ? toHex(recordHash(o.result.record)) : undefined,
         paid: o.paid != null ? String(o.paid.balanceDriver) : undefined,
         fallbacks: o.fallbacks,
-        cancelled: o.cancelled
+        cancelled: o.cancelled,
+        asked: o.asked,
+        lostPicks: o.lostPicks
       })),
       drivers: drivers.map(d => ({ ...d.outcome, quotes: [...d.outcome.quotes] })),
       chainEvents: outcome.chainEvents,

@@ -3,7 +3,7 @@ import { mulberry32 } from '../../matching/index.js'
 import { openRoutedMap } from '../../node/map/index.js'
 import { CITY } from './roles-fixtures.js'
 import { checkServedRides, runScenario } from './scenario-fixtures.js'
-import type { Scenario, ScenarioDriver, ScenarioOutcome, ScenarioRider } from './scenario-fixtures.js'
+import type { RiderOutcome, Scenario, ScenarioDriver, ScenarioOutcome, ScenarioRider } from './scenario-fixtures.js'
 import type { LatLonPoint } from '../../node/index.js'
 import type { RoutedMap } from '../../node/map/index.js'
 
@@ -24,6 +24,10 @@ interface Row extends Scenario {
     cancelled?: Record<string, string[]>
     /** driver → most riders aboard at once */
     maxOnboard?: Record<string, number>
+    /** interactive rider → the drivers of the quotes offered each time it was asked to pick */
+    asked?: Record<string, string[][]>
+    /** interactive rider → the picks it was told were lost */
+    lostPicks?: Record<string, RiderOutcome['lostPicks']>
   }
   /** checks beyond the table's columns */
   check?: (o: ScenarioOutcome) => void
@@ -83,6 +87,38 @@ function oneCar (seed: number, payments: boolean, riders: 1 | 2): Row {
     expect: pooled
       ? { served: { alice: 'd1', bob: 'd1' }, pooled: ['bob'], maxOnboard: { d1: 2 } }
       : { served: { alice: 'd1' }, maxOnboard: { d1: 1 } }
+  }
+}
+
+/**
+ * An interactive rider that takes about ten minutes to pick the near car, its ride's deadline and
+ * longest wait longer. A request, and so a quote, holds at most ten minutes (DEFAULT_MAX_TTL_MS):
+ * the near car quoted the first copy of the request, the far one held back until its reach
+ * widened and quoted a later, renewed copy, which expires some seconds later. Picked `afterMs`
+ * into the choice, the near car's quote has expired: 592 s, the far one's has not; 610 s, both
+ * have, and the rider collects quotes again (the near car quotes the renewed request anew).
+ * Either way the near car is never accepted on the expired pick, nor the far one in its place
+ * unasked: the rider is told (`pick-lost`) and asked again. The drivers hold their quotes as
+ * long as the rider may pick.
+ */
+function lapsedPick (seed: number, afterMs: number, picks: [string, string], expect: Row['expect']): Row {
+  return {
+    name: afterMs < 600_000
+      ? 'an interactive rider whose pick expired while it chose is asked again among the quotes still usable, never sent to another unasked'
+      : 'an interactive rider whose pick expired with every other quote is told, collects quotes again and is asked again',
+    seed,
+    drivers: [
+      { name: 'near', position: CITY.west, seats: 2, fare: CHEAP, quoteTtlMs: 600_000 },
+      { name: 'far', position: CITY.east, seats: 2, fare: DEAR, quoteTtlMs: 600_000 }
+    ],
+    riders: [{
+      name: 'alice',
+      from: CITY.west,
+      to: CITY.north,
+      options: { timeoutMs: 900_000, maxWaitMs: 1_200_000, quoteWindowMs: 12_000 },
+      picks: [{ driver: picks[0], afterMs }, { driver: picks[1] }]
+    }],
+    expect
   }
 }
 
@@ -162,6 +198,36 @@ const ROWS: Row[] = [
       expect(o.riders.stingy.cancelled).to.deep.equal(['non-payment'])
     }
   },
+  lapsedPick(112, 592_000, ['near', 'far'], {
+    served: { alice: 'far' },
+    asked: { alice: [['near', 'far'], ['far']] },
+    lostPicks: { alice: [{ driver: 'near', reason: 'expired', askAgain: true }] }
+  }),
+  lapsedPick(113, 610_000, ['near', 'near'], {
+    served: { alice: 'near' },
+    asked: { alice: [['near', 'far'], ['near']] },
+    lostPicks: { alice: [{ driver: 'near', reason: 'expired', askAgain: false }] }
+  }),
+  {
+    name: 'an interactive rider declined by a full car picks the other one after longer than the accept timeout, and rides with it',
+    seed: 114,
+    drivers: [
+      { name: 'cheap', position: CITY.center, seats: 1, fare: CHEAP },
+      { name: 'dear', position: CITY.south, seats: 1, fare: DEAR }
+    ],
+    // both pick the cheap car at once; the one it declines takes 7 s to pick again, while the
+    // timeout of the declined accept (5 s) passes: that timer is not the new accept's
+    riders: [
+      { name: 'alice', from: CITY.west, to: CITY.north, picks: [{ driver: 'cheap' }, { driver: 'dear', afterMs: 7_000 }] },
+      { name: 'bob', from: CITY.center, to: CITY.north, picks: [{ driver: 'cheap' }, { driver: 'dear', afterMs: 7_000 }] }
+    ],
+    expect: {
+      served: { alice: 'dear', bob: 'cheap' },
+      fallbacks: { alice: [['cheap', 'dear']] },
+      declined: { cheap: ['NO_SEATS'] },
+      asked: { alice: [['cheap', 'dear'], ['dear']], bob: [['cheap', 'dear']] }
+    }
+  },
   {
     name: 'a city: 8 cars serve 12 riders, several of them',
     seed: 110,
@@ -189,6 +255,10 @@ async function checkRow (row: Row, o: ScenarioOutcome): Promise<void> {
   }
   if (e.fallbacks !== 'any') {
     for (const [n, r] of riders) expect(r.fallbacks, `${n}'s fallbacks`).to.deep.equal(e.fallbacks?.[n] ?? [])
+  }
+  for (const [n, r] of riders) {
+    expect(r.asked, `${n} asked to pick`).to.deep.equal(e.asked?.[n] ?? [])
+    expect(r.lostPicks, `${n}'s lost picks`).to.deep.equal(e.lostPicks?.[n] ?? [])
   }
   for (const [n, d] of Object.entries(o.drivers)) {
     if (e.declined !== 'any') expect(d.declined, `${n} declined`).to.deep.equal(e.declined?.[n] ?? [])
