@@ -5,26 +5,21 @@
  * tallies; per node, its network counters.
  */
 import { NoDriverError } from '../node/index.js'
-import { attributeDriven, servedRideFacts } from './records.js'
-import type { Driver, HitchNode, RideResult, Rider } from '../node/index.js'
+import { servedRideFacts } from './records.js'
+import type { RideResult, Rider } from '../node/index.js'
 import type { DriverPeer as HitchDriverPeer } from '../node/index.js'
 import type { DriverTrip, RiderOutcome } from './share.js'
 import type { TripRequest } from './demand.js'
 import type { VehicleRecord } from './vehicle.js'
 import type { Logger } from '@libp2p/interface'
 
-/** One driver of a share: its node and role, and what it did */
+/** One driver of a share: its peer, and what it did */
 export interface DriverPeer {
   index: number
-  node: HitchNode
-  driver: Driver
-  /** the whole peer (its channels and payments, when paid), stopped at the end */
+  /** the whole peer (its node, role, channels and payments, when paid), stopped at the end */
   peer: HitchDriverPeer
+  /** requests aboard now (a pickup while one is aboard pools both) */
   aboard: Set<string>
-  seats: Map<string, number>
-  odometerM: number
-  onboard: number
-  metres: { empty: number, occupied: number, passenger: number }
   served: number
   /** what this driver saw of each ride, by request id */
   trips: Map<string, DriverTrip>
@@ -57,7 +52,7 @@ export function quotingNote (q: QuotingTally): string | null {
 export function watchDriver (index: number, hitch: HitchDriverPeer, zero: () => number, quoting: QuotingTally): DriverPeer {
   const { node, driver } = hitch
   const trips = new Map<string, DriverTrip>()
-  const peer: DriverPeer = { index, node, driver, peer: hitch, aboard: new Set(), seats: new Map(), odometerM: 0, onboard: 0, metres: { empty: 0, occupied: 0, passenger: 0 }, served: 0, trips }
+  const peer: DriverPeer = { index, peer: hitch, aboard: new Set(), served: 0, trips }
   const trip = (requestId: string): DriverTrip => {
     let t = trips.get(requestId)
     if (t == null) {
@@ -66,7 +61,6 @@ export function watchDriver (index: number, hitch: HitchDriverPeer, zero: () => 
     }
     return t
   }
-  driver.on('request', ({ requestId, seats }) => { peer.seats.set(requestId, seats) })
   driver.on('pickup', ({ requestId, time }) => {
     trip(requestId).pickupTimeS = (time - zero()) / 1000
     if (peer.aboard.size > 0) {
@@ -74,14 +68,10 @@ export function watchDriver (index: number, hitch: HitchDriverPeer, zero: () => 
     }
     peer.aboard.add(requestId)
   })
-  driver.on('dropoff', ({ requestId, time, distanceM }) => {
+  driver.on('dropoff', ({ requestId, time }) => {
     peer.aboard.delete(requestId)
     peer.served++
     trip(requestId).dropoffTimeS = (time - zero()) / 1000
-    peer.metres.passenger += distanceM * (peer.seats.get(requestId) ?? 1)
-  })
-  driver.on('position', ({ odometerM, onboard }) => {
-    attributeDriven(peer, odometerM, onboard)
   })
   driver.on('revealed', ({ quotedPickupMinutes, exactPickupS }) => { quoting.revealDelays.push(exactPickupS - quotedPickupMinutes * 60) })
   driver.on('cancelled', ({ reason }) => { if (reason !== 'non-payment') quoting.cancelledConfirmed.push(reason) })
@@ -90,11 +80,12 @@ export function watchDriver (index: number, hitch: HitchDriverPeer, zero: () => 
 
 /** The vehicle record of a driver at the end of the run */
 export function vehicleOf (d: DriverPeer): VehicleRecord {
+  const { emptyM, occupiedM, passengerM } = d.peer.driver.odometer
   return {
-    id: d.node.peerId,
-    kmEmpty: d.metres.empty / 1000,
-    kmOccupied: d.metres.occupied / 1000,
-    passengerKm: d.metres.passenger / 1000,
+    id: d.peer.node.peerId,
+    kmEmpty: emptyM / 1000,
+    kmOccupied: occupiedM / 1000,
+    passengerKm: passengerM / 1000,
     ridesServed: d.served
   }
 }

@@ -186,7 +186,7 @@ export class Fleet {
   /** Starts the drivers' nodes and channel managers (listening, serving the pay protocol), not their roles */
   async listen (): Promise<void> {
     await eachLimit(this.drivers, this.factory.createLimit, async d => {
-      await this.startNode(d.node)
+      await this.startNode(d.peer.node)
       await d.peer.channels?.start()
     })
   }
@@ -195,8 +195,8 @@ export class Fleet {
   async startDrivers (): Promise<void> {
     const { startLimit } = this.factory
     await eachLimit(this.drivers, startLimit, async d => {
-      await this.startNode(d.node)
-      await this.factory.join?.('driver', d.index, d.node)
+      await this.startNode(d.peer.node)
+      await this.factory.join?.('driver', d.index, d.peer.node)
     })
     await eachLimit(this.drivers, startLimit, async d => { await d.peer.start() })
   }
@@ -227,7 +227,7 @@ export class Fleet {
       finished: this.riders.finished,
       served: this.riders.served,
       cancelled: this.riders.cancelled,
-      idle: this.drivers.every(d => d.driver.currentPlan.stops.length === 0),
+      idle: this.drivers.every(d => d.peer.driver.currentPlan.stops.length === 0),
       nodes: this.live.size
     }
   }
@@ -240,7 +240,7 @@ export class Fleet {
     this.lifetime.abort()
     await Promise.allSettled([...this.riderTasks])
     const limit = this.factory.createLimit
-    await eachLimit(this.drivers, limit, async d => { await d.driver.stop().catch(() => {}) })
+    await eachLimit(this.drivers, limit, async d => { await d.peer.driver.stop().catch(() => {}) })
     await eachLimit(this.drivers, limit, async d => { await this.stopPeer(d.peer) })
     this.status()
     const quoting = quotingNote(this.quoting)

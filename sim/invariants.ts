@@ -96,6 +96,18 @@ export const RUN_INVARIANTS: readonly RunInvariant[] = [
       if (money.depositedClosedWei !== money.paidOutWei) out.push(`closed channels took ${money.depositedClosedWei} wei and paid out ${money.paidOutWei}`)
       return out
     }
+  },
+  {
+    id: 'cars-carried-their-riders',
+    description: 'a car that served rides drove occupied, and carried at least one seat over every occupied kilometre',
+    check: run => {
+      const serving = run.vehicles.filter(v => v.ridesServed > 0)
+      if (serving.length === 0) return null
+      // a metre is counted in the vehicle model as it is driven: passenger-km adds the seats aboard
+      const EPS_KM = 1e-9
+      return serving.filter(v => !(v.kmOccupied > 0) || v.passengerKm + EPS_KM < v.kmOccupied)
+        .map(v => `${v.id}: ${v.ridesServed} rides served, ${v.kmOccupied.toFixed(3)} km occupied, ${v.passengerKm.toFixed(3)} passenger-km`)
+    }
   }
 ]
 

@@ -120,7 +120,7 @@ export class PeerShare implements PeerFactory {
 
   /** Addresses of this share's first drivers, for the other peers to bootstrap from */
   bootstrapAddresses (): string[] {
-    return this.fleet.drivers.slice(0, BOOTSTRAP_PER_SHARE).map(d => d.node.addresses()[0]).filter(a => a != null)
+    return this.fleet.drivers.slice(0, BOOTSTRAP_PER_SHARE).map(d => d.peer.node.addresses()[0]).filter(a => a != null)
   }
 
   /**
@@ -131,7 +131,7 @@ export class PeerShare implements PeerFactory {
    */
   async connect (bootstrap: readonly string[]): Promise<void> {
     this.bootstrap = [...bootstrap]
-    this.own = new Set(this.fleet.drivers.flatMap(d => d.node.addresses()))
+    this.own = new Set(this.fleet.drivers.flatMap(d => d.peer.node.addresses()))
     await this.fleet.startDrivers()
     await this.settle()
   }

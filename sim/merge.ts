@@ -40,7 +40,6 @@ export function mergeShares (base: RequestRecord[], results: readonly ShareResul
     }
   }
   const notes = [...new Set(results.flatMap(r => r.notes))]
-  notes.push('vehicle km empty/occupied come from the drivers\' position events (every 250 m), so they are accurate to about 250 m per change of load')
   return {
     kind: 'decentralized',
     requests,

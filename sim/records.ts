@@ -168,24 +168,3 @@ export function networkRecordOf (role: 'driver' | 'rider', network: Pick<Network
     directBytesOut: st.direct.bytesOut
   }
 }
-
-/** What a driver peer has driven, as its position events tell it. */
-export interface DrivenDistance {
-  odometerM: number
-  /** seats occupied at the last position event */
-  onboard: number
-  metres: { empty: number, occupied: number, passenger: number }
-}
-
-/**
- * Attributes the metres since the last position event to empty or occupied driving. Position
- * events come every 250 m by default, so the split is exact to that granularity: a stretch
- * counts as occupied when someone was aboard at either end of it.
- */
-export function attributeDriven (d: DrivenDistance, odometerM: number, onboard: number): void {
-  const delta = odometerM - d.odometerM
-  if (d.onboard > 0 || onboard > 0) d.metres.occupied += delta
-  else d.metres.empty += delta
-  d.odometerM = odometerM
-  d.onboard = onboard
-}

@@ -24,7 +24,7 @@ import type { Trip } from './vehicle.js'
 import type { HitchGossip } from '../hitch-node.js'
 import type { HeardRequest, RequestIntakeStats } from './request-intake.js'
 import type { DriverConfig, DriverEvent, DriverState, HitchMessage, NegotiationAction, OpenedEnvelope, Reveal, RideRequest, TripRecord } from '../../protocol/index.js'
-import type { FareModel, InsertionOptions, VehiclePlan } from '../../matching/index.js'
+import type { FareModel, InsertionOptions, Odometer, VehiclePlan } from '../../matching/index.js'
 import { InvalidParametersError } from '@libp2p/interface'
 import type { AbortOptions, Logger } from '@libp2p/interface'
 
@@ -172,6 +172,11 @@ export class Driver extends TypedEvents<DriverEvents> {
   /** The plan the car follows (read-only view). */
   get currentPlan (): VehiclePlan {
     return this.vehicle.plan
+  }
+
+  /** Metres the car drove since the driver started, empty, occupied and per seat occupied (exact, from the vehicle model). */
+  get odometer (): Odometer {
+    return this.vehicle.odometer
   }
 
   /** The peer id the driver quotes and signs with. */

@@ -11,7 +11,7 @@ import type { TypedEvents } from './events.js'
 import type { LatLonPoint, PaymentHooks, RideInfo } from './types.js'
 import type { HitchNode } from '../hitch-node.js'
 import type { HitchMessage, RideRequest, TripRecord } from '../../protocol/index.js'
-import type { ServedStop, VehiclePlan } from '../../matching/index.js'
+import type { ServedStop, VehiclePlan, Odometer } from '../../matching/index.js'
 import type { Logger } from '@libp2p/interface'
 
 /** @default 250 (metres) */
@@ -98,6 +98,11 @@ export class Vehicle {
   }
 
   /** The plan the car follows, from the vertex it is at or committed to. */
+  /** Metres the car drove since start, by what it carried (edges finished so far). */
+  get odometer (): Odometer {
+    return this.model.odometer()
+  }
+
   get plan (): VehiclePlan {
     return this.model.planAt(this.nowS())
   }

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { channelMoney, checkInvariants } from '../../../sim/index.js'
 import type { AdjudicatorEvent } from '../../../settlement/index.js'
-import type { RequestRecord, RunRecords } from '../../../sim/index.js'
+import type { RequestRecord, RunRecords, VehicleRecord } from '../../../sim/index.js'
 
 const base = { blockNumber: 1n, txHash: '0x00' as const, logIndex: 0 }
 const A = `0x${'aa'.repeat(32)}` as const
@@ -20,9 +20,9 @@ function request (over: Partial<RequestRecord>): RequestRecord {
   }
 }
 
-function run (requests: RequestRecord[], money?: ReturnType<typeof channelMoney>): RunRecords {
+function run (requests: RequestRecord[], money?: ReturnType<typeof channelMoney>, vehicles: VehicleRecord[] = []): RunRecords {
   return {
-    kind: 'decentralized', requests, vehicles: [], nodes: [], simulatedS: 1, wallMs: 1, cpuUs: 1, peakRssBytes: 1, processes: 1, notes: [],
+    kind: 'decentralized', requests, vehicles, nodes: [], simulatedS: 1, wallMs: 1, cpuUs: 1, peakRssBytes: 1, processes: 1, notes: [],
     payments: money == null ? null : { channelUpdates: 1, onChainTxs: 2, gasUsed: 1, byFunction: {}, ridesSettled: 1, ridesUnsettled: 0, channelsClosed: 1, paidWei: '1', money }
   }
 }
@@ -43,15 +43,21 @@ describe('sim/invariants', () => {
   })
 
   const table: Array<[string, RunRecords, string[]]> = [
-    ['an unpaid run: nothing to say about payments', run([request({})]), ['served-rides-are-signed:held', 'nobody-paid-more-than-the-quote:skipped', 'channels-pay-out-their-deposits:skipped']],
+    ['an unpaid run: nothing to say about payments', run([request({})]), ['served-rides-are-signed:held', 'nobody-paid-more-than-the-quote:skipped', 'channels-pay-out-their-deposits:skipped', 'cars-carried-their-riders:skipped']],
     ['a paid run that holds', run([request({ quotedWei: '1000', paidWei: '1000' })], { depositedClosedWei: '5', paidOutWei: '5', stillHeldWei: '0', mismatched: [] }),
-      ['served-rides-are-signed:held', 'nobody-paid-more-than-the-quote:held', 'channels-pay-out-their-deposits:held']],
-    ['a served ride without a record', run([request({ record: null })]), ['served-rides-are-signed:broken', 'nobody-paid-more-than-the-quote:skipped', 'channels-pay-out-their-deposits:skipped']],
-    ['a record only the driver signed', run([request({ record: { hash: '0x', signedByDriver: true, signedByRider: false, verified: false } })]), ['served-rides-are-signed:broken', 'nobody-paid-more-than-the-quote:skipped', 'channels-pay-out-their-deposits:skipped']],
-    ['a cancelled request needs no record', run([request({ status: 'cancelled', record: null })]), ['served-rides-are-signed:skipped', 'nobody-paid-more-than-the-quote:skipped', 'channels-pay-out-their-deposits:skipped']],
-    ['a rider who paid a cent of wei over the quote', run([request({ quotedWei: '1000', paidWei: '1001' })]), ['served-rides-are-signed:held', 'nobody-paid-more-than-the-quote:broken', 'channels-pay-out-their-deposits:skipped']],
+      ['served-rides-are-signed:held', 'nobody-paid-more-than-the-quote:held', 'channels-pay-out-their-deposits:held', 'cars-carried-their-riders:skipped']],
+    ['a served ride without a record', run([request({ record: null })]), ['served-rides-are-signed:broken', 'nobody-paid-more-than-the-quote:skipped', 'channels-pay-out-their-deposits:skipped', 'cars-carried-their-riders:skipped']],
+    ['a record only the driver signed', run([request({ record: { hash: '0x', signedByDriver: true, signedByRider: false, verified: false } })]), ['served-rides-are-signed:broken', 'nobody-paid-more-than-the-quote:skipped', 'channels-pay-out-their-deposits:skipped', 'cars-carried-their-riders:skipped']],
+    ['a cancelled request needs no record', run([request({ status: 'cancelled', record: null })]), ['served-rides-are-signed:skipped', 'nobody-paid-more-than-the-quote:skipped', 'channels-pay-out-their-deposits:skipped', 'cars-carried-their-riders:skipped']],
+    ['a rider who paid a cent of wei over the quote', run([request({ quotedWei: '1000', paidWei: '1001' })]), ['served-rides-are-signed:held', 'nobody-paid-more-than-the-quote:broken', 'channels-pay-out-their-deposits:skipped', 'cars-carried-their-riders:skipped']],
     ['a channel that paid out more than it took', run([request({})], { depositedClosedWei: '5', paidOutWei: '6', stillHeldWei: '0', mismatched: [A] }),
-      ['served-rides-are-signed:held', 'nobody-paid-more-than-the-quote:skipped', 'channels-pay-out-their-deposits:broken']]
+      ['served-rides-are-signed:held', 'nobody-paid-more-than-the-quote:skipped', 'channels-pay-out-their-deposits:broken', 'cars-carried-their-riders:skipped']],
+    ['a car that carried its rider', run([request({})], undefined, [{ id: 'v', kmEmpty: 1, kmOccupied: 2, passengerKm: 3, ridesServed: 1 }]),
+      ['served-rides-are-signed:held', 'nobody-paid-more-than-the-quote:skipped', 'channels-pay-out-their-deposits:skipped', 'cars-carried-their-riders:held']],
+    ['a car that served a ride it never drove occupied', run([request({})], undefined, [{ id: 'v', kmEmpty: 3, kmOccupied: 0, passengerKm: 0, ridesServed: 1 }]),
+      ['served-rides-are-signed:held', 'nobody-paid-more-than-the-quote:skipped', 'channels-pay-out-their-deposits:skipped', 'cars-carried-their-riders:broken']],
+    ['occupied kilometres without a seat aboard', run([request({})], undefined, [{ id: 'v', kmEmpty: 0, kmOccupied: 2, passengerKm: 1, ridesServed: 1 }]),
+      ['served-rides-are-signed:held', 'nobody-paid-more-than-the-quote:skipped', 'channels-pay-out-their-deposits:skipped', 'cars-carried-their-riders:broken']]
   ]
   for (const [name, records, expected] of table) {
     it(name, () => { expect(statuses(records)).to.deep.equal(expected) })
