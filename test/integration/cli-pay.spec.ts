@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
 import { createPublicClient, http } from 'viem'
-import { followJsonLines as follow, runHitch, spawnHitch } from '../fixtures/run-cli.js'
+import { followJsonLines as follow, runHitch, spawnHitch, stopDaemons } from '../fixtures/run-cli.js'
 import type { ChildProcess } from 'node:child_process'
 
 /**
@@ -35,13 +35,7 @@ describe('hitch chain + hitch drive --chain + hitch ride --chain --close (proces
   })
 
   after(async () => {
-    for (const p of [driverProc, chainProc]) {
-      if (p != null && p.exitCode == null && p.signalCode == null) {
-        const exited = new Promise(resolve => p.once('exit', resolve))
-        p.kill('SIGTERM')
-        await exited
-      }
-    }
+    await stopDaemons([driverProc, chainProc])
     await rm(dir, { recursive: true, force: true })
   })
 

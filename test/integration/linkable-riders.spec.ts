@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { expect } from 'chai'
 import { createHitchNode } from '../../node/index.js'
 import { cellOf, cellTopic, openEnvelope } from '../../protocol/index.js'
-import { followJsonLines as follow, runHitch, spawnHitch } from '../fixtures/run-cli.js'
+import { followJsonLines as follow, runHitch, spawnHitch, stopDaemons } from '../fixtures/run-cli.js'
 import { waitFor } from '../fixtures/wait-for.js'
 import type { HitchNode } from '../../node/index.js'
 import type { ChildProcess } from 'node:child_process'
@@ -64,13 +64,7 @@ describe('attack: linking one rider\'s rides on gossip (hitch chain + hitch driv
   })
   after(async () => {
     await listener?.stop().catch(() => {})
-    for (const p of [driverProc, chainProc]) {
-      if (p != null && p.exitCode == null && p.signalCode == null) {
-        const exited = new Promise(resolve => p.once('exit', resolve))
-        p.kill('SIGTERM')
-        await exited
-      }
-    }
+    await stopDaemons([driverProc, chainProc])
     await rm(dir, { recursive: true, force: true })
   })
 
