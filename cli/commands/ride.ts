@@ -294,7 +294,7 @@ async function closeChannel (manager: ChannelManager, channelId: `0x${string}`, 
   } finally {
     offClosed()
   }
-  if (closed == null) throw new Error(`channel ${channelId} did not close`)
+  if (closed == null) throw new UsageError(`channel ${channelId} did not close`, 1)
   if (summary.phase === 'closing') {
     if (!json) process.stderr.write(`the driver did not answer: closed unilaterally, finalizing after the challenge period (${String(summary.closesAt ?? '')})\n`)
     await new Promise<void>((resolve, reject) => {
