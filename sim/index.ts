@@ -45,7 +45,7 @@ export type { PeerShareInit } from './libp2p-peers.js'
 export {
   simLibp2pOptions, simRoleTimings, SIM_REAL_TIMINGS_MS, SIM_GOSSIP_HEARTBEAT_MS, SIM_DHT_QUERY_SELF_INTERVAL_MS, SIM_IO_TIMEOUT_MS
 } from './libp2p-tuning.js'
-export type { SimRoleTimings } from './libp2p-tuning.js'
+export type { ScaledRoleTimings, SimRoleTimings } from './libp2p-tuning.js'
 export { runSimWorker, DEFAULT_WORKER_STATUS_INTERVAL_MS } from './worker.js'
 export type { SimWorkerInit } from './worker.js'
 export { WORKER_PROTOCOL_VERSION, WORKER_TOKEN_ENV, parseHostPort } from './worker-protocol.js'

@@ -23,12 +23,14 @@
  *   must stay a comfortable real-time margin, so it is given here in real
  *   milliseconds and multiplied by the speed-up. The price is visible in the
  *   results: at speed-up S every real second of negotiation costs S simulated
- *   seconds of the rider's wait.
+ *   seconds of the rider's wait. The role tests' libp2p nodes
+ *   (test/integration/roles-fixtures.ts) run on such a clock too and take
+ *   their timings from here, so these margins are the only real-time ones.
  */
-import { DEFAULT_ACCEPT_TIMEOUT_MS, DEFAULT_MAX_TTL_MS, DEFAULT_QUOTE_WINDOW_MS } from '../protocol/index.js'
+import { DEFAULT_ACCEPT_TIMEOUT_MS, DEFAULT_MAX_TTL_MS, DEFAULT_QUOTE_WINDOW_MS, DEFAULT_REVEAL_TIMEOUT_MS } from '../protocol/index.js'
 import {
-  DEFAULT_DISCOVERY_TIMEOUT_MS, DEFAULT_MAX_REPUBLISH_MS, DEFAULT_MESSAGE_TTL_MS, DEFAULT_QUOTE_TTL_MS, DEFAULT_QUOTE_WIDEN_MS,
-  DEFAULT_RECORD_TIMEOUT_MS
+  DEFAULT_DISCOVERY_TIMEOUT_MS, DEFAULT_MAX_REPUBLISH_MS, DEFAULT_MESSAGE_TTL_MS, DEFAULT_OFFER_INTERVAL_MS, DEFAULT_QUOTE_TTL_MS,
+  DEFAULT_QUOTE_WIDEN_MS, DEFAULT_RECORD_TIMEOUT_MS, DEFAULT_REPUBLISH_MS
 } from '../node/index.js'
 import type { DriverInit, RideRequestOptions, RiderInit } from '../node/index.js'
 import type { CreateNetworkInit } from '../node/network/index.js'
@@ -158,6 +160,8 @@ export const SIM_REAL_TIMINGS_MS = Object.freeze({
   quoteWindow: 1_500,
   /** a driver has to confirm an accept */
   acceptTimeout: 4_000,
+  /** a driver that confirmed a ride waits for the rider's exact points */
+  reveal: 8_000,
   /** a rider waits for the driver's trip record after dropoff */
   recordTimeout: 10_000,
   /** a rider stays online after its ride, so its countersigned record reaches the driver */
@@ -168,7 +172,7 @@ export const SIM_REAL_TIMINGS_MS = Object.freeze({
 
 /** Role timings of a simulated node at a given speed-up, clock ms */
 export interface SimRoleTimings {
-  driver: Pick<DriverInit, 'offerIntervalMs' | 'quoteTtlMs' | 'quoteWidenMs' | 'sendTimeoutMs'>
+  driver: Pick<DriverInit, 'offerIntervalMs' | 'quoteTtlMs' | 'quoteWidenMs' | 'revealTimeoutMs' | 'sendTimeoutMs'>
   rider: Pick<RiderInit, 'republishMs' | 'maxRepublishMs' | 'discoveryTimeoutMs' | 'discoveryDials' | 'recordTimeoutMs' | 'sendTimeoutMs'>
   request: Pick<RideRequestOptions, 'quoteWindowMs' | 'acceptTimeoutMs'>
   /** how long a rider stays online after its ride, clock ms */
@@ -176,23 +180,28 @@ export interface SimRoleTimings {
   messageTtlMs: number
 }
 
+/** {@link SimRoleTimings} with every timing set, as {@link simRoleTimings} gives them */
+export type ScaledRoleTimings = { [K in keyof SimRoleTimings]: Required<SimRoleTimings[K]> }
+
 /**
  * Role timings for nodes whose clock runs `speedup` times faster than real
- * time: each the larger of the scenario's (or the role's default) and the
- * real-time margin of {@link SIM_REAL_TIMINGS_MS} times the speed-up; a
- * lifetime never above what validation accepts (10 minutes of clock). An
- * offer interval of 0 (offers off) stays 0.
+ * time: each the larger of the scenario's (or, without one, the role's
+ * default) and the real-time margin of {@link SIM_REAL_TIMINGS_MS} times the
+ * speed-up; a lifetime never above what validation accepts (10 minutes of
+ * clock). An offer interval of 0 (offers off) stays 0.
  */
-export function simRoleTimings (speedup: number, scenario: Pick<Scenario, 'offerIntervalS' | 'republishS'>): SimRoleTimings {
+export function simRoleTimings (speedup: number, scenario: Partial<Pick<Scenario, 'offerIntervalS' | 'republishS'>> = {}): ScaledRoleTimings {
   const t = SIM_REAL_TIMINGS_MS
   const scaled = (realMs: number, atLeastMs: number): number => Math.max(atLeastMs, Math.round(realMs * speedup))
   const lifetime = (realMs: number, atLeastMs: number): number => Math.min(DEFAULT_MAX_TTL_MS, scaled(realMs, atLeastMs))
-  const republishMs = scaled(t.republish, scenario.republishS * 1000)
+  const offerIntervalMs = scenario.offerIntervalS != null ? scenario.offerIntervalS * 1000 : DEFAULT_OFFER_INTERVAL_MS
+  const republishMs = scaled(t.republish, scenario.republishS != null ? scenario.republishS * 1000 : DEFAULT_REPUBLISH_MS)
   return {
     driver: {
-      offerIntervalMs: scenario.offerIntervalS === 0 ? 0 : lifetime(t.offerInterval, scenario.offerIntervalS * 1000),
+      offerIntervalMs: offerIntervalMs === 0 ? 0 : lifetime(t.offerInterval, offerIntervalMs),
       quoteTtlMs: lifetime(t.quoteTtl, DEFAULT_QUOTE_TTL_MS),
       quoteWidenMs: scaled(t.quoteWiden, DEFAULT_QUOTE_WIDEN_MS),
+      revealTimeoutMs: scaled(t.reveal, DEFAULT_REVEAL_TIMEOUT_MS),
       sendTimeoutMs: SIM_IO_TIMEOUT_MS
     },
     rider: {

@@ -5,7 +5,7 @@ import { RiderPayments, WEI_PER_CENT } from '../../node/payments/index.js'
 import { recordHash, toHex, verifyTripRecord } from '../../protocol/index.js'
 import { EmbeddedEvm } from '../../settlement/index.js'
 import { waitFor } from '../fixtures/wait-for.js'
-import { CITY, Swarm, driverTimings, rideTimings, riderTimings } from './roles-fixtures.js'
+import { CITY, Swarm, rideTimings } from './roles-fixtures.js'
 import type { ChannelManager } from '../../node/channel/index.js'
 import type { Driver, DriverPeer, HitchPeerInit } from '../../node/index.js'
 import type { PaymentEvents } from '../../node/payments/index.js'
@@ -59,7 +59,7 @@ describe('integration: rides paid through payment channels (libp2p over TCP, one
     const peer = await swarm.peer(paying(evm, 'rider'))
     const manager = peer.channels!
     const p = payments(manager)
-    const r = new Rider(roleComponents(peer.node, p), riderTimings(SPEED_UP))
+    const r = new Rider(roleComponents(peer.node, p), swarm.timings.rider)
     swarm.riders.push(r)
     await r.start()
     return { rider: r, payments: p, manager }
@@ -71,7 +71,7 @@ describe('integration: rides paid through payment channels (libp2p over TCP, one
     const peer = await swarm.peer<DriverPeer>({
       ...paying(evm, 'driver'),
       driverPayments: { graceMs: GRACE_MS },
-      driver: { ...driverTimings(SPEED_UP), position: CITY.center, seats: 4 }
+      driver: { ...swarm.timings.driver, position: CITY.center, seats: 4 }
     })
     driverSide = { chain: peer.chain!, manager: peer.channels! }
     driver = peer.driver

@@ -1,14 +1,18 @@
 import { WallClock } from '../../node/clock/index.js'
-import { createHitchPeer } from '../../node/index.js'
+import { DEFAULT_MAX_WAIT_MS, createHitchPeer } from '../../node/index.js'
 import { openRoutedMap } from '../../node/map/index.js'
+import { simRoleTimings } from '../../sim/libp2p-tuning.js'
 import type { Clock } from '../../node/clock/index.js'
 import type { Driver, DriverInit, DriverPeer, HitchNode, HitchNodeInit, HitchPeer, HitchPeerInit, LatLonPoint, Rider, RideRequestOptions, RiderInit, RiderPeer } from '../../node/index.js'
 import type { RoutedMap } from '../../node/map/index.js'
+import type { ScaledRoleTimings } from '../../sim/libp2p-tuning.js'
 
 /**
  * Clock speed-up of the role tests: a ride of a few km (a few minutes of clock time) takes a
- * few seconds. Every protocol timeout below is in clock ms, so it is scaled up to stay a
- * comfortable real-time margin above loopback latencies on a loaded 2-core machine.
+ * few seconds. Every protocol timeout is in clock ms, so it is scaled up to stay a comfortable
+ * real-time margin above loopback latencies on a loaded 2-core machine: the role timings of
+ * the simulator's libp2p mode at the same speed-up (`simRoleTimings` of sim/libp2p-tuning.ts),
+ * whose nodes are in the same position.
  */
 export const SPEED_UP = 60
 
@@ -24,20 +28,17 @@ export const CITY = {
   west: { lat: 40.749, lon: -73.992 }
 } satisfies Record<string, LatLonPoint>
 
-/** Timings (clock ms) for riders, scaled to real margins. */
-export function rideTimings (speedUp = SPEED_UP): Pick<RideRequestOptions, 'quoteWindowMs' | 'acceptTimeoutMs' | 'timeoutMs'> {
-  return { quoteWindowMs: real(800, speedUp), acceptTimeoutMs: real(3_000, speedUp), timeoutMs: real(9_000, speedUp) }
-}
-
-/** Driver options scaled to the speed-up. */
-export function driverTimings (speedUp = SPEED_UP): Pick<DriverInit, 'offerIntervalMs' | 'quoteTtlMs' | 'revealTimeoutMs'> {
-  return { offerIntervalMs: real(2_000, speedUp), quoteTtlMs: real(8_000, speedUp), revealTimeoutMs: real(8_000, speedUp) }
-}
-
-/** Rider options scaled to the speed-up. */
-export function riderTimings (speedUp = SPEED_UP): Pick<RiderInit, 'republishMs' | 'discoveryTimeoutMs' | 'recordTimeoutMs'> {
-  // discovery is a DHT lookup and dials: real-time work, bounded on the (sped-up) clock
-  return { republishMs: real(400, speedUp), discoveryTimeoutMs: real(3_000, speedUp), recordTimeoutMs: real(8_000, speedUp) }
+/**
+ * A ride's timings (clock ms) at the speed-up: the quote window and accept timeout of
+ * `simRoleTimings`; a deadline that leaves room for the quote window, one accept timing out and
+ * one more request at the longest re-publish interval; and the default patience for the car
+ * plus that deadline, since every real second of negotiation (a driver in the next cell holds
+ * its quote back for a few re-published copies) is `speedUp` seconds of the rider's wait.
+ */
+export function rideTimings (speedUp = SPEED_UP): Pick<RideRequestOptions, 'quoteWindowMs' | 'acceptTimeoutMs' | 'timeoutMs' | 'maxWaitMs'> {
+  const { request, rider } = simRoleTimings(speedUp)
+  const timeoutMs = request.quoteWindowMs + request.acceptTimeoutMs + rider.maxRepublishMs
+  return { ...request, timeoutMs, maxWaitMs: DEFAULT_MAX_WAIT_MS + timeoutMs }
 }
 
 /** Nodes of one test: one shared clock and map, a hub everyone bootstraps from, all stopped by `stop()`. */
@@ -51,11 +52,14 @@ export class Swarm {
   private readonly nodesByRole = new Map<Driver | Rider, HitchNode>()
   hub!: HitchNode
   readonly speedUp: number
+  /** the role timings of its nodes, clock ms: `simRoleTimings` at its speed-up */
+  readonly timings: ScaledRoleTimings
   private readonly transport: 'tcp' | 'memory'
 
   constructor (transport: 'tcp' | 'memory' = 'tcp', speedUp = SPEED_UP) {
     this.transport = transport
     this.speedUp = speedUp
+    this.timings = simRoleTimings(speedUp)
     this.clock = new WallClock({ speedUp })
   }
 
@@ -81,7 +85,7 @@ export class Swarm {
       loopbackFriendly: true,
       clock: this.clock,
       map: this.map,
-      messageTtlMs: real(9_000, this.speedUp),
+      messageTtlMs: this.timings.messageTtlMs,
       bootstrap: this.hub != null ? this.hub.addresses() : [],
       ...init
     })
@@ -107,7 +111,7 @@ export class Swarm {
 
   /** A started driver (its own peer), with the swarm's timings unless `init` sets them. */
   async driver (init: DriverInit, extra: HitchPeerInit = {}): Promise<Driver> {
-    const { driver } = await this.peer<DriverPeer>({ ...extra, driver: { ...driverTimings(this.speedUp), ...init } })
+    const { driver } = await this.peer<DriverPeer>({ ...extra, driver: { ...this.timings.driver, ...init } })
     this.drivers.push(driver)
     await driver.start()
     return driver
@@ -115,7 +119,7 @@ export class Swarm {
 
   /** A started rider (its own peer), with the swarm's timings unless `init` sets them. */
   async rider (init: RiderInit = {}, extra: HitchPeerInit = {}): Promise<Rider> {
-    const { rider } = await this.peer<RiderPeer>({ ...extra, rider: { ...riderTimings(this.speedUp), ...init } })
+    const { rider } = await this.peer<RiderPeer>({ ...extra, rider: { ...this.timings.rider, ...init } })
     this.riders.push(rider)
     await rider.start()
     return rider

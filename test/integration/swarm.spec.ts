@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { mulberry32 } from '../../matching/index.js'
 import { rideKey, verifyTripRecord } from '../../protocol/index.js'
 import { waitFor } from '../fixtures/wait-for.js'
-import { Swarm, real } from './roles-fixtures.js'
+import { Swarm, real, rideTimings } from './roles-fixtures.js'
 import type { Driver, LatLonPoint, RideResult, Rider } from '../../node/index.js'
 
 /** A random point inside the synthetic city's bounding box, away from its edges. */
@@ -31,13 +31,13 @@ describe('integration: a swarm of 11 nodes over the memory transport', function 
     const bbox = swarm.map.graph.meta.bbox
     drivers = []
     for (let i = 0; i < DRIVERS; i++) {
-      drivers.push(await swarm.driver({ position: pointIn(bbox, rand), seats: 3 + (i % 2), offerIntervalMs: real(20_000) }))
+      drivers.push(await swarm.driver({ position: pointIn(bbox, rand), seats: 3 + (i % 2) }))
     }
     riders = []
     for (let i = 0; i < RIDERS; i++) {
-      // fewer re-publications and offers: a dozen nodes verifying secp256k1 signatures (ours and
-      // gossipsub's) on every copy load two cores
-      riders.push(await swarm.rider({ republishMs: real(3_000) }))
+      // fewer re-publications than the swarm's: a dozen nodes verifying secp256k1 signatures (ours
+      // and gossipsub's) on every copy load two cores
+      riders.push(await swarm.rider({ republishMs: 2 * swarm.timings.rider.republishMs }))
     }
   })
   after(async () => { await swarm.stop() })
@@ -50,8 +50,7 @@ describe('integration: a swarm of 11 nodes over the memory transport', function 
     // staggered a little, as riders are
     const settled = await Promise.allSettled(riders.map(async (r, i) => swarm.nodeOf(r).clock.sleep(real(500) * i).then(async () => r.requestRide({
       ...trips[i],
-      quoteWindowMs: real(1_500),
-      acceptTimeoutMs: real(4_000),
+      ...rideTimings(),
       // generous: on a loaded 2-core machine a dozen nodes verifying every signature in pure JS can
       // take tens of real seconds to negotiate, and the deadline is clock time
       timeoutMs: real(60_000),
