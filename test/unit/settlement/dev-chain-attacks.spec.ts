@@ -249,10 +249,15 @@ describe('settlement/dev-chain: slow clients, and what nodes send', function () 
     socket.on('error', () => {})
     socket.resume()
     socket.write(text)
+    let timer: NodeJS.Timeout | undefined
     return await Promise.race([
       once(socket, 'close').then(() => 'closed by the chain' as const),
-      new Promise<'still open'>(resolve => setTimeout(resolve, 20_000, 'still open'))
-    ]).finally(() => { socket.destroy() })
+      new Promise<'still open'>(resolve => { timer = setTimeout(resolve, 20_000, 'still open') })
+    ]).finally(() => {
+      // the 20 s guard must not keep the test process alive once the chain closed the socket
+      clearTimeout(timer)
+      socket.destroy()
+    })
   }
 
   it('closes a request whose body never finishes', async () => {
