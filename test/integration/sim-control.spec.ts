@@ -176,10 +176,11 @@ describe('sim: the control connection of multi-process runs, attacked (issue 9)'
       const silent = await RawPeer.connect(c.address)
       const dripping = await RawPeer.connect(c.address)
       dripping.socket.write('{"type":') // a hello that never ends
+      let timer: NodeJS.Timeout | undefined
       const closedBy = await Promise.race([
         Promise.all([silent.closed, dripping.closed]).then(() => 'coordinator'),
-        new Promise(resolve => setTimeout(resolve, 20_000, 'nobody'))
-      ])
+        new Promise(resolve => { timer = setTimeout(resolve, 20_000, 'nobody') })
+      ]).finally(() => { clearTimeout(timer) })
       expect(closedBy).to.equal('coordinator')
     } finally {
       await c.stop()
