@@ -2,7 +2,7 @@
  * What a running Hitch node offers the roles: the `HitchNode` interface, its handlers and
  * send options, and its error.
  */
-import { CodedError } from '../protocol/index.js'
+import { ErrorFamily } from '../protocol/index.js'
 import type { ReplayCache } from '../protocol/index.js'
 import type { Clock } from './clock/index.js'
 import type { NodeIdentity } from './identity/index.js'
@@ -87,18 +87,10 @@ export interface HitchNode {
 export type HitchNodeErrorCode = 'ERR_BAD_ANSWER' | 'ERR_NOT_STARTED'
 
 /** A peer answered a direct message with something that does not validate, or the node is stopped. */
-export abstract class HitchNodeError extends CodedError<HitchNodeErrorCode> {}
+export abstract class HitchNodeError extends ErrorFamily<HitchNodeErrorCode> {}
 
 /** A peer answered a direct message with something that does not validate. */
-export class BadAnswerError extends HitchNodeError {
-  static readonly NAME = 'BadAnswerError'
-  override readonly name = BadAnswerError.NAME
-  constructor (message: string, options?: ErrorOptions) { super('ERR_BAD_ANSWER', message, options) }
-}
+export class BadAnswerError extends HitchNodeError { static readonly code: HitchNodeErrorCode = 'ERR_BAD_ANSWER' }
 
 /** The node is stopped (a stopped node cannot be started again). */
-export class NodeNotStartedError extends HitchNodeError {
-  static readonly NAME = 'NodeNotStartedError'
-  override readonly name = NodeNotStartedError.NAME
-  constructor (message: string, options?: ErrorOptions) { super('ERR_NOT_STARTED', message, options) }
-}
+export class NodeNotStartedError extends HitchNodeError { static readonly code: HitchNodeErrorCode = 'ERR_NOT_STARTED' }

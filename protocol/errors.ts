@@ -18,6 +18,19 @@ export abstract class CodedError<Code extends string> extends Error {
   }
 }
 
+/**
+ * A family of errors whose members each stand for one of its codes: a member declares its
+ * `static readonly code` and nothing else, and is named for its class, so that
+ * `new PeerUnresponsiveError('...')` has `name` `PeerUnresponsiveError` and its code.
+ */
+export abstract class ErrorFamily<Code extends string> extends CodedError<Code> {
+  constructor (message: string, options?: ErrorOptions) {
+    const member = new.target as unknown as { code: Code, name: string }
+    super(member.code, message, options)
+    this.name = member.name
+  }
+}
+
 /** What a gossip router should do with a message: forward it, drop it quietly, or drop it and penalise the sender. */
 export type Verdict = 'accept' | 'ignore' | 'reject'
 

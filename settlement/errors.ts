@@ -1,4 +1,4 @@
-import { CodedError } from '../protocol/index.js'
+import { ErrorFamily } from '../protocol/index.js'
 
 /** What went wrong in the settlement layer. */
 export type SettlementErrorCode =
@@ -24,57 +24,33 @@ export interface SettlementErrorOptions extends ErrorOptions {
 }
 
 /** An error of the settlement layer: one class per failure below; `revert` for contract reverts. */
-export abstract class SettlementError extends CodedError<SettlementErrorCode> {
+export abstract class SettlementError extends ErrorFamily<SettlementErrorCode> {
   /** For `REVERTED`: the adjudicator's custom error name, e.g. `StaleNonce`. */
   readonly revert?: string
   /** For `REVERTED`: the custom error's arguments. */
   readonly revertArgs?: readonly unknown[]
 
-  constructor (code: SettlementErrorCode, message: string, options?: SettlementErrorOptions) {
-    super(code, message, { cause: options?.cause })
+  constructor (message: string, options?: SettlementErrorOptions) {
+    super(message, { cause: options?.cause })
     if (options?.revert != null) this.revert = options.revert
     if (options?.revertArgs != null) this.revertArgs = options.revertArgs
   }
 }
 
 /** The Solidity compiler reported an error. */
-export class CompileFailedError extends SettlementError {
-  static readonly NAME = 'CompileFailedError'
-  override readonly name = CompileFailedError.NAME
-  constructor (message: string, options?: SettlementErrorOptions) { super('COMPILE_FAILED', message, options) }
-}
+export class CompileFailedError extends SettlementError { static readonly code: SettlementErrorCode = 'COMPILE_FAILED' }
 
 /** A transaction or call was reverted by the adjudicator; `revert` names its custom error. */
-export class RevertedError extends SettlementError {
-  static readonly NAME = 'RevertedError'
-  override readonly name = RevertedError.NAME
-  constructor (message: string, options?: SettlementErrorOptions) { super('REVERTED', message, options) }
-}
+export class RevertedError extends SettlementError { static readonly code: SettlementErrorCode = 'REVERTED' }
 
 /** The JSON-RPC endpoint failed or answered something unexpected. */
-export class RpcFailedError extends SettlementError {
-  static readonly NAME = 'RpcFailedError'
-  override readonly name = RpcFailedError.NAME
-  constructor (message: string, options?: SettlementErrorOptions) { super('RPC_FAILED', message, options) }
-}
+export class RpcFailedError extends SettlementError { static readonly code: SettlementErrorCode = 'RPC_FAILED' }
 
 /** The adjudicator address is unknown or has no code. */
-export class NoAdjudicatorError extends SettlementError {
-  static readonly NAME = 'NoAdjudicatorError'
-  override readonly name = NoAdjudicatorError.NAME
-  constructor (message: string, options?: SettlementErrorOptions) { super('NO_ADJUDICATOR', message, options) }
-}
+export class NoAdjudicatorError extends SettlementError { static readonly code: SettlementErrorCode = 'NO_ADJUDICATOR' }
 
 /** An argument was malformed (key, URL, duration). */
-export class InvalidSettlementArgumentError extends SettlementError {
-  static readonly NAME = 'InvalidSettlementArgumentError'
-  override readonly name = InvalidSettlementArgumentError.NAME
-  constructor (message: string, options?: SettlementErrorOptions) { super('INVALID_ARGUMENT', message, options) }
-}
+export class InvalidSettlementArgumentError extends SettlementError { static readonly code: SettlementErrorCode = 'INVALID_ARGUMENT' }
 
 /** The chain client was stopped. */
-export class ChainStoppedError extends SettlementError {
-  static readonly NAME = 'ChainStoppedError'
-  override readonly name = ChainStoppedError.NAME
-  constructor (message: string, options?: SettlementErrorOptions) { super('STOPPED', message, options) }
-}
+export class ChainStoppedError extends SettlementError { static readonly code: SettlementErrorCode = 'STOPPED' }

@@ -1,4 +1,4 @@
-import { CodedError } from '../../protocol/index.js'
+import { ErrorFamily } from '../../protocol/index.js'
 import type { ChannelRejectCode } from '../../protocol/channel/index.js'
 
 /** What went wrong in the node's channel manager. */
@@ -27,68 +27,36 @@ export interface ChannelErrorOptions extends ErrorOptions {
 }
 
 /** An error of the channel manager: one class per failure below; `reason` for refusals. */
-export abstract class ChannelError extends CodedError<ChannelErrorCode> {
+export abstract class ChannelError extends ErrorFamily<ChannelErrorCode> {
   /** for `REJECTED` (and rule violations): the protocol's reason */
   readonly reason?: ChannelRejectCode
 
-  constructor (code: ChannelErrorCode, message: string, options?: ChannelErrorOptions) {
-    super(code, message, { cause: options?.cause })
+  constructor (message: string, options?: ChannelErrorOptions) {
+    super(message, { cause: options?.cause })
     if (options?.reason != null) this.reason = options.reason
   }
 }
 
 /** No channel with this id is known to this node. */
-export class UnknownChannelError extends ChannelError {
-  static readonly NAME = 'UnknownChannelError'
-  override readonly name = UnknownChannelError.NAME
-  constructor (message: string, options?: ChannelErrorOptions) { super('UNKNOWN_CHANNEL', message, options) }
-}
+export class UnknownChannelError extends ChannelError { static readonly code: ChannelErrorCode = 'UNKNOWN_CHANNEL' }
 
 /** The peer refused the update or close; `reason` says why. */
-export class ChannelRejectedError extends ChannelError {
-  static readonly NAME = 'ChannelRejectedError'
-  override readonly name = ChannelRejectedError.NAME
-  constructor (message: string, options?: ChannelErrorOptions) { super('REJECTED', message, options) }
-}
+export class ChannelRejectedError extends ChannelError { static readonly code: ChannelErrorCode = 'REJECTED' }
 
 /** The peer did not answer within `unresponsiveTimeoutMs`. */
-export class PeerUnresponsiveError extends ChannelError {
-  static readonly NAME = 'PeerUnresponsiveError'
-  override readonly name = PeerUnresponsiveError.NAME
-  constructor (message: string, options?: ChannelErrorOptions) { super('PEER_UNRESPONSIVE', message, options) }
-}
+export class PeerUnresponsiveError extends ChannelError { static readonly code: ChannelErrorCode = 'PEER_UNRESPONSIVE' }
 
 /** The channel manager is not started (or was stopped). */
-export class ChannelNotStartedError extends ChannelError {
-  static readonly NAME = 'ChannelNotStartedError'
-  override readonly name = ChannelNotStartedError.NAME
-  constructor (message: string, options?: ChannelErrorOptions) { super('NOT_STARTED', message, options) }
-}
+export class ChannelNotStartedError extends ChannelError { static readonly code: ChannelErrorCode = 'NOT_STARTED' }
 
 /** An argument breaks the channel rules (a smaller total, a wrong role, ...). */
-export class InvalidChannelArgumentError extends ChannelError {
-  static readonly NAME = 'InvalidChannelArgumentError'
-  override readonly name = InvalidChannelArgumentError.NAME
-  constructor (message: string, options?: ChannelErrorOptions) { super('INVALID_ARGUMENT', message, options) }
-}
+export class InvalidChannelArgumentError extends ChannelError { static readonly code: ChannelErrorCode = 'INVALID_ARGUMENT' }
 
 /** The channel is closing or closed. */
-export class ChannelNotOpenError extends ChannelError {
-  static readonly NAME = 'ChannelNotOpenError'
-  override readonly name = ChannelNotOpenError.NAME
-  constructor (message: string, options?: ChannelErrorOptions) { super('NOT_OPEN', message, options) }
-}
+export class ChannelNotOpenError extends ChannelError { static readonly code: ChannelErrorCode = 'NOT_OPEN' }
 
 /** The peer answered something that is not a valid channel message. */
-export class BadChannelResponseError extends ChannelError {
-  static readonly NAME = 'BadChannelResponseError'
-  override readonly name = BadChannelResponseError.NAME
-  constructor (message: string, options?: ChannelErrorOptions) { super('BAD_RESPONSE', message, options) }
-}
+export class BadChannelResponseError extends ChannelError { static readonly code: ChannelErrorCode = 'BAD_RESPONSE' }
 
 /** This account cannot pay for the deposit and the gas to defend its channels. */
-export class InsufficientFundsError extends ChannelError {
-  static readonly NAME = 'InsufficientFundsError'
-  override readonly name = InsufficientFundsError.NAME
-  constructor (message: string, options?: ChannelErrorOptions) { super('INSUFFICIENT_FUNDS', message, options) }
-}
+export class InsufficientFundsError extends ChannelError { static readonly code: ChannelErrorCode = 'INSUFFICIENT_FUNDS' }

@@ -1,4 +1,4 @@
-import { CodedError } from '../../protocol/index.js'
+import { ErrorFamily } from '../../protocol/index.js'
 
 /** What went wrong with a ride's payment. */
 export type PaymentErrorCode =
@@ -12,32 +12,16 @@ export type PaymentErrorCode =
   | 'NO_CHANNEL'
 
 /** An error of the ride payments: one class per failure below. */
-export abstract class PaymentError extends CodedError<PaymentErrorCode> {}
+export abstract class PaymentError extends ErrorFamily<PaymentErrorCode> {}
 
 /** The fare's currency cannot be paid through a channel. */
-export class UnsupportedCurrencyError extends PaymentError {
-  static readonly NAME = 'UnsupportedCurrencyError'
-  override readonly name = UnsupportedCurrencyError.NAME
-  constructor (message: string, options?: ErrorOptions) { super('UNSUPPORTED_CURRENCY', message, options) }
-}
+export class UnsupportedCurrencyError extends PaymentError { static readonly code: PaymentErrorCode = 'UNSUPPORTED_CURRENCY' }
 
 /** An amount is not a non-negative integer. */
-export class InvalidAmountError extends PaymentError {
-  static readonly NAME = 'InvalidAmountError'
-  override readonly name = InvalidAmountError.NAME
-  constructor (message: string, options?: ErrorOptions) { super('INVALID_AMOUNT', message, options) }
-}
+export class InvalidAmountError extends PaymentError { static readonly code: PaymentErrorCode = 'INVALID_AMOUNT' }
 
 /** No payment is known for this ride. */
-export class UnknownRideError extends PaymentError {
-  static readonly NAME = 'UnknownRideError'
-  override readonly name = UnknownRideError.NAME
-  constructor (message: string, options?: ErrorOptions) { super('UNKNOWN_RIDE', message, options) }
-}
+export class UnknownRideError extends PaymentError { static readonly code: PaymentErrorCode = 'UNKNOWN_RIDE' }
 
 /** The ride's channel could not be opened or topped up. */
-export class NoChannelError extends PaymentError {
-  static readonly NAME = 'NoChannelError'
-  override readonly name = NoChannelError.NAME
-  constructor (message: string, options?: ErrorOptions) { super('NO_CHANNEL', message, options) }
-}
+export class NoChannelError extends PaymentError { static readonly code: PaymentErrorCode = 'NO_CHANNEL' }

@@ -1,4 +1,4 @@
-import { CodedError } from '../../protocol/index.js'
+import { ErrorFamily } from '../../protocol/index.js'
 
 /** Codes of {@link RideError}. */
 export type RideErrorCode =
@@ -20,63 +20,34 @@ export type RideErrorCode =
   | 'ERR_OFF_MAP'
 
 /** A ride could not be requested, completed or recorded: one class per failure below. */
-export abstract class RideError extends CodedError<RideErrorCode> {}
+export abstract class RideError extends ErrorFamily<RideErrorCode> {}
 
 /** The driver cancelled the confirmed ride (after it was sent the exact points). */
-export class DriverCancelledError extends RideError {
-  static readonly NAME = 'DriverCancelledError'
-  override readonly name = DriverCancelledError.NAME
-  constructor (message: string, options?: ErrorOptions) { super('ERR_DRIVER_CANCELLED', message, options) }
-}
+export class DriverCancelledError extends RideError { static readonly code: RideErrorCode = 'ERR_DRIVER_CANCELLED' }
 
 /** The exact points could not be delivered to the driver that confirmed. */
-export class DriverUnreachableError extends RideError {
-  static readonly NAME = 'DriverUnreachableError'
-  override readonly name = DriverUnreachableError.NAME
-  constructor (message: string, options?: ErrorOptions) { super('ERR_DRIVER_UNREACHABLE', message, options) }
-}
+export class DriverUnreachableError extends RideError { static readonly code: RideErrorCode = 'ERR_DRIVER_UNREACHABLE' }
 
 /** The rider (or the caller's signal) gave up. */
-export class RideAbortedError extends RideError {
-  static readonly NAME = 'RideAbortedError'
-  override readonly name = RideAbortedError.NAME
-  constructor (message: string, options?: ErrorOptions) { super('ERR_RIDE_ABORTED', message, options) }
-}
+export class RideAbortedError extends RideError { static readonly code: RideErrorCode = 'ERR_RIDE_ABORTED' }
 
 /** The trip record the driver sent does not match the ride or does not verify. */
-export class BadTripRecordError extends RideError {
-  static readonly NAME = 'BadTripRecordError'
-  override readonly name = BadTripRecordError.NAME
-  constructor (message: string, options?: ErrorOptions) { super('ERR_BAD_TRIP_RECORD', message, options) }
-}
+export class BadTripRecordError extends RideError { static readonly code: RideErrorCode = 'ERR_BAD_TRIP_RECORD' }
 
 /** The trip ended but no trip record arrived in time. */
-export class NoTripRecordError extends RideError {
-  static readonly NAME = 'NoTripRecordError'
-  override readonly name = NoTripRecordError.NAME
-  constructor (message: string, options?: ErrorOptions) { super('ERR_NO_TRIP_RECORD', message, options) }
-}
+export class NoTripRecordError extends RideError { static readonly code: RideErrorCode = 'ERR_NO_TRIP_RECORD' }
 
 /** The role is not started. */
-export class RoleNotStartedError extends RideError {
-  static readonly NAME = 'RoleNotStartedError'
-  override readonly name = RoleNotStartedError.NAME
-  constructor (message: string, options?: ErrorOptions) { super('ERR_NOT_STARTED', message, options) }
-}
+export class RoleNotStartedError extends RideError { static readonly code: RideErrorCode = 'ERR_NOT_STARTED' }
 
 /** A position is off the map. */
-export class OffMapError extends RideError {
-  static readonly NAME = 'OffMapError'
-  override readonly name = OffMapError.NAME
-  constructor (message: string, options?: ErrorOptions) { super('ERR_OFF_MAP', message, options) }
-}
+export class OffMapError extends RideError { static readonly code: RideErrorCode = 'ERR_OFF_MAP' }
 
 /** No driver confirmed a quote within the ride's `timeoutMs`. */
 export class NoDriverError extends RideError {
-  static readonly NAME = 'NoDriverError'
-  override readonly name = NoDriverError.NAME
+  static readonly code: RideErrorCode = 'ERR_NO_DRIVER'
 
   constructor (message = 'no driver confirmed a quote in time', options?: ErrorOptions) {
-    super('ERR_NO_DRIVER', message, options)
+    super(message, options)
   }
 }

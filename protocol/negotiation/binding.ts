@@ -2,7 +2,7 @@ import { recoverMessageAddress } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
-import { CodedError } from '../errors.js'
+import { ErrorFamily } from '../errors.js'
 import { BINDING_SIGNATURE_BYTES } from '../validation.js'
 import type { IdentityBinding } from '../pb/messages.js'
 import type { Hex } from 'viem'
@@ -34,42 +34,22 @@ export type BindingErrorCode =
   | 'ERR_BINDING_BAD_SIGNATURE'
 
 /** A rider's identity binding was refused: one class per failure below. */
-export abstract class BindingError extends CodedError<BindingErrorCode> {}
+export abstract class BindingError extends ErrorFamily<BindingErrorCode> {}
 
 /** The rider sent no binding where one is needed (the driver takes payments). */
-export class BindingMissingError extends BindingError {
-  static readonly NAME = 'BindingMissingError'
-  override readonly name = BindingMissingError.NAME
-  constructor (message: string, options?: ErrorOptions) { super('ERR_BINDING_MISSING', message, options) }
-}
+export class BindingMissingError extends BindingError { static readonly code: BindingErrorCode = 'ERR_BINDING_MISSING' }
 
 /** A field of the binding is not of the right form. */
-export class BindingMalformedError extends BindingError {
-  static readonly NAME = 'BindingMalformedError'
-  override readonly name = BindingMalformedError.NAME
-  constructor (message: string, options?: ErrorOptions) { super('ERR_BINDING_MALFORMED', message, options) }
-}
+export class BindingMalformedError extends BindingError { static readonly code: BindingErrorCode = 'ERR_BINDING_MALFORMED' }
 
 /** The binding was issued too long ago, or too far in the future. */
-export class BindingExpiredError extends BindingError {
-  static readonly NAME = 'BindingExpiredError'
-  override readonly name = BindingExpiredError.NAME
-  constructor (message: string, options?: ErrorOptions) { super('ERR_BINDING_EXPIRED', message, options) }
-}
+export class BindingExpiredError extends BindingError { static readonly code: BindingErrorCode = 'ERR_BINDING_EXPIRED' }
 
 /** The binding is for another peer id or another ride. */
-export class BindingMismatchError extends BindingError {
-  static readonly NAME = 'BindingMismatchError'
-  override readonly name = BindingMismatchError.NAME
-  constructor (message: string, options?: ErrorOptions) { super('ERR_BINDING_MISMATCH', message, options) }
-}
+export class BindingMismatchError extends BindingError { static readonly code: BindingErrorCode = 'ERR_BINDING_MISMATCH' }
 
 /** The binding's signature is not the named address's. */
-export class BindingBadSignatureError extends BindingError {
-  static readonly NAME = 'BindingBadSignatureError'
-  override readonly name = BindingBadSignatureError.NAME
-  constructor (message: string, options?: ErrorOptions) { super('ERR_BINDING_BAD_SIGNATURE', message, options) }
-}
+export class BindingBadSignatureError extends BindingError { static readonly code: BindingErrorCode = 'ERR_BINDING_BAD_SIGNATURE' }
 
 /** What a binding says, without its signature. */
 export type BindingClaim = Omit<IdentityBinding, 'signature'>
