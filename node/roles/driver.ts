@@ -334,8 +334,8 @@ export class Driver extends TypedEvents<DriverEvents> {
           break
         case 'set-timer': {
           const id = action.id
-          this.timers.set(id, action.afterMs, () => {
-            if (this.running) {
+          this.timers.set(id, action.afterMs, take => {
+            if (this.running && take()) {
               this.step({ type: 'timer', id, now: this.now() })
             }
           })

@@ -42,11 +42,6 @@ interface Run {
   /** length of the direct route from pickup to dropoff on our map, metres (fare pro rata) */
   routeM: number
   timers: MachineTimers
-  /**
-   * How often the machine set or cleared each timer id: a timer event handled once its timer
-   * was set again or cleared is stale (see {@link Rider.setTimer})
-   */
-  timerChanges: Map<string, number>
   republish?: TimerHandle
   /** drivers found in the DHT by the latest lookup */
   discovered: number
@@ -190,7 +185,6 @@ export class Rider extends TypedEvents<RiderEvents> {
       // the driver snaps the same exact points on its map: the same route, the same fare-so-far
       routeM: map.router.route(pickupSnap.node, dropoffSnap.node)?.distanceM ?? 0,
       timers: new MachineTimers(this.node.clock),
-      timerChanges: new Map(),
       discovered: 0,
       ended: new AbortController(),
       queue: Promise.resolve(),
@@ -274,25 +268,15 @@ export class Rider extends TypedEvents<RiderEvents> {
   /**
    * Sets the machine's timer `id`. Its event waits its turn in the ride's queue, behind a pick
    * the user takes a while over, say; if the machine set that timer again or cleared it
-   * meanwhile, the event is about a timer the machine no longer has and is dropped: the
-   * timeout of an accept a driver declined must not time out the accept the pick sent next.
+   * meanwhile, the event is dropped: the timeout of an accept a driver declined must not time
+   * out the accept the pick sent next.
    */
   private setTimer (run: Run, id: string, afterMs: number): void {
-    const change = this.timerChanged(run, id)
-    run.timers.set(id, afterMs, () => {
+    run.timers.set(id, afterMs, take => {
       this.enqueue(run, async () => {
-        if (run.timerChanges.get(id) === change) {
-          await this.feed(run, { type: 'timer', id, now: this.now() })
-        }
+        if (take()) await this.feed(run, { type: 'timer', id, now: this.now() })
       })
     })
-  }
-
-  /** Counts a set or clear of the timer `id`; returns the count. */
-  private timerChanged (run: Run, id: string): number {
-    const change = (run.timerChanges.get(id) ?? 0) + 1
-    run.timerChanges.set(id, change)
-    return change
   }
 
   /** Events for what a step changed, and the ride's end when it ended. */
@@ -336,7 +320,6 @@ export class Rider extends TypedEvents<RiderEvents> {
           this.setTimer(run, action.id, action.afterMs)
           break
         case 'clear-timer':
-          this.timerChanged(run, action.id)
           run.timers.clear(action.id)
           break
         case 'choose':
