@@ -248,6 +248,9 @@ function checkBody (message: HitchMessage, h: Horizon): void {
       checkId('requestId', b.requestId)
       checkId('quoteId', b.quoteId)
       checkSeats('seats', b.seats)
+      if (b.binding != null) {
+        checkBinding(b.binding)
+      }
       return
     }
     case 'confirm': {

@@ -7,6 +7,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { prefixLogger } from '@libp2p/logger'
+import { derivePeerKey } from '../node/identity/index.js'
 import { createNetwork } from '../node/network/index.js'
 import { Fleet } from './fleet.js'
 import { simLibp2pOptions, simRoleTimings } from './libp2p-tuning.js'
@@ -162,11 +163,14 @@ export class PeerShare implements PeerFactory {
 
   // ---- the peer factory ----------------------------------------------------------------
 
-  /** A libp2p network for peer `(role, index)`, tuned for the run, its connections counted */
+  /**
+   * A libp2p network for peer `(role, index)`, tuned for the run, its connections counted; its
+   * peer id is the Ed25519 peer key derived from the payment key `privateKey`, as a real node's.
+   */
   async node (role: PeerRole, _index: number, privateKey: Secp256k1PrivateKey, name: string): Promise<PeerNodeOptions> {
     const transport = this.init.transport
     const network = await createNetwork({
-      privateKey,
+      privateKey: derivePeerKey(privateKey),
       transport,
       listen: transport === 'tcp' ? [`/ip4/${this.init.host ?? '127.0.0.1'}/tcp/0`] : undefined,
       bootstrap: [],

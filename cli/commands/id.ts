@@ -12,9 +12,12 @@ usage: hitch id [--data-dir DIR | --profile NAME] [--passphrase-file FILE] [--js
        hitch id --encrypt [--light-kdf] [--passphrase-file FILE] [--data-dir DIR | --profile NAME]
        hitch id --decrypt [--passphrase-file FILE] [--data-dir DIR | --profile NAME]
 
-Prints this node's libp2p peer id and Ethereum address. The secp256k1 key
-behind both lives in the data directory (identity.key) and is created on
-first use.
+Prints this node's libp2p peer id and Ethereum address. The data directory's
+key file (identity.key, created on first use) holds the payment key, a
+secp256k1 key whose Ethereum address pays and is paid; the peer id is an
+Ed25519 key derived from it (a directory of an earlier version, whose peer id
+was the secp256k1 key, gets its Ed25519 peer id on start, with the same
+address, channels, rides and records).
 
 The key file is plaintext unless encrypted with a passphrase: --encrypt turns
 it (or, in a new data directory, a new key) into an Ethereum keystore (Web3
@@ -28,7 +31,8 @@ terminal. --decrypt writes it back in plaintext.
   --encrypt        encrypt the key file with a passphrase (asked twice on the terminal)
   --light-kdf      with --encrypt: scrypt at 4 MB instead of 256 MB (weaker; small machines)
   --decrypt        store the key file in plaintext again${PASSPHRASE_FLAG_HELP}
-  --json           print {"peerId":…,"address":…,"dataDir":…,"created":…,"encrypted":…}
+  --json           print {"peerId":…,"peerKey":"Ed25519","address":…,"paymentKey":"secp256k1",
+                   "dataDir":…,"created":…,"encrypted":…}
 `
 
 interface IdFlags {
@@ -82,9 +86,9 @@ export async function run (argv: string[]): Promise<number> {
   }
   const { encrypted } = await identityFileInfo(dataDir)
   if (values.json === true) {
-    process.stdout.write(JSON.stringify({ peerId: id.peerId, address: id.ethAddress, dataDir, created: id.created, encrypted }) + '\n')
+    process.stdout.write(JSON.stringify({ peerId: id.peerId, peerKey: id.peerKey.type, address: id.ethAddress, paymentKey: id.privateKey.type, dataDir, created: id.created, encrypted }) + '\n')
   } else {
-    process.stdout.write(`peer id: ${id.peerId}\naddress: ${id.ethAddress}\nkey file: ${encrypted ? 'encrypted' : 'plaintext'}\n`)
+    process.stdout.write(`peer id: ${id.peerId} (${id.peerKey.type}, derived from the payment key)\naddress: ${id.ethAddress} (${id.privateKey.type} payment key)\nkey file: ${encrypted ? 'encrypted' : 'plaintext'}\n`)
     if (id.created) process.stderr.write(`created a new identity in ${dataDir}\n`)
     if (values.encrypt === true) process.stderr.write(`encrypted the key file in ${dataDir}: daemons need its passphrase now\n`)
     if (values.decrypt === true) process.stderr.write(`the key file in ${dataDir} is plaintext now\n`)

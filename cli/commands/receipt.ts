@@ -7,7 +7,9 @@ export const help = `
 usage: hitch receipt verify FILE [--json]
 
 Checks a trip record (the JSON that \`hitch ride --json\` prints last): the hash
-chain of its events and both the driver's and the rider's signatures. Exits 0
+chain of its events, both the driver's and the rider's signatures (by their
+peer keys), and the identity bindings that tie each peer id to the payment
+address the record names (signed by that address's key). Exits 0
 when it is intact, 1 naming every problem when it is not (a single altered
 byte is enough), 2 on a usage error. FILE may be - for standard input.
 `

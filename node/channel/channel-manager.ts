@@ -14,6 +14,7 @@
  */
 import { logger as createLogger, prefixLogger } from '@libp2p/logger'
 import { arrears as arrearsOf, cosignedFinal, type CoSignedState } from '../../protocol/channel/index.js'
+import { OwnBinding } from '../identity/index.js'
 import { watchChain } from './chain-glue.js'
 import { ChannelStore, type ChannelStoreStats } from './channel-store.js'
 import { ChannelCloser } from './closing.js'
@@ -112,6 +113,7 @@ export class ChannelManager extends ChannelEventTarget {
       chain: init.chain,
       store: this.store,
       identity: init.identity,
+      binding: new OwnBinding({ peerId: init.network.peerId, identity: init.identity, clock: this.clock }, this.log),
       clock: this.clock,
       ...(init.role != null ? { role: init.role } : {}),
       events: this,

@@ -16,6 +16,7 @@ import type { ChannelIdentity } from './options.js'
 import type { PayTransport } from './pay-transport.js'
 import type { ChannelSigner } from './signer.js'
 import type { Clock } from '../clock/index.js'
+import type { OwnBinding } from '../identity/index.js'
 import type { Network } from '../network/index.js'
 import type { Chain } from '../../settlement/index.js'
 import type { Logger } from '@libp2p/interface'
@@ -26,6 +27,8 @@ export interface ChannelContext {
   readonly chain: Chain
   readonly store: ChannelStore
   readonly identity: ChannelIdentity
+  /** rider: the binding of this node's peer id to its address, on every proposal */
+  readonly binding: OwnBinding
   readonly clock: Clock
   /** the one side this node takes, when restricted to one */
   readonly role?: ChannelRole

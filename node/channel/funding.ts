@@ -44,6 +44,12 @@ export class ChannelFunding {
     if (existing != null) {
       const info = await chain.getChannel(existing.channelId, options)
       if (info.status === 'open') {
+        // the caller checked that this peer id speaks for the driver's address (its binding): a
+        // driver that moved to another peer id (an earlier version's, migrated) is paid there
+        if (existing.peer !== driverPeerId) {
+          log('the driver of %s speaks under %s now (was %s)', existing.channelId, driverPeerId, existing.peer)
+          await engine.step(existing.channelId, { type: 'peer-moved', peer: driverPeerId })
+        }
         // re-read the deposit (a top-up from elsewhere), then reuse the channel or top it up
         const seen = depositToAdopt(existing, info)
         if (seen != null) await engine.step(existing.channelId, { type: 'deposit-changed', deposit: seen })

@@ -15,7 +15,7 @@ import type { Hex } from 'viem'
 const lower = (a: string): string => a.toLowerCase()
 
 /** What the pay client needs of its manager. */
-export type PayClientContext = Pick<ChannelContext, 'engine' | 'signer' | 'transport' | 'turns' | 'faults' | 'lifecycle' | 'maxInFlight'>
+export type PayClientContext = Pick<ChannelContext, 'engine' | 'signer' | 'transport' | 'turns' | 'faults' | 'lifecycle' | 'maxInFlight' | 'binding'>
 
 /** A protocol rule broken by our own call, as the manager's error. */
 function ruleError (err: unknown): Error {
@@ -122,7 +122,7 @@ export class PayClient {
     faults.reached('before-send', nonce)
     let answer: ChannelMessage
     try {
-      answer = await this.ctx.transport.ask(channel.peer, { type: 'propose', proposal }, options)
+      answer = await this.ctx.transport.ask(channel.peer, { type: 'propose', proposal, binding: await this.ctx.binding.sign() }, options)
     } catch (err) {
       engine.payment(channelId, nonce)?.reject(err)
       throw err

@@ -8,7 +8,10 @@ import {
   ChannelProtocolError, depositToAdopt, newChannel, refreshesDeposit, validateFinal, validateProposal,
   type Channel, type ChannelMessage, type ChannelRejectCode, type ChannelState, type CoSignedState
 } from '../../protocol/channel/index.js'
+import { ANY_RIDE, BindingError, checkBinding } from '../../protocol/index.js'
+import { ethAddressOfPeer } from '../identity/index.js'
 import type { ChannelContext } from './context.js'
+import type { IdentityBinding } from '../../protocol/index.js'
 import type { AbortOptions } from '@libp2p/interface'
 import type { Address, Hex } from 'viem'
 
@@ -23,7 +26,7 @@ export function rejection (channelId: Hex, nonce: bigint, code: ChannelRejectCod
 }
 
 /** What the handlers need of their manager. */
-export type PayHandlersContext = Pick<ChannelContext, 'engine' | 'signer' | 'guard' | 'chain' | 'reserve' | 'identity' | 'role' | 'watchEnabled' | 'faults' | 'log'>
+export type PayHandlersContext = Pick<ChannelContext, 'engine' | 'signer' | 'guard' | 'chain' | 'reserve' | 'identity' | 'role' | 'watchEnabled' | 'faults' | 'log' | 'clock'>
 
 /** Driver: answers proposals. */
 export class ProposeHandler {
@@ -41,13 +44,24 @@ export class ProposeHandler {
    * A proposal from `from`: checked (signature, nonce order, deposit), then countersigned; the
    * countersignature leaves only once the state is on disk.
    */
-  async handle (from: string, state: ChannelState, riderSig: Hex, opts: Required<AbortOptions>): Promise<ChannelMessage> {
+  async handle (from: string, state: ChannelState, riderSig: Hex, opts: Required<AbortOptions>, binding?: IdentityBinding): Promise<ChannelMessage> {
     const { engine, faults } = this.ctx
     const { channelId, nonce } = state
     const previous = this.answered.get(channelId)
     if (previous != null && nonce > previous) faults.reached('after-send', previous)
     if (this.ctx.role === 'rider') return rejection(channelId, nonce, 'unknown-channel', 'this node does not drive')
     let channel = engine.get(channelId)
+    if (channel?.peer !== from) {
+      // a peer this channel has not heard from (a new channel, or the rider's new peer id): its
+      // peer id must be bound to the rider whose signature the state carries, before anything else
+      const rider = channel?.rider ?? this.ctx.signer.recover(state, riderSig)
+      if (rider == null) return rejection(channelId, nonce, 'bad-signature', 'not signed by a rider')
+      const refused = await this.bindingRefusal(from, binding, rider)
+      if (refused != null) {
+        this.ctx.log('refusing nonce %d on %s from %s: %s', nonce, channelId, from, refused)
+        return rejection(channelId, nonce, 'bad-binding', refused)
+      }
+    }
     if (channel == null) {
       const learnt = await this.learnChannel(from, state, riderSig, opts)
       if (typeof learnt === 'string') return rejection(channelId, nonce, learnt, learnt === 'cannot-defend' ? 'this driver cannot defend a new channel now' : 'no open channel with this node as driver')
@@ -87,6 +101,22 @@ export class ProposeHandler {
     faults.reached('before-send', nonce)
     this.answered.set(channelId, nonce)
     return { type: 'countersign', channelId, nonce, driverSig }
+  }
+
+  /**
+   * Why `from` may not speak for the rider `rider`, or undefined when it may: the binding of its
+   * peer id to that address (for every ride), checked; without one, only an earlier version's
+   * secp256k1 peer id, which is the rider's key itself.
+   */
+  private async bindingRefusal (from: string, binding: IdentityBinding | undefined, rider: Address): Promise<string | undefined> {
+    if (binding == null && ethAddressOfPeer(from) === lower(rider)) return undefined
+    try {
+      const address = await checkBinding(binding, { peerId: from, requestId: ANY_RIDE, now: this.ctx.clock.now() })
+      return address === lower(rider) ? undefined : 'ERR_BINDING_MISMATCH: the binding names another address than the channel\'s rider'
+    } catch (err: any) {
+      if (!(err instanceof BindingError)) throw err
+      return `${err.code}: ${err.message}`
+    }
   }
 
   /**

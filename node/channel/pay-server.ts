@@ -126,7 +126,7 @@ export class PayServer {
   /** The answer to one request from `from`, whichever way it came (a stream of its own or a pipe). */
   private async serve (from: string, message: ChannelMessage, opts: Required<AbortOptions>): Promise<ChannelMessage> {
     switch (message.type) {
-      case 'propose': return await this.propose.handle(from, message.proposal.state, message.proposal.riderSig, opts)
+      case 'propose': return await this.propose.handle(from, message.proposal.state, message.proposal.riderSig, opts, message.binding)
       case 'close-request': return await answerCloseRequest(this.ctx, from, message.state, message.sig, opts)
       case 'sync-request': return answerSyncRequest(this.ctx, from, message.channelId)
       default:

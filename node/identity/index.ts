@@ -10,6 +10,9 @@ export {
   hideKeyBytes, DEFAULT_PROFILE, IDENTITY_FILE
 } from './identity.js'
 export type { NodeIdentity, IdentityOptions, IdentityFileInfo, PassphraseSource } from './identity.js'
+export { OwnBinding } from './own-binding.js'
+export { ethAddressOfPeer } from './peer-address.js'
+export type { BindingSigner } from './own-binding.js'
 export { encryptKeystore, decryptKeystore, parseKeystore, isKeystore, STANDARD_SCRYPT, LIGHT_SCRYPT } from './keystore.js'
 export type { KeystoreV3, ScryptParams, EncryptKeystoreOptions } from './keystore.js'
 export {

@@ -3,7 +3,9 @@
  * (`driver-quote.ts`), the negotiation machine of `protocol/`, the vehicle runner
  * (`vehicle.ts`) and the trip-record exchange (`trip-record.ts`).
  */
-import { Cancel, DEFAULT_MAX_TTL_MS, MAX_SEATS, MIN_SEATS, TripUpdate, initialDriverState, rideKey, stepDriver } from '../../protocol/index.js'
+import {
+  BindingError, Cancel, DEFAULT_MAX_TTL_MS, Decline, MAX_SEATS, MIN_SEATS, TripUpdate, checkBinding, initialDriverState, rideKey, stepDriver
+} from '../../protocol/index.js'
 import { fareModel } from '../../matching/index.js'
 import { CellEstimator } from './cell-estimate.js'
 import { CellPresence, DEFAULT_ANNOUNCE_RING, DEFAULT_OFFER_INTERVAL_MS, DEFAULT_RING } from './cell-presence.js'
@@ -11,7 +13,6 @@ import { DEFAULT_QUOTE_NEAR_S, DEFAULT_QUOTE_TTL_MS, DEFAULT_QUOTE_WIDEN_MS, Quo
 import { OffMapError } from './errors.js'
 import { TypedEvents } from './events.js'
 import { MachineTimers } from './machine-timers.js'
-import { OwnBinding } from './own-binding.js'
 import { PeerChains } from './peer-sends.js'
 import { RequestIntake } from './request-intake.js'
 import { fitReveal } from './reveal-fit.js'
@@ -24,8 +25,9 @@ import type { LatLonPoint, PaymentHooks, RoleComponents } from './types.js'
 import type { Trip } from './vehicle.js'
 import type { HitchGossip } from '../hitch-node.js'
 import type { HeardRequest, RequestIntakeStats } from './request-intake.js'
-import type { DriverConfig, DriverEvent, DriverState, HitchMessage, NegotiationAction, OpenedEnvelope, Reveal, RideRequest, TripRecord } from '../../protocol/index.js'
+import type { Accept, DriverConfig, DriverEvent, DriverState, HitchMessage, NegotiationAction, OpenedEnvelope, Reveal, RideRequest, TripRecord } from '../../protocol/index.js'
 import type { FareModel, InsertionOptions, Odometer, VehiclePlan } from '../../matching/index.js'
+import { OwnBinding } from '../identity/index.js'
 import { InvalidParametersError } from '@libp2p/interface'
 import type { AbortOptions, Logger } from '@libp2p/interface'
 
@@ -249,8 +251,8 @@ export class Driver extends TypedEvents<DriverEvents> {
       return undefined
     }
     if (message.type === 'accept') {
-      // unknown quotes are declined by the machine itself
-      this.step({ type: 'accept', from, accept: message.body, now: this.now() })
+      // unknown quotes are declined by the machine itself; the rider's binding is checked first
+      void this.acceptBound(from, message.body).catch(err => { this.emit('error', { requestId: message.body.requestId, error: err }) })
     } else if (message.type === 'reveal') {
       this.step({ type: 'reveal', from, reveal: message.body, now: this.now() })
     } else if (message.type === 'cancel') {
@@ -402,6 +404,26 @@ export class Driver extends TypedEvents<DriverEvents> {
     this.hook(() => this.payments.onAccepted?.(trip.info), requestId)
     this.vehicle.update(trip, TripUpdate.Phase.EN_ROUTE)
     this.vehicle.wake()
+  }
+
+  /**
+   * Steps an accept once its binding of the rider's peer id to its payment address holds (or the
+   * driver needs none); otherwise declines it (`BAD_BINDING`) before committing anything.
+   */
+  private async acceptBound (from: string, accept: Accept): Promise<void> {
+    if (accept.binding != null || this.requireBinding) {
+      try {
+        await checkBinding(accept.binding, { peerId: from, requestId: accept.requestId, now: this.now() })
+      } catch (err) {
+        if (!(err instanceof BindingError)) throw err
+        this.log('declining the accept of %s/%s: %s', from, accept.requestId, err.code)
+        this.emit('error', { requestId: accept.requestId, error: err })
+        this.emit('declined', { requestId: accept.requestId, rider: from, quoteId: accept.quoteId, reason: String(Decline.Reason.BAD_BINDING) })
+        this.sendTo(from, { type: 'decline', body: { requestId: accept.requestId, quoteId: accept.quoteId, reason: Decline.Reason.BAD_BINDING } }, accept.requestId)
+        return
+      }
+    }
+    if (this.running) this.step({ type: 'accept', from, accept, now: this.now() })
   }
 
   // ---- the end of a ride -----------------------------------------------------------------

@@ -30,6 +30,6 @@ export type { RequestIntakeInit, RequestIntakeStats, HeardRequest } from './requ
 export { RideError, NoDriverError, DriverCancelledError, DriverUnreachableError, RideAbortedError, BadTripRecordError, NoTripRecordError, RoleNotStartedError, OffMapError } from './errors.js'
 export type { RideErrorCode } from './errors.js'
 export { TypedEvents } from './events.js'
-export { ethAddressOfPeer } from './peer-address.js'
+export { ethAddressOfPeer } from '../identity/index.js'
 export { roleComponents } from './types.js'
 export type { LatLonPoint, PaymentHooks, PaymentTerms, RideInfo, RoleComponents, RoleNodeServices } from './types.js'

@@ -9,6 +9,7 @@ import { ChannelMessage as ChannelMessagePb, PayFrame as PayFramePb, Reject as R
 import type { ChannelStateMsg, CoSignedState as CoSignedStatePb } from '../pb/channel.js'
 import { ChannelProtocolError, type ChannelRejectCode } from './errors.js'
 import type { CoSignedState, ProposedState } from './machine.js'
+import type { IdentityBinding } from '../pb/messages.js'
 
 /** Longest reject detail carried, in characters (the encoder cuts a longer one). */
 export const MAX_DETAIL_CHARS = 200
@@ -30,7 +31,7 @@ const MAX_UINT256 = (1n << 256n) - 1n
 
 /** A decoded channel message: exactly one kind. */
 export type ChannelMessage =
-  | { type: 'propose', proposal: ProposedState }
+  | { type: 'propose', proposal: ProposedState, binding?: IdentityBinding }
   | { type: 'countersign', channelId: Hex, nonce: bigint, driverSig: Hex }
   | { type: 'reject', channelId: Hex, nonce: bigint, code: ChannelRejectCode, detail: string, latest?: CoSignedState }
   | { type: 'close-request', state: ChannelState, sig: Hex }
@@ -45,6 +46,7 @@ const REASONS: Record<ChannelRejectCode, RejectPb.Reason> = {
   'driver-balance-decreased': RejectPb.Reason.DRIVER_BALANCE_DECREASED,
   'over-deposit': RejectPb.Reason.OVER_DEPOSIT,
   'bad-signature': RejectPb.Reason.BAD_SIGNATURE,
+  'bad-binding': RejectPb.Reason.BAD_BINDING,
   'final-mismatch': RejectPb.Reason.FINAL_MISMATCH,
   'not-open': RejectPb.Reason.NOT_OPEN,
   malformed: RejectPb.Reason.MALFORMED,
@@ -163,7 +165,7 @@ function messageToPb (message: ChannelMessage): ChannelMessagePb {
   const pb: ChannelMessagePb = {}
   switch (message.type) {
     case 'propose':
-      pb.propose = { state: stateToPb(message.proposal.state), riderSig: sig(message.proposal.riderSig) }
+      pb.propose = { state: stateToPb(message.proposal.state), riderSig: sig(message.proposal.riderSig), ...(message.binding != null ? { binding: message.binding } : {}) }
       break
     case 'countersign':
       pb.countersign = { channelId: sig(message.channelId), nonce: message.nonce, driverSig: sig(message.driverSig) }
@@ -222,7 +224,8 @@ function messageFromPb (pb: ChannelMessagePb): ChannelMessage {
   const set = [pb.propose, pb.countersign, pb.reject, pb.closeRequest, pb.closeAccept, pb.syncRequest, pb.syncResponse].filter(f => f != null)
   if (set.length !== 1) throw malformed(`exactly one message kind expected, got ${set.length}`)
   if (pb.propose != null) {
-    return { type: 'propose', proposal: { state: stateFromPb(pb.propose.state), riderSig: signature(pb.propose.riderSig, 'rider signature') } }
+    const proposal = { state: stateFromPb(pb.propose.state), riderSig: signature(pb.propose.riderSig, 'rider signature') }
+    return { type: 'propose', proposal, ...(pb.propose.binding != null ? { binding: pb.propose.binding } : {}) }
   }
   if (pb.countersign != null) {
     return { type: 'countersign', channelId: bytes32(pb.countersign.channelId, 'channel id'), nonce: u64(pb.countersign.nonce), driverSig: signature(pb.countersign.driverSig, 'driver signature') }

@@ -14,6 +14,8 @@ export type ChannelRejectCode =
   | 'over-deposit'
   /** a signature is not the expected party's */
   | 'bad-signature'
+  /** the proposer's peer id is not bound to the channel's rider */
+  | 'bad-binding'
   /** a final state does not carry the latest co-signed balances */
   | 'final-mismatch'
   /** the channel is closing or closed */

@@ -116,6 +116,11 @@ export type ChannelEvent =
   | { type: 'final-countersigned', sig: Hex, signer: Address }
   /** either: the deposit on chain changed (top-up) */
   | { type: 'deposit-changed', deposit: bigint }
+  /**
+   * rider: the driver speaks under another peer id now (its binding to the channel's driver
+   * address was checked, e.g. on its quote): proposals go there from now on
+   */
+  | { type: 'peer-moved', peer: string }
   /** driver: the role updates what the rider owes */
   | { type: 'owed-changed', owedToDriver: bigint }
   /** either: a close started or was challenged on chain */
@@ -393,6 +398,9 @@ export function channelStep (channel: Channel, event: ChannelEvent, options: { m
       const next: Channel = { ...channel, final }
       return { channel: next, actions: [{ type: 'persist' }, { type: 'final-ready', cosigned: cosignedFinal(next)! }] }
     }
+    case 'peer-moved':
+      if (event.peer === channel.peer) return { channel, actions: [] }
+      return { channel: { ...channel, peer: event.peer }, actions: [{ type: 'persist' }] }
     case 'deposit-changed':
       if (event.deposit === channel.deposit) return { channel, actions: [] }
       if (event.deposit < channel.deposit) throw new ChannelProtocolError('invalid-request', 'a deposit never shrinks while open')

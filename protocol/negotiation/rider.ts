@@ -232,7 +232,7 @@ function accept (ctx: AcceptContext, ride: RiderRide, quote: ReceivedQuote, rank
         to: quote.from,
         message: {
           type: 'accept',
-          body: { requestId: id, quoteId: quote.quote.quoteId, seats: ride.request.seats }
+          body: { requestId: id, quoteId: quote.quote.quoteId, seats: ride.request.seats, ...(ride.binding != null ? { binding: ride.binding } : {}) }
         }
       },
       { type: 'set-timer', id: riderTimers.accept(id), afterMs: ctx.config.acceptTimeoutMs ?? DEFAULT_ACCEPT_TIMEOUT_MS }

@@ -340,9 +340,191 @@ export namespace CoSignedState {
   }
 }
 
+export interface PeerBinding {
+  peerId: string
+  address: string
+  requestId: string
+  issuedAt: number
+  signature: Uint8Array<ArrayBuffer>
+}
+
+export namespace PeerBinding {
+  let _codec: Codec<PeerBinding>
+
+  export const codec = (): Codec<PeerBinding> => {
+    if (_codec == null) {
+      _codec = message<PeerBinding>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.peerId != null && obj.peerId !== '')) {
+          w.uint32(10)
+          w.string(obj.peerId)
+        }
+
+        if ((obj.address != null && obj.address !== '')) {
+          w.uint32(18)
+          w.string(obj.address)
+        }
+
+        if ((obj.requestId != null && obj.requestId !== '')) {
+          w.uint32(26)
+          w.string(obj.requestId)
+        }
+
+        if ((obj.issuedAt != null && obj.issuedAt !== 0)) {
+          w.uint32(32)
+          w.uint64Number(obj.issuedAt)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(42)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          peerId: '',
+          address: '',
+          requestId: '',
+          issuedAt: 0,
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.peerId = reader.string()
+              break
+            }
+            case 2: {
+              obj.address = reader.string()
+              break
+            }
+            case 3: {
+              obj.requestId = reader.string()
+              break
+            }
+            case 4: {
+              obj.issuedAt = reader.uint64Number()
+              break
+            }
+            case 5: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.peerId`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.address`,
+                value: reader.string()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.requestId`,
+                value: reader.string()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.issuedAt`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface PeerBindingPeerIdFieldEvent {
+    field: '$.peerId'
+    value: string
+  }
+
+  export interface PeerBindingAddressFieldEvent {
+    field: '$.address'
+    value: string
+  }
+
+  export interface PeerBindingRequestIdFieldEvent {
+    field: '$.requestId'
+    value: string
+  }
+
+  export interface PeerBindingIssuedAtFieldEvent {
+    field: '$.issuedAt'
+    value: number
+  }
+
+  export interface PeerBindingSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<PeerBinding>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, PeerBinding.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeerBinding>): PeerBinding {
+    return decodeMessage(buf, PeerBinding.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeerBinding>): Generator<PeerBindingPeerIdFieldEvent | PeerBindingAddressFieldEvent | PeerBindingRequestIdFieldEvent | PeerBindingIssuedAtFieldEvent | PeerBindingSignatureFieldEvent> {
+    return streamMessage(buf, PeerBinding.codec(), opts)
+  }
+}
+
 export interface Propose {
   state?: ChannelStateMsg
   riderSig: Uint8Array<ArrayBuffer>
+  binding?: PeerBinding
 }
 
 export namespace Propose {
@@ -363,6 +545,11 @@ export namespace Propose {
         if ((obj.riderSig != null && obj.riderSig.byteLength > 0)) {
           w.uint32(18)
           w.bytes(obj.riderSig)
+        }
+
+        if (obj.binding != null) {
+          w.uint32(26)
+          PeerBinding.codec().encode(obj.binding, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -387,6 +574,12 @@ export namespace Propose {
             }
             case 2: {
               obj.riderSig = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.binding = PeerBinding.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.binding
+              })
               break
             }
             default: {
@@ -416,6 +609,13 @@ export namespace Propose {
                 field: `${prefix}.riderSig`,
                 value: reader.bytes()
               }
+              break
+            }
+            case 3: {
+              yield * PeerBinding.codec().stream(reader, reader.uint32(), `${prefix}.binding`, {
+                limits: opts.limits?.binding
+              })
+
               break
             }
             default: {
@@ -460,6 +660,31 @@ export namespace Propose {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface ProposeBindingPeerIdFieldEvent {
+    field: '$.binding.peerId'
+    value: string
+  }
+
+  export interface ProposeBindingAddressFieldEvent {
+    field: '$.binding.address'
+    value: string
+  }
+
+  export interface ProposeBindingRequestIdFieldEvent {
+    field: '$.binding.requestId'
+    value: string
+  }
+
+  export interface ProposeBindingIssuedAtFieldEvent {
+    field: '$.binding.issuedAt'
+    value: number
+  }
+
+  export interface ProposeBindingSignatureFieldEvent {
+    field: '$.binding.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Propose>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Propose.codec())
   }
@@ -468,7 +693,7 @@ export namespace Propose {
     return decodeMessage(buf, Propose.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Propose>): Generator<ProposeStateChannelIdFieldEvent | ProposeStateNonceFieldEvent | ProposeStateBalanceRiderFieldEvent | ProposeStateBalanceDriverFieldEvent | ProposeStateTripRecordHashFieldEvent | ProposeRiderSigFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Propose>): Generator<ProposeStateChannelIdFieldEvent | ProposeStateNonceFieldEvent | ProposeStateBalanceRiderFieldEvent | ProposeStateBalanceDriverFieldEvent | ProposeStateTripRecordHashFieldEvent | ProposeRiderSigFieldEvent | ProposeBindingPeerIdFieldEvent | ProposeBindingAddressFieldEvent | ProposeBindingRequestIdFieldEvent | ProposeBindingIssuedAtFieldEvent | ProposeBindingSignatureFieldEvent> {
     return streamMessage(buf, Propose.codec(), opts)
   }
 }
@@ -630,7 +855,8 @@ export namespace Reject {
     MALFORMED = 'MALFORMED',
     OTHER = 'OTHER',
     RATE_LIMITED = 'RATE_LIMITED',
-    CANNOT_DEFEND = 'CANNOT_DEFEND'
+    CANNOT_DEFEND = 'CANNOT_DEFEND',
+    BAD_BINDING = 'BAD_BINDING'
   }
 
   enum __ReasonValues {
@@ -646,7 +872,8 @@ export namespace Reject {
     MALFORMED = 9,
     OTHER = 10,
     RATE_LIMITED = 11,
-    CANNOT_DEFEND = 12
+    CANNOT_DEFEND = 12,
+    BAD_BINDING = 13
   }
 
   export namespace Reason {
@@ -1526,6 +1753,31 @@ export namespace ChannelMessage {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface ChannelMessageProposeBindingPeerIdFieldEvent {
+    field: '$.propose.binding.peerId'
+    value: string
+  }
+
+  export interface ChannelMessageProposeBindingAddressFieldEvent {
+    field: '$.propose.binding.address'
+    value: string
+  }
+
+  export interface ChannelMessageProposeBindingRequestIdFieldEvent {
+    field: '$.propose.binding.requestId'
+    value: string
+  }
+
+  export interface ChannelMessageProposeBindingIssuedAtFieldEvent {
+    field: '$.propose.binding.issuedAt'
+    value: number
+  }
+
+  export interface ChannelMessageProposeBindingSignatureFieldEvent {
+    field: '$.propose.binding.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export interface ChannelMessageCountersignChannelIdFieldEvent {
     field: '$.countersign.channelId'
     value: Uint8Array<ArrayBuffer>
@@ -1684,7 +1936,7 @@ export namespace ChannelMessage {
     return decodeMessage(buf, ChannelMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChannelMessage>): Generator<ChannelMessageProposeStateChannelIdFieldEvent | ChannelMessageProposeStateNonceFieldEvent | ChannelMessageProposeStateBalanceRiderFieldEvent | ChannelMessageProposeStateBalanceDriverFieldEvent | ChannelMessageProposeStateTripRecordHashFieldEvent | ChannelMessageProposeRiderSigFieldEvent | ChannelMessageCountersignChannelIdFieldEvent | ChannelMessageCountersignNonceFieldEvent | ChannelMessageCountersignDriverSigFieldEvent | ChannelMessageRejectChannelIdFieldEvent | ChannelMessageRejectNonceFieldEvent | ChannelMessageRejectReasonFieldEvent | ChannelMessageRejectDetailFieldEvent | ChannelMessageRejectLatestStateChannelIdFieldEvent | ChannelMessageRejectLatestStateNonceFieldEvent | ChannelMessageRejectLatestStateBalanceRiderFieldEvent | ChannelMessageRejectLatestStateBalanceDriverFieldEvent | ChannelMessageRejectLatestStateTripRecordHashFieldEvent | ChannelMessageRejectLatestRiderSigFieldEvent | ChannelMessageRejectLatestDriverSigFieldEvent | ChannelMessageCloseRequestStateChannelIdFieldEvent | ChannelMessageCloseRequestStateNonceFieldEvent | ChannelMessageCloseRequestStateBalanceRiderFieldEvent | ChannelMessageCloseRequestStateBalanceDriverFieldEvent | ChannelMessageCloseRequestStateTripRecordHashFieldEvent | ChannelMessageCloseRequestSigFieldEvent | ChannelMessageCloseAcceptChannelIdFieldEvent | ChannelMessageCloseAcceptSigFieldEvent | ChannelMessageSyncRequestChannelIdFieldEvent | ChannelMessageSyncResponseLatestStateChannelIdFieldEvent | ChannelMessageSyncResponseLatestStateNonceFieldEvent | ChannelMessageSyncResponseLatestStateBalanceRiderFieldEvent | ChannelMessageSyncResponseLatestStateBalanceDriverFieldEvent | ChannelMessageSyncResponseLatestStateTripRecordHashFieldEvent | ChannelMessageSyncResponseLatestRiderSigFieldEvent | ChannelMessageSyncResponseLatestDriverSigFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChannelMessage>): Generator<ChannelMessageProposeStateChannelIdFieldEvent | ChannelMessageProposeStateNonceFieldEvent | ChannelMessageProposeStateBalanceRiderFieldEvent | ChannelMessageProposeStateBalanceDriverFieldEvent | ChannelMessageProposeStateTripRecordHashFieldEvent | ChannelMessageProposeRiderSigFieldEvent | ChannelMessageProposeBindingPeerIdFieldEvent | ChannelMessageProposeBindingAddressFieldEvent | ChannelMessageProposeBindingRequestIdFieldEvent | ChannelMessageProposeBindingIssuedAtFieldEvent | ChannelMessageProposeBindingSignatureFieldEvent | ChannelMessageCountersignChannelIdFieldEvent | ChannelMessageCountersignNonceFieldEvent | ChannelMessageCountersignDriverSigFieldEvent | ChannelMessageRejectChannelIdFieldEvent | ChannelMessageRejectNonceFieldEvent | ChannelMessageRejectReasonFieldEvent | ChannelMessageRejectDetailFieldEvent | ChannelMessageRejectLatestStateChannelIdFieldEvent | ChannelMessageRejectLatestStateNonceFieldEvent | ChannelMessageRejectLatestStateBalanceRiderFieldEvent | ChannelMessageRejectLatestStateBalanceDriverFieldEvent | ChannelMessageRejectLatestStateTripRecordHashFieldEvent | ChannelMessageRejectLatestRiderSigFieldEvent | ChannelMessageRejectLatestDriverSigFieldEvent | ChannelMessageCloseRequestStateChannelIdFieldEvent | ChannelMessageCloseRequestStateNonceFieldEvent | ChannelMessageCloseRequestStateBalanceRiderFieldEvent | ChannelMessageCloseRequestStateBalanceDriverFieldEvent | ChannelMessageCloseRequestStateTripRecordHashFieldEvent | ChannelMessageCloseRequestSigFieldEvent | ChannelMessageCloseAcceptChannelIdFieldEvent | ChannelMessageCloseAcceptSigFieldEvent | ChannelMessageSyncRequestChannelIdFieldEvent | ChannelMessageSyncResponseLatestStateChannelIdFieldEvent | ChannelMessageSyncResponseLatestStateNonceFieldEvent | ChannelMessageSyncResponseLatestStateBalanceRiderFieldEvent | ChannelMessageSyncResponseLatestStateBalanceDriverFieldEvent | ChannelMessageSyncResponseLatestStateTripRecordHashFieldEvent | ChannelMessageSyncResponseLatestRiderSigFieldEvent | ChannelMessageSyncResponseLatestDriverSigFieldEvent> {
     return streamMessage(buf, ChannelMessage.codec(), opts)
   }
 }
@@ -1811,6 +2063,31 @@ export namespace PayFrame {
 
   export interface PayFrameMessageProposeRiderSigFieldEvent {
     field: '$.message.propose.riderSig'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PayFrameMessageProposeBindingPeerIdFieldEvent {
+    field: '$.message.propose.binding.peerId'
+    value: string
+  }
+
+  export interface PayFrameMessageProposeBindingAddressFieldEvent {
+    field: '$.message.propose.binding.address'
+    value: string
+  }
+
+  export interface PayFrameMessageProposeBindingRequestIdFieldEvent {
+    field: '$.message.propose.binding.requestId'
+    value: string
+  }
+
+  export interface PayFrameMessageProposeBindingIssuedAtFieldEvent {
+    field: '$.message.propose.binding.issuedAt'
+    value: number
+  }
+
+  export interface PayFrameMessageProposeBindingSignatureFieldEvent {
+    field: '$.message.propose.binding.signature'
     value: Uint8Array<ArrayBuffer>
   }
 
@@ -1972,7 +2249,7 @@ export namespace PayFrame {
     return decodeMessage(buf, PayFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PayFrame>): Generator<PayFrameIdFieldEvent | PayFrameMessageProposeStateChannelIdFieldEvent | PayFrameMessageProposeStateNonceFieldEvent | PayFrameMessageProposeStateBalanceRiderFieldEvent | PayFrameMessageProposeStateBalanceDriverFieldEvent | PayFrameMessageProposeStateTripRecordHashFieldEvent | PayFrameMessageProposeRiderSigFieldEvent | PayFrameMessageCountersignChannelIdFieldEvent | PayFrameMessageCountersignNonceFieldEvent | PayFrameMessageCountersignDriverSigFieldEvent | PayFrameMessageRejectChannelIdFieldEvent | PayFrameMessageRejectNonceFieldEvent | PayFrameMessageRejectReasonFieldEvent | PayFrameMessageRejectDetailFieldEvent | PayFrameMessageRejectLatestStateChannelIdFieldEvent | PayFrameMessageRejectLatestStateNonceFieldEvent | PayFrameMessageRejectLatestStateBalanceRiderFieldEvent | PayFrameMessageRejectLatestStateBalanceDriverFieldEvent | PayFrameMessageRejectLatestStateTripRecordHashFieldEvent | PayFrameMessageRejectLatestRiderSigFieldEvent | PayFrameMessageRejectLatestDriverSigFieldEvent | PayFrameMessageCloseRequestStateChannelIdFieldEvent | PayFrameMessageCloseRequestStateNonceFieldEvent | PayFrameMessageCloseRequestStateBalanceRiderFieldEvent | PayFrameMessageCloseRequestStateBalanceDriverFieldEvent | PayFrameMessageCloseRequestStateTripRecordHashFieldEvent | PayFrameMessageCloseRequestSigFieldEvent | PayFrameMessageCloseAcceptChannelIdFieldEvent | PayFrameMessageCloseAcceptSigFieldEvent | PayFrameMessageSyncRequestChannelIdFieldEvent | PayFrameMessageSyncResponseLatestStateChannelIdFieldEvent | PayFrameMessageSyncResponseLatestStateNonceFieldEvent | PayFrameMessageSyncResponseLatestStateBalanceRiderFieldEvent | PayFrameMessageSyncResponseLatestStateBalanceDriverFieldEvent | PayFrameMessageSyncResponseLatestStateTripRecordHashFieldEvent | PayFrameMessageSyncResponseLatestRiderSigFieldEvent | PayFrameMessageSyncResponseLatestDriverSigFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PayFrame>): Generator<PayFrameIdFieldEvent | PayFrameMessageProposeStateChannelIdFieldEvent | PayFrameMessageProposeStateNonceFieldEvent | PayFrameMessageProposeStateBalanceRiderFieldEvent | PayFrameMessageProposeStateBalanceDriverFieldEvent | PayFrameMessageProposeStateTripRecordHashFieldEvent | PayFrameMessageProposeRiderSigFieldEvent | PayFrameMessageProposeBindingPeerIdFieldEvent | PayFrameMessageProposeBindingAddressFieldEvent | PayFrameMessageProposeBindingRequestIdFieldEvent | PayFrameMessageProposeBindingIssuedAtFieldEvent | PayFrameMessageProposeBindingSignatureFieldEvent | PayFrameMessageCountersignChannelIdFieldEvent | PayFrameMessageCountersignNonceFieldEvent | PayFrameMessageCountersignDriverSigFieldEvent | PayFrameMessageRejectChannelIdFieldEvent | PayFrameMessageRejectNonceFieldEvent | PayFrameMessageRejectReasonFieldEvent | PayFrameMessageRejectDetailFieldEvent | PayFrameMessageRejectLatestStateChannelIdFieldEvent | PayFrameMessageRejectLatestStateNonceFieldEvent | PayFrameMessageRejectLatestStateBalanceRiderFieldEvent | PayFrameMessageRejectLatestStateBalanceDriverFieldEvent | PayFrameMessageRejectLatestStateTripRecordHashFieldEvent | PayFrameMessageRejectLatestRiderSigFieldEvent | PayFrameMessageRejectLatestDriverSigFieldEvent | PayFrameMessageCloseRequestStateChannelIdFieldEvent | PayFrameMessageCloseRequestStateNonceFieldEvent | PayFrameMessageCloseRequestStateBalanceRiderFieldEvent | PayFrameMessageCloseRequestStateBalanceDriverFieldEvent | PayFrameMessageCloseRequestStateTripRecordHashFieldEvent | PayFrameMessageCloseRequestSigFieldEvent | PayFrameMessageCloseAcceptChannelIdFieldEvent | PayFrameMessageCloseAcceptSigFieldEvent | PayFrameMessageSyncRequestChannelIdFieldEvent | PayFrameMessageSyncResponseLatestStateChannelIdFieldEvent | PayFrameMessageSyncResponseLatestStateNonceFieldEvent | PayFrameMessageSyncResponseLatestStateBalanceRiderFieldEvent | PayFrameMessageSyncResponseLatestStateBalanceDriverFieldEvent | PayFrameMessageSyncResponseLatestStateTripRecordHashFieldEvent | PayFrameMessageSyncResponseLatestRiderSigFieldEvent | PayFrameMessageSyncResponseLatestDriverSigFieldEvent> {
     return streamMessage(buf, PayFrame.codec(), opts)
   }
 }

@@ -1325,6 +1325,7 @@ export interface Accept {
   requestId: string
   quoteId: string
   seats: number
+  binding?: IdentityBinding
 }
 
 export namespace Accept {
@@ -1350,6 +1351,11 @@ export namespace Accept {
         if ((obj.seats != null && obj.seats !== 0)) {
           w.uint32(40)
           w.uint32(obj.seats)
+        }
+
+        if (obj.binding != null) {
+          w.uint32(50)
+          IdentityBinding.codec().encode(obj.binding, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -1378,6 +1384,12 @@ export namespace Accept {
             }
             case 5: {
               obj.seats = reader.uint32()
+              break
+            }
+            case 6: {
+              obj.binding = IdentityBinding.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.binding
+              })
               break
             }
             default: {
@@ -1416,6 +1428,13 @@ export namespace Accept {
               }
               break
             }
+            case 6: {
+              yield * IdentityBinding.codec().stream(reader, reader.uint32(), `${prefix}.binding`, {
+                limits: opts.limits?.binding
+              })
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1443,6 +1462,31 @@ export namespace Accept {
     value: number
   }
 
+  export interface AcceptBindingPeerIdFieldEvent {
+    field: '$.binding.peerId'
+    value: string
+  }
+
+  export interface AcceptBindingAddressFieldEvent {
+    field: '$.binding.address'
+    value: string
+  }
+
+  export interface AcceptBindingRequestIdFieldEvent {
+    field: '$.binding.requestId'
+    value: string
+  }
+
+  export interface AcceptBindingIssuedAtFieldEvent {
+    field: '$.binding.issuedAt'
+    value: number
+  }
+
+  export interface AcceptBindingSignatureFieldEvent {
+    field: '$.binding.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Accept>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Accept.codec())
   }
@@ -1451,7 +1495,7 @@ export namespace Accept {
     return decodeMessage(buf, Accept.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Accept>): Generator<AcceptRequestIdFieldEvent | AcceptQuoteIdFieldEvent | AcceptSeatsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Accept>): Generator<AcceptRequestIdFieldEvent | AcceptQuoteIdFieldEvent | AcceptSeatsFieldEvent | AcceptBindingPeerIdFieldEvent | AcceptBindingAddressFieldEvent | AcceptBindingRequestIdFieldEvent | AcceptBindingIssuedAtFieldEvent | AcceptBindingSignatureFieldEvent> {
     return streamMessage(buf, Accept.codec(), opts)
   }
 }
@@ -2000,7 +2044,8 @@ export namespace Decline {
     INFEASIBLE = 'INFEASIBLE',
     UNKNOWN_QUOTE = 'UNKNOWN_QUOTE',
     BUSY = 'BUSY',
-    OTHER = 'OTHER'
+    OTHER = 'OTHER',
+    BAD_BINDING = 'BAD_BINDING'
   }
 
   enum __ReasonValues {
@@ -2010,7 +2055,8 @@ export namespace Decline {
     INFEASIBLE = 3,
     UNKNOWN_QUOTE = 4,
     BUSY = 5,
-    OTHER = 6
+    OTHER = 6,
+    BAD_BINDING = 7
   }
 
   export namespace Reason {

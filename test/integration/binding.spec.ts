@@ -1,7 +1,7 @@
 import { openRoutedMap } from '../../node/map/index.js'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { expect } from 'chai'
-import { BindingError, signBinding, tripRecordFromJSON, tripRecordToJSON, verifyTripRecord } from '../../protocol/index.js'
+import { BindingError, Decline, signBinding, tripRecordFromJSON, tripRecordToJSON, verifyTripRecord } from '../../protocol/index.js'
 import { CITY } from './roles-fixtures.js'
 import { SimWorld, seededKey } from './sim-world-fixtures.js'
 import type { RideResult } from '../../node/index.js'
@@ -44,9 +44,13 @@ describe('identity bindings at the driver (simulated world, real roles)', functi
 
   for (const [what, code, setUp] of [
     ['without a binding, at a driver that takes payments', 'ERR_BINDING_MISSING', { bindIdentity: false }],
-    ['with a binding of another peer id (one it heard elsewhere)', 'ERR_BINDING_MISMATCH', { foreign: true }]
+    ['with a binding of another peer id (one it heard elsewhere)', 'ERR_BINDING_MISMATCH', { foreign: true }],
+    ['whose reveal carries a binding of another peer id (its accept an honest one)', 'ERR_BINDING_MISMATCH', { foreign: true, revealOnly: true }]
   ] as const) {
-    it(`a ride ${what} is cancelled at the reveal with ${code}, visibly to the rider`, async () => {
+    // the accept carries the binding too: the driver declines a bad one before it commits; one
+    // that turns bad at the reveal is cancelled there
+    const atAccept = !('revealOnly' in setUp)
+    it(`a ride ${what} is refused with ${code} ${atAccept ? 'at the accept (declined before the driver commits)' : 'at the reveal (cancelled)'}, visibly to the rider`, async () => {
       const w = new SimWorld(map, 22)
       const driver = await w.driver('driver', { position: CITY.north, seats: 2, requireBinding: true })
       const rider = await w.rider('rider', { bindIdentity: !('bindIdentity' in setUp) })
@@ -54,7 +58,7 @@ describe('identity bindings at the driver (simulated world, real roles)', functi
       if ('foreign' in setUp) {
         // the rider sends, as its own, a binding another peer id made: the driver must refuse it
         const stolen = await signBinding({ peerId: (await w.node('victim')).peerId, requestId: 'x', issuedAt: w.clock.now() }, riderNode.identity.ethPrivateKeyHex)
-        riderNode.send = wrapSend(riderNode.send.bind(riderNode), stolen)
+        riderNode.send = wrapSend(riderNode.send.bind(riderNode), stolen, atAccept ? ['accept', 'reveal'] : ['reveal'])
       }
       const errors: Error[] = []
       driver.on('error', e => { errors.push(e.error) })
@@ -63,10 +67,18 @@ describe('identity bindings at the driver (simulated world, real roles)', functi
         await rider.start()
         const cancelled: string[] = []
         rider.on('cancelled', e => { cancelled.push(e.note) })
+        const declined: string[] = []
+        rider.on('declined', e => { declined.push(e.reason) })
         let outcome: RideResult | Error | undefined
         rider.requestRide({ from: CITY.north, to: CITY.south, timeoutMs: 20_000 }).then(r => { outcome = r }, err => { outcome = err })
         expect(await w.until(() => outcome != null, 120_000, 500)).to.equal(true)
-        expect(cancelled).to.deep.equal([code])
+        if (atAccept) {
+          expect(cancelled).to.deep.equal([])
+          expect(declined.length).to.be.greaterThan(0)
+          expect(declined.every(r => r === String(Decline.Reason.BAD_BINDING)), declined.join()).to.equal(true)
+        } else {
+          expect(cancelled).to.deep.equal([code])
+        }
         expect(errors.some(e => e instanceof BindingError && e.code === code)).to.equal(true)
         // the only driver was shunned after it cancelled: no ride
         expect((outcome as any)?.code).to.equal('ERR_NO_DRIVER')
@@ -194,10 +206,10 @@ describe('identity bindings on quotes, at the rider (simulated world, real roles
   }
 })
 
-/** A node's `send` that puts `binding` into every Reveal it sends. */
-function wrapSend (send: (...a: any[]) => Promise<any>, binding: any): any {
+/** A node's `send` that puts `binding` into every message of the `types` it sends. */
+function wrapSend (send: (...a: any[]) => Promise<any>, binding: any, types: string[]): any {
   return async (peer: string, message: any, options?: any) => {
-    if (message.type === 'reveal') message = { ...message, body: { ...message.body, binding: { ...binding, requestId: message.body.requestId } } }
+    if (types.includes(message.type)) message = { ...message, body: { ...message.body, binding: { ...binding, requestId: message.body.requestId } } }
     return await send(peer, message, options)
   }
 }

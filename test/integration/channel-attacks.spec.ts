@@ -14,7 +14,7 @@ import { ChannelError, WATCH_BLOCK_KEY, type ChannelManagerInit } from '../../no
 import {
   decodeChannelMessage, encodeChannelMessage, encodePayFrame, finalStateOf, PAY_STREAM_PROTOCOL, type Channel
 } from '../../protocol/channel/index.js'
-import { PAY_PROTOCOL } from '../../protocol/index.js'
+import { ANY_RIDE, PAY_PROTOCOL, signBinding, type IdentityBinding } from '../../protocol/index.js'
 import { EmbeddedEvm, type Chain, type EmbeddedChain } from '../../settlement/index.js'
 import { FINAL_NONCE, signChannelState, type ChannelState } from '../../protocol/channel/index.js'
 import { startChannelNode, type ChannelNode } from '../fixtures/channel-node.js'
@@ -60,7 +60,7 @@ describe('integration: payment channels against a hostile peer', function () {
     })
   }
 
-  async function start (dir?: string, extra: Partial<ChannelManagerInit> = {}, fundWei = ETH): Promise<Peer> {
+  async function start (dir?: string, extra: Partial<ChannelManagerInit> = {}, fundWei = ETH, legacyPeerId = false): Promise<Peer> {
     dir ??= await mkdtemp(join(tmpdir(), 'hitch-attack-'))
     if (!dirs.includes(dir)) dirs.push(dir)
     const calls = new Map<string, number>()
@@ -70,7 +70,8 @@ describe('integration: payment channels against a hostile peer', function () {
       fundWei,
       init: { unresponsiveTimeoutMs: 3_000, watchPollMs: 20, finalizeMarginMs: 0, finalizeRetryMs: 100, ...extra },
       events: ['channel:closed', 'channel:challenged', 'channel:finalized', 'channel:settled', 'channel:low-gas', 'channel:error', 'channel:close-observed'],
-      wrapChain: chain => counted(chain, calls)
+      wrapChain: chain => counted(chain, calls),
+      legacyPeerId
     })
     const peer = { ...node, calls }
     peers.add(peer)
@@ -191,15 +192,71 @@ describe('integration: payment channels against a hostile peer', function () {
     await stop(driver)
   })
 
+  it('a stranger relaying the rider\'s signed state is refused with bad-binding, whatever binding it shows, and takes over nothing', async () => {
+    const { rider, driver, channelId } = await pair()
+    await rider.manager.pay(channelId, 1000n)
+    const stranger = await start()
+    await stranger.network.dial(driver.network.addresses()[0])
+    // the rider's next state, signed by the rider (a stranger that got hold of it relays it)
+    const state: ChannelState = { channelId, nonce: 2n, balanceRider: DEPOSIT - 2000n, balanceDriver: 2000n, tripRecordHash: `0x${'0'.repeat(64)}` }
+    const riderSig = await signChannelState(rider.identity.ethPrivateKeyHex, state, rider.chain.domain)
+    const now = driver.clock.now()
+    const riderBinding = await signBinding({ peerId: rider.network.peerId, requestId: ANY_RIDE, issuedAt: now }, rider.identity.ethPrivateKeyHex)
+    const cases: Array<[string, IdentityBinding | undefined]> = [
+      ['no binding', undefined],
+      ['its own binding (another address)', await signBinding({ peerId: stranger.network.peerId, requestId: ANY_RIDE, issuedAt: now }, stranger.identity.ethPrivateKeyHex)],
+      ['the rider\'s binding (another peer id)', riderBinding],
+      ['its peer id and the rider\'s address, signed by itself', { ...(await signBinding({ peerId: stranger.network.peerId, requestId: ANY_RIDE, issuedAt: now }, stranger.identity.ethPrivateKeyHex)), address: riderBinding.address }],
+      ['an expired one of the rider\'s', await signBinding({ peerId: stranger.network.peerId, requestId: ANY_RIDE, issuedAt: now - 2 * 3_600_000 }, rider.identity.ethPrivateKeyHex)]
+    ]
+    for (const [what, binding] of cases) {
+      const answer = decodeChannelMessage(await stranger.network.request(driver.identity.peerId, PAY_PROTOCOL, encodeChannelMessage({ type: 'propose', proposal: { state, riderSig }, ...(binding != null ? { binding } : {}) })))
+      expect(answer.type === 'reject' && answer.code, what).to.equal('bad-binding')
+    }
+    // nothing was countersigned, the channel still follows the rider, and the rider goes on
+    expect(driver.manager.latestState(channelId)?.state.nonce).to.equal(1n)
+    expect(driver.manager.getChannel(channelId)?.peer).to.equal(rider.network.peerId)
+    await rider.manager.pay(channelId, 2000n)
+    expect(driver.manager.latestState(channelId)?.state.balanceDriver).to.equal(2000n)
+    await stop(stranger)
+    await stop(rider)
+    await stop(driver)
+  })
+
+  it('a driver that moved from an earlier version\'s secp256k1 peer id to its Ed25519 one is paid there, on the same channel', async () => {
+    const driverDir = await mkdtemp(join(tmpdir(), 'hitch-attack-'))
+    const rider = await start()
+    let driver = await start(driverDir, {}, ETH, true)
+    const legacyPeer = driver.network.peerId
+    await rider.network.dial(driver.network.addresses()[0])
+    const { channelId } = await rider.manager.ensureChannel(legacyPeer, driver.identity.ethAddress, DEPOSIT)
+    await rider.manager.pay(channelId, 1000n)
+    // the driver upgrades: same data directory, same address, a new (Ed25519) peer id
+    await stop(driver)
+    driver = await start(driverDir)
+    expect(driver.network.peerId).to.not.equal(legacyPeer)
+    await rider.network.dial(driver.network.addresses()[0])
+    // its quote's binding vouched for the new peer id: the rider reuses the channel and pays there
+    const again = await rider.manager.ensureChannel(driver.network.peerId, driver.identity.ethAddress, DEPOSIT / 2n)
+    expect(again.channelId).to.equal(channelId)
+    expect(rider.manager.getChannel(channelId)?.peer).to.equal(driver.network.peerId)
+    await rider.manager.pay(channelId, 2000n)
+    expect(driver.manager.latestState(channelId)?.state.balanceDriver).to.equal(2000n)
+    await stop(rider)
+    await stop(driver)
+  })
+
   it('proposals on random channel ids cost a bounded number of chain calls, and the honest rider is still served', async () => {
     const { rider, driver, channelId } = await pair()
     const attacker = await start()
     await attacker.network.dial(driver.network.addresses()[0])
     const before = driver.calls.get('getChannel') ?? 0
+    // the attacker binds its own peer id to its own address: only the lookup budget stops it
+    const binding = await signBinding({ peerId: attacker.network.peerId, requestId: ANY_RIDE, issuedAt: attacker.clock.now() }, attacker.identity.ethPrivateKeyHex)
     const propose = async (signed: boolean): Promise<void> => {
       const state: ChannelState = { channelId: toHex(randomBytes(32)), nonce: 1n, balanceRider: 1n, balanceDriver: 1n, tripRecordHash: `0x${'0'.repeat(64)}` }
       const riderSig = signed ? await signChannelState(attacker.identity.ethPrivateKeyHex, state, attacker.chain.domain) : toHex(randomBytes(65))
-      await attacker.network.request(driver.identity.peerId, PAY_PROTOCOL, encodeChannelMessage({ type: 'propose', proposal: { state, riderSig } })).catch(() => {})
+      await attacker.network.request(driver.identity.peerId, PAY_PROTOCOL, encodeChannelMessage({ type: 'propose', proposal: { state, riderSig }, binding })).catch(() => {})
     }
     for (let i = 0; i < 60; i++) await propose(i % 2 === 0)
     const lookups = (driver.calls.get('getChannel') ?? 0) - before

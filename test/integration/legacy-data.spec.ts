@@ -74,6 +74,7 @@ describe('a data directory of the version before Ed25519 peer ids', function () 
     const shown = JSON.parse(id.stdout)
     expect(shown.address).to.equal(LEGACY.driver.address)
     expect(peerIdFromString(shown.peerId).type).to.equal('Ed25519')
+    expect(shown).to.include({ peerKey: 'Ed25519', paymentKey: 'secp256k1' })
 
     const channels = await runHitch(['channels', '--json', '--data-dir', join(dir, 'rider')], { env })
     expect(channels.code, channels.stderr).to.equal(0)

@@ -37,7 +37,7 @@ describe('integration: a stale close is answered by the watcher', function () {
 
   async function start (dir: string): Promise<Node> {
     const identity = await loadOrCreateIdentity(dir)
-    const network = await createNetwork({ privateKey: identity.privateKey, transport: 'tcp', listen: ['/ip4/127.0.0.1/tcp/0'], dht: false, loopbackFriendly: true })
+    const network = await createNetwork({ privateKey: identity.peerKey, transport: 'tcp', listen: ['/ip4/127.0.0.1/tcp/0'], dht: false, loopbackFriendly: true })
     await network.start()
     const store = await openStore(dir)
     const chain = await evm.connect(identity.ethPrivateKeyHex)

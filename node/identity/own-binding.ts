@@ -1,16 +1,23 @@
 /**
- * A driver's binding of its peer id to its payment address, carried on every quote it sends:
- * signed at start and again in the background once it is half its lifetime old, so a quote never
- * waits for a signature and never carries an expired one.
+ * A node's binding of its peer id to its payment address, for every ride: a driver's rides on
+ * every quote it sends, a rider's on its channel proposals. Signed at start and again in the
+ * background once it is half its lifetime old, so a message never waits for a signature and
+ * never carries an expired one.
  */
 import { ANY_RIDE, DEFAULT_BINDING_MAX_AGE_MS, signBinding } from '../../protocol/index.js'
-import type { HitchNode } from '../hitch-node.js'
 import type { IdentityBinding } from '../../protocol/index.js'
 import type { Logger } from '@libp2p/interface'
 
+/** What signs a binding: the peer id it binds, the payment key, and the clock. */
+export interface BindingSigner {
+  readonly peerId: string
+  readonly identity: { readonly ethPrivateKeyHex: `0x${string}` }
+  readonly clock: { now: () => number }
+}
+
 /** Keeps a fresh binding of the node's peer id to its payment address. */
 export class OwnBinding {
-  private readonly node: Pick<HitchNode, 'peerId' | 'identity' | 'clock'>
+  private readonly node: BindingSigner
   private readonly refreshAfterMs: number
   private readonly log: Logger
   private current: IdentityBinding | undefined
@@ -20,7 +27,7 @@ export class OwnBinding {
    * @param refreshAfterMs - re-sign once the binding is this old, clock ms
    * @default DEFAULT_BINDING_MAX_AGE_MS / 2
    */
-  constructor (node: Pick<HitchNode, 'peerId' | 'identity' | 'clock'>, log: Logger, refreshAfterMs = DEFAULT_BINDING_MAX_AGE_MS / 2) {
+  constructor (node: BindingSigner, log: Logger, refreshAfterMs = DEFAULT_BINDING_MAX_AGE_MS / 2) {
     this.node = node
     this.log = log
     this.refreshAfterMs = refreshAfterMs
@@ -29,6 +36,12 @@ export class OwnBinding {
   /** Signs the first binding (idempotent: resolves once one exists). */
   async start (): Promise<void> {
     if (this.current == null) await this.refresh()
+  }
+
+  /** The current binding, signed first if there is none yet. */
+  async sign (): Promise<IdentityBinding> {
+    await this.start()
+    return this.get() as IdentityBinding
   }
 
   /** The current binding (undefined before `start`); starts a re-signing when it is old. */

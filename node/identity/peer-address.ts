@@ -4,9 +4,9 @@ import { keccak_256 } from '@noble/hashes/sha3.js'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 
 /**
- * The Ethereum address (lower-case 0x hex) of a secp256k1 peer id, as the trip record header
- * wants it; undefined for other key types. A peer id of a secp256k1 key embeds the key, so
- * the address of the other party needs no extra message.
+ * The Ethereum address (lower-case 0x hex) of a secp256k1 peer id; undefined for other key types.
+ * An earlier version's peer id was its payment key, so it is its own identity binding; an
+ * Ed25519 peer id embeds no address and needs a binding.
  */
 export function ethAddressOfPeer (peerId: string): string | undefined {
   try {
