@@ -25,7 +25,7 @@ export abstract class RideError extends ErrorFamily<RideErrorCode> {}
 /** The driver cancelled the confirmed ride (after it was sent the exact points). */
 export class DriverCancelledError extends RideError { static readonly code: RideErrorCode = 'ERR_DRIVER_CANCELLED' }
 
-/** The exact points could not be delivered to the driver that confirmed. */
+/** The driver that confirmed could not be reached: the exact points not delivered, or the driver gone during the ride. */
 export class DriverUnreachableError extends RideError { static readonly code: RideErrorCode = 'ERR_DRIVER_UNREACHABLE' }
 
 /** The rider (or the caller's signal) gave up. */

@@ -57,6 +57,16 @@ export interface RiderInit {
   discoveryDials?: number
   /** @default DEFAULT_RECORD_TIMEOUT_MS (2 min, clock) */
   recordTimeoutMs?: number
+
+  /**
+   * Once a driver confirmed, how often the rider checks that it can still reach it (a
+   * connection, or else a dial): after {@link DEFAULT_LIVENESS_MISSES} failed checks in a row the
+   * ride ends as `ERR_DRIVER_UNREACHABLE` instead of waiting for a dropoff that never comes. Clock
+   * ms.
+   *
+   * @default DEFAULT_LIVENESS_MS (30 s)
+   */
+  livenessMs?: number
   /** timeout of each direct message to a driver, real ms. @default the network's (10 s) */
   sendTimeoutMs?: number
   /**

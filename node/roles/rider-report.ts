@@ -44,7 +44,7 @@ export function rideFailure (after: RiderState): Error | undefined {
     return after.reason === 'no-driver'
       ? new NoDriverError()
       : after.reason === 'driver-unreachable'
-        ? new DriverUnreachableError('the exact points could not be delivered to the driver that confirmed')
+        ? new DriverUnreachableError('the driver that confirmed could not be reached (the exact points could not be delivered, or it was gone during the ride)')
         : new DriverCancelledError(`the driver cancelled the ride after it was sent the exact points${after.note != null && after.note !== '' ? ` (${after.note})` : ''}`)
   }
   if (after.phase === 'cancelled') {

@@ -11,6 +11,7 @@ import {
 import { NoTripRecordError, OffMapError, RideAbortedError, RoleNotStartedError } from './errors.js'
 import { TypedEvents } from './events.js'
 import { MachineTimers } from './machine-timers.js'
+import { DriverLiveness } from './driver-liveness.js'
 import { DEFAULT_DISCOVERY_DIALS, DEFAULT_DISCOVERY_TIMEOUT_MS, findDrivers } from './rider-discovery.js'
 import { rideRequest } from './rider-init.js'
 import { DEFAULT_MAX_REPUBLISH_MS, DEFAULT_REPUBLISH_MS, RequestPublisher } from './rider-publish.js'
@@ -58,6 +59,8 @@ interface Run {
   record?: RideResult
   /** the driver that fitted the exact points (its first trip update came): payments started with it */
   paying?: string
+  /** checks that the driver that confirmed stays reachable, until the ride ends */
+  liveness?: DriverLiveness
 }
 
 /**
@@ -74,6 +77,7 @@ export class Rider extends TypedEvents<RiderEvents> {
   private readonly sends: RiderSends<Run>
   private readonly trip: TripFollower
   private readonly recordTimeoutMs: number
+  private readonly livenessMs: number | undefined
   private readonly bindIdentity: boolean
   private readonly requireDriverBinding: boolean
   private readonly runs = new Map<string, Run>()
@@ -114,6 +118,7 @@ export class Rider extends TypedEvents<RiderEvents> {
       hook: (requestId, fn) => { this.hook(requestId, fn) }
     })
     this.recordTimeoutMs = init.recordTimeoutMs ?? DEFAULT_RECORD_TIMEOUT_MS
+    this.livenessMs = init.livenessMs
     this.bindIdentity = init.bindIdentity ?? true
     this.requireDriverBinding = init.requireDriverBinding ?? components.payments != null
   }
@@ -291,6 +296,9 @@ export class Rider extends TypedEvents<RiderEvents> {
     if (failure != null) {
       this.finish(run, failure)
     }
+    if (after.phase === 'confirmed' && before.phase !== 'confirmed') {
+      this.watchDriver(run, after.driver.from)
+    }
     if (after.phase === 'completed' && before.phase !== 'completed') {
       // the record follows the dropoff: wait for it, not forever
       run.recordTimer = this.node.clock.setTimeout(() => {
@@ -418,6 +426,20 @@ export class Rider extends TypedEvents<RiderEvents> {
 
   // ---- helpers ---------------------------------------------------------------------------
 
+  /** Watches the driver that confirmed until the ride ends: one that is gone ends it as unreachable. */
+  private watchDriver (run: Run, driver: string): void {
+    run.liveness?.stop()
+    run.liveness = new DriverLiveness({
+      network: this.node.network,
+      clock: this.node.clock,
+      log: this.log,
+      driver,
+      ...(this.livenessMs != null ? { intervalMs: this.livenessMs } : {}),
+      lost: () => { this.feedLater(run, now => ({ type: 'unreachable', from: driver, now })) }
+    })
+    run.liveness.start()
+  }
+
   private finish (run: Run, outcome: RideResult | Error, cancel = false): void {
     if (run.done) {
       return
@@ -432,6 +454,7 @@ export class Rider extends TypedEvents<RiderEvents> {
     run.done = true
     run.ended.abort()
     run.timers.clearAll()
+    run.liveness?.stop()
     this.publisher.stop(run)
     if (run.recordTimer != null) this.node.clock.clearTimeout(run.recordTimer)
     if (outcome instanceof Error) {

@@ -440,8 +440,10 @@ function step (state: RiderState, event: RiderEvent, config: RiderConfig, choice
     case 'confirmed':
     case 'in-trip': {
       const fromDriver = 'from' in event && event.from === state.driver.from
+      // unreachable: the exact points could not be delivered, or (either phase) the driver
+      // could not be reached for a while
       const gaveUp = (event.type === 'cancel' && fromDriver && event.cancel.requestId === id) ||
-        (event.type === 'unreachable' && fromDriver && state.phase === 'confirmed')
+        (event.type === 'unreachable' && fromDriver)
       // a pick completes a fallback that was decided (and asked for) before the deadline
       if (gaveUp && state.phase === 'confirmed' && (event.now < ride.deadlineAt || ctx.choice?.pick != null)) {
         // the driver committed, was sent the points, and gave up before the pickup (they do not
