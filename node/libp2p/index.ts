@@ -29,7 +29,6 @@ export {
   scoreTopicsByPrefix
 } from './gossip-scoring.js'
 export {
-  CIRCUIT_LISTEN,
   DEFAULT_AUTONAT,
   DEFAULT_HOLE_PUNCH,
   DEFAULT_RELAY_CLIENT,
@@ -45,3 +44,11 @@ export { MAX_RELAYED_PEERS_TRACKED, ReachabilityMonitor, relayOf } from './reach
 export type { DirectUpgrade, Reachability, ReachabilityEvents, ReachabilityStatus } from './reachability.js'
 export { RelayReservationGuard, hostOf, isCircuit } from './relay-guard.js'
 export type { RelayGuardStats, RelayGuardView } from './relay-guard.js'
+export {
+  DEFAULT_RELAY_ATTEMPT_TIMEOUT_MS,
+  DEFAULT_RELAY_MAX_RETRY_MS,
+  DEFAULT_RELAY_RETRY_MS,
+  RelayReserver,
+  relayReserver
+} from './relay-reserver.js'
+export type { RelayReserverComponents, RelayReserverInit } from './relay-reserver.js'

@@ -9,9 +9,9 @@
  *   with a nonce on a fresh connection (v1 trusts the dial-back connection's observed address),
  *   it guards against amplification (the dial-data exchange), and it confirms a listen address
  *   after one dial-back where v1 needs 4 from different networks.
- * - Relay client: the circuit relay v2 transport, listening on `/p2p-circuit`, so the node
- *   reserves a slot on a relay it is connected to (its bootstrap peers, or one found by a DHT
- *   random walk) and advertises `/p2p-circuit` addresses.
+ * - Relay client: the circuit relay v2 transport, and `relay-reserver.ts`, which keeps a
+ *   reservation on a relay the node knows (its bootstrap peers, relays met through the DHT and
+ *   recorded in the peer store), so that it advertises `/p2p-circuit` addresses.
  * - Direct paths: DCUtR (TCP hole punching), and WebRTC private-to-private (opt-in, see
  *   `webrtc`).
  * - UPnP port mapping: opt-in.
@@ -23,6 +23,7 @@ import { dcutr } from '@libp2p/dcutr'
 import { uPnPNAT } from '@libp2p/upnp-nat'
 import { webRTC } from '@libp2p/webrtc'
 import { RelayReservationGuard } from './relay-guard.js'
+import { relayReserver } from './relay-reserver.js'
 import type { ConnectionGater, Transport } from '@libp2p/interface'
 
 /** Limits of a relay run by a Hitch node (`hitch relay`, `hitch drive --relay`) */
@@ -84,7 +85,7 @@ export interface HitchNatInit {
   autoNat?: boolean
 
   /**
-   * Listen on `/p2p-circuit`: reserve a slot on a relay and advertise the relayed address.
+   * Keep a reservation on a relay and advertise the relayed address (`relay-reserver.ts`).
    * Until AutoNAT confirms a public address, a node counts as private.
    *
    * @default true
@@ -149,8 +150,6 @@ export const DEFAULT_WEBRTC = false
 /** @default false */
 export const DEFAULT_UPNP = false
 
-/** The listen address that makes the relay transport reserve a slot on a relay */
-export const CIRCUIT_LISTEN = '/p2p-circuit'
 /** The listen address that accepts WebRTC connections signalled through a relay */
 export const WEBRTC_LISTEN = '/webrtc'
 
@@ -188,7 +187,8 @@ export function natParts (init: HitchNatInit): NatParts {
   const relay = relayLimits(init.relayServer)
   // the relay transport also dials circuit addresses, which every NAT-aware node needs
   parts.transports.push(circuitRelayTransport())
-  if ((init.relayClient ?? DEFAULT_RELAY_CLIENT) && relay == null) parts.listen.push(CIRCUIT_LISTEN)
+  // not a bare `/p2p-circuit` listen: see relay-reserver.ts for why Hitch picks its relay itself
+  if ((init.relayClient ?? DEFAULT_RELAY_CLIENT) && relay == null) parts.services.relayReserver = relayReserver()
   if (init.autoNat ?? DEFAULT_AUTONAT) parts.services.autoNAT = autoNATv2()
   if (init.holePunch ?? DEFAULT_HOLE_PUNCH) parts.services.dcutr = dcutr()
   if (init.upnp ?? DEFAULT_UPNP) parts.services.upnp = uPnPNAT()
