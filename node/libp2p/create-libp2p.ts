@@ -14,6 +14,7 @@ import { createLibp2p } from 'libp2p'
 import { hitchScoringOptions, retainScoresOnReconnect, scoreTopicsByPrefix } from './gossip-scoring.js'
 import { natParts, type HitchNatInit } from './nat.js'
 import { ReachabilityMonitor } from './reachability.js'
+import type { RelayReserver } from './relay-reserver.js'
 import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import type { GossipSub, GossipsubOpts } from '@libp2p/gossipsub'
 import type { Identify, IdentifyInit } from '@libp2p/identify'
@@ -152,6 +153,8 @@ export type HitchServices = {
   dht?: KadDHT
   /** present when `nat.relayServer` is set */
   relay?: CircuitRelayService
+  /** present when `nat` is on and the node is not a relay (`relay-reserver.ts`) */
+  relayReserver?: RelayReserver
 }
 
 /** A libp2p node as composed by {@link createHitchLibp2p} */

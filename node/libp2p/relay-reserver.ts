@@ -79,6 +79,8 @@ export class RelayReserver implements Startable {
   private backoff: number
   private started = false
   private controller = new AbortController()
+  /** reservations made, and attempts that failed (a refusal, an unreachable relay) */
+  readonly stats = { reserved: 0, failed: 0 }
   /** relays that refused or failed, skipped until a search finds no other */
   private readonly failed = new Set<string>()
 
@@ -169,6 +171,7 @@ export class RelayReserver implements Startable {
       await this.components.transportManager.listen([listenAddr])
       this.log('reserved on relay %p', peer)
       this.held = true
+      this.stats.reserved++
       this.backoff = this.retryMs
       this.failed.delete(peer.toString())
       clearTimeout(this.timer)
@@ -178,6 +181,7 @@ export class RelayReserver implements Startable {
       this.log('reservation on %p failed - %e', peer, err)
       if (this.relay === peer.toString()) this.relay = undefined
       this.failed.add(peer.toString())
+      this.stats.failed++
       return false
     }
   }
