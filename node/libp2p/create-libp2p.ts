@@ -305,6 +305,14 @@ export async function createHitchLibp2p (init: HitchLibp2pInit): Promise<HitchLi
     if (guard != null && relay != null) {
       guard.bind({ reservations: () => relay.reservations.entries(), connections: peer => node.getConnections(peer) })
       node.relayGuard = guard
+      // a reservation serves only while its holder is connected (the relay reaches it on that
+      // connection), but circuit-relay-v2 keeps it until its TTL (2 h): free the slot when the
+      // holder's last connection closes, or a host's churn would fill its per-IP share, and
+      // many hosts' the whole relay, with dead reservations
+      node.addEventListener('connection:close', evt => {
+        const peer = evt.detail.remotePeer
+        if (relay.reservations.has(peer) && node.getConnections(peer).length === 0) relay.reservations.delete(peer)
+      })
     }
   }
   return node

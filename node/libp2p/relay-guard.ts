@@ -65,7 +65,8 @@ export class RelayReservationGuard {
     for (const [holder, reservation] of view.reservations()) {
       // a refresh of this peer's own reservation takes no new slot
       if (holder.equals(peer)) return false
-      if (hostOf(reservation.addr) === host) held++
+      // a holder that is gone holds nothing (its slot is freed when its connection closes)
+      if (hostOf(reservation.addr) === host && view.connections(holder).length > 0) held++
     }
     if (held >= this.maxPerIp) {
       this.stats.refusedPerIp++

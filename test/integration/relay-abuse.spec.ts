@@ -93,5 +93,14 @@ describe('integration: a flood of reservation requests to a Hitch relay (tcp on 
     // the honest reservation was not displaced
     expect(reserved(honest)).to.equal(true)
     expect(relayLibp2p.services.relay?.reservations.has(libp2pOf(honest).peerId)).to.equal(true)
+
+    // sybils that leave free their slots (a reservation is only good while its holder is
+    // connected), so a host's churn does not lock it, or the relay, out for the reservations' TTL
+    const leaving = sybils.filter(reserved)
+    await Promise.all(leaving.map(async n => { await n.stop() }))
+    await waitFor(() => reservations() === 2, { what: 'the leavers\' slots to be freed' })
+    const back = await startClient(v4 as string)
+    started.push(back)
+    await waitFor(() => reserved(back), { what: 'a reservation from the sybils\' host after they left' })
   })
 })
