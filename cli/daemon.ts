@@ -92,6 +92,17 @@ export function natOf (flags: NodeFlags, relayServer?: HitchNatInit['relayServer
   }
 }
 
+/**
+ * After a node with WebRTC stopped: exit if the process is still held 2 s later. node-datachannel's
+ * native threads can outlive a WebRTC dial that timed out (seen in `scripts/nat-measure.ts`),
+ * which would keep a finished `hitch ride` from exiting. The timer is unref'd: a process that
+ * ends by itself is not held by it.
+ */
+export function exitIfHeldAfterWebrtc (nat: HitchNatInit | false): void {
+  if (nat === false || nat.webrtc !== true) return
+  setTimeout(() => { process.exit() }, 2_000).unref()
+}
+
 /** The libp2p node under a network, when it is one */
 export function libp2pOf (network: Network): HitchLibp2p | undefined {
   return network instanceof Libp2pNetwork ? network.libp2p as HitchLibp2p : undefined

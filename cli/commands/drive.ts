@@ -10,7 +10,7 @@ import { UsageError } from '../errors.js'
 import { parseFlags } from '../flags.js'
 import { parseInteger, parseLatLon } from '../values.js'
 import {
-  NODE_FLAG_HELP, NODE_FLAG_OPTIONS, checkMultiaddrs, dataDirOf, formatCents, jsonLine, natOf, onShutdown, parseSpeedup,
+  NODE_FLAG_HELP, NODE_FLAG_OPTIONS, checkMultiaddrs, dataDirOf, formatCents, exitIfHeldAfterWebrtc, jsonLine, natOf, onShutdown, parseSpeedup,
   reportReachability, type NodeFlags
 } from '../daemon.js'
 import { identityOptionsOf } from '../passphrase.js'
@@ -222,5 +222,6 @@ export async function run (argv: string[]): Promise<number> {
   shutdown.dispose()
   if (json) out(jsonLine({ event: 'stopped', signal }))
   else out(`stopped (${signal})\n`)
+  exitIfHeldAfterWebrtc(nat)
   return 0
 }

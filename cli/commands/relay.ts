@@ -3,7 +3,7 @@ import { HITCH_RELAY_DEFAULTS, type HitchRelayInit } from '../../node/libp2p/ind
 import { parseFlags } from '../flags.js'
 import { parseDuration, parseInteger } from '../values.js'
 import {
-  NODE_FLAG_HELP, NODE_FLAG_OPTIONS, checkMultiaddrs, dataDirOf, jsonLine, libp2pOf, natOf, onShutdown,
+  NODE_FLAG_HELP, NODE_FLAG_OPTIONS, checkMultiaddrs, dataDirOf, exitIfHeldAfterWebrtc, jsonLine, libp2pOf, natOf, onShutdown,
   reportReachability, type NodeFlags
 } from '../daemon.js'
 import { identityOptionsOf } from '../passphrase.js'
@@ -113,5 +113,6 @@ export async function run (argv: string[]): Promise<number> {
   const refusedPerIp = libp2p?.relayGuard?.stats.refusedPerIp ?? 0
   if (json) out(jsonLine({ event: 'stopped', signal, refusedPerIp }))
   else out(`stopped (${signal}); ${refusedPerIp} reservation(s) refused by the per-IP limit\n`)
+  exitIfHeldAfterWebrtc(nat)
   return 0
 }

@@ -10,7 +10,7 @@ import { UsageError } from '../errors.js'
 import { parseFlags } from '../flags.js'
 import { parseDuration, parseInteger, parseLatLon } from '../values.js'
 import {
-  NODE_FLAG_HELP, NODE_FLAG_OPTIONS, checkMultiaddrs, dataDirOf, formatCents, jsonLine, natOf, onShutdown, parseMoneyCents,
+  NODE_FLAG_HELP, NODE_FLAG_OPTIONS, checkMultiaddrs, dataDirOf, formatCents, exitIfHeldAfterWebrtc, jsonLine, natOf, onShutdown, parseMoneyCents,
   reportReachability, type NodeFlags
 } from '../daemon.js'
 import { identityOptionsOf } from '../passphrase.js'
@@ -275,6 +275,7 @@ export async function run (argv: string[]): Promise<number> {
     reachability?.dispose()
     shutdown.dispose()
     await peer.stop().catch(() => {})
+    exitIfHeldAfterWebrtc(nat)
   }
   if (closeTxHash != null) result.json.closeTxHash = closeTxHash.toLowerCase()
   status.done()

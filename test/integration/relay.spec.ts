@@ -107,25 +107,6 @@ describe('integration: private nodes reach each other through a Hitch relay (tcp
     expect(opened).to.equal(0)
   })
 
-  it('with WebRTC on both ends, a relayed dial becomes a direct WebRTC connection, and the dialer reports it', async () => {
-    const relay = await startRelay()
-    started.push(relay)
-    const driver = await startPrivate(relay.addresses(), { webrtc: true })
-    started.push(driver)
-    const rider = await startPrivate(relay.addresses(), { webrtc: true })
-    started.push(rider)
-    const direct: string[] = []
-    libp2pOf(rider).reachability?.on('direct', d => direct.push(`${d.peer} ${d.transport}`))
-    const address = await waitFor(() => driver.addresses().find(a => a.includes('/p2p-circuit/webrtc/')), { what: 'a WebRTC address through the relay' })
-    await driver.handle(PROTOCOL, async req => req.data)
-    await rider.dial(address)
-    const answer = await rider.request(driver.peerId, PROTOCOL, Uint8Array.of(7))
-    expect([...answer]).to.deep.equal([7])
-    const connections = libp2pOf(rider).getConnections(libp2pOf(driver).peerId)
-    expect(connections.some(c => c.limits == null && c.remoteAddr.toString().includes('/webrtc'))).to.equal(true)
-    expect(direct).to.deep.equal([`${driver.peerId} webrtc`])
-  })
-
   it('a relay that drops out in the middle of an exchange: both ends see the pipe fail, and the driver re-reserves on the other bootstrap relay', async () => {
     const relays = [await startRelay(), await startRelay()]
     started.push(...relays)
