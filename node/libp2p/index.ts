@@ -28,3 +28,21 @@ export {
   retainScoresOnReconnect,
   scoreTopicsByPrefix
 } from './gossip-scoring.js'
+export {
+  DEFAULT_AUTONAT,
+  DEFAULT_HOLE_PUNCH,
+  DEFAULT_RELAY_CLIENT,
+  DEFAULT_UPNP,
+  DEFAULT_WEBRTC,
+  HITCH_RELAY_DEFAULTS,
+  WEBRTC_LISTEN,
+  natParts,
+  relayLimits
+} from './nat.js'
+export type { HitchNatInit, HitchRelayInit, NatParts } from './nat.js'
+export { MAX_RELAYED_PEERS_TRACKED, ReachabilityMonitor, relayOf } from './reachability.js'
+export type { DirectUpgrade, Reachability, ReachabilityEvents, ReachabilityStatus } from './reachability.js'
+export { RelayReservationGuard, hostOf, isCircuit } from './relay-guard.js'
+export type { RelayGuardStats, RelayGuardView } from './relay-guard.js'
+// relay-reserver.ts is loaded by natParts only when asked for (it pulls in circuit-relay-v2)
+export type { RelayReserver, RelayReserverComponents, RelayReserverInit } from './relay-reserver.js'
