@@ -17,6 +17,7 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   route: { summary: 'shortest route between two points on a road map', load: async () => await import('./commands/route.js') },
   drive: { summary: "a driver's daemon: quote, confirm, drive and sign rides", load: async () => await import('./commands/drive.js') },
+  relay: { summary: 'a public relay and bootstrap node for peers behind NATs', load: async () => await import('./commands/relay.js') },
   ride: { summary: 'ask for a ride, pick a quote, follow the trip, get the signed record', load: async () => await import('./commands/ride.js') },
   id: { summary: "print this node's peer id and Ethereum address", load: async () => await import('./commands/id.js') },
   receipt: { summary: 'verify a signed trip record', load: async () => await import('./commands/receipt.js') },

@@ -3,7 +3,7 @@
  * transport, clock and map, and the parts a simulation or a test passes in.
  */
 import type { IdentityOptions } from './identity/index.js'
-import type { HitchTransport } from './libp2p/index.js'
+import type { HitchNatInit, HitchTransport } from './libp2p/index.js'
 import type { Clock } from './clock/index.js'
 import type { RoutedMap } from './map/index.js'
 import type { Network } from './network/index.js'
@@ -80,6 +80,13 @@ export interface HitchNodeInit {
    * @default false
    */
   mdns?: boolean
+
+  /**
+   * NAT traversal of the libp2p node (tcp only; see `node/libp2p/nat.ts`).
+   *
+   * @default off
+   */
+  nat?: boolean | HitchNatInit
 
   /**
    * Many nodes on one host (tests, simulations): gossipsub colocation penalty off, higher

@@ -72,6 +72,7 @@ export async function createHitchNode (init: HitchNodeInit = {}): Promise<HitchN
       listen: init.listen,
       bootstrap: init.bootstrap,
       mdns: init.mdns,
+      ...(init.nat != null ? { nat: init.nat } : {}),
       dht: init.dht,
       datastore: store.datastore,
       loopbackFriendly: init.loopbackFriendly,

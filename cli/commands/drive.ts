@@ -10,14 +10,15 @@ import { UsageError } from '../errors.js'
 import { parseFlags } from '../flags.js'
 import { parseInteger, parseLatLon } from '../values.js'
 import {
-  NODE_FLAG_HELP, NODE_FLAG_OPTIONS, checkMultiaddrs, dataDirOf, formatCents, jsonLine, onShutdown, parseSpeedup,
-  type NodeFlags
+  NODE_FLAG_HELP, NODE_FLAG_OPTIONS, checkMultiaddrs, dataDirOf, formatCents, jsonLine, natOf, onShutdown, parseSpeedup,
+  reportReachability, type NodeFlags
 } from '../daemon.js'
 import { identityOptionsOf } from '../passphrase.js'
 
 export const help = `
 usage: hitch drive [--map FILE] [--at LAT,LON] [--seats N] [--speedup N] [--chain URL] [--json]
                    [--metrics HOST:PORT] [--listen MULTIADDR…] [--bootstrap MULTIADDR…] [--data-dir DIR]
+                   [--relay] [--no-nat] [--upnp] [--webrtc] [--announce MULTIADDR…]
 
 A driver's headless daemon. It announces the car on the gossip topics of the
 map cells around it, quotes on ride requests it can serve (insertion into its
@@ -46,8 +47,12 @@ are not paid.
                         (connections, streams) and Hitch's (hitch_quotes_sent_total,
                         hitch_match_latency_seconds, hitch_rides_total, …); port 0 picks
                         one (default: off)
+  --relay               also serve as a relay for private nodes (a driver with a public
+                        address; see hitch relay --help for the limits)
   --json                one JSON event per line on stdout; the first is
-                        {"event":"listening","peerId":…,"address":…,"addrs":[…]}${CHAIN_FLAG_HELP}
+                        {"event":"listening","peerId":…,"address":…,"addrs":[…]}; then
+                        {"event":"reachability","status":"public"|"relayed"|"private",…}
+                        whenever it changes, and {"event":"direct",…} after a hole punch${CHAIN_FLAG_HELP}
                         embedded: host the chain in this daemon (an in-process EVM served on
                         127.0.0.1); it prints the URL riders pass as their --chain${NODE_FLAG_HELP}
 `
@@ -59,6 +64,7 @@ interface DriveFlags extends NodeFlags {
   speedup?: string
   metrics?: string
   json?: boolean
+  relay?: boolean
 }
 
 /** The address a local rider would bootstrap from: loopback first, then the rest. */
@@ -98,7 +104,8 @@ export async function run (argv: string[]): Promise<number> {
     seats: { type: 'string' },
     speedup: { type: 'string' },
     metrics: { type: 'string' },
-    json: { type: 'boolean' }
+    json: { type: 'boolean' },
+    relay: { type: 'boolean' }
   }, help)
   if (shown) return 0
   const seats = flags.seats != null ? parseInteger(flags.seats, '--seats', MIN_SEATS, MAX_SEATS) : DEFAULT_VEHICLE_SEATS
@@ -115,6 +122,7 @@ export async function run (argv: string[]): Promise<number> {
     }
   }
   const prometheus = metricsAt != null ? nodePrometheus() : undefined
+  const nat = natOf(flags, flags.relay === true ? true : undefined)
 
   const map = await openRoutedMap(flags.map)
   const { graph } = map
@@ -137,6 +145,7 @@ export async function run (argv: string[]): Promise<number> {
       listen: flags.listen,
       bootstrap: checkMultiaddrs(flags.bootstrap, '--bootstrap'),
       mdns: flags.mdns === true,
+      nat,
       map,
       ...(chain != null ? { chain: chain.connect } : {}),
       driver: { position, seats, driveSpeedUp: speedUp }
@@ -159,6 +168,7 @@ export async function run (argv: string[]): Promise<number> {
     })
     payments.on('error', e => { out(json ? jsonLine({ event: 'error', requestId: e.requestId, error: e.error.message }) : `error: ${e.error.message}\n`) })
   }
+  let reachability: ReturnType<typeof reportReachability> | undefined = undefined
   driver.onAny(DRIVER_EVENTS, (type, detail) => {
     if (type === 'listening') return // printed once below, with the addresses
     if (json) {
@@ -166,12 +176,16 @@ export async function run (argv: string[]): Promise<number> {
       if (type === 'error') d.error = (detail as any).error?.message ?? String((detail as any).error)
       out(jsonLine({ event: type, ...d }))
     } else {
-      const text = describe(type, detail)
+      let text = describe(type, detail)
+      // the periodic status line says how riders reach this car
+      const reach = type === 'position' ? reachability?.current() : undefined
+      if (text != null && reach != null) text += `; reachability: ${reach}`
       if (text != null) out(`${new Date().toISOString().slice(11, 19)} ${text}\n`)
     }
   })
   let metricsServer: MetricsServer | undefined
   const stopAll = async (): Promise<void> => {
+    reachability?.dispose()
     await metricsServer?.stop()
     await peer.stop()
     await dev?.stop()
@@ -200,8 +214,10 @@ export async function run (argv: string[]): Promise<number> {
       ? `payments: channels on chain ${peer.chain.chainId}, adjudicator ${peer.chain.adjudicator}, account ${node.ethAddress}\n${dev != null ? `chain hosted here: riders pay with --chain ${dev.url}\n` : ''}`
       : 'payments: off (no --chain): rides are not paid\n')
     if (metricsServer != null) out(`metrics: ${metricsServer.url}\n`)
+    if (flags.relay === true) out('serving as a relay for private nodes\n')
     out('Ctrl+C stops.\n')
   }
+  reachability = reportReachability(node.network, json, out)
   const signal = await shutdown.stopped
   shutdown.dispose()
   if (json) out(jsonLine({ event: 'stopped', signal }))

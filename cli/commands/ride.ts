@@ -10,8 +10,8 @@ import { UsageError } from '../errors.js'
 import { parseFlags } from '../flags.js'
 import { parseDuration, parseInteger, parseLatLon } from '../values.js'
 import {
-  NODE_FLAG_HELP, NODE_FLAG_OPTIONS, checkMultiaddrs, dataDirOf, formatCents, jsonLine, onShutdown, parseMoneyCents,
-  type NodeFlags
+  NODE_FLAG_HELP, NODE_FLAG_OPTIONS, checkMultiaddrs, dataDirOf, formatCents, jsonLine, natOf, onShutdown, parseMoneyCents,
+  reportReachability, type NodeFlags
 } from '../daemon.js'
 import { identityOptionsOf } from '../passphrase.js'
 
@@ -50,7 +50,8 @@ Without --chain, the ride is not paid (drivers with --chain drop unpaid riders).
   --max-price X         most you will pay, in currency units, e.g. 25 or 12.50 (default: no limit)
   --timeout DURATION    give up when no driver confirmed by then (default: ${minutes(DEFAULT_RIDE_DEADLINE_MS)})
   --yes                 accept the best quote without asking
-  --json                one JSON event per line; the last line is the trip record${CHAIN_FLAG_HELP}
+  --json                one JSON event per line; the last line is the trip record; among them
+                        {"event":"reachability",…} and {"event":"direct",…} (see hitch drive --help)${CHAIN_FLAG_HELP}
   --close               close the channel co-operatively after the ride (when the
                         driver does not answer: unilaterally, then wait for the
                         challenge period and finalize); the record gets closeTxHash${NODE_FLAG_HELP}
@@ -144,6 +145,7 @@ export async function run (argv: string[]): Promise<number> {
   const interactive = flags.yes !== true
   if (flags.close === true && flags.chain == null) throw new UsageError('--close needs --chain URL (there is no channel to close otherwise)')
   const out = (line: string): void => { process.stdout.write(line) }
+  const nat = natOf(flags)
 
   const map = await openRoutedMap(flags.map)
   for (const [what, p] of [['--from', from], ['--to', to]] as const) {
@@ -161,6 +163,7 @@ export async function run (argv: string[]): Promise<number> {
     listen: flags.listen,
     bootstrap: checkMultiaddrs(flags.bootstrap, '--bootstrap'),
     mdns: flags.mdns === true,
+    nat,
     map,
     ...(flags.chain != null ? { chain: nodeChain(flags.chain) } : {}),
     rider: {}
@@ -239,8 +242,13 @@ export async function run (argv: string[]): Promise<number> {
   let result: RideResult
   let paid: RidePayment | undefined
   let closeTxHash: string | undefined
+  let reachability: ReturnType<typeof reportReachability> | undefined
   try {
     await peer.start()
+    reachability = reportReachability(node.network, json, line => {
+      if (json) out(line)
+      else { status.done(); process.stderr.write(line) }
+    })
     result = await rider.requestRide({ from, to, seats, maxWaitMs, maxPrice, timeoutMs, choose }, { signal: controller.signal })
     if (payments != null && manager != null) {
       try {
@@ -264,6 +272,7 @@ export async function run (argv: string[]): Promise<number> {
     throw err
   } finally {
     rl?.close()
+    reachability?.dispose()
     shutdown.dispose()
     await peer.stop().catch(() => {})
   }

@@ -12,6 +12,10 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import { hitchScoringOptions, retainScoresOnReconnect, scoreTopicsByPrefix } from './gossip-scoring.js'
+import { natParts, type HitchNatInit } from './nat.js'
+import { ReachabilityMonitor } from './reachability.js'
+import type { RelayReserver } from './relay-reserver.js'
+import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import type { GossipSub, GossipsubOpts } from '@libp2p/gossipsub'
 import type { Identify, IdentifyInit } from '@libp2p/identify'
 import type { KadDHT, KadDHTInit } from '@libp2p/kad-dht'
@@ -130,6 +134,15 @@ export interface HitchLibp2pInit {
    * @default libp2p's (enabled, a ping every 10 s)
    */
   connectionMonitor?: Libp2pOptions['connectionMonitor']
+
+  /**
+   * NAT traversal (tcp only): AutoNAT v2, a relay reservation and `/p2p-circuit` addresses,
+   * DCUtR hole punching, and opt-in WebRTC, UPnP or relay service (see `nat.ts`). `true` for
+   * the defaults of `HitchNatInit`.
+   *
+   * @default off: no relay transport, no AutoNAT, no new timers (tests, simulations)
+   */
+  nat?: boolean | HitchNatInit
 }
 
 /** The services every Hitch libp2p node has; `dht` is absent when `dht: false` */
@@ -138,10 +151,19 @@ export type HitchServices = {
   ping: Ping
   pubsub: GossipSub
   dht?: KadDHT
+  /** present when `nat.relayServer` is set */
+  relay?: CircuitRelayService
+  /** present when `nat` is on and the node is not a relay (`relay-reserver.ts`) */
+  relayReserver?: RelayReserver
 }
 
 /** A libp2p node as composed by {@link createHitchLibp2p} */
-export type HitchLibp2p = Libp2p<HitchServices>
+export type HitchLibp2p = Libp2p<HitchServices> & {
+  /** With `nat` on: whether and how the node can be reached (start it after libp2p) */
+  reachability?: ReachabilityMonitor
+  /** With `nat.relayServer`: what the relay's per-IP guard refused */
+  relayGuard?: { readonly stats: { readonly refusedPerIp: number } }
+}
 
 /** Our own DHT, so Hitch nodes never join (or pollute) the public IPFS DHT */
 export const HITCH_DHT_PROTOCOL = '/hitch/kad/1.0.0'
@@ -246,10 +268,20 @@ export async function createHitchLibp2p (init: HitchLibp2pInit): Promise<HitchLi
     })
   }
 
+  // NAT traversal only means something on real sockets
+  const nat = init.nat != null && init.nat !== false && transport === 'tcp'
+    ? natParts(init.nat === true ? {} : init.nat)
+    : undefined
+  if (nat != null) Object.assign(services, nat.services)
+
   const options: Libp2pOptions<HitchServices> = {
     privateKey: init.privateKey,
-    addresses: { listen },
-    transports: [transport === 'tcp' ? tcp() : memory()],
+    addresses: {
+      listen: [...listen, ...(nat?.listen.filter(a => !listen.includes(a)) ?? [])],
+      ...(nat != null && nat.appendAnnounce.length > 0 ? { appendAnnounce: nat.appendAnnounce } : {})
+    },
+    transports: [transport === 'tcp' ? tcp() : memory(), ...(nat?.transports ?? [])],
+    ...(nat?.connectionGater != null ? { connectionGater: nat.connectionGater } : {}),
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,
@@ -264,5 +296,24 @@ export async function createHitchLibp2p (init: HitchLibp2pInit): Promise<HitchLi
       : {})
   }
 
-  return createLibp2p<HitchServices>(options)
+  const node: HitchLibp2p = await createLibp2p<HitchServices>(options)
+  if (nat != null) {
+    node.reachability = new ReachabilityMonitor(node)
+    node.reachability.start()
+    const guard = nat.guard
+    const relay = node.services.relay
+    if (guard != null && relay != null) {
+      guard.bind({ reservations: () => relay.reservations.entries(), connections: peer => node.getConnections(peer) })
+      node.relayGuard = guard
+      // a reservation serves only while its holder is connected (the relay reaches it on that
+      // connection), but circuit-relay-v2 keeps it until its TTL (2 h): free the slot when the
+      // holder's last connection closes, or a host's churn would fill its per-IP share, and
+      // many hosts' the whole relay, with dead reservations
+      node.addEventListener('connection:close', evt => {
+        const peer = evt.detail.remotePeer
+        if (relay.reservations.has(peer) && node.getConnections(peer).length === 0) relay.reservations.delete(peer)
+      })
+    }
+  }
+  return node
 }

@@ -28,3 +28,27 @@ export {
   retainScoresOnReconnect,
   scoreTopicsByPrefix
 } from './gossip-scoring.js'
+export {
+  DEFAULT_AUTONAT,
+  DEFAULT_HOLE_PUNCH,
+  DEFAULT_RELAY_CLIENT,
+  DEFAULT_UPNP,
+  DEFAULT_WEBRTC,
+  HITCH_RELAY_DEFAULTS,
+  WEBRTC_LISTEN,
+  natParts,
+  relayLimits
+} from './nat.js'
+export type { HitchNatInit, HitchRelayInit, NatParts } from './nat.js'
+export { MAX_RELAYED_PEERS_TRACKED, ReachabilityMonitor, relayOf } from './reachability.js'
+export type { DirectUpgrade, Reachability, ReachabilityEvents, ReachabilityStatus } from './reachability.js'
+export { RelayReservationGuard, hostOf, isCircuit } from './relay-guard.js'
+export type { RelayGuardStats, RelayGuardView } from './relay-guard.js'
+export {
+  DEFAULT_RELAY_ATTEMPT_TIMEOUT_MS,
+  DEFAULT_RELAY_MAX_RETRY_MS,
+  DEFAULT_RELAY_RETRY_MS,
+  RelayReserver,
+  relayReserver
+} from './relay-reserver.js'
+export type { RelayReserverComponents, RelayReserverInit } from './relay-reserver.js'

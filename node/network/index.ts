@@ -69,3 +69,4 @@ export {
 } from './errors.js'
 export type { NetworkErrorCode } from './errors.js'
 export { cidForKey } from './cid.js'
+export { RUN_ON_LIMITED_CONNECTION } from './limited-connections.js'

@@ -1,0 +1,27 @@
+/**
+ * Hitch's streams run on limited (relayed) connections.
+ *
+ * A circuit relay v2 connection is "limited": the relay resets it after a time and a number of
+ * bytes (libp2p's defaults: 2 minutes, 128 KiB), and libp2p refuses to open a stream on it
+ * unless the protocol opts in with `runOnLimitedConnection`. A ride lasts longer than 2 minutes,
+ * and between two private nodes there may be no other path: TCP hole punching from Node mostly
+ * fails (no `SO_REUSEPORT`), and a carrier-grade or symmetric NAT defeats any hole punch.
+ *
+ * The choice (issue 11): a Hitch relay raises its limits (`HITCH_RELAY_DEFAULTS` in
+ * `node/libp2p`: 2 hours and 4 MiB per relayed connection, enough for the negotiation, the
+ * trip updates and the channel states of a long ride) and Hitch's handlers and dials set
+ * `runOnLimitedConnection: true`, so a ride works end to end over a relay. DCUtR (and WebRTC
+ * where enabled) still upgrade to a direct connection when they can, and libp2p then opens new
+ * streams on the direct one. The other way (negotiate on the relay, then move the trip to a
+ * direct path) was rejected: where no direct path can be made, the ride would fail after the
+ * quote, which is worse for a rider than a relayed trip.
+ *
+ * A relay that is not Hitch's keeps the 2-minute, 128 KiB defaults: a stream it resets ends
+ * as a `RequestFailedError` (or a pipe's `onClose(err)`), like any lost connection, and the
+ * next dial makes a new relayed connection with a new allowance.
+ *
+ * gossipsub and kad-dht keep their defaults (off on limited connections): a private node
+ * gossips and queries through its own outbound, direct connections, and a relay's bandwidth
+ * is not spent on gossip meshes.
+ */
+export const RUN_ON_LIMITED_CONNECTION = true
