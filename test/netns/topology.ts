@@ -12,9 +12,9 @@ import { PROJECT_ROOT } from '../fixtures/shared-data.js'
  * has both ends inside the topology's namespaces, and no namespace has a route out of them.
  *
  * ```
- *                         pub  (the public internet: 10.77.0.1 on lo, the relay and the chain)
- *          10.77.1.0/24 /  | 10.77.2.0/24    \ 10.77.3.0/24
- *                   natA   natB               natC   (carrier-grade NAT, masquerades to 10.77.3.2)
+ *                         pub  (the public internet: 11.77.0.1 on lo, the relay and the chain)
+ *          11.77.1.0/24 /  | 11.77.2.0/24    \ 11.77.3.0/24
+ *                   natA   natB               natC   (carrier-grade NAT, masquerades to 11.77.3.2)
  *     192.168.1.0/24 |      | 192.168.2.0/24   /  \  100.64.1.0/24, 100.64.2.0/24
  *                   drvA   ridB             natD   natE   (home routers behind the carrier's NAT)
  *                                192.168.4.0/24 |    | 192.168.5.0/24
@@ -22,14 +22,17 @@ import { PROJECT_ROOT } from '../fixtures/shared-data.js'
  * ```
  *
  * - `pub` routes between its links (it is the internet between the NATs' public addresses) and
- *   holds 10.77.0.1, where public services listen.
+ *   holds 11.77.0.1, where public services listen. Its addresses are public ones (11.0.0.0/8 is
+ *   assigned but not announced on the internet) because libp2p treats 10/8, 100.64/10 and the
+ *   documentation ranges as private: AutoNAT and DCUtR would never see a public address there.
+ *   They never meet the real 11/8: no namespace has a route to the host's network.
  * - Each `nat*` masquerades what leaves its WAN (`iptables -t nat -A POSTROUTING -o wan -j
  *   MASQUERADE`, ip_forward on) and, like a home router, drops what arrives on the WAN that does not
  *   belong to a connection opened from inside (conntrack ESTABLISHED,RELATED): nothing from `pub`
  *   or from another NAT's network can open a connection to a private host.
  * - The double NAT: driver `drvD` and rider `ridE` are both behind one carrier-grade NAT (`natC`),
  *   each behind its own home router (`natD`, `natE`) on the carrier's private network (100.64/10,
- *   RFC 6598). So traffic from either leaves the topology's edge as 10.77.3.2, translated twice.
+ *   RFC 6598). So traffic from either leaves the topology's edge as 11.77.3.2, translated twice.
  *   Two hosts behind the same double NAT still cannot reach each other directly: their home
  *   routers drop unsolicited connections, and `natC` does no hairpinning.
  *
@@ -46,9 +49,9 @@ export type Site = typeof SITES[number]
 interface LinkSpec { a: Site, aIf: string, aAddr: string, b: Site, bIf: string, bAddr: string }
 
 const LINKS: LinkSpec[] = [
-  { a: 'pub', aIf: 'a0', aAddr: '10.77.1.1/24', b: 'natA', bIf: 'wan', bAddr: '10.77.1.2/24' },
-  { a: 'pub', aIf: 'b0', aAddr: '10.77.2.1/24', b: 'natB', bIf: 'wan', bAddr: '10.77.2.2/24' },
-  { a: 'pub', aIf: 'c0', aAddr: '10.77.3.1/24', b: 'natC', bIf: 'wan', bAddr: '10.77.3.2/24' },
+  { a: 'pub', aIf: 'a0', aAddr: '11.77.1.1/24', b: 'natA', bIf: 'wan', bAddr: '11.77.1.2/24' },
+  { a: 'pub', aIf: 'b0', aAddr: '11.77.2.1/24', b: 'natB', bIf: 'wan', bAddr: '11.77.2.2/24' },
+  { a: 'pub', aIf: 'c0', aAddr: '11.77.3.1/24', b: 'natC', bIf: 'wan', bAddr: '11.77.3.2/24' },
   { a: 'natA', aIf: 'lan', aAddr: '192.168.1.1/24', b: 'drvA', bIf: 'eth0', bAddr: '192.168.1.2/24' },
   { a: 'natB', aIf: 'lan', aAddr: '192.168.2.1/24', b: 'ridB', bIf: 'eth0', bAddr: '192.168.2.2/24' },
   { a: 'natC', aIf: 'd0', aAddr: '100.64.1.1/24', b: 'natD', bIf: 'wan', bAddr: '100.64.1.2/24' },
@@ -59,9 +62,9 @@ const LINKS: LinkSpec[] = [
 
 /** Each non-`pub` namespace's default route (its upstream router). `pub` has none: nothing leaves. */
 const DEFAULT_ROUTES: Partial<Record<Site, string>> = {
-  natA: '10.77.1.1',
-  natB: '10.77.2.1',
-  natC: '10.77.3.1',
+  natA: '11.77.1.1',
+  natB: '11.77.2.1',
+  natC: '11.77.3.1',
   drvA: '192.168.1.1',
   ridB: '192.168.2.1',
   natD: '100.64.1.1',
@@ -76,16 +79,16 @@ const NATS = ['natA', 'natB', 'natC', 'natD', 'natE'] as const satisfies readonl
 /** Where things are: the addresses a test dials or expects to see. */
 export const ADDRESSES = {
   /** where public services (relay, bootstrap node, chain) listen, in `pub` */
-  pub: '10.77.0.1',
+  pub: '11.77.0.1',
   /** the host addresses of the private hosts */
   drvA: '192.168.1.2',
   ridB: '192.168.2.2',
   drvD: '192.168.4.2',
   ridE: '192.168.5.2',
   /** the public (WAN) address each NAT masquerades to */
-  natA: '10.77.1.2',
-  natB: '10.77.2.2',
-  natC: '10.77.3.2',
+  natA: '11.77.1.2',
+  natB: '11.77.2.2',
+  natC: '11.77.3.2',
   /** the inner routers' addresses on the carrier's network (not reachable from pub) */
   natD: '100.64.1.2',
   natE: '100.64.2.2'
@@ -187,6 +190,12 @@ export interface Topology {
   spawnHitch: (site: Site, args: string[], opts?: { env?: NodeJS.ProcessEnv }) => ChildProcess
   /** Runs `file args` inside `site`'s namespace to completion (killed after `timeoutMs`, 10 s by default). */
   run: (site: Site, file: string, args: string[], timeoutMs?: number) => Promise<RunResult>
+  /**
+   * Counts what `site`'s netfilter `chain` (INPUT, OUTPUT or FORWARD of the filter table) sees
+   * that matches `match` (iptables arguments, e.g. `['-s', a, '-d', b]`): a rule with no target,
+   * first in the chain, so it counts and decides nothing. `read()` gives packets and bytes so far.
+   */
+  count: (site: Site, chain: 'INPUT' | 'OUTPUT' | 'FORWARD', match: string[]) => Promise<{ read: () => Promise<{ packets: number, bytes: number }> }>
   /** Kills every process still inside the namespaces and deletes them; safe to call twice. */
   destroy: () => Promise<void>
 }
@@ -290,6 +299,7 @@ export async function buildTopology (options: TopologyOptions = {}): Promise<Top
   live.set(prefix, destroySync)
   installHandlers()
 
+  let counters = 0
   const exec = async (site: Site, file: string, args: string[]): Promise<string> => await must(ip, ['netns', 'exec', ns[site], file, ...args])
   try {
     for (const site of SITES) {
@@ -338,6 +348,20 @@ export async function buildTopology (options: TopologyOptions = {}): Promise<Top
     spawn: spawnIn,
     spawnHitch: (site, args, opts) => spawnIn(site, process.execPath, [...hitchArgv(), ...args], opts),
     run: async (site, file, args, timeoutMs) => await run(ip, ['netns', 'exec', ns[site], file, ...args], timeoutMs),
+    count: async (site, chain, match) => {
+      const tag = `hitch-count-${counters++}`
+      await exec(site, iptables, ['-I', chain, '1', ...match, '-m', 'comment', '--comment', tag])
+      return {
+        read: async () => {
+          // -x: exact numbers; the rule's line carries its comment
+          const listing = await exec(site, iptables, ['-nvx', '-L', chain])
+          const line = listing.split('\n').find(l => l.includes(`/* ${tag} */`))
+          if (line == null) throw new NetnsCommandError(`counter ${tag} is gone from ${ns[site]} ${chain}`)
+          const [packets, bytes] = line.trim().split(/\s+/).map(Number)
+          return { packets, bytes }
+        }
+      }
+    },
     destroy: async () => { destroySync() }
   }
 }

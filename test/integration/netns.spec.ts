@@ -1,0 +1,179 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { expect } from 'chai'
+import { followJsonLines, stopDaemons } from '../fixtures/run-cli.js'
+import { ADDRESSES, buildTopology, skipUnlessNetns, type Site, type Topology } from '../netns/topology.js'
+import type { ChildProcess } from 'node:child_process'
+
+/** The relay's fixed port in `pub` (the namespace is this run's own, so nothing else holds it). */
+const RELAY_PORT = 4001
+
+/**
+ * Whether the ride cases run. A ride between two private nodes needs a gossip path for the
+ * rider's request, and on this branch gossipsub stays off on limited (relayed) connections
+ * (node/network/limited-connections.ts), so the request never reaches a driver behind another
+ * NAT; the cases are kept, and run with HITCH_NETNS_RIDES=1, until that lands.
+ */
+const RIDES_ENABLED = process.env.HITCH_NETNS_RIDES === '1'
+const RIDES_PENDING = 'a private rider\'s request has no gossip path to a private driver (gossipsub is off on relayed connections on this branch); HITCH_NETNS_RIDES=1 runs them'
+
+/**
+ * Hitch across real NATs on one machine (test/netns/topology.ts): `hitch chain` and `hitch relay`
+ * in the public namespace, `hitch drive` and `hitch ride` processes behind NAT A and NAT B, and
+ * both behind one carrier-grade double NAT. A ride completes and is paid, and the test records
+ * which path carried it: relayed (through the relay's circuit) or direct (after a hole punch),
+ * from the nodes' `direct` events and from what the routers forwarded between the NATs.
+ */
+describe('netns: hitch drive and hitch ride behind NATs, a relay in public (root only)', function () {
+  this.timeout(90_000)
+  let topology: Topology | undefined
+  let dir: string
+  const daemons: ChildProcess[] = []
+  let chainUrl: string
+  let relayAddr: string
+  let relayPeer: string
+  const env = (): NodeJS.ProcessEnv => ({ HITCH_CACHE_DIR: join(dir, 'cache') })
+
+  before(async function () {
+    await skipUnlessNetns(this, 'the netns ride tests')
+    dir = await mkdtemp(join(tmpdir(), 'hitch-netns-'))
+    topology = await buildTopology()
+    const chain = topology.spawnHitch('pub', ['chain', '--json', '--host', ADDRESSES.pub], { env: env() })
+    daemons.push(chain)
+    // a relay on a public host knows its address: it announces it (AutoNAT has no one to confirm it)
+    const listen = `/ip4/${ADDRESSES.pub}/tcp/${RELAY_PORT}`
+    const relay = topology.spawnHitch('pub', ['relay', '--json', '--listen', listen, '--announce', listen, '--data-dir', join(dir, 'relay')], { env: env() })
+    daemons.push(relay)
+    chainUrl = (await followJsonLines(chain).next(e => e.event === 'listening', 'the chain listening')).url
+    expect(chainUrl).to.equal(`http://${ADDRESSES.pub}:${new URL(chainUrl).port}`)
+    const listening = await followJsonLines(relay).next(e => e.event === 'listening', 'the relay listening')
+    relayPeer = listening.peerId
+    relayAddr = `${listen}/p2p/${relayPeer}`
+    expect(listening.addrs).to.include(relayAddr)
+  })
+
+  after(async () => {
+    await stopDaemons(daemons)
+    await topology?.destroy()
+    if (dir != null) await rm(dir, { recursive: true, force: true })
+  })
+
+  /** A `hitch drive` daemon in `site`, paid through the chain, bootstrapped from the relay; resolves once it holds a reservation there. */
+  const startDriver = async (site: Site, name: string): Promise<{ child: ChildProcess, events: ReturnType<typeof followJsonLines>, peerId: string, ethAddress: string }> => {
+    const child = topology!.spawnHitch(site, ['drive', '--json', '--chain', chainUrl, '--bootstrap', relayAddr, '--data-dir', join(dir, name),
+      '--speedup', '30', '--seats', '2'], { env: env() })
+    daemons.push(child)
+    const events = followJsonLines(child)
+    const listening = await events.next(e => e.event === 'listening', `the driver in ${site} listening`)
+    // behind a NAT it has no public address: it reserves on the relay and is reachable through it
+    expect(listening.addrs.every((a: string) => !a.includes(ADDRESSES.pub))).to.equal(true)
+    await events.next(e => e.event === 'payments' && e.enabled === true, `the driver in ${site} paid through the chain`)
+    await events.next(e => e.event === 'reachability' && e.status === 'relayed' && e.relays.includes(relayPeer), `the driver in ${site} reserving on the relay`)
+    return { child, events, peerId: listening.peerId, ethAddress: listening.ethAddress }
+  }
+
+  /** Runs a JSON-RPC call against the chain from inside `pub` (the host itself has no route to it). */
+  const rpc = async (method: string, params: unknown[]): Promise<any> => {
+    const script = `fetch(${JSON.stringify(chainUrl)}, { method: 'POST', headers: { 'content-type': 'application/json' }, body: ${JSON.stringify(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }))} })` +
+      '.then(r => r.json()).then(j => process.stdout.write(JSON.stringify(j)))'
+    const res = await topology!.run('pub', process.execPath, ['-e', script])
+    expect(res.code, res.stderr).to.equal(0)
+    return JSON.parse(res.stdout).result
+  }
+
+  /**
+   * A paid ride from a driver in `driverSite` to a rider in `riderSite`; `direct` and `relayed`
+   * are the routers' counters of what went straight between the two NATs and what went to the
+   * relay. Returns the path that carried it.
+   */
+  const rideAcross = async (label: string, driverSite: Site, riderSite: Site,
+    counters: (t: Topology) => Promise<{ direct: Array<{ read: () => Promise<{ bytes: number }> }>, relayed: Array<{ read: () => Promise<{ bytes: number }> }> }>): Promise<'relayed' | 'direct'> => {
+    const driver = await startDriver(driverSite, `driver-${driverSite}`)
+    const { direct, relayed } = await counters(topology!)
+    const before = BigInt(await rpc('eth_getBalance', [driver.ethAddress, 'latest']))
+
+    // the rider is given the relay and the driver's relayed address, as cli-pay gives it the driver's
+    const rider = topology!.spawnHitch(riderSite, ['ride', '--json', '--yes', '--close', '--chain', chainUrl, '--data-dir', join(dir, `rider-${riderSite}`),
+      '--bootstrap', relayAddr, '--bootstrap', `${relayAddr}/p2p-circuit/p2p/${driver.peerId}`,
+      '--from', '40.7495,-73.9800', '--to', '40.7570,-73.9720', '--timeout', '30s'], { env: env() })
+    daemons.push(rider)
+    let stderr = ''
+    rider.stderr?.on('data', (b: Buffer) => { stderr += b.toString() })
+    const riderEvents = followJsonLines(rider)
+    const code = await new Promise(resolve => rider.once('exit', resolve))
+    expect(code, stderr).to.equal(0)
+    const events = riderEvents.events
+    const record = events.at(-1)
+    expect(record.header.driver).to.equal(driver.peerId)
+
+    // paid in steps, closed co-operatively, and the chain moved the fare to the driver
+    const opened = events.find(e => e.event === 'channel:opened')
+    expect(opened?.txHash).to.match(/^0x[0-9a-f]{64}$/)
+    expect(events.filter(e => e.event === 'paid' && !e.final && BigInt(e.rideWei) > 0n).length).to.be.greaterThanOrEqual(2)
+    const closed = events.find(e => e.event === 'channel:closed')
+    expect(closed?.kind).to.equal('cooperative')
+    const fareWei = BigInt(record.header.fare) * 10n ** 13n
+    expect(record.header.amountPaid).to.equal(String(fareWei))
+    await driver.events.next(e => e.event === 'paid' && e.final === true, 'the driver seeing the final payment')
+    const after = BigInt(await rpc('eth_getBalance', [driver.ethAddress, 'latest']))
+    expect(after - before).to.equal(fareWei)
+
+    // which path carried it
+    const upgrades = [
+      ...events.filter(e => e.event === 'direct' && e.peer === driver.peerId),
+      ...driver.events.events.filter(e => e.event === 'direct' && e.peer === record.header.rider)
+    ]
+    const sum = async (list: Array<{ read: () => Promise<{ bytes: number }> }>): Promise<number> =>
+      (await Promise.all(list.map(async c => (await c.read()).bytes))).reduce((a, b) => a + b, 0)
+    const directBytes = await sum(direct)
+    const relayedBytes = await sum(relayed)
+    const path = upgrades.length > 0 || directBytes > 0 ? 'direct' : 'relayed'
+    if (path === 'relayed') expect(relayedBytes).to.be.greaterThan(0)
+    console.log(`      netns: ${label} ride carried ${path} (${upgrades.length} 'direct' event(s)` +
+      `${upgrades.length > 0 ? `: ${upgrades.map(u => u.transport as string).join(', ')}` : ''}; ` +
+      `${directBytes} B straight between the NATs, ${relayedBytes} B to/from the relay host; fare ${String(record.header.fare)} cents paid and closed)`)
+    await stopDaemons([driver.child])
+    return path
+  }
+
+  it('a driver behind NAT A and one behind the double NAT reserve on the relay in public and report "relayed"', async () => {
+    // what the rides below build on: each is reachable only through its reservation
+    const drivers = [await startDriver('drvA', 'reserve-drvA'), await startDriver('drvD', 'reserve-drvD')]
+    await stopDaemons(drivers.map(d => d.child))
+  })
+
+  it('NAT A ↔ NAT B: a ride completes and is paid, and the path that carried it is recorded', async function () {
+    if (!RIDES_ENABLED) {
+      console.warn(`  NOTICE: skipping the NAT A ↔ NAT B ride: ${RIDES_PENDING}`)
+      this.skip()
+    }
+    const path = await rideAcross('NAT A ↔ NAT B', 'drvA', 'ridB', async t => ({
+      direct: [
+        await t.count('pub', 'FORWARD', ['-s', ADDRESSES.natA, '-d', ADDRESSES.natB]),
+        await t.count('pub', 'FORWARD', ['-s', ADDRESSES.natB, '-d', ADDRESSES.natA])
+      ],
+      relayed: [
+        await t.count('pub', 'INPUT', ['-p', 'tcp', '--dport', String(RELAY_PORT), '-s', ADDRESSES.natA]),
+        await t.count('pub', 'INPUT', ['-p', 'tcp', '--dport', String(RELAY_PORT), '-s', ADDRESSES.natB])
+      ]
+    }))
+    expect(path).to.be.oneOf(['relayed', 'direct'])
+  })
+
+  it('both behind one double NAT: a ride completes and is paid, and the path that carried it is recorded', async function () {
+    if (!RIDES_ENABLED) {
+      console.warn(`  NOTICE: skipping the double-NAT ride: ${RIDES_PENDING}`)
+      this.skip()
+    }
+    const path = await rideAcross('double NAT (both behind one carrier NAT)', 'drvD', 'ridE', async t => ({
+      // a direct path between the two homes turns inside the carrier's NAT
+      direct: [
+        await t.count('natC', 'FORWARD', ['-i', 'd0', '-o', 'e0']),
+        await t.count('natC', 'FORWARD', ['-i', 'e0', '-o', 'd0'])
+      ],
+      relayed: [await t.count('pub', 'INPUT', ['-p', 'tcp', '--dport', String(RELAY_PORT), '-s', ADDRESSES.natC])]
+    }))
+    expect(path).to.be.oneOf(['relayed', 'direct'])
+  })
+})
