@@ -270,7 +270,7 @@ export async function createHitchLibp2p (init: HitchLibp2pInit): Promise<HitchLi
 
   // NAT traversal only means something on real sockets
   const nat = init.nat != null && init.nat !== false && transport === 'tcp'
-    ? natParts(init.nat === true ? {} : init.nat)
+    ? await natParts(init.nat === true ? {} : init.nat)
     : undefined
   if (nat != null) Object.assign(services, nat.services)
 

@@ -44,11 +44,5 @@ export { MAX_RELAYED_PEERS_TRACKED, ReachabilityMonitor, relayOf } from './reach
 export type { DirectUpgrade, Reachability, ReachabilityEvents, ReachabilityStatus } from './reachability.js'
 export { RelayReservationGuard, hostOf, isCircuit } from './relay-guard.js'
 export type { RelayGuardStats, RelayGuardView } from './relay-guard.js'
-export {
-  DEFAULT_RELAY_ATTEMPT_TIMEOUT_MS,
-  DEFAULT_RELAY_MAX_RETRY_MS,
-  DEFAULT_RELAY_RETRY_MS,
-  RelayReserver,
-  relayReserver
-} from './relay-reserver.js'
-export type { RelayReserverComponents, RelayReserverInit } from './relay-reserver.js'
+// relay-reserver.ts is loaded by natParts only when asked for (it pulls in circuit-relay-v2)
+export type { RelayReserver, RelayReserverComponents, RelayReserverInit } from './relay-reserver.js'

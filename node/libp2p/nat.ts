@@ -17,13 +17,7 @@
  * - UPnP port mapping: opt-in.
  * - Relay server: `HITCH_RELAY_DEFAULTS`, with a per-IP cap on reservations (`relay-guard.ts`).
  */
-import { autoNATv2 } from '@libp2p/autonat-v2'
-import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
-import { dcutr } from '@libp2p/dcutr'
-import { uPnPNAT } from '@libp2p/upnp-nat'
-import { webRTC } from '@libp2p/webrtc'
 import { RelayReservationGuard } from './relay-guard.js'
-import { relayReserver } from './relay-reserver.js'
 import type { ConnectionGater, Transport } from '@libp2p/interface'
 
 /** Limits of a relay run by a Hitch node (`hitch relay`, `hitch drive --relay`) */
@@ -181,18 +175,36 @@ export function relayLimits (init: boolean | HitchRelayInit | undefined): Requir
   return limits
 }
 
-/** The transports, services, listen addresses and gater that `init` asks for */
-export function natParts (init: HitchNatInit): NatParts {
+/**
+ * The transports, services, listen addresses and gater that `init` asks for. The modules are
+ * loaded here, only when asked for: WebRTC alone (node-datachannel) costs ~0.3 s at import, and
+ * every simulation worker and test process imports this composition root.
+ */
+export async function natParts (init: HitchNatInit): Promise<NatParts> {
+  const { circuitRelayServer, circuitRelayTransport } = await import('@libp2p/circuit-relay-v2')
   const parts: NatParts = { transports: [], services: {}, listen: [], appendAnnounce: [...(init.announce ?? [])] }
   const relay = relayLimits(init.relayServer)
   // the relay transport also dials circuit addresses, which every NAT-aware node needs
   parts.transports.push(circuitRelayTransport())
   // not a bare `/p2p-circuit` listen: see relay-reserver.ts for why Hitch picks its relay itself
-  if ((init.relayClient ?? DEFAULT_RELAY_CLIENT) && relay == null) parts.services.relayReserver = relayReserver()
-  if (init.autoNat ?? DEFAULT_AUTONAT) parts.services.autoNAT = autoNATv2()
-  if (init.holePunch ?? DEFAULT_HOLE_PUNCH) parts.services.dcutr = dcutr()
-  if (init.upnp ?? DEFAULT_UPNP) parts.services.upnp = uPnPNAT()
+  if ((init.relayClient ?? DEFAULT_RELAY_CLIENT) && relay == null) {
+    const { relayReserver } = await import('./relay-reserver.js')
+    parts.services.relayReserver = relayReserver()
+  }
+  if (init.autoNat ?? DEFAULT_AUTONAT) {
+    const { autoNATv2 } = await import('@libp2p/autonat-v2')
+    parts.services.autoNAT = autoNATv2()
+  }
+  if (init.holePunch ?? DEFAULT_HOLE_PUNCH) {
+    const { dcutr } = await import('@libp2p/dcutr')
+    parts.services.dcutr = dcutr()
+  }
+  if (init.upnp ?? DEFAULT_UPNP) {
+    const { uPnPNAT } = await import('@libp2p/upnp-nat')
+    parts.services.upnp = uPnPNAT()
+  }
   if (init.webrtc ?? DEFAULT_WEBRTC) {
+    const { webRTC } = await import('@libp2p/webrtc')
     const iceServers = (init.stunServers ?? []).map(urls => ({ urls }))
     parts.transports.push(webRTC({ rtcConfiguration: { iceServers } }))
     parts.listen.push(WEBRTC_LISTEN)

@@ -70,3 +70,4 @@ export {
 export type { NetworkErrorCode } from './errors.js'
 export { cidForKey } from './cid.js'
 export { RUN_ON_LIMITED_CONNECTION } from './limited-connections.js'
+export { openHitchStream } from './limited-connections.js'

@@ -6,7 +6,7 @@ import { RateLimitedError } from './errors.js'
 import { createPipe } from './message-pipe.js'
 import { parsePeerId, requestError } from './request-errors.js'
 import { DEFAULT_MAX_INBOUND_STREAMS } from './network.js'
-import { RUN_ON_LIMITED_CONNECTION } from './limited-connections.js'
+import { RUN_ON_LIMITED_CONNECTION, openHitchStream } from './limited-connections.js'
 import type { Libp2pContext } from './libp2p-context.js'
 import type { HandlePipeOptions, MessagePipe, PipeHandlers, PipeOptions } from './network.js'
 import type { Stream } from '@libp2p/interface'
@@ -22,7 +22,7 @@ export async function openLibp2pPipe (ctx: Libp2pContext, peerId: string, protoc
   }
   let stream: Stream | undefined
   try {
-    stream = await ctx.libp2p.dialProtocol(target, protocol, { signal: AbortSignal.any(signals), runOnLimitedConnection: RUN_ON_LIMITED_CONNECTION })
+    stream = await openHitchStream(ctx.libp2p, target, protocol, { signal: AbortSignal.any(signals) })
   } catch (err: any) {
     ctx.counters.direct.failedRequests++
     const mapped = requestError(err, stream, { timeout, caller: options.signal, lifetime: ctx.lifetime(), protocol, peerId, timeoutMs })

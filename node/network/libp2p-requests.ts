@@ -7,7 +7,7 @@ import { lpStream } from '@libp2p/utils'
 import { MessageTooLargeError, RateLimitedError } from './errors.js'
 import { parsePeerId, raceSignal, requestError } from './request-errors.js'
 import { DEFAULT_MAX_INBOUND_STREAMS } from './network.js'
-import { RUN_ON_LIMITED_CONNECTION } from './limited-connections.js'
+import { RUN_ON_LIMITED_CONNECTION, openHitchStream } from './limited-connections.js'
 import type { Libp2pContext } from './libp2p-context.js'
 import type { HandleOptions, RequestHandler, RequestOptions } from './network.js'
 import type { Connection, Stream } from '@libp2p/interface'
@@ -78,7 +78,7 @@ export class Libp2pRequests {
 
     let stream: Stream | undefined
     try {
-      stream = await this.ctx.libp2p.dialProtocol(target, protocol, { signal, runOnLimitedConnection: RUN_ON_LIMITED_CONNECTION })
+      stream = await openHitchStream(this.ctx.libp2p, target, protocol, { signal })
       const lp = lpStream(stream, { maxDataLength: maxResponseBytes })
       await lp.write(data, { signal })
       counters.direct.messagesOut++

@@ -1,3 +1,5 @@
+import type { AbortOptions, Libp2p, PeerId, Stream } from '@libp2p/interface'
+
 /**
  * Hitch's streams run on limited (relayed) connections.
  *
@@ -25,3 +27,18 @@
  * is not spent on gossip meshes.
  */
 export const RUN_ON_LIMITED_CONNECTION = true
+
+/**
+ * Opens a stream to `peer` on `protocol`, on a relayed connection too. libp2p's `dialProtocol`
+ * reuses only unlimited connections: with just a relayed one open it dials the relay again
+ * (a new hop, a new handshake) for every stream, and then drops the new connection as a
+ * duplicate. So a relayed connection is used directly while there is no unlimited one.
+ */
+export async function openHitchStream (libp2p: Pick<Libp2p, 'getConnections' | 'dialProtocol'>, peer: PeerId, protocol: string, options: AbortOptions = {}): Promise<Stream> {
+  const open = libp2p.getConnections(peer).filter(c => c.status === 'open')
+  if (!open.some(c => c.limits == null)) {
+    const relayed = open.find(c => c.limits != null)
+    if (relayed != null) return await relayed.newStream(protocol, { ...options, runOnLimitedConnection: RUN_ON_LIMITED_CONNECTION })
+  }
+  return await libp2p.dialProtocol(peer, protocol, { ...options, runOnLimitedConnection: RUN_ON_LIMITED_CONNECTION })
+}

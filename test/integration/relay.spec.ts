@@ -92,6 +92,19 @@ describe('integration: private nodes reach each other through a Hitch relay (tcp
     expect(connections[0].limits?.seconds).to.be.greaterThan(2 * 60)
     expect(Number(connections[0].limits?.bytes)).to.be.greaterThan(128 * 1024)
     pipe.close()
+
+    // one-shot requests reuse the relayed connection (libp2p alone would dial the relay again
+    // for each stream, then drop the new connection as a duplicate)
+    await driver.handle(`${PROTOCOL}/request`, async req => req.data)
+    let opened = 0
+    const onOpen = (): void => { opened++ }
+    libp2pOf(rider).addEventListener('connection:open', onOpen)
+    for (let i = 0; i < 5; i++) {
+      const answer = await rider.request(driver.peerId, `${PROTOCOL}/request`, Uint8Array.of(i))
+      expect([...answer]).to.deep.equal([i])
+    }
+    libp2pOf(rider).removeEventListener('connection:open', onOpen)
+    expect(opened).to.equal(0)
   })
 
   it('with WebRTC on both ends, a relayed dial becomes a direct WebRTC connection, and the dialer reports it', async () => {

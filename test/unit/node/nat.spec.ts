@@ -3,16 +3,16 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { HITCH_RELAY_DEFAULTS, hostOf, isCircuit, natParts, relayLimits, relayOf } from '../../../node/libp2p/index.js'
 
 describe('unit: NAT traversal composition', () => {
-  it('by default: a relay client, AutoNAT v2 and DCUtR; no UPnP, WebRTC or relay service', () => {
-    const parts = natParts({})
+  it('by default: a relay client, AutoNAT v2 and DCUtR; no UPnP, WebRTC or relay service', async () => {
+    const parts = await natParts({})
     expect(Object.keys(parts.services).sort()).to.deep.equal(['autoNAT', 'dcutr', 'relayReserver'])
     expect(parts.transports).to.have.length(1)
     expect(parts.listen).to.deep.equal([])
     expect(parts.connectionGater).to.equal(undefined)
   })
 
-  it('opt-ins add what they name; a relay takes no reservation itself and guards its slots per IP', () => {
-    const parts = natParts({ upnp: true, webrtc: true, relayServer: true, announce: ['/ip4/203.0.113.7/tcp/4001'] })
+  it('opt-ins add what they name; a relay takes no reservation itself and guards its slots per IP', async () => {
+    const parts = await natParts({ upnp: true, webrtc: true, relayServer: true, announce: ['/ip4/203.0.113.7/tcp/4001'] })
     expect(Object.keys(parts.services).sort()).to.deep.equal(['autoNAT', 'dcutr', 'relay', 'upnp'])
     expect(parts.transports).to.have.length(2)
     expect(parts.listen).to.deep.equal(['/webrtc'])
