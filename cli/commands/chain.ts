@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import type { Writable } from 'node:stream'
 import { parseFlags } from '../flags.js'
 import { parseDuration, parseInteger } from '../values.js'
@@ -5,10 +6,10 @@ import { UsageError } from '../errors.js'
 import { startDevChain, DEFAULT_DEV_CHALLENGE_PERIOD_S } from '../../settlement/index.js'
 
 export const help = `
-usage: hitch chain [--port N] [--challenge-period DURATION] [--json]
+usage: hitch chain [--host IP] [--port N] [--challenge-period DURATION] [--json]
 
 Runs a local dev chain: an in-process EVM with the Hitch adjudicator deployed, served as
-JSON-RPC on 127.0.0.1 so that several nodes share it. Nodes pointed at its URL need no other
+JSON-RPC on 127.0.0.1 (or --host) so that several nodes share it. Nodes pointed at its URL need no other
 chain flag: they ask it for the adjudicator (hitch_info) and for test ether (hitch_fund).
 Stops on Ctrl+C (a second Ctrl+C forces).
 
@@ -19,6 +20,9 @@ that steer the chain (evm_increaseTime, evm_mine, evm_setNextBlockTimestamp, evm
 evm_revert, hardhat_setBalance) need the admin token it prints, as
 "Authorization: Bearer TOKEN"; every other method is "method not found".
 
+  --host IP                    the IP address to listen on, e.g. a network namespace's own
+                               address; every program that can reach it can use the chain
+                               (default: 127.0.0.1)
   --port N                     TCP port (default: 0, the OS picks a free one)
   --challenge-period DURATION  the adjudicator's challenge period, e.g. 30s or 5m
                                (default: ${DEFAULT_DEV_CHALLENGE_PERIOD_S}s)
@@ -27,6 +31,7 @@ evm_revert, hardhat_setBalance) need the admin token it prints, as
 `
 
 interface ChainFlags {
+  host?: string
   port?: string
   'allow-origin'?: string[]
   'challenge-period'?: string
@@ -47,6 +52,7 @@ export interface ChainCommandOptions {
 /** `hitch chain`: runs a dev chain until SIGINT/SIGTERM; resolves to the exit code. */
 export async function chainCommand (argv: string[], options: ChainCommandOptions = {}): Promise<number> {
   const { values: flags, help: shown } = parseFlags<ChainFlags>(argv, {
+    host: { type: 'string' },
     port: { type: 'string' },
     'allow-origin': { type: 'string', multiple: true },
     'challenge-period': { type: 'string' },
@@ -55,6 +61,9 @@ export async function chainCommand (argv: string[], options: ChainCommandOptions
   if (shown) return 0
   const out = options.out ?? process.stdout
   const port = flags.port == null ? 0 : parseInteger(flags.port, '--port', 0, 65535)
+  const host = flags.host ?? '127.0.0.1'
+  // an IP literal only: a name would be resolved, and the chain's Host check admits IP literals and localhost
+  if (isIP(host) === 0) throw new UsageError(`--host: "${host}" is not an IP address such as 127.0.0.1 or 10.77.0.1`)
   let challengePeriodS: number | undefined
   if (flags['challenge-period'] != null) {
     const ms = parseDuration(flags['challenge-period'], '--challenge-period')
@@ -65,7 +74,7 @@ export async function chainCommand (argv: string[], options: ChainCommandOptions
   for (const origin of flags['allow-origin'] ?? []) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new UsageError(`--allow-origin: "${origin}" is not an origin such as http://localhost:5173`)
   }
-  const dev = await startDevChain({ port, host: '127.0.0.1', challengePeriodS, allowedOrigins: flags['allow-origin'] ?? [] })
+  const dev = await startDevChain({ port, host, challengePeriodS, allowedOrigins: flags['allow-origin'] ?? [] })
   if (flags.json === true) {
     out.write(JSON.stringify({ event: 'listening', url: dev.url, adjudicator: dev.adjudicator, chainId: dev.chainId, challengePeriodS: dev.challengePeriodS, adminToken: dev.adminToken }) + '\n')
   } else {

@@ -29,4 +29,15 @@ describe('cli/commands/chain', function () {
       expect((err as { code?: string }).code).to.equal('ERR_USAGE')
     }
   })
+
+  it('--host takes an IP literal (a namespace\'s address) and refuses a name before starting anything', async () => {
+    for (const host of ['chain.example', 'localhost', '10.0.0']) {
+      try {
+        await chainCommand(['--host', host])
+        expect.fail(`accepted ${host}`)
+      } catch (err) {
+        expect((err as { code?: string }).code, host).to.equal('ERR_USAGE')
+      }
+    }
+  })
 })
