@@ -230,6 +230,10 @@ export async function createHitchLibp2p (init: HitchLibp2pInit): Promise<HitchLi
     // a peer that subscribes and never reads must not grow our send buffer without end: past
     // this, gossipsub drops its stream to that peer
     maxOutboundBufferSize: DEFAULT_GOSSIP_OUTBOUND_BUFFER_BYTES,
+    // with NAT traversal, gossip runs on relayed connections too: between a rider and a driver
+    // behind NATs a relay may be the only path, and without gossip there the request never
+    // reaches the driver (see node/network/limited-connections.ts)
+    ...(init.nat != null && init.nat !== false && transport === 'tcp' ? { runOnLimitedConnection: true } : {}),
     ...init.gossipsub,
     scoreParams: { ...scoring.scoreParams, ...init.gossipsub?.scoreParams },
     scoreThresholds: { ...scoring.scoreThresholds, ...init.gossipsub?.scoreThresholds }

@@ -22,9 +22,13 @@ import type { AbortOptions, Libp2p, PeerId, Stream } from '@libp2p/interface'
  * as a `RequestFailedError` (or a pipe's `onClose(err)`), like any lost connection, and the
  * next dial makes a new relayed connection with a new allowance.
  *
- * gossipsub and kad-dht keep their defaults (off on limited connections): a private node
- * gossips and queries through its own outbound, direct connections, and a relay's bandwidth
- * is not spent on gossip meshes.
+ * gossipsub runs on limited connections too where NAT traversal is on (`createHitchLibp2p`):
+ * a rider and a driver each behind a NAT reach each other only through a relay, and the
+ * rider's request travels by gossip (measured in the netns test: without it no ride between
+ * two private nodes, with it both rides complete and are paid, relayed). It costs the relay
+ * the cell gossip of the pair, within the raised limits; a reset connection is dialled again.
+ * kad-dht keeps its default (off on limited connections): a private node queries through its
+ * own outbound, direct connections.
  */
 export const RUN_ON_LIMITED_CONNECTION = true
 

@@ -8,8 +8,11 @@ import type { Clock, TimerHandle } from '../clock/index.js'
 import type { Network } from '../network/index.js'
 import type { Logger } from '@libp2p/interface'
 
-/** How often a rider checks that the driver that confirmed is reachable, clock ms. @default 30_000 */
-export const DEFAULT_LIVENESS_MS = 30_000
+/**
+ * How often a rider checks that the driver that confirmed is reachable, clock ms: a look at its
+ * connections, and a dial only when none is open. @default 10_000
+ */
+export const DEFAULT_LIVENESS_MS = 10_000
 
 /** Failed checks in a row before the driver counts as gone. @default 3 */
 export const DEFAULT_LIVENESS_MISSES = 3

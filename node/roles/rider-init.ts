@@ -64,7 +64,7 @@ export interface RiderInit {
    * ride ends as `ERR_DRIVER_UNREACHABLE` instead of waiting for a dropoff that never comes. Clock
    * ms.
    *
-   * @default DEFAULT_LIVENESS_MS (30 s)
+   * @default DEFAULT_LIVENESS_MS (10 s)
    */
   livenessMs?: number
   /** timeout of each direct message to a driver, real ms. @default the network's (10 s) */
