@@ -11,6 +11,10 @@ import { createNetwork } from '../node/network/index.js'
 import { Fleet } from './fleet.js'
 import { simLibp2pOptions, simRoleTimings } from './libp2p-tuning.js'
 import { anchoredClock, simZero } from './share.js'
+import { DilatingClock } from './dilating-clock.js'
+import { enableKeyParseCache } from './key-cache.js'
+import { SimulationError } from './errors.js'
+import type { DilationReport } from './dilating-clock.js'
 import type { PeerFactory, PeerNodeOptions, PeerRole } from './fleet.js'
 import type { ShareDriver, ShareResult, ShareStatus, SimTimeBase } from './share.js'
 import type { SimChainAccess } from './payments.js'
@@ -46,6 +50,16 @@ export interface PeerShareInit {
   name?: string
   /** The chain the peers' payment channels settle on; without it rides are not paid */
   chain?: SimChainAccess
+  /**
+   * Slow the share's clock down while its event loop lags ({@link DilatingClock}), so that a
+   * loaded host runs the same simulation more slowly instead of a different one. Only for a
+   * share that is the whole run: the processes of a multi-process run read one shared clock.
+   *
+   * @default false
+   */
+  dilate?: boolean
+  /** Most simulated ms one lag of the event loop may cost, with `dilate`. @default DEFAULT_MAX_LAG_SIM_MS */
+  maxLagSimMs?: number
 }
 
 /** How many of a share's drivers other peers use as bootstrap peers */
@@ -88,10 +102,26 @@ export class PeerShare implements PeerFactory {
   private bootstrap: string[] = []
   /** the addresses of this share's drivers */
   private own = new Set<string>()
+  /** why the run cannot go on (the host cannot keep up even with the clock slowed down) */
+  private failure: SimulationError | undefined
+  /** what the dilating clock did up to {@link stop} */
+  private finalDilation: DilationReport | undefined
 
   constructor (init: PeerShareInit) {
     this.init = init
-    this.clock = anchoredClock(init.time)
+    // many nodes in one process parse the same secp256k1 peer ids over and over
+    enableKeyParseCache()
+    this.clock = init.dilate === true
+      ? new DilatingClock({
+        speedUp: init.time.speedup,
+        startEpoch: anchoredClock(init.time).now(),
+        ...(init.maxLagSimMs != null ? { maxLagSimMs: init.maxLagSimMs } : {}),
+        onGiveUp: r => {
+          this.failure = new SimulationError(`the event loop of this process lags ${Math.round(r.worstLagMs)} ms even with the clock slowed to ${r.lowestSpeedUp.toPrecision(2)}x real time ` +
+            `(asked: ${r.speedUp}x): this host cannot run ${this.fleet.status().nodes} libp2p nodes in one process; use fewer nodes, or --workers`)
+        }
+      })
+      : anchoredClock(init.time)
     this.timings = simRoleTimings(init.time.speedup, init.scenario)
     this.log = prefixLogger(init.name ?? 'sim').forComponent('hitch:sim:libp2p')
     this.loopDelay.enable()
@@ -138,7 +168,29 @@ export class PeerShare implements PeerFactory {
 
   /** Starts every rider at its request time; simulated time 0 is the wall instant `goAtMs` */
   go (goAtMs: number): void {
+    if (this.clock instanceof DilatingClock) {
+      // the clock may have been slowed during start-up: time 0 is goAtMs from now at full speed
+      this.clock.resetReport()
+      this.fleet.go(this.clock.now() + Math.max(0, goAtMs - Date.now()) * this.init.time.speedup)
+      return
+    }
     this.fleet.go(simZero(this.init.time, goAtMs))
+  }
+
+  /** The clock's current rate, simulated ms per real ms */
+  speedUpNow (): number {
+    return this.clock instanceof DilatingClock ? this.clock.currentSpeedUp : this.init.time.speedup
+  }
+
+  /** Why the run cannot go on, once the host could not keep up even with the clock slowed down */
+  failed (): SimulationError | undefined {
+    return this.failure
+  }
+
+  /** What the dilating clock did (undefined with a plain sped-up clock) */
+  dilation (): DilationReport | undefined {
+    if (this.finalDilation != null) return this.finalDilation
+    return this.clock instanceof DilatingClock ? this.clock.report() : undefined
   }
 
   status (): ShareStatus {
@@ -150,11 +202,20 @@ export class PeerShare implements PeerFactory {
 
   /** Stops riders still running, then the drivers, and returns what the share saw */
   async stop (): Promise<ShareResult> {
+    const dilation = this.dilation()
+    this.finalDilation = dilation
     const result = await this.fleet.stop()
     this.status()
     this.loopDelay.disable()
+    if (this.clock instanceof DilatingClock) this.clock.stop()
     const notes = [`event loop of the process: worst p99 delay over a status interval ${Math.round(this.worstLoopDelayMs)} ms`]
-    if (this.worstLoopDelayMs > 1000) {
+    if (dilation != null) {
+      const { maxLagSimMs } = this.clock as DilatingClock
+      notes.push(`clock: time dilation keeps one event-loop lag under ${(maxLagSimMs / 1000).toFixed(1)} simulated s: ` +
+        `ran at ${dilation.effectiveSpeedUp.toPrecision(3)}x real time on average (asked: ${dilation.speedUp}x), lowest ${dilation.lowestSpeedUp.toPrecision(2)}x, ` +
+        `slowed ${dilation.realMs > 0 ? Math.round(100 * dilation.dilatedMs / dilation.realMs) : 0}% of the time` +
+        (dilation.skippedSimMs >= 1000 ? `; ${Math.round(dilation.skippedSimMs / 1000)} simulated s of stalls not counted` : ''))
+    } else if (this.worstLoopDelayMs > 1000) {
       notes.push(`the event loop of a process lagged by up to ${(this.worstLoopDelayMs / 1000).toFixed(1)} s (p99 over a status interval): at a speed-up of ${this.init.time.speedup} that is ${(this.worstLoopDelayMs * this.init.time.speedup / 1000).toFixed(0)} simulated seconds; use fewer nodes per process, more workers or a lower speed-up`)
     }
     return { ...result, notes: [...result.notes, ...notes] }

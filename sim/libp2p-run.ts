@@ -107,6 +107,8 @@ async function runInProcess (init: Libp2pRunInit, options: RunOptions): Promise<
     requests: init.requests,
     transport: s.network.transport,
     time: { speedup: s.speedup, anchorMs: Date.now() },
+    // one process holds the whole run: its clock slows down while its event loop lags
+    dilate: true,
     ...(access != null ? { chain: access } : {})
   })
   let result: ShareResult | undefined
@@ -119,9 +121,11 @@ async function runInProcess (init: Libp2pRunInit, options: RunOptions): Promise<
     await new Promise<void>((resolve, reject) => {
       const tick = (): void => {
         const st = share.status()
-        log('sim %ds: %d nodes, %d of %d riders done (%d served), connections opened by drivers %d, by riders %d, event loop p99 %d ms', Math.round(st.simS), st.nodes, st.finished, st.riders, st.served, st.connections.driver, st.connections.rider, Math.round(st.loopDelayP99Ms))
-        options.onProgress?.({ run: 'decentralized', simS: Math.max(0, st.simS), totalS: s.durationS, served: st.served, cancelled: st.cancelled, requests: st.riders })
+        log('sim %ds: %d nodes, %d of %d riders done (%d served), connections opened by drivers %d, by riders %d, event loop p99 %d ms, clock %sx', Math.round(st.simS), st.nodes, st.finished, st.riders, st.served, st.connections.driver, st.connections.rider, Math.round(st.loopDelayP99Ms), share.speedUpNow().toPrecision(3))
+        options.onProgress?.({ run: 'decentralized', simS: Math.max(0, st.simS), totalS: s.durationS, served: st.served, cancelled: st.cancelled, requests: st.riders, speedUp: share.speedUpNow() })
         if (options.signal?.aborted === true) { reject(options.signal.reason); return }
+        const failed = share.failed()
+        if (failed != null) { reject(failed); return }
         if (over(s, st.simS, [st])) { resolve(); return }
         setTimeout(tick, TICK_MS)
       }
@@ -140,11 +144,15 @@ async function runInProcess (init: Libp2pRunInit, options: RunOptions): Promise<
   }
   if (failure != null) throw failure
   const simulatedS = Math.min(result.simulatedS, s.durationS + s.drainS)
+  const dilation = share.dilation()
+  const clockText = dilation != null && dilation.effectiveSpeedUp < s.speedup * 0.99
+    ? `clock ${s.speedup}x real time asked, ${dilation.effectiveSpeedUp.toPrecision(3)}x held (time dilation)`
+    : `clock ${s.speedup}x real time`
   return mergeShares(initialRecords(init.map, init.requests), [result], {
     wallMs: performance.now() - wallStart,
     simulatedS,
     processes: 1,
-    notes: [`libp2p: ${result.nodes.length} nodes over the ${s.network.transport} transport in one process, at most ${result.peakNodes} at once; clock ${s.speedup}x real time`],
+    notes: [`libp2p: ${result.nodes.length} nodes over the ${s.network.transport} transport in one process, at most ${result.peakNodes} at once; ${clockText}`],
     ...(chain != null ? { chain } : {})
   })
 }
