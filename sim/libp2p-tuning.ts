@@ -68,6 +68,18 @@ export const SIM_GOSSIP_SIGNATURE_POLICY = 'StrictNoSign' as const
 export const SIM_DHT_QUERY_SELF_INTERVAL_MS = 600_000
 
 /**
+ * How often a DHT node re-computes and re-tags its kad-closest peers, real ms. kad-dht does it
+ * every 5 s on every node, and each time turns its peer sets back into peer ids (a parse each);
+ * the tags only protect those connections from the connection manager's pruning, which the
+ * raised limits of a simulation hardly reach. Passed through by
+ * `patches/@libp2p+kad-dht+*.patch` (kad-dht's routing table takes the option, its KadDHT
+ * did not pass it on).
+ *
+ * @default 60_000 (production: 5000)
+ */
+export const SIM_DHT_CLOSEST_PEERS_REFRESH_MS = 60_000
+
+/**
  * Kademlia's k of a rider's DHT client in a simulation: its lookup of the
  * pickup cell's drivers ends once it has k of them, and each peer it asks
  * costs a connection (a noise handshake and an identify exchange, each with
@@ -126,6 +138,7 @@ export function simLibp2pOptions (role: 'driver' | 'rider'): Pick<CreateNetworkI
     dhtOptions: {
       clientMode: role === 'rider',
       querySelfInterval: SIM_DHT_QUERY_SELF_INTERVAL_MS,
+      closestPeerSetRefreshInterval: SIM_DHT_CLOSEST_PEERS_REFRESH_MS,
       ...(role === 'rider' ? { kBucketSize: SIM_RIDER_DHT_K } : {})
     },
     connectionManager: {
