@@ -42,6 +42,86 @@ export const PROCESS_REAL_TIME: RealTime = {
   clearTimeout: h => { clearTimeout(h as NodeJS.Timeout) }
 }
 
+/**
+ * Wall time (ms since the epoch, monotonic within the process) and unreferenced Node.js
+ * timers: the real time of paced clocks, which processes on one host (or NTP-synchronised
+ * hosts) agree on.
+ */
+export const WALL_REAL_TIME: RealTime = {
+  now: () => performance.timeOrigin + performance.now(),
+  setTimeout: PROCESS_REAL_TIME.setTimeout,
+  clearTimeout: PROCESS_REAL_TIME.clearTimeout
+}
+
+/** @default 2000: a lag may cost a rider at most 2 simulated seconds per protocol step */
+export const DEFAULT_MAX_LAG_SIM_MS = 2_000
+
+/** Options of {@link LagGovernor} */
+export interface LagGovernorInit {
+  speedUp: number
+  /** @default DEFAULT_MAX_LAG_SIM_MS */
+  maxLagSimMs?: number
+  /** @default speedUp / 100 */
+  minSpeedUp?: number
+  /** @default 60_000 */
+  giveUpAfterMs?: number
+}
+
+/**
+ * The rule of time dilation, apart from any clock: given the event loop's lag now and then,
+ * the rate (simulated ms per real ms) that keeps one lag under `maxLagSimMs` of simulated time,
+ * `min(speedUp, maxLagSimMs / lag)`, with the lag smoothed fast up and slowly down; and whether
+ * the loop has lagged beyond the budget at the lowest rate for `giveUpAfterMs`. The
+ * {@link DilatingClock} of one process and the coordinator of a multi-process run (which paces
+ * its workers' clocks by their worst lag) both use it.
+ */
+export class LagGovernor {
+  readonly speedUp: number
+  readonly maxLagSimMs: number
+  readonly minSpeedUp: number
+  readonly giveUpAfterMs: number
+  /** the smoothed lag, real ms */
+  smoothLagMs = 0
+  /** the worst smoothed lag seen, real ms */
+  worstLagMs = 0
+  private overSince: number | undefined
+  private gaveUp = false
+
+  constructor (init: LagGovernorInit) {
+    const { speedUp } = init
+    if (!Number.isFinite(speedUp) || speedUp <= 0) throw new InvalidParametersError('speedUp must be a finite number > 0')
+    this.speedUp = speedUp
+    this.maxLagSimMs = init.maxLagSimMs ?? DEFAULT_MAX_LAG_SIM_MS
+    if (!(this.maxLagSimMs > 0)) throw new InvalidParametersError('maxLagSimMs must be > 0')
+    this.minSpeedUp = Math.min(speedUp, init.minSpeedUp ?? speedUp / 100)
+    if (!(this.minSpeedUp > 0)) throw new InvalidParametersError('minSpeedUp must be > 0')
+    this.giveUpAfterMs = init.giveUpAfterMs ?? 60_000
+  }
+
+  /**
+   * The rate after a lag of `lagMs` seen at real time `realNow`; `giveUp` is true once (the
+   * first time the loop has lagged beyond the budget at the lowest rate for `giveUpAfterMs`).
+   */
+  observe (lagMs: number, realNow: number): { rate: number, giveUp: boolean } {
+    const lag = Math.max(0, lagMs)
+    // fast to rise, slow to fall: one quiet tick does not undo a lagging second
+    this.smoothLagMs = lag >= this.smoothLagMs ? lag : this.smoothLagMs * 0.9 + lag * 0.1
+    this.worstLagMs = Math.max(this.worstLagMs, this.smoothLagMs)
+    const wanted = this.smoothLagMs > 0 ? this.maxLagSimMs / this.smoothLagMs : Infinity
+    let giveUp = false
+    if (wanted < this.minSpeedUp) {
+      this.overSince ??= realNow
+      if (!this.gaveUp && realNow - this.overSince >= this.giveUpAfterMs) {
+        this.gaveUp = true
+        giveUp = true
+      }
+    } else {
+      this.overSince = undefined
+    }
+    return { rate: Math.max(this.minSpeedUp, Math.min(this.speedUp, wanted)), giveUp }
+  }
+}
+
 /** Options of {@link DilatingClock} */
 export interface DilatingClockInit {
   /** Simulated ms per real ms while the loop keeps up (> 0) */
@@ -84,12 +164,19 @@ export interface DilatingClockInit {
   giveUpAfterMs?: number
   /** Called once when the loop cannot keep up even at the lowest rate */
   onGiveUp?: (report: DilationReport) => void
-  /** @default PROCESS_REAL_TIME */
+  /**
+   * `'self'`: the clock measures its own process's loop and sets its rate. `'paced'`: the clock
+   * runs at the rates {@link DilatingClock.pace} gives it, at the real instants given (the
+   * processes of a multi-process run, paced by their coordinator so that they keep reading
+   * the same time); no control ticks, no cut-off of stalls.
+   *
+   * @default 'self'
+   */
+  mode?: 'self' | 'paced'
+  /** @default PROCESS_REAL_TIME ('self'), WALL_REAL_TIME ('paced') */
   real?: RealTime
 }
 
-/** @default 2000: a lag may cost a rider at most 2 simulated seconds per protocol step */
-export const DEFAULT_MAX_LAG_SIM_MS = 2_000
 
 /** What the clock did to keep up, for the run's notes */
 export interface DilationReport {
@@ -121,16 +208,17 @@ export class DilatingClock implements Clock {
   readonly speedUp: number
   readonly maxLagSimMs: number
   readonly minSpeedUp: number
+  readonly mode: 'self' | 'paced'
   private readonly tickMs: number
   private readonly real: RealTime
   private readonly lagSource?: () => number
-  private readonly giveUpAfterMs: number
+  private readonly governor: LagGovernor
   private readonly onGiveUp?: (report: DilationReport) => void
+  private readonly paces = new Set<unknown>()
   private rate: number
   private anchorReal: number
   private anchorSim: number
   private lastRead: number
-  private smoothLag = 0
   private readonly heap: Pending[] = []
   private readonly live = new Map<number, Pending>()
   private nextId = 1
@@ -139,28 +227,23 @@ export class DilatingClock implements Clock {
   private control: unknown = undefined
   private controlDue = 0
   private stopped = false
-  private overSince: number | undefined
-  private gaveUp = false
   // report
   private reportRealStart: number
   private reportSimStart: number
   private lowest: number
   private dilatedMs = 0
-  private worstLag = 0
   private skippedSimMs = 0
 
   constructor (init: DilatingClockInit) {
+    this.governor = new LagGovernor(init)
     const { speedUp } = init
-    if (!Number.isFinite(speedUp) || speedUp <= 0) throw new InvalidParametersError('speedUp must be a finite number > 0')
     this.speedUp = speedUp
-    this.maxLagSimMs = init.maxLagSimMs ?? DEFAULT_MAX_LAG_SIM_MS
-    if (!(this.maxLagSimMs > 0)) throw new InvalidParametersError('maxLagSimMs must be > 0')
-    this.minSpeedUp = Math.min(speedUp, init.minSpeedUp ?? speedUp / 100)
-    if (!(this.minSpeedUp > 0)) throw new InvalidParametersError('minSpeedUp must be > 0')
+    this.maxLagSimMs = this.governor.maxLagSimMs
+    this.minSpeedUp = this.governor.minSpeedUp
+    this.mode = init.mode ?? 'self'
     this.tickMs = init.tickMs ?? 100
-    this.real = init.real ?? PROCESS_REAL_TIME
+    this.real = init.real ?? (this.mode === 'paced' ? WALL_REAL_TIME : PROCESS_REAL_TIME)
     this.lagSource = init.lagMs
-    this.giveUpAfterMs = init.giveUpAfterMs ?? 60_000
     this.onGiveUp = init.onGiveUp
     this.rate = speedUp
     this.anchorReal = this.real.now()
@@ -169,7 +252,30 @@ export class DilatingClock implements Clock {
     this.reportRealStart = this.anchorReal
     this.reportSimStart = this.anchorSim
     this.lowest = speedUp
-    this.scheduleControl()
+    if (this.mode === 'self') this.scheduleControl()
+  }
+
+  /**
+   * A paced clock runs at `rate` from the real instant `atReal` on (now or later; a pace whose
+   * instant has passed applies at once, from that instant). Paces apply in the order given.
+   */
+  pace (atReal: number, rate: number): void {
+    if (this.mode !== 'paced') throw new InvalidParametersError('pace() is for a paced clock')
+    if (!(Number.isFinite(rate) && rate > 0)) throw new InvalidParametersError('rate must be a finite number > 0')
+    if (this.stopped) return
+    const apply = (): void => {
+      const at = Math.max(atReal, this.anchorReal)
+      if (this.rate < this.speedUp) this.dilatedMs += at - this.anchorReal
+      this.anchorSim = this.anchorSim + (at - this.anchorReal) * this.rate
+      this.anchorReal = at
+      this.rate = Math.min(this.speedUp, rate)
+      this.lowest = Math.min(this.lowest, this.rate)
+      this.arm()
+    }
+    const wait = atReal - this.real.now()
+    if (wait <= 0) { apply(); return }
+    const handle = this.real.setTimeout(() => { this.paces.delete(handle); apply() }, wait)
+    this.paces.add(handle)
   }
 
   /** The current rate: simulated ms per real ms */
@@ -215,9 +321,9 @@ export class DilatingClock implements Clock {
       speedUp: this.speedUp,
       effectiveSpeedUp: realMs > 0 ? (this.now() - this.reportSimStart) / realMs : this.rate,
       lowestSpeedUp: this.lowest,
-      dilatedMs: this.dilatedMs,
+      dilatedMs: this.dilatedMs + (this.rate < this.speedUp ? Math.max(0, realNow - this.anchorReal) : 0),
       realMs,
-      worstLagMs: this.worstLag,
+      worstLagMs: this.governor.worstLagMs,
       skippedSimMs: this.skippedSimMs
     }
   }
@@ -228,7 +334,7 @@ export class DilatingClock implements Clock {
     this.reportSimStart = this.now()
     this.lowest = this.rate
     this.dilatedMs = 0
-    this.worstLag = 0
+    this.governor.worstLagMs = this.governor.smoothLagMs
     this.skippedSimMs = 0
   }
 
@@ -237,6 +343,8 @@ export class DilatingClock implements Clock {
     this.stopped = true
     if (this.control !== undefined) this.real.clearTimeout(this.control)
     if (this.armed !== undefined) this.real.clearTimeout(this.armed)
+    for (const p of this.paces) this.real.clearTimeout(p)
+    this.paces.clear()
     this.control = undefined
     this.armed = undefined
     this.armedFor = Infinity
@@ -246,7 +354,7 @@ export class DilatingClock implements Clock {
 
   /** Real ms past the anchor that count: a stall beyond the budget is cut off */
   private maxStepMs (): number {
-    return this.tickMs + this.maxLagSimMs / this.rate
+    return this.mode === 'paced' ? Infinity : this.tickMs + this.maxLagSimMs / this.rate
   }
 
   private compute (realNow: number): number {
@@ -271,9 +379,6 @@ export class DilatingClock implements Clock {
     const realNow = this.real.now()
     const lateness = Math.max(0, realNow - this.controlDue)
     const lag = Math.max(0, this.lagSource != null ? this.lagSource() : lateness)
-    // fast to rise, slow to fall: one quiet tick does not undo a lagging second
-    this.smoothLag = lag >= this.smoothLag ? lag : this.smoothLag * 0.9 + lag * 0.1
-    this.worstLag = Math.max(this.worstLag, this.smoothLag)
 
     // re-anchor at the time reached so far (a stall beyond the budget is not counted)
     const elapsed = Math.max(0, realNow - this.anchorReal)
@@ -284,19 +389,10 @@ export class DilatingClock implements Clock {
     this.anchorSim = simNow
     this.anchorReal = realNow
 
-    const wanted = this.smoothLag > 0 ? this.maxLagSimMs / this.smoothLag : Infinity
-    this.rate = Math.max(this.minSpeedUp, Math.min(this.speedUp, wanted))
+    const { rate, giveUp } = this.governor.observe(lag, realNow)
+    this.rate = rate
     this.lowest = Math.min(this.lowest, this.rate)
-
-    if (wanted < this.minSpeedUp) {
-      this.overSince ??= realNow
-      if (!this.gaveUp && realNow - this.overSince >= this.giveUpAfterMs) {
-        this.gaveUp = true
-        this.onGiveUp?.(this.report())
-      }
-    } else {
-      this.overSince = undefined
-    }
+    if (giveUp) this.onGiveUp?.(this.report())
 
     this.arm()
     this.scheduleControl()

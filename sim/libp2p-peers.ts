@@ -10,12 +10,12 @@ import { prefixLogger } from '@libp2p/logger'
 import { createNetwork } from '../node/network/index.js'
 import { Fleet } from './fleet.js'
 import { simLibp2pOptions, simRoleTimings } from './libp2p-tuning.js'
-import { anchoredClock, simZero } from './share.js'
-import { DilatingClock } from './dilating-clock.js'
+import { SIM_EPOCH_MS, anchoredClock, simZero } from './share.js'
+import { DilatingClock, WALL_REAL_TIME } from './dilating-clock.js'
 import { enableKeyParseCache } from './key-cache.js'
 import { SimulationError } from './errors.js'
 import type { DilationReport } from './dilating-clock.js'
-import type { PeerFactory, PeerNodeOptions, PeerRole } from './fleet.js'
+import type { NodePeerKey, PeerFactory, PeerNodeOptions, PeerRole } from './fleet.js'
 import type { ShareDriver, ShareResult, ShareStatus, SimTimeBase } from './share.js'
 import type { SimChainAccess } from './payments.js'
 import type { SimRoleTimings } from './libp2p-tuning.js'
@@ -24,7 +24,6 @@ import type { Scenario, SimTransport } from './scenario.js'
 import type { Clock } from '../node/clock/index.js'
 import type { HitchNode } from '../node/index.js'
 import type { RoutedMap } from '../node/map/index.js'
-import type { Secp256k1PrivateKey } from '@libp2p/interface'
 
 /** Options of {@link PeerShare} */
 export interface PeerShareInit {
@@ -52,12 +51,14 @@ export interface PeerShareInit {
   chain?: SimChainAccess
   /**
    * Slow the share's clock down while its event loop lags ({@link DilatingClock}), so that a
-   * loaded host runs the same simulation more slowly instead of a different one. Only for a
-   * share that is the whole run: the processes of a multi-process run read one shared clock.
+   * loaded host runs the same simulation more slowly instead of a different one. `true`: the
+   * share measures its own loop (a share that is the whole run); `'paced'`: the clock runs at
+   * the rates {@link pace} gives it (a worker of a multi-process run, paced by the coordinator
+   * so that every process reads the same time).
    *
    * @default false
    */
-  dilate?: boolean
+  dilate?: boolean | 'paced'
   /** Most simulated ms one lag of the event loop may cost, with `dilate`. @default DEFAULT_MAX_LAG_SIM_MS */
   maxLagSimMs?: number
 }
@@ -111,17 +112,7 @@ export class PeerShare implements PeerFactory {
     this.init = init
     // many nodes in one process parse the same secp256k1 peer ids over and over
     enableKeyParseCache()
-    this.clock = init.dilate === true
-      ? new DilatingClock({
-        speedUp: init.time.speedup,
-        startEpoch: anchoredClock(init.time).now(),
-        ...(init.maxLagSimMs != null ? { maxLagSimMs: init.maxLagSimMs } : {}),
-        onGiveUp: r => {
-          this.failure = new SimulationError(`the event loop of this process lags ${Math.round(r.worstLagMs)} ms even with the clock slowed to ${r.lowestSpeedUp.toPrecision(2)}x real time ` +
-            `(asked: ${r.speedUp}x): this host cannot run ${this.fleet.status().nodes} libp2p nodes in one process; use fewer nodes, or --workers`)
-        }
-      })
-      : anchoredClock(init.time)
+    this.clock = this.makeClock()
     this.timings = simRoleTimings(init.time.speedup, init.scenario)
     this.log = prefixLogger(init.name ?? 'sim').forComponent('hitch:sim:libp2p')
     this.loopDelay.enable()
@@ -168,18 +159,24 @@ export class PeerShare implements PeerFactory {
 
   /** Starts every rider at its request time; simulated time 0 is the wall instant `goAtMs` */
   go (goAtMs: number): void {
-    if (this.clock instanceof DilatingClock) {
+    if (this.clock instanceof DilatingClock && this.clock.mode === 'self') {
       // the clock may have been slowed during start-up: time 0 is goAtMs from now at full speed
       this.clock.resetReport()
       this.fleet.go(this.clock.now() + Math.max(0, goAtMs - Date.now()) * this.init.time.speedup)
       return
     }
+    if (this.clock instanceof DilatingClock) this.clock.resetReport()
     this.fleet.go(simZero(this.init.time, goAtMs))
   }
 
   /** The clock's current rate, simulated ms per real ms */
   speedUpNow (): number {
     return this.clock instanceof DilatingClock ? this.clock.currentSpeedUp : this.init.time.speedup
+  }
+
+  /** From wall instant `atMs` on, a paced share's clock runs at `rate` (see {@link PeerShareInit.dilate}) */
+  pace (atMs: number, rate: number): void {
+    if (this.clock instanceof DilatingClock && this.clock.mode === 'paced') this.clock.pace(atMs, rate)
   }
 
   /** Why the run cannot go on, once the host could not keep up even with the clock slowed down */
@@ -218,13 +215,37 @@ export class PeerShare implements PeerFactory {
     } else if (this.worstLoopDelayMs > 1000) {
       notes.push(`the event loop of a process lagged by up to ${(this.worstLoopDelayMs / 1000).toFixed(1)} s (p99 over a status interval): at a speed-up of ${this.init.time.speedup} that is ${(this.worstLoopDelayMs * this.init.time.speedup / 1000).toFixed(0)} simulated seconds; use fewer nodes per process, more workers or a lower speed-up`)
     }
-    return { ...result, notes: [...result.notes, ...notes] }
+    return {
+      ...result,
+      worstLoopDelayMs: this.worstLoopDelayMs,
+      heldSpeedUp: dilation != null && dilation.dilatedMs > 0 ? dilation.effectiveSpeedUp : null,
+      notes: [...result.notes, ...notes]
+    }
+  }
+
+  /** The share's clock: sped up; slowed down while the loop lags with `dilate` (see {@link PeerShareInit.dilate}) */
+  private makeClock (): Clock {
+    const { time, dilate, maxLagSimMs } = this.init
+    if (dilate === 'paced') {
+      // anchored like every process's clock, on wall time: the processes agree on the time
+      return new DilatingClock({ mode: 'paced', speedUp: time.speedup, startEpoch: SIM_EPOCH_MS + (WALL_REAL_TIME.now() - time.anchorMs) * time.speedup })
+    }
+    if (dilate !== true) return anchoredClock(time)
+    return new DilatingClock({
+      speedUp: time.speedup,
+      startEpoch: anchoredClock(time).now(),
+      ...(maxLagSimMs != null ? { maxLagSimMs } : {}),
+      onGiveUp: r => {
+        this.failure = new SimulationError(`the event loop of this process lags ${Math.round(r.worstLagMs)} ms even with the clock slowed to ${r.lowestSpeedUp.toPrecision(2)}x real time ` +
+          `(asked: ${r.speedUp}x): this host cannot run ${this.fleet.status().nodes} libp2p nodes in one process; use fewer nodes, or --workers`)
+      }
+    })
   }
 
   // ---- the peer factory ----------------------------------------------------------------
 
   /** A libp2p network for peer `(role, index)`, tuned for the run, its connections counted */
-  async node (role: PeerRole, _index: number, privateKey: Secp256k1PrivateKey, name: string): Promise<PeerNodeOptions> {
+  async node (role: PeerRole, _index: number, privateKey: NodePeerKey, name: string): Promise<PeerNodeOptions> {
     const transport = this.init.transport
     const network = await createNetwork({
       privateKey,
