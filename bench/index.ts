@@ -9,7 +9,8 @@ const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   channel: async () => await import('./channel.js'),
   sim: async () => await import('./sim.js'),
   doors: async () => await import('./doors.js'),
-  abuse: async () => await import('./abuse.js')
+  abuse: async () => await import('./abuse.js'),
+  keys: async () => await import('./keys.js')
 }
 
 const [name, ...args] = process.argv.slice(2)

@@ -12,7 +12,7 @@ import type { HitchMetrics } from './metrics/index.js'
 import type { NodeStore } from './store/index.js'
 import type { HitchMessage, OpenedEnvelope } from '../protocol/index.js'
 import type { AbortOptions, Logger } from '@libp2p/interface'
-import type { Secp256k1PrivateKey } from '@libp2p/interface'
+import type { PeerKey } from './hitch-node-init.js'
 
 /** A validated gossip message, as handed to the roles. */
 export interface HitchGossip {
@@ -45,7 +45,7 @@ export interface HitchNode {
   /** the libp2p peer id: the public key of `peerKey` */
   readonly peerId: string
   /** signs the node's envelopes and trip records (see `HitchNodeInit.peerKey`) */
-  readonly peerKey: Secp256k1PrivateKey
+  readonly peerKey: PeerKey
   /** checksummed Ethereum address of the payment identity */
   readonly ethAddress: `0x${string}`
   /** the long-lived identity: the payment key (channels, the chain, identity bindings) */

@@ -9,7 +9,13 @@ import type { RoutedMap } from './map/index.js'
 import type { Network } from './network/index.js'
 import type { SignatureBackend } from './signatures/index.js'
 import type { VerifyCache } from '../protocol/index.js'
-import type { Metrics, Secp256k1PrivateKey } from '@libp2p/interface'
+import type { Ed25519PrivateKey, Metrics, Secp256k1PrivateKey } from '@libp2p/interface'
+
+/**
+ * A key a node's peer id may be: Ed25519 (the default: native crypto) or secp256k1 (the peer id
+ * of earlier versions, kept for measurements and old peers).
+ */
+export type PeerKey = Ed25519PrivateKey | Secp256k1PrivateKey
 
 /** How long a message this node signs stays valid, in clock ms. @default 60_000 */
 export const DEFAULT_MESSAGE_TTL_MS = 60_000
@@ -44,14 +50,15 @@ export interface HitchNodeInit {
 
   /**
    * The key of the node's peer id, which signs its envelopes and trip records. `'identity'`:
-   * the long-lived key (of `dataDir`, or `privateKey`); `'fresh'`: a new random secp256k1 key
-   * kept in memory only (a rider: one per ride, so that a listener on the topics cannot link its
-   * rides); or a given key (simulations). The long-lived key stays the node's payment identity
-   * (`identity`, `ethAddress`: channels, the chain, identity bindings) either way.
+   * the long-lived Ed25519 peer key derived from the payment key (of `dataDir`, or
+   * `privateKey`); `'fresh'`: a new random Ed25519 key kept in memory only (a rider: one per
+   * ride, so that a listener on the topics cannot link its rides); or a given key (simulations,
+   * measurements). The payment key stays the node's payment identity (`identity`,
+   * `ethAddress`: channels, the chain, identity bindings) either way.
    *
    * @default 'identity'
    */
-  peerKey?: 'identity' | 'fresh' | Secp256k1PrivateKey
+  peerKey?: 'identity' | 'fresh' | PeerKey
 
   /**
    * `tcp` for real nodes, `memory` for many nodes in one process.

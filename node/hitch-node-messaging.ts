@@ -15,7 +15,7 @@ import type { Network } from './network/index.js'
 import type { HitchMessage, OpenedEnvelope, ReplayCache, VerifyCache } from '../protocol/index.js'
 import type { SignatureBackend } from './signatures/index.js'
 import type { AbortOptions, Logger } from '@libp2p/interface'
-import type { Secp256k1PrivateKey } from '@libp2p/interface'
+import type { PeerKey } from './hitch-node-init.js'
 
 /** Bytes of random nonce per signed message. */
 const NONCE_BYTES = 16
@@ -26,7 +26,7 @@ const EMPTY = new Uint8Array(0)
 export interface NodeMessagingInit {
   peerId: string
   /** signs the node's envelopes */
-  peerKey: Secp256k1PrivateKey
+  peerKey: PeerKey
   network: Network
   clock: Clock
   /** nonces */
@@ -47,7 +47,7 @@ export interface NodeMessagingInit {
 /** Signs, sends, validates and delivers the envelopes of one node. */
 export class NodeMessaging {
   private readonly peerId: string
-  private readonly peerKey: Secp256k1PrivateKey
+  private readonly peerKey: PeerKey
   private readonly network: Network
   private readonly clock: Clock
   private readonly random: RandomSource

@@ -31,7 +31,7 @@ import type { DurableBatch, NodeStore } from './store/index.js'
 import type { HitchMessage, OpenedEnvelope } from '../protocol/index.js'
 import type { SignatureBackend } from './signatures/index.js'
 import type { AbortOptions, Logger } from '@libp2p/interface'
-import type { Secp256k1PrivateKey } from '@libp2p/interface'
+import type { PeerKey } from './hitch-node-init.js'
 import { InvalidParametersError } from '@libp2p/interface'
 
 export { DEFAULT_MESSAGE_TTL_MS } from './hitch-node-init.js'
@@ -54,8 +54,8 @@ export async function createHitchNode (init: HitchNodeInit = {}): Promise<HitchN
     ? await loadOrCreateIdentity(init.dataDir, init.identity)
     : identityFromKey(init.privateKey ?? await generateKeyPair('secp256k1'))
   const peerKey = init.peerKey == null || init.peerKey === 'identity'
-    ? identity.privateKey
-    : init.peerKey === 'fresh' ? await generateKeyPair('secp256k1') : init.peerKey
+    ? identity.peerKey
+    : init.peerKey === 'fresh' ? await generateKeyPair('Ed25519') : init.peerKey
   const peerId = peerIdFromPrivateKey(peerKey).toString()
   const clock = init.clock ?? new WallClock({ speedUp: init.speedUp, startEpoch: init.startEpoch })
   const map = typeof init.map === 'object' ? init.map : await openRoutedMap(init.map)
@@ -91,7 +91,7 @@ export async function createHitchNode (init: HitchNodeInit = {}): Promise<HitchN
 
 interface Parts {
   identity: NodeIdentity
-  peerKey: Secp256k1PrivateKey
+  peerKey: PeerKey
   clock: Clock
   map: RoutedMap
   store: NodeStore
@@ -114,7 +114,7 @@ function timedDurableBatch (batch: DurableBatch, metrics: HitchMetrics): Durable
 
 class RunningNode implements HitchNode {
   readonly peerId: string
-  readonly peerKey: Secp256k1PrivateKey
+  readonly peerKey: PeerKey
   readonly ethAddress: `0x${string}`
   readonly identity: NodeIdentity
   readonly network: Network

@@ -221,6 +221,24 @@ export function isCanonicalSecp256k1Der (sig: Uint8Array): boolean {
   return r.value < SECP256K1_N && s.value <= SECP256K1_HALF_N
 }
 
+/** The order of the Ed25519 group (RFC 8032's L). */
+const ED25519_L = (1n << 252n) + 27742317777372353535851937790883648493n
+
+/**
+ * True for an Ed25519 signature in its one encoding: 64 bytes, `R || S` with `S < L` (RFC 8032
+ * §5.1.7; `S + L` would verify under a lax verifier, so only the reduced one is accepted).
+ */
+export function isCanonicalEd25519Signature (sig: Uint8Array): boolean {
+  if (sig.byteLength !== 64) {
+    return false
+  }
+  let s = 0n
+  for (let i = 63; i >= 32; i--) {
+    s = (s << 8n) | BigInt(sig[i])
+  }
+  return s < ED25519_L
+}
+
 /** The unsigned varint of `n` (minimal) */
 export function encodeVarint (n: number): number[] {
   const out: number[] = []

@@ -4,7 +4,7 @@ import { reader as protoReader } from 'protons-runtime'
 import { concat as uint8ArrayConcat } from 'uint8arrays/concat'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
-import { isCanonicalSecp256k1Der, mergeCanonical, probeField, sameBytes, scanFields } from './canonical.js'
+import { isCanonicalEd25519Signature, isCanonicalSecp256k1Der, mergeCanonical, probeField, sameBytes, scanFields } from './canonical.js'
 import type { WireField } from './canonical.js'
 import { ignore, reject, ValidationError } from './errors.js'
 import { decodeBody, encodeBody, messageTypeOf, wireTypeOf } from './hitch-message.js'
@@ -59,12 +59,18 @@ export interface OpenedEnvelope {
 }
 
 /**
- * Encodes and signs a message. The signature (libp2p secp256k1: sha256, DER) covers the
- * signature domain followed by every envelope byte before the signature field.
+ * The key types an envelope may be signed with: Ed25519 (a node's peer key: native crypto) and
+ * secp256k1 (the peer ids of earlier versions).
+ */
+export const ENVELOPE_KEY_TYPES: ReadonlySet<string> = new Set(['Ed25519', 'secp256k1'])
+
+/**
+ * Encodes and signs a message. The signature (Ed25519; or libp2p secp256k1: sha256, DER) covers
+ * the signature domain followed by every envelope byte before the signature field.
  */
 export async function signEnvelope (key: PrivateKey, message: HitchMessage, options: SignEnvelopeOptions): Promise<Uint8Array> {
-  if (key.type !== 'secp256k1') {
-    throw reject('unsupported-key', `envelopes are signed with secp256k1 keys, not ${key.type}`)
+  if (!ENVELOPE_KEY_TYPES.has(key.type)) {
+    throw reject('unsupported-key', `envelopes are signed with Ed25519 or secp256k1 keys, not ${key.type}`)
   }
   if (options.nonce.byteLength < MIN_NONCE_BYTES || options.nonce.byteLength > MAX_NONCE_BYTES) {
     throw reject('bad-field', `nonce must be ${MIN_NONCE_BYTES}..${MAX_NONCE_BYTES} bytes`)
@@ -266,12 +272,15 @@ async function open (bytes: Uint8Array, options: OpenEnvelopeOptions): Promise<O
       throw reject('unsupported-key', 'sender key does not decode')
     }
   }
-  if (senderKey.type !== 'secp256k1') {
-    throw reject('unsupported-key', `sender key is ${senderKey.type}, not secp256k1`)
+  if (!ENVELOPE_KEY_TYPES.has(senderKey.type)) {
+    throw reject('unsupported-key', `sender key is ${senderKey.type}, not Ed25519 or secp256k1`)
   }
   if (cachedKey == null && !sameBytes(publicKeyToProtobuf(senderKey), envelope.senderKey)) {
     // e.g. an uncompressed point: the same peer id in another encoding
     throw reject('non-canonical', 'sender key is not in its canonical (compressed) encoding')
+  }
+  if (senderKey.type === 'Ed25519' ? !isCanonicalEd25519Signature(envelope.signature) : !isCanonicalSecp256k1Der(envelope.signature)) {
+    throw reject('non-canonical', `signature is not in the one ${senderKey.type} encoding`)
   }
   let ok: boolean
   try {
@@ -330,9 +339,6 @@ function checkCanonicalEnvelope (bytes: Uint8Array, envelope: Envelope, signedLe
   const canonical = mergeCanonical(known, bytes, unknown)
   if (canonical == null || !sameBytes(canonical, bytes.subarray(0, signedLen))) {
     throw reject('non-canonical', 'envelope fields are not in their canonical encoding and order')
-  }
-  if (!isCanonicalSecp256k1Der(envelope.signature)) {
-    throw reject('non-canonical', 'signature is not canonical low-S DER')
   }
 }
 

@@ -42,7 +42,7 @@ export type ValidationCode =
   | 'oversized'
   /** an envelope version this code does not speak */
   | 'unsupported-version'
-  /** the sender key is not a secp256k1 libp2p public key */
+  /** the sender key is not an Ed25519 or secp256k1 libp2p public key */
   | 'unsupported-key'
   /** no signature, or the signature is not the final field */
   | 'unsigned'

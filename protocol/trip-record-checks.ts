@@ -4,7 +4,7 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { TripRecordError } from './errors.js'
-import { MAX_TRIP_EVENTS, TRIP_RECORD_VERSION } from './trip-record-types.js'
+import { BINDING_SIGNATURE_BYTES, MAX_TRIP_EVENTS, TRIP_RECORD_VERSION } from './trip-record-types.js'
 import type { PointE7, TripEvent, TripHeader, TripRecord } from './trip-record-types.js'
 
 const ID_RE = /^[A-Za-z0-9_-]{1,64}$/
@@ -36,10 +36,10 @@ function checkPeer (field: string, v: unknown): void {
   let ok = false
   try {
     const id = peerIdFromString(v)
-    ok = id.type === 'secp256k1' && id.toString() === v
+    ok = (id.type === 'Ed25519' || id.type === 'secp256k1') && id.toString() === v
   } catch {}
   if (!ok) {
-    throw malformed(`${field} is not a secp256k1 peer id`)
+    throw malformed(`${field} is not an Ed25519 or secp256k1 peer id`)
   }
 }
 
@@ -72,6 +72,17 @@ export function checkHeader (h: TripHeader): void {
   }
   if (h.amountPaid !== undefined && !isAmount(h.amountPaid)) {
     throw malformed('amountPaid is not a decimal amount')
+  }
+  for (const role of ['driver', 'rider'] as const) {
+    const b = h[`${role}Binding`]
+    if (b === undefined) continue
+    if (h[`${role}Address`] === undefined) {
+      throw malformed(`${role}Binding without ${role}Address`)
+    }
+    if (typeof b !== 'object' || b === null || !isUint(b.issuedAt) || b.issuedAt === 0 ||
+      !(b.signature instanceof Uint8Array) || b.signature.byteLength !== BINDING_SIGNATURE_BYTES) {
+      throw malformed(`${role}Binding must be an issuedAt and a ${BINDING_SIGNATURE_BYTES}-byte signature`)
+    }
   }
 }
 
@@ -121,7 +132,7 @@ export function checkEvent (e: TripEvent, index: number): void {
 
 function checkSignature (field: string, v: unknown): void {
   if (v !== undefined && (!(v instanceof Uint8Array) || v.byteLength === 0 || v.byteLength > 80)) {
-    throw malformed(`${field} must be a DER signature`)
+    throw malformed(`${field} must be an Ed25519 or a DER secp256k1 signature`)
   }
 }
 

@@ -26,7 +26,11 @@ function headerToPb (h: TripHeader): TripHeaderPb {
     fare: h.fare,
     currency: h.currency,
     channelId: h.channelId ?? '',
-    amountPaid: h.amountPaid ?? ''
+    amountPaid: h.amountPaid ?? '',
+    driverBindingIssuedAt: h.driverBinding?.issuedAt ?? 0,
+    driverBindingSignature: (h.driverBinding?.signature ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>,
+    riderBindingIssuedAt: h.riderBinding?.issuedAt ?? 0,
+    riderBindingSignature: (h.riderBinding?.signature ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>
   }
 }
 
@@ -142,6 +146,12 @@ export function tripRecordFromProto (pb: TripRecordPb): TripRecord {
   if (h.riderAddress !== '') header.riderAddress = h.riderAddress
   if (h.channelId !== '') header.channelId = h.channelId
   if (h.amountPaid !== '') header.amountPaid = h.amountPaid
+  if (h.driverBindingIssuedAt !== 0 || h.driverBindingSignature.byteLength > 0) {
+    header.driverBinding = { issuedAt: h.driverBindingIssuedAt, signature: h.driverBindingSignature }
+  }
+  if (h.riderBindingIssuedAt !== 0 || h.riderBindingSignature.byteLength > 0) {
+    header.riderBinding = { issuedAt: h.riderBindingIssuedAt, signature: h.riderBindingSignature }
+  }
   const record: TripRecord = { header, events: pb.events.map(eventFromPb) }
   if (pb.driverSignature.byteLength > 0) record.driverSignature = pb.driverSignature
   if (pb.riderSignature.byteLength > 0) record.riderSignature = pb.riderSignature

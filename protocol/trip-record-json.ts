@@ -10,9 +10,21 @@ import type { TripEvent, TripEventType, TripHeader, TripRecord } from './trip-re
 
 const HEX_RE = /^([0-9a-f]{2})*$/
 
+/** A record header's binding in JSON: its signature as hex. */
+export interface HeaderBindingJSON {
+  issuedAt: number
+  signature: string
+}
+
+/** The JSON form of a record header. */
+export type TripHeaderJSON = Omit<TripHeader, 'driverBinding' | 'riderBinding'> & {
+  driverBinding?: HeaderBindingJSON
+  riderBinding?: HeaderBindingJSON
+}
+
 /** The JSON form of a record: bytes as lower-case hex, strict on parse. */
 export interface TripRecordJSON {
-  header: TripHeader
+  header: TripHeaderJSON
   events: Array<{ seq: number, type: TripEventType, time: number, data: Record<string, string | number>, prevHash: string }>
   hash: string
   signatures: { driver?: string, rider?: string }
@@ -28,8 +40,12 @@ export function tripRecordToJSON (record: TripRecord): TripRecordJSON {
   const signatures: TripRecordJSON['signatures'] = {}
   if (record.driverSignature != null) signatures.driver = hex(record.driverSignature)
   if (record.riderSignature != null) signatures.rider = hex(record.riderSignature)
+  const { driverBinding, riderBinding, ...plain } = record.header
+  const header: TripHeaderJSON = { ...plain }
+  if (driverBinding != null) header.driverBinding = { issuedAt: driverBinding.issuedAt, signature: hex(driverBinding.signature) }
+  if (riderBinding != null) header.riderBinding = { issuedAt: riderBinding.issuedAt, signature: hex(riderBinding.signature) }
   const json: TripRecordJSON = {
-    header: { ...record.header },
+    header,
     events: record.events.map(e => ({ seq: e.seq, type: e.type, time: e.time, data: { ...e.data }, prevHash: hex(e.prevHash) })),
     hash: hex(recordHash(record)),
     signatures
@@ -129,7 +145,7 @@ export function tripRecordFromJSON (json: unknown): TripRecord {
   }
   const o = keys('record', value, ['header', 'events', 'hash', 'signatures'], ['closeTxHash'])
   const optionalHeader = ['driverAddress', 'riderAddress', 'channelId', 'amountPaid']
-  const h = keys('header', o.header, ['version', 'rideId', 'driver', 'rider', 'fare', 'currency'], optionalHeader)
+  const h = keys('header', o.header, ['version', 'rideId', 'driver', 'rider', 'fare', 'currency'], [...optionalHeader, 'driverBinding', 'riderBinding'])
   const header: TripHeader = {
     version: int('header.version', h.version),
     rideId: str('header.rideId', h.rideId),
@@ -141,6 +157,12 @@ export function tripRecordFromJSON (json: unknown): TripRecord {
   for (const k of optionalHeader as Array<'driverAddress' | 'riderAddress' | 'channelId' | 'amountPaid'>) {
     if (Object.hasOwn(h, k)) {
       header[k] = str(`header.${k}`, h[k])
+    }
+  }
+  for (const k of ['driverBinding', 'riderBinding'] as const) {
+    if (Object.hasOwn(h, k)) {
+      const b = keys(`header.${k}`, h[k], ['issuedAt', 'signature'])
+      header[k] = { issuedAt: int(`header.${k}.issuedAt`, b.issuedAt), signature: bytesFromHex(`header.${k}.signature`, b.signature) }
     }
   }
   if (!Array.isArray(o.events)) {

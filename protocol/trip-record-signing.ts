@@ -7,6 +7,7 @@ import { concat as uint8ArrayConcat } from 'uint8arrays/concat'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { TripRecordError } from './errors.js'
+import { ANY_RIDE, BindingError, checkBinding } from './negotiation/binding.js'
 import { checkTripRecord } from './trip-record-checks.js'
 import { eventHash, headerHash, recordHash } from './trip-record-encoding.js'
 import type { TripRecord, TripRecordProblem, TripRecordVerification, TripRole } from './trip-record-types.js'
@@ -53,9 +54,37 @@ async function checkRoleSignature (record: TripRecord, role: TripRole, hash: Uin
 }
 
 /**
+ * Checks that the header's address of `role` is bound to its peer id: by the binding the header
+ * carries, issued within a binding's lifetime before the ride was accepted (its first event). A
+ * record of an earlier version, whose peer id is a secp256k1 key, may name an address without
+ * one.
+ */
+async function checkRoleBinding (record: TripRecord, role: TripRole, problems: TripRecordProblem[]): Promise<void> {
+  const h = record.header
+  const address = role === 'driver' ? h.driverAddress : h.riderAddress
+  const binding = role === 'driver' ? h.driverBinding : h.riderBinding
+  const peerId = h[role]
+  if (address == null) return
+  if (binding == null) {
+    if (peerIdFromString(peerId).type !== 'secp256k1') {
+      problems.push({ code: `bad-${role}-binding`, message: `the ${role}'s address is not bound to its peer id (no binding)` })
+    }
+    return
+  }
+  const requestId = role === 'rider' ? h.rideId : ANY_RIDE
+  try {
+    await checkBinding({ peerId, address, requestId, issuedAt: binding.issuedAt, signature: binding.signature as Uint8Array<ArrayBuffer> }, { peerId, requestId, now: record.events[0]?.time ?? binding.issuedAt })
+  } catch (err: any) {
+    if (!(err instanceof BindingError)) throw err
+    problems.push({ code: `bad-${role}-binding`, message: `the ${role}'s binding does not hold: ${err.message}` })
+  }
+}
+
+/**
  * Checks a record: every field well formed, each event's `seq` and link to the one before,
  * time order, the fare last, the claimed hash (if parsed from JSON), and both signatures over
- * the final hash. Names every problem found. `closeTxHash` is not signed and not checked here.
+ * the final hash, and the bindings of the addresses it names to the peer ids. Names every
+ * problem found. `closeTxHash` is not signed and not checked here.
  */
 export async function verifyTripRecord (record: TripRecord): Promise<TripRecordVerification> {
   try {
@@ -87,5 +116,7 @@ export async function verifyTripRecord (record: TripRecord): Promise<TripRecordV
   }
   await checkRoleSignature(record, 'driver', hash, problems)
   await checkRoleSignature(record, 'rider', hash, problems)
+  await checkRoleBinding(record, 'driver', problems)
+  await checkRoleBinding(record, 'rider', problems)
   return problems.length === 0 ? { ok: true, hash } : { ok: false, problems }
 }

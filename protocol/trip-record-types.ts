@@ -8,6 +8,9 @@ export const TRIP_RECORD_VERSION = 1
 /** Most events a record may hold (a position every few seconds of a long trip). */
 export const MAX_TRIP_EVENTS = 4096
 
+/** Length of an identity binding's signature (r || s || v), in a message or a record header. */
+export const BINDING_SIGNATURE_BYTES = 65
+
 /** The two parties of a trip. */
 export type TripRole = 'driver' | 'rider'
 
@@ -40,13 +43,20 @@ export type TripEvent = TripEventBody & {
 export interface TripHeader {
   version: number
   rideId: string
-  /** the driver's peer id (secp256k1) */
+  /** the driver's peer id (Ed25519; secp256k1 in records of earlier versions) */
   driver: string
-  /** the rider's peer id (secp256k1) */
+  /** the rider's peer id (Ed25519; secp256k1 in records of earlier versions) */
   rider: string
   /** lower-case 0x Ethereum address */
   driverAddress?: string
   riderAddress?: string
+  /**
+   * The driver's identity binding of `driver` to `driverAddress` (for every ride), as its
+   * quote carried it: what a third party checks the address by. Absent in earlier records.
+   */
+  driverBinding?: HeaderBinding
+  /** The rider's identity binding of `rider` to `riderAddress` for the ride `rideId`. */
+  riderBinding?: HeaderBinding
   /** the agreed fare, decimal string of `currency` units */
   fare: string
   currency: string
@@ -56,11 +66,22 @@ export interface TripHeader {
   amountPaid?: string
 }
 
+/**
+ * An identity binding as a record header holds it: the rest of what it signs (peer id,
+ * address, ride) is the header's.
+ */
+export interface HeaderBinding {
+  /** ms since the epoch, the signer's clock */
+  issuedAt: number
+  /** r || s || v, 65 bytes (EIP-191, by the address) */
+  signature: Uint8Array
+}
+
 /** A trip record. Immutable in use: the functions below return new records. */
 export interface TripRecord {
   header: TripHeader
   events: TripEvent[]
-  /** DER secp256k1 signature by the driver over the record hash */
+  /** the driver's peer key's signature over the record hash (Ed25519; DER secp256k1 in earlier records) */
   driverSignature?: Uint8Array
   riderSignature?: Uint8Array
   /**
@@ -91,6 +112,9 @@ export type TripRecordProblemCode =
   | 'missing-rider-signature'
   | 'bad-driver-signature'
   | 'bad-rider-signature'
+  /** the driver's binding does not bind its peer id to its address, or it is missing where the peer id does not embed the address */
+  | 'bad-driver-binding'
+  | 'bad-rider-binding'
 
 /** One thing wrong with a record. */
 export interface TripRecordProblem {

@@ -3,6 +3,7 @@ import { openEnvelope } from './envelope.js'
 import { Cancel, Decline, TripUpdate } from './pb/messages.js'
 import { GOSSIP_RESOLUTION, isCell, isLatLon } from './topics.js'
 import { checkTripRecordShape } from './trip-record.js'
+import { BINDING_SIGNATURE_BYTES } from './trip-record-types.js'
 import type { ValidationCode } from './errors.js'
 import type { OpenEnvelopeOptions, OpenedEnvelope } from './envelope.js'
 import type { HitchMessage } from './hitch-message.js'
@@ -24,8 +25,7 @@ export const MIN_SEATS = 1
 export const MAX_SEATS = 8
 /** Most minutes a quote or confirm may put the pickup or the dropoff ahead: 24 hours. */
 export const MAX_ETA_MINUTES = 24 * 60
-/** Length of an identity binding's signature: r || s || v. */
-export const BINDING_SIGNATURE_BYTES = 65
+export { BINDING_SIGNATURE_BYTES } from './trip-record-types.js'
 
 /** Limits shared by gossip and direct validation, and how envelopes are opened (see `OpenEnvelopeOptions`). */
 export interface ValidationLimits extends OpenEnvelopeOptions {
@@ -154,15 +154,22 @@ function checkMinutes (field: string, value: number): void {
   }
 }
 
-/** The shape of an identity binding; its signature and its fit to the ride are the driver's to check. */
-function checkBinding (binding: IdentityBinding): void {
+/**
+ * The shape of an identity binding; its signature and its fit are the receiver's to check. A
+ * rider's names its ride; a driver's (`forRide: false`, on a quote) names none.
+ */
+function checkBinding (binding: IdentityBinding, forRide = true): void {
   if (typeof binding.peerId !== 'string' || !PEER_ID_RE.test(binding.peerId)) {
     throw reject('bad-field', 'binding.peerId is not a peer id')
   }
   if (typeof binding.address !== 'string' || !ADDRESS_RE.test(binding.address)) {
     throw reject('bad-field', 'binding.address must be a lower-case 0x address')
   }
-  checkId('binding.requestId', binding.requestId)
+  if (forRide) {
+    checkId('binding.requestId', binding.requestId)
+  } else if (binding.requestId !== '') {
+    throw reject('bad-field', 'a driver\'s binding names no ride')
+  }
   checkTime('binding.issuedAt', binding.issuedAt)
   if (!(binding.signature instanceof Uint8Array) || binding.signature.byteLength !== BINDING_SIGNATURE_BYTES) {
     throw reject('bad-field', `binding.signature must be ${BINDING_SIGNATURE_BYTES} bytes`)
@@ -231,6 +238,9 @@ function checkBody (message: HitchMessage, h: Horizon): void {
         throw reject('bad-field', 'dropoffMinutes before pickupMinutes')
       }
       checkExpiry('expiresAt', b.expiresAt, h)
+      if (b.binding != null) {
+        checkBinding(b.binding, false)
+      }
       return
     }
     case 'accept': {

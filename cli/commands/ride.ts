@@ -200,6 +200,7 @@ export async function run (argv: string[]): Promise<number> {
       case 'accepted': status.set(`accepted the quote of driver ${short(e.driver)}, waiting for confirmation…`); break
       case 'confirmed': status.done(); process.stderr.write(`confirmed: driver ${short(e.driver)} picks you up in ${aboutMinutes(e.pickupMinutes)}; sending it your exact pickup and dropoff\n`); break
       case 'cancelled': status.done(); process.stderr.write(`driver ${short(e.driver)} cancelled after it was sent your exact points${e.note !== '' ? ` (${String(e.note)})` : ''}\n`); break
+      case 'quote-refused': status.done(); process.stderr.write(`refused the quote of driver ${short(e.driver)} (${e.reason})\n`); break
       case 'declined': status.done(); process.stderr.write(`driver ${short(e.driver)} declined (${String(e.reason)})\n`); break
       case 'fallback': status.done(); process.stderr.write(`falling back${e.to != null ? ` to driver ${short(e.to)}` : ', waiting for more quotes'}\n`); break
       case 'update': {

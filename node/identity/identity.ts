@@ -1,3 +1,4 @@
+import { createPrivateKey, createPublicKey, hkdfSync } from 'node:crypto'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { inspect } from 'node:util'
@@ -9,7 +10,7 @@ import { CorruptIdentityError, KeyFileAlreadyDoneError, NoIdentityError, Passphr
 import { createKeyFile, readKeyFile, replaceKeyFile, securePrivateDir } from './key-file.js'
 import { decryptKeystore, encryptKeystore, isKeystore, STANDARD_SCRYPT } from './keystore.js'
 import type { ScryptParams } from './keystore.js'
-import type { PrivateKey, Secp256k1PrivateKey } from '@libp2p/interface'
+import type { Ed25519PrivateKey, PrivateKey, Secp256k1PrivateKey } from '@libp2p/interface'
 
 const log = logger('hitch:identity')
 
@@ -19,19 +20,32 @@ export const IDENTITY_FILE = 'identity.key'
 /** @default 'default' */
 export const DEFAULT_PROFILE = 'default'
 
+/** The salt of the derivation of a node's peer key from its payment key (HKDF-SHA-256). */
+export const PEER_KEY_DERIVATION = 'hitch/peer-key/ed25519/1'
+
 /**
- * A node's one secp256k1 key, seen as its libp2p identity and its Ethereum
- * account. Printing or serialising it (`util.inspect`, `console.log`,
- * `JSON.stringify`, also of a `{ ...copy }` or of `privateKey` alone) shows the
- * peer id and the address, never the key; never log `ethPrivateKeyHex`.
+ * A node's two keys, one identity: its payment key (secp256k1: the Ethereum account that opens
+ * channels, signs their states and signs identity bindings) and its peer key (Ed25519: the
+ * libp2p peer id, which signs envelopes and trip records at native speed). The peer key is
+ * derived from the payment key (HKDF-SHA-256, salt {@link PEER_KEY_DERIVATION}), so the key file
+ * holds one secret as before, a directory written by an earlier version (whose peer id was the
+ * secp256k1 key itself) gets its Ed25519 peer id on start with the same address, channels,
+ * rides and records, and the peer key reveals nothing of the payment key.
+ *
+ * Printing or serialising it (`util.inspect`, `console.log`, `JSON.stringify`, also of a
+ * `{ ...copy }` or of a key alone) shows the peer id and the address, never a key; never log
+ * `ethPrivateKeyHex`.
  */
 export interface NodeIdentity {
+  /** the payment key (secp256k1) */
   privateKey: Secp256k1PrivateKey
-  /** libp2p peer id (string) */
+  /** the peer key (Ed25519), derived from the payment key */
+  peerKey: Ed25519PrivateKey
+  /** libp2p peer id (string) of `peerKey` */
   peerId: string
-  /** Checksummed Ethereum address of the same key */
+  /** Checksummed Ethereum address of the payment key */
   ethAddress: `0x${string}`
-  /** The raw 32-byte private key as hex, for EIP-712 signing with viem (non-enumerable) */
+  /** The raw 32-byte payment key as hex, for EIP-712 signing with viem (non-enumerable) */
   readonly ethPrivateKeyHex: `0x${string}`
   /** True when this call created the key */
   created: boolean
@@ -94,13 +108,41 @@ export function hideKeyBytes<K extends PrivateKey> (key: K): K {
   return key
 }
 
-/** Build the identity view of a secp256k1 key */
+/**
+ * The Ed25519 peer key of a payment key: HKDF-SHA-256 of its 32 bytes (salt
+ * {@link PEER_KEY_DERIVATION}) is the Ed25519 seed. One way: the peer key says nothing of the
+ * payment key.
+ */
+export function derivePeerKey (paymentKey: Secp256k1PrivateKey): Ed25519PrivateKey {
+  const seed = Buffer.from(hkdfSync('sha256', paymentKey.raw, PEER_KEY_DERIVATION, '', 32))
+  return hideKeyBytes(ed25519FromSeed(seed))
+}
+
+/** An Ed25519 libp2p key from its 32-byte seed, on Node's native crypto. */
+export function ed25519FromSeed (seed: Uint8Array): Ed25519PrivateKey {
+  if (seed.byteLength !== 32) throw new RangeError('an Ed25519 seed is 32 bytes')
+  const pkcs8 = Buffer.concat([ED25519_PKCS8_PREFIX, seed])
+  const publicKey = createPublicKey(createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }))
+    .export({ format: 'der', type: 'spki' }).subarray(-32)
+  pkcs8.fill(0)
+  const raw = new Uint8Array(64)
+  raw.set(seed, 0)
+  raw.set(publicKey, 32)
+  return privateKeyFromRaw(raw) as Ed25519PrivateKey
+}
+
+/** PKCS#8 DER of an Ed25519 private key, up to its 32-byte seed (RFC 8410). */
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
+
+/** Build the identity view of a payment key (secp256k1); its peer key is derived from it. */
 export function identityFromKey (privateKey: Secp256k1PrivateKey, created = false): NodeIdentity {
   const hex = `0x${Buffer.from(privateKey.raw).toString('hex')}` as const
   hideKeyBytes(privateKey)
+  const peerKey = derivePeerKey(privateKey)
   const identity = {
     privateKey,
-    peerId: peerIdFromPrivateKey(privateKey).toString(),
+    peerKey,
+    peerId: peerIdFromPrivateKey(peerKey).toString(),
     ethAddress: privateKeyToAccount(hex).address,
     created
   }

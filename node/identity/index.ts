@@ -1,12 +1,12 @@
 /**
  * @packageDocumentation
  *
- * A node's one secp256k1 key: libp2p peer id and Ethereum address at once,
- * kept in `<dataDir>/identity.key`, in plaintext or as a passphrase-encrypted
- * Ethereum keystore (Web3 Secret Storage v3).
+ * A node's payment key (secp256k1, its Ethereum address), kept in `<dataDir>/identity.key` in
+ * plaintext or as a passphrase-encrypted Ethereum keystore (Web3 Secret Storage v3), and the
+ * Ed25519 peer key derived from it (its libp2p peer id).
  */
 export {
-  defaultDataDir, identityFromKey, loadOrCreateIdentity, identityFileInfo, encryptIdentityFile, decryptIdentityFile,
+  defaultDataDir, identityFromKey, derivePeerKey, ed25519FromSeed, PEER_KEY_DERIVATION, loadOrCreateIdentity, identityFileInfo, encryptIdentityFile, decryptIdentityFile,
   hideKeyBytes, DEFAULT_PROFILE, IDENTITY_FILE
 } from './identity.js'
 export type { NodeIdentity, IdentityOptions, IdentityFileInfo, PassphraseSource } from './identity.js'

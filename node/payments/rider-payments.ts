@@ -159,8 +159,9 @@ export class RiderPayments extends TypedEvents<PaymentEvents> implements Payment
   }
 
   private async open (ride: RideInfo, fareWei: bigint): Promise<{ channelId: Hex, baseWei: bigint }> {
-    const driverAddress = ethAddressOfPeer(ride.driver)
-    if (driverAddress == null) throw new NoChannelError(`driver ${ride.driver} has no Ethereum address (not a secp256k1 peer id)`)
+    // the quote's binding named it; an earlier version's secp256k1 peer id is its own binding
+    const driverAddress = ride.driverAddress ?? ethAddressOfPeer(ride.driver)
+    if (driverAddress == null) throw new NoChannelError(`driver ${ride.driver} bound no payment address to its peer id`)
     let channel
     try {
       channel = await this.manager.ensureChannel(ride.driver, driverAddress as Hex, fareWei)

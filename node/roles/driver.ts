@@ -11,6 +11,7 @@ import { DEFAULT_QUOTE_NEAR_S, DEFAULT_QUOTE_TTL_MS, DEFAULT_QUOTE_WIDEN_MS, Quo
 import { OffMapError } from './errors.js'
 import { TypedEvents } from './events.js'
 import { MachineTimers } from './machine-timers.js'
+import { OwnBinding } from './own-binding.js'
 import { PeerChains } from './peer-sends.js'
 import { RequestIntake } from './request-intake.js'
 import { fitReveal } from './reveal-fit.js'
@@ -54,6 +55,8 @@ export class Driver extends TypedEvents<DriverEvents> {
   private readonly capacity: number
   private readonly presence: CellPresence
   private readonly quoter: Quoter
+  /** the binding of this node's peer id to its payment address, on every quote */
+  private readonly binding: OwnBinding
   private readonly vehicle: Vehicle
   private readonly estimator: CellEstimator
   private readonly intake: RequestIntake
@@ -127,6 +130,7 @@ export class Driver extends TypedEvents<DriverEvents> {
       quoteWidenMs
     })
     this.payments = components.payments ?? {}
+    this.binding = new OwnBinding(this.node, this.log)
     this.sendTimeoutMs = init.sendTimeoutMs
     const driveSpeedUp = init.driveSpeedUp ?? 1
     if (!(Number.isFinite(driveSpeedUp) && driveSpeedUp > 0)) {
@@ -192,6 +196,8 @@ export class Driver extends TypedEvents<DriverEvents> {
     options?.signal?.throwIfAborted()
     this.running = true
     this.lifetime = new AbortController()
+    // every quote carries it: sign it before the first request is heard
+    await this.binding.start()
     this.offGossip = this.node.onGossip(this.onGossip)
     this.offDirect = this.node.onDirect(this.onDirect)
     this.presence.start(this.position)
@@ -277,7 +283,9 @@ export class Driver extends TypedEvents<DriverEvents> {
     if (quoted == null) {
       return
     }
-    const { quote, holdUntil } = quoted
+    const binding = this.binding.get()
+    const quote = binding != null ? { ...quoted.quote, binding } : quoted.quote
+    const holdUntil = quoted.holdUntil
     this.step({ type: 'quote', rider, request, quote, holdUntil, now })
     this.emit('quote', {
       requestId: id, rider, quoteId: quote.quoteId, price: quote.price, currency: quote.currency,

@@ -67,7 +67,11 @@ export async function fitReveal (init: RevealFitInit, key: string, rider: string
     currency: ride.quote.currency, seats, pooled: ride.quote.pooled, routeM,
     ...(riderAddress != null ? { riderAddress } : {})
   }
-  const record = startRecord(info, node.ethAddress, now)
+  const record = startRecord(info, node.ethAddress, now, {
+    // as the rider saw them: the quote's, and the one it sent with its points (checked above)
+    ...(ride.quote.binding != null ? { driver: ride.quote.binding } : {}),
+    ...(riderAddress != null && reveal.binding != null ? { rider: reveal.binding } : {})
+  })
   const trip: Trip = { key, info, request: ride.request, record, onboard: false, distanceM: 0, routeM, done: false }
   return {
     ok: true, trip, plan: fit.insertion.plan, exactPickupS: Math.max(0, fit.insertion.pickupTime - now / 1000), now,

@@ -42,6 +42,12 @@ export interface RiderEvents {
   requested: { requestId: string, pickupCell: string, dropoffCell: string, discovered: number, drivers: number, recipients: number }
   quote: { requestId: string, quote: RiderQuote }
   /**
+   * a quote was refused because of its driver's identity binding (`reason`: its error code,
+   * e.g. `ERR_BINDING_EXPIRED`, `ERR_BINDING_MISSING` where the rider pays): the other quotes
+   * stand
+   */
+  'quote-refused': { requestId: string, driver: string, quoteId: string, reason: string }
+  /**
    * the quote the user picked (`choose`) could not be accepted, and no other was in its place:
    * it `expired` while the user chose, or was `not-offered`. `askAgain`: `choose` is called
    * again with the quotes still usable; otherwise the rider waits for more quotes (or gives up,
@@ -67,7 +73,7 @@ export interface RiderEvents {
 
 /** The names of {@link RiderEvents}, for `onAny`. */
 export const RIDER_EVENTS: ReadonlyArray<keyof RiderEvents> = [
-  'requested', 'quote', 'pick-lost', 'accepted', 'confirmed', 'cancelled', 'declined', 'fallback', 'update', 'completed', 'error'
+  'requested', 'quote', 'quote-refused', 'pick-lost', 'accepted', 'confirmed', 'cancelled', 'declined', 'fallback', 'update', 'completed', 'error'
 ]
 
 /** The phases of a trip update, as the rider's events name them. */

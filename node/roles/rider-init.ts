@@ -69,6 +69,15 @@ export interface RiderInit {
    * @default true
    */
   bindIdentity?: boolean
+
+  /**
+   * Take only quotes whose driver binds its peer id to a payment address (the quote's identity
+   * binding, checked): the rider pays that address. A quote with a binding that is malformed,
+   * expired, for another peer or badly signed is refused always.
+   *
+   * @default true when the components carry payments
+   */
+  requireDriverBinding?: boolean
 }
 
 /** The request a ride's options make, published on the pickup cell: cells only, never the exact points. */

@@ -56,7 +56,9 @@ export function rideInfo (driver: ReceivedQuote, rider: string, seats: number, r
     price: driver.quote.price,
     currency: driver.quote.currency,
     seats,
-    pooled: driver.quote.pooled
+    pooled: driver.quote.pooled,
+    // checked when the quote arrived
+    ...(driver.quote.binding != null ? { driverAddress: driver.quote.binding.address } : {})
   }
 }
 

@@ -104,6 +104,7 @@ export class TripFollower {
       driver: driver.from,
       rider: node.peerId,
       riderAddress: node.ethAddress,
+      ...(info.driverAddress != null ? { driverAddress: info.driverAddress } : {}),
       quote: driver.quote,
       terms: async () => await payments.recordTerms?.(info)
     })

@@ -5,8 +5,8 @@
  * messages to drivers (`rider-sends.ts`) and the trip with its record (`rider-trip.ts`).
  */
 import {
-  DEFAULT_ACCEPT_TIMEOUT_MS, DEFAULT_QUOTE_WINDOW_MS, DEFAULT_RIDE_DEADLINE_MS, Cancel, choiceEvent, initialRiderState, settledRiderState, signBinding,
-  stepRider, tripRecordFromProto, tripRecordToProto
+  ANY_RIDE, DEFAULT_ACCEPT_TIMEOUT_MS, DEFAULT_QUOTE_WINDOW_MS, DEFAULT_RIDE_DEADLINE_MS, BindingError, Cancel, checkBinding, choiceEvent, initialRiderState,
+  settledRiderState, signBinding, stepRider, tripRecordFromProto, tripRecordToProto
 } from '../../protocol/index.js'
 import { NoTripRecordError, OffMapError, RideAbortedError, RoleNotStartedError } from './errors.js'
 import { TypedEvents } from './events.js'
@@ -25,7 +25,7 @@ import type { RideRequestOptions, RiderInit } from './rider-init.js'
 import type { RoleComponents } from './types.js'
 import type { TimerHandle } from '../clock/index.js'
 import type {
-  HitchMessage, IdentityBinding, NegotiationAction, OpenedEnvelope, QuoteRanking, ReceivedQuote, RiderEvent, RiderState, TripRecord, TripRecordPb
+  HitchMessage, IdentityBinding, NegotiationAction, OpenedEnvelope, Quote, QuoteRanking, ReceivedQuote, RiderEvent, RiderState, TripRecord, TripRecordPb
 } from '../../protocol/index.js'
 import type { AbortOptions, Logger } from '@libp2p/interface'
 
@@ -75,6 +75,7 @@ export class Rider extends TypedEvents<RiderEvents> {
   private readonly trip: TripFollower
   private readonly recordTimeoutMs: number
   private readonly bindIdentity: boolean
+  private readonly requireDriverBinding: boolean
   private readonly runs = new Map<string, Run>()
   private running = false
   private offDirect?: () => void
@@ -114,6 +115,7 @@ export class Rider extends TypedEvents<RiderEvents> {
     })
     this.recordTimeoutMs = init.recordTimeoutMs ?? DEFAULT_RECORD_TIMEOUT_MS
     this.bindIdentity = init.bindIdentity ?? true
+    this.requireDriverBinding = init.requireDriverBinding ?? components.payments != null
   }
 
   /** The peer id this rider asks and signs with (a fresh one per ride with `peerKey: 'fresh'`). */
@@ -342,7 +344,11 @@ export class Rider extends TypedEvents<RiderEvents> {
     const now = this.now()
     switch (message.type) {
       case 'quote':
-        this.route(message.body.requestId, run => this.feed(run, { type: 'quote', from, quote: message.body, now }))
+        this.route(message.body.requestId, async run => {
+          if (await this.driverBindingHolds(run, from, message.body)) {
+            await this.feed(run, { type: 'quote', from, quote: message.body, now: this.now() })
+          }
+        })
         return undefined
       case 'confirm':
         this.route(message.body.requestId, run => this.feed(run, { type: 'confirm', from, confirm: message.body, now }))
@@ -363,6 +369,23 @@ export class Rider extends TypedEvents<RiderEvents> {
         return this.onRecord(from, message.body)
       default:
         return undefined
+    }
+  }
+
+  /**
+   * Whether a quote's driver binding holds (or the rider does not need one): it names the
+   * quote's sender, for every ride, signed by the address it names, within its lifetime.
+   */
+  private async driverBindingHolds (run: Run, from: string, quote: Quote): Promise<boolean> {
+    if (quote.binding == null && !this.requireDriverBinding) return true
+    try {
+      await checkBinding(quote.binding, { peerId: from, requestId: ANY_RIDE, now: this.now() })
+      return true
+    } catch (err: any) {
+      if (!(err instanceof BindingError)) throw err
+      this.log('refusing the quote %s of %s: %s', quote.quoteId, from, err.code)
+      this.emit('quote-refused', { requestId: run.id, driver: from, quoteId: quote.quoteId, reason: err.code })
+      return false
     }
   }
 

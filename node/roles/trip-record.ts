@@ -10,7 +10,7 @@ import {
 import { BadTripRecordError } from './errors.js'
 import type { PaymentTerms, RideInfo } from './types.js'
 import type { HitchNode } from '../hitch-node.js'
-import type { HitchMessage, OpenedEnvelope, Quote, TripAgreement, TripRecord, TripRecordJSON } from '../../protocol/index.js'
+import type { HeaderBinding, HitchMessage, IdentityBinding, OpenedEnvelope, Quote, TripAgreement, TripRecord, TripRecordJSON } from '../../protocol/index.js'
 import type { AbortOptions, Logger } from '@libp2p/interface'
 
 /** Tries to exchange the trip record with the rider before giving up. */
@@ -21,15 +21,19 @@ const RECORD_RETRY_MS = 1_000
 /**
  * The trip record a driver starts when a committed ride's exact points fit its plan: the two
  * peer ids, the driver's address, the rider's address as its identity binding named it (none
- * without one), the fare, and the accepted quote as its first event.
+ * without one), the two bindings (so a third party can check both addresses from the record
+ * alone), the fare, and the accepted quote as its first event.
  */
-export function startRecord (info: RideInfo, driverAddress: string, now: number): TripRecord {
+export function startRecord (info: RideInfo, driverAddress: string, now: number, bindings: { driver?: IdentityBinding, rider?: IdentityBinding } = {}): TripRecord {
+  const held = (b: IdentityBinding): HeaderBinding => ({ issuedAt: b.issuedAt, signature: b.signature })
   return appendTripEvent(createTripRecord({
     rideId: info.requestId,
     driver: info.driver,
     rider: info.rider,
     driverAddress: driverAddress.toLowerCase(),
+    ...(bindings.driver != null ? { driverBinding: held(bindings.driver) } : {}),
     ...(info.riderAddress != null ? { riderAddress: info.riderAddress } : {}),
+    ...(info.riderAddress != null && bindings.rider != null ? { riderBinding: held(bindings.rider) } : {}),
     fare: info.price,
     currency: info.currency
   }), { type: 'accepted', time: Math.floor(now), quoteId: info.quoteId, price: info.price })

@@ -18,6 +18,11 @@ export interface RideInfo {
   riderAddress?: string
   /** the driver's peer id */
   driver: string
+  /**
+   * Rider: the driver's payment address (lower-case), from the identity binding on its quote,
+   * checked. The rider's channel pays it.
+   */
+  driverAddress?: string
   quoteId: string
   /** the agreed fare, decimal string of `currency` units */
   price: string

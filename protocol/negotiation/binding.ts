@@ -3,7 +3,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { ErrorFamily } from '../errors.js'
-import { BINDING_SIGNATURE_BYTES } from '../validation.js'
+import { BINDING_SIGNATURE_BYTES } from '../trip-record-types.js'
 import type { IdentityBinding } from '../pb/messages.js'
 import type { Hex } from 'viem'
 
@@ -51,6 +51,9 @@ export class BindingMismatchError extends BindingError { static readonly code: B
 /** The binding's signature is not the named address's. */
 export class BindingBadSignatureError extends BindingError { static readonly code: BindingErrorCode = 'ERR_BINDING_BAD_SIGNATURE' }
 
+/** The `requestId` of a binding that holds for every ride: a driver's, on its quotes. */
+export const ANY_RIDE = ''
+
 /** What a binding says, without its signature. */
 export type BindingClaim = Omit<IdentityBinding, 'signature'>
 
@@ -60,8 +63,9 @@ export function bindingText (claim: BindingClaim): string {
 }
 
 /**
- * Binds `peerId` (the key a rider uses for one ride) to the Ethereum address of `paymentKeyHex`
- * (its long-lived payment key) for the ride `requestId`.
+ * Binds `peerId` (a node's Ed25519 peer key; a rider's key for one ride) to the Ethereum address
+ * of `paymentKeyHex` (its long-lived payment key), for the ride `requestId` or, with
+ * {@link ANY_RIDE}, for every ride (a driver's, on its quotes).
  */
 export async function signBinding (claim: Omit<BindingClaim, 'address'>, paymentKeyHex: Hex): Promise<IdentityBinding> {
   const account = privateKeyToAccount(paymentKeyHex)
@@ -101,17 +105,29 @@ export async function checkBinding (binding: IdentityBinding | undefined, expect
   if (binding.peerId !== expect.peerId || binding.requestId !== expect.requestId) {
     throw new BindingMismatchError('the identity binding is for another peer or ride')
   }
-  let signer: string
-  try {
-    signer = await recoverMessageAddress({ message: bindingText(binding), signature: bytesToHex(binding.signature) })
-  } catch (err) {
-    throw new BindingBadSignatureError('the identity binding signature does not recover', { cause: err })
+  const text = bindingText(binding)
+  const signature = bytesToHex(binding.signature)
+  const key = `${signature}\n${text}`
+  let signer = recovered.get(key)
+  if (signer == null) {
+    try {
+      signer = (await recoverMessageAddress({ message: text, signature })).toLowerCase()
+    } catch (err) {
+      throw new BindingBadSignatureError('the identity binding signature does not recover', { cause: err })
+    }
+    // a driver's binding rides on every quote it sends: recover it once
+    if (recovered.size >= RECOVERED_ENTRIES) recovered.delete(recovered.keys().next().value as string)
+    recovered.set(key, signer)
   }
-  if (signer.toLowerCase() !== binding.address) {
+  if (signer !== binding.address) {
     throw new BindingBadSignatureError('the identity binding is not signed by the address it names')
   }
   return binding.address as `0x${string}`
 }
+
+/** Signers recovered from (signature, text) pairs, oldest first: recovery is pure JS and slow. */
+const recovered = new Map<string, string>()
+const RECOVERED_ENTRIES = 4096
 
 function hexToBytes (hex: Hex): Uint8Array<ArrayBuffer> {
   const bytes = uint8ArrayFromString(hex.slice(2), 'base16')

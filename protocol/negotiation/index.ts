@@ -16,7 +16,7 @@ export {
 } from './driver.js'
 export type { DriverState, DriverEvent, DriverRide, DriverConfig, QueuedAccept, Commitment } from './driver.js'
 export {
-  BindingError, BindingMissingError, BindingMalformedError, BindingExpiredError, BindingMismatchError, BindingBadSignatureError, signBinding, checkBinding, bindingText, BINDING_DOMAIN, DEFAULT_BINDING_MAX_AGE_MS, BINDING_CLOCK_SKEW_MS
+  BindingError, BindingMissingError, BindingMalformedError, BindingExpiredError, BindingMismatchError, BindingBadSignatureError, signBinding, checkBinding, bindingText, ANY_RIDE, BINDING_DOMAIN, DEFAULT_BINDING_MAX_AGE_MS, BINDING_CLOCK_SKEW_MS
 } from './binding.js'
 export type { BindingErrorCode, BindingClaim, BindingExpectation } from './binding.js'
 export { decideQuote, quoteReachS } from './quote-decision.js'

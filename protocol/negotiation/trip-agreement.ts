@@ -19,6 +19,8 @@ export interface TripAgreement {
   rider: string
   /** the rider's payment address, when the record may name one */
   riderAddress?: string
+  /** the driver's payment address, as the binding on its quote named it (the rider paid it) */
+  driverAddress?: string
   /** the quote the rider accepted */
   quote: Pick<Quote, 'quoteId' | 'price' | 'currency'>
   /** the payment made for the ride, if any (read only when the record names one) */
@@ -58,6 +60,9 @@ export function tripRecordProblem (record: TripRecord, from: string, agreed: Tri
   }
   if (h.riderAddress != null && h.riderAddress !== agreed.riderAddress?.toLowerCase()) {
     return 'the record names another rider address'
+  }
+  if (agreed.driverAddress != null && h.driverAddress !== agreed.driverAddress.toLowerCase()) {
+    return 'the record names another driver address than the quote\'s binding'
   }
   if (namesPayment(h)) {
     // a driver that takes no payment names none; one that does must name the rider's, and its total

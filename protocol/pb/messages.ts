@@ -1014,6 +1014,7 @@ export interface Quote {
   seats: number
   pickupMinutes: number
   dropoffMinutes: number
+  binding?: IdentityBinding
 }
 
 export namespace Quote {
@@ -1069,6 +1070,11 @@ export namespace Quote {
         if ((obj.dropoffMinutes != null && obj.dropoffMinutes !== 0)) {
           w.uint32(96)
           w.uint32(obj.dropoffMinutes)
+        }
+
+        if (obj.binding != null) {
+          w.uint32(106)
+          IdentityBinding.codec().encode(obj.binding, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -1127,6 +1133,12 @@ export namespace Quote {
             }
             case 12: {
               obj.dropoffMinutes = reader.uint32()
+              break
+            }
+            case 13: {
+              obj.binding = IdentityBinding.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.binding
+              })
               break
             }
             default: {
@@ -1207,6 +1219,13 @@ export namespace Quote {
               }
               break
             }
+            case 13: {
+              yield * IdentityBinding.codec().stream(reader, reader.uint32(), `${prefix}.binding`, {
+                limits: opts.limits?.binding
+              })
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1264,6 +1283,31 @@ export namespace Quote {
     value: number
   }
 
+  export interface QuoteBindingPeerIdFieldEvent {
+    field: '$.binding.peerId'
+    value: string
+  }
+
+  export interface QuoteBindingAddressFieldEvent {
+    field: '$.binding.address'
+    value: string
+  }
+
+  export interface QuoteBindingRequestIdFieldEvent {
+    field: '$.binding.requestId'
+    value: string
+  }
+
+  export interface QuoteBindingIssuedAtFieldEvent {
+    field: '$.binding.issuedAt'
+    value: number
+  }
+
+  export interface QuoteBindingSignatureFieldEvent {
+    field: '$.binding.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Quote>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Quote.codec())
   }
@@ -1272,7 +1316,7 @@ export namespace Quote {
     return decodeMessage(buf, Quote.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Quote>): Generator<QuoteRequestIdFieldEvent | QuoteQuoteIdFieldEvent | QuotePriceFieldEvent | QuoteExpiresAtFieldEvent | QuotePooledFieldEvent | QuoteCurrencyFieldEvent | QuoteSeatsFieldEvent | QuotePickupMinutesFieldEvent | QuoteDropoffMinutesFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Quote>): Generator<QuoteRequestIdFieldEvent | QuoteQuoteIdFieldEvent | QuotePriceFieldEvent | QuoteExpiresAtFieldEvent | QuotePooledFieldEvent | QuoteCurrencyFieldEvent | QuoteSeatsFieldEvent | QuotePickupMinutesFieldEvent | QuoteDropoffMinutesFieldEvent | QuoteBindingPeerIdFieldEvent | QuoteBindingAddressFieldEvent | QuoteBindingRequestIdFieldEvent | QuoteBindingIssuedAtFieldEvent | QuoteBindingSignatureFieldEvent> {
     return streamMessage(buf, Quote.codec(), opts)
   }
 }
@@ -2781,6 +2825,10 @@ export interface TripHeader {
   currency: string
   channelId: string
   amountPaid: string
+  driverBindingIssuedAt: number
+  driverBindingSignature: Uint8Array<ArrayBuffer>
+  riderBindingIssuedAt: number
+  riderBindingSignature: Uint8Array<ArrayBuffer>
 }
 
 export namespace TripHeader {
@@ -2843,6 +2891,26 @@ export namespace TripHeader {
           w.string(obj.amountPaid)
         }
 
+        if ((obj.driverBindingIssuedAt != null && obj.driverBindingIssuedAt !== 0)) {
+          w.uint32(88)
+          w.uint64Number(obj.driverBindingIssuedAt)
+        }
+
+        if ((obj.driverBindingSignature != null && obj.driverBindingSignature.byteLength > 0)) {
+          w.uint32(98)
+          w.bytes(obj.driverBindingSignature)
+        }
+
+        if ((obj.riderBindingIssuedAt != null && obj.riderBindingIssuedAt !== 0)) {
+          w.uint32(104)
+          w.uint64Number(obj.riderBindingIssuedAt)
+        }
+
+        if ((obj.riderBindingSignature != null && obj.riderBindingSignature.byteLength > 0)) {
+          w.uint32(114)
+          w.bytes(obj.riderBindingSignature)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -2857,7 +2925,11 @@ export namespace TripHeader {
           fare: '',
           currency: '',
           channelId: '',
-          amountPaid: ''
+          amountPaid: '',
+          driverBindingIssuedAt: 0,
+          driverBindingSignature: uint8ArrayAlloc(0),
+          riderBindingIssuedAt: 0,
+          riderBindingSignature: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -2904,6 +2976,22 @@ export namespace TripHeader {
             }
             case 10: {
               obj.amountPaid = reader.string()
+              break
+            }
+            case 11: {
+              obj.driverBindingIssuedAt = reader.uint64Number()
+              break
+            }
+            case 12: {
+              obj.driverBindingSignature = reader.bytes()
+              break
+            }
+            case 13: {
+              obj.riderBindingIssuedAt = reader.uint64Number()
+              break
+            }
+            case 14: {
+              obj.riderBindingSignature = reader.bytes()
               break
             }
             default: {
@@ -2991,6 +3079,34 @@ export namespace TripHeader {
               }
               break
             }
+            case 11: {
+              yield {
+                field: `${prefix}.driverBindingIssuedAt`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 12: {
+              yield {
+                field: `${prefix}.driverBindingSignature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 13: {
+              yield {
+                field: `${prefix}.riderBindingIssuedAt`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 14: {
+              yield {
+                field: `${prefix}.riderBindingSignature`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -3053,6 +3169,26 @@ export namespace TripHeader {
     value: string
   }
 
+  export interface TripHeaderDriverBindingIssuedAtFieldEvent {
+    field: '$.driverBindingIssuedAt'
+    value: number
+  }
+
+  export interface TripHeaderDriverBindingSignatureFieldEvent {
+    field: '$.driverBindingSignature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface TripHeaderRiderBindingIssuedAtFieldEvent {
+    field: '$.riderBindingIssuedAt'
+    value: number
+  }
+
+  export interface TripHeaderRiderBindingSignatureFieldEvent {
+    field: '$.riderBindingSignature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<TripHeader>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, TripHeader.codec())
   }
@@ -3061,7 +3197,7 @@ export namespace TripHeader {
     return decodeMessage(buf, TripHeader.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TripHeader>): Generator<TripHeaderVersionFieldEvent | TripHeaderRideIdFieldEvent | TripHeaderDriverFieldEvent | TripHeaderRiderFieldEvent | TripHeaderDriverAddressFieldEvent | TripHeaderRiderAddressFieldEvent | TripHeaderFareFieldEvent | TripHeaderCurrencyFieldEvent | TripHeaderChannelIdFieldEvent | TripHeaderAmountPaidFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TripHeader>): Generator<TripHeaderVersionFieldEvent | TripHeaderRideIdFieldEvent | TripHeaderDriverFieldEvent | TripHeaderRiderFieldEvent | TripHeaderDriverAddressFieldEvent | TripHeaderRiderAddressFieldEvent | TripHeaderFareFieldEvent | TripHeaderCurrencyFieldEvent | TripHeaderChannelIdFieldEvent | TripHeaderAmountPaidFieldEvent | TripHeaderDriverBindingIssuedAtFieldEvent | TripHeaderDriverBindingSignatureFieldEvent | TripHeaderRiderBindingIssuedAtFieldEvent | TripHeaderRiderBindingSignatureFieldEvent> {
     return streamMessage(buf, TripHeader.codec(), opts)
   }
 }
@@ -3291,6 +3427,26 @@ export namespace TripRecord {
     value: string
   }
 
+  export interface TripRecordHeaderDriverBindingIssuedAtFieldEvent {
+    field: '$.header.driverBindingIssuedAt'
+    value: number
+  }
+
+  export interface TripRecordHeaderDriverBindingSignatureFieldEvent {
+    field: '$.header.driverBindingSignature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface TripRecordHeaderRiderBindingIssuedAtFieldEvent {
+    field: '$.header.riderBindingIssuedAt'
+    value: number
+  }
+
+  export interface TripRecordHeaderRiderBindingSignatureFieldEvent {
+    field: '$.header.riderBindingSignature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export interface TripRecordEventsSeqFieldEvent {
     field: '$.events[].seq'
     value: number
@@ -3368,7 +3524,7 @@ export namespace TripRecord {
     return decodeMessage(buf, TripRecord.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TripRecord>): Generator<TripRecordHeaderVersionFieldEvent | TripRecordHeaderRideIdFieldEvent | TripRecordHeaderDriverFieldEvent | TripRecordHeaderRiderFieldEvent | TripRecordHeaderDriverAddressFieldEvent | TripRecordHeaderRiderAddressFieldEvent | TripRecordHeaderFareFieldEvent | TripRecordHeaderCurrencyFieldEvent | TripRecordHeaderChannelIdFieldEvent | TripRecordHeaderAmountPaidFieldEvent | TripRecordEventsSeqFieldEvent | TripRecordEventsTypeFieldEvent | TripRecordEventsTimeFieldEvent | TripRecordEventsPrevHashFieldEvent | TripRecordEventsQuoteIdFieldEvent | TripRecordEventsAmountFieldEvent | TripRecordEventsLatE7FieldEvent | TripRecordEventsLonE7FieldEvent | TripRecordEventsDistanceMFieldEvent | TripRecordDriverSignatureFieldEvent | TripRecordRiderSignatureFieldEvent | TripRecordCloseTxHashFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TripRecord>): Generator<TripRecordHeaderVersionFieldEvent | TripRecordHeaderRideIdFieldEvent | TripRecordHeaderDriverFieldEvent | TripRecordHeaderRiderFieldEvent | TripRecordHeaderDriverAddressFieldEvent | TripRecordHeaderRiderAddressFieldEvent | TripRecordHeaderFareFieldEvent | TripRecordHeaderCurrencyFieldEvent | TripRecordHeaderChannelIdFieldEvent | TripRecordHeaderAmountPaidFieldEvent | TripRecordHeaderDriverBindingIssuedAtFieldEvent | TripRecordHeaderDriverBindingSignatureFieldEvent | TripRecordHeaderRiderBindingIssuedAtFieldEvent | TripRecordHeaderRiderBindingSignatureFieldEvent | TripRecordEventsSeqFieldEvent | TripRecordEventsTypeFieldEvent | TripRecordEventsTimeFieldEvent | TripRecordEventsPrevHashFieldEvent | TripRecordEventsQuoteIdFieldEvent | TripRecordEventsAmountFieldEvent | TripRecordEventsLatE7FieldEvent | TripRecordEventsLonE7FieldEvent | TripRecordEventsDistanceMFieldEvent | TripRecordDriverSignatureFieldEvent | TripRecordRiderSignatureFieldEvent | TripRecordCloseTxHashFieldEvent> {
     return streamMessage(buf, TripRecord.codec(), opts)
   }
 }

@@ -7,6 +7,7 @@ import { EventScheduler, SimulatedWorld, VirtualClock } from '../../sim/index.js
 import { seededRandomSource } from '../../sim/random.js'
 import type { Driver, DriverInit, DriverPeer, HitchNode, HitchPeer, HitchPeerInit, Rider, RiderInit, RiderPeer } from '../../node/index.js'
 import type { RoutedMap } from '../../node/map/index.js'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { Secp256k1PrivateKey } from '@libp2p/interface'
 
 /** Clock time at simulated time 0 (a fixed instant: runs repeat exactly). */
@@ -54,8 +55,8 @@ export class SimWorld {
   async peer<P extends HitchPeer> (name: string, init: Partial<HitchPeerInit> = {}): Promise<P> {
     const privateKey = init.privateKey ?? seededKey(`${this.seed}/${name}`)
     // a node may run under a peer key of its own (a rider's per-ride key): the network is its
-    const peerKey = typeof init.peerKey === 'object' ? init.peerKey : privateKey
-    const network = this.world.createPeer({ peerId: identityFromKey(peerKey).peerId, logPrefix: name, clock: this.clock })
+    const peerId = typeof init.peerKey === 'object' ? peerIdFromPrivateKey(init.peerKey).toString() : identityFromKey(privateKey).peerId
+    const network = this.world.createPeer({ peerId, logPrefix: name, clock: this.clock })
     const peer = await createHitchPeer({
       map: this.map,
       clock: this.clock,

@@ -71,10 +71,41 @@ describe('protocol/envelope', () => {
     await expectCode(openEnvelope(forged), 'bad-signature')
   })
 
-  it('refuses non-secp256k1 keys and garbage', async () => {
-    const ed = await generateKeyPair('Ed25519')
-    await expectCode(signEnvelope(ed, request(), { now: NOW, ttlMs: 1000, nonce: nonce() }), 'unsupported-key')
+  it('refuses keys other than Ed25519 and secp256k1, and garbage', async () => {
+    const ecdsa = await generateKeyPair('ECDSA')
+    await expectCode(signEnvelope(ecdsa, request(), { now: NOW, ttlMs: 1000, nonce: nonce() }), 'unsupported-key')
     await expectCode(openEnvelope(new Uint8Array([0xff, 0xff, 0xff])), 'malformed')
+  })
+
+  it('signs and opens with an Ed25519 peer key (every node\'s now), and detects any altered byte', async () => {
+    const ed = await generateKeyPair('Ed25519')
+    const bytes = await signEnvelope(ed, quote(), { now: NOW, ttlMs: 60_000, nonce: nonce() })
+    const opened = await openEnvelope(bytes)
+    expect(opened.sender.equals(peerIdFromPrivateKey(ed))).to.equal(true)
+    expect(opened.senderKey.type).to.equal('Ed25519')
+    expect(opened.message).to.deep.equal(quote())
+    for (let i = 0; i < bytes.length; i++) {
+      const copy = bytes.slice()
+      copy[i] ^= 0x01
+      const changed = await openEnvelope(copy).then(o => o.message, () => undefined)
+      // a flipped byte is refused, or (a byte outside what the message says) opens to the same message
+      if (changed != null) expect(changed).to.deep.equal(quote())
+    }
+  })
+
+  it('refuses an Ed25519 signature whose S is not reduced (S + L verifies under lax checks)', async () => {
+    const ed = await generateKeyPair('Ed25519')
+    const bytes = await signEnvelope(ed, request(), { now: NOW, ttlMs: 60_000, nonce: nonce() })
+    const env = Envelope.decode(bytes)
+    const L = (1n << 252n) + 27742317777372353535851937790883648493n
+    let s = 0n
+    for (let i = 63; i >= 32; i--) s = (s << 8n) | BigInt(env.signature[i])
+    const big = s + L
+    const signature = env.signature.slice()
+    for (let i = 0; i < 32; i++) signature[32 + i] = Number((big >> BigInt(8 * i)) & 0xffn)
+    await expectCode(openEnvelope(Envelope.encode({ ...env, signature })), 'non-canonical')
+    // and a signature of the wrong length for the key
+    await expectCode(openEnvelope(Envelope.encode({ ...env, signature: env.signature.subarray(0, 63) })), 'non-canonical')
   })
 
   it('ignores (not rejects) a newer envelope version', async () => {

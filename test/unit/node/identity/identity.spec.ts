@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
 import { privateKeyToAccount } from 'viem/accounts'
-import { defaultDataDir, IDENTITY_FILE, IdentityError, loadOrCreateIdentity } from '../../../../node/identity/index.js'
+import { inspect } from 'node:util'
+import { generateKeyPair, generateKeyPairFromSeed, privateKeyFromRaw } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
+import { defaultDataDir, ed25519FromSeed, identityFromKey, IDENTITY_FILE, IdentityError, loadOrCreateIdentity } from '../../../../node/identity/index.js'
+import type { Secp256k1PrivateKey } from '@libp2p/interface'
 
 describe('node/identity', () => {
   let dir: string
@@ -16,12 +20,14 @@ describe('node/identity', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
-  it('creates a secp256k1 key on first run and reloads the same identity', async () => {
+  it('creates a secp256k1 payment key on first run, with an Ed25519 peer id, and reloads the same identity', async () => {
     const dataDir = join(dir, 'nested', 'profile')
     const first = await loadOrCreateIdentity(dataDir)
     expect(first.created).to.equal(true)
     expect(first.privateKey.type).to.equal('secp256k1')
-    expect(first.peerId).to.match(/^16U/)
+    expect(first.peerKey.type).to.equal('Ed25519')
+    expect(first.peerId).to.match(/^12D3KooW/)
+    expect(first.peerId).to.equal(peerIdFromPrivateKey(first.peerKey).toString())
     expect(first.ethAddress).to.match(/^0x[0-9a-fA-F]{40}$/)
 
     const second = await loadOrCreateIdentity(dataDir)
@@ -42,6 +48,28 @@ describe('node/identity', () => {
     const id = await loadOrCreateIdentity(dir)
     expect(Object.keys(id)).to.not.include('ethPrivateKeyHex')
     expect(JSON.stringify({ ...id, privateKey: undefined })).to.not.include(id.ethPrivateKeyHex.slice(2))
+    const peerSeed = Buffer.from(id.peerKey.raw.subarray(0, 32)).toString('hex')
+    for (const shown of [JSON.stringify(id), JSON.stringify({ ...id }), JSON.stringify(id.peerKey), inspect(id, { depth: 5 }), inspect(id.peerKey)]) {
+      expect(shown).to.not.include(id.ethPrivateKeyHex.slice(2))
+      expect(shown).to.not.include(peerSeed)
+    }
+  })
+
+  it('derives the peer key from the payment key: the same for the same key, one way, and a working Ed25519 key', async () => {
+    const payment = await generateKeyPair('secp256k1')
+    const a = identityFromKey(payment)
+    const b = identityFromKey(privateKeyFromRaw(payment.raw.slice()) as Secp256k1PrivateKey)
+    expect(a.peerId).to.equal(b.peerId)
+    expect(identityFromKey(await generateKeyPair('secp256k1')).peerId).to.not.equal(a.peerId)
+    // not the payment key's bytes, and it signs and verifies as libp2p's own Ed25519 keys do
+    expect(Buffer.from(a.peerKey.raw.subarray(0, 32)).equals(Buffer.from(payment.raw))).to.equal(false)
+    const data = new TextEncoder().encode('hitch')
+    const sig = await a.peerKey.sign(data)
+    expect(await peerIdFromString(a.peerId).publicKey!.verify(data, sig)).to.equal(true)
+    // the same derivation as libp2p's own seed path
+    const seed = a.peerKey.raw.subarray(0, 32)
+    expect((await generateKeyPairFromSeed('Ed25519', seed)).publicKey.equals(a.peerKey.publicKey)).to.equal(true)
+    expect(ed25519FromSeed(seed).publicKey.equals(a.peerKey.publicKey)).to.equal(true)
   })
 
   it('writes the key file with mode 0600 and leaves no temporary files', async () => {
