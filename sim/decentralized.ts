@@ -1,5 +1,5 @@
 import { logger } from '@libp2p/logger'
-import { identityFromKey } from '../node/identity/index.js'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { DEFAULT_MESSAGE_TTL_MS, libsecp256k1Signatures } from '../node/index.js'
 import { EventScheduler, VirtualClock } from './event-scheduler.js'
 import { SimulationError } from './errors.js'
@@ -72,7 +72,7 @@ class SimulatedPeers implements PeerFactory {
   }
 
   async node (_role: PeerRole, _index: number, privateKey: NodePeerKey, name: string): Promise<PeerNodeOptions> {
-    const network = this.world.createPeer({ peerId: identityFromKey(privateKey).peerId, logPrefix: name, clock: this.clock })
+    const network = this.world.createPeer({ peerId: peerIdFromPrivateKey(privateKey).toString(), logPrefix: name, clock: this.clock })
     return { network, signatures: this.signatures }
   }
 }

@@ -7,9 +7,9 @@
  * ({@link simPeerKey}) and give the same driver the same role options ({@link driverRole}).
  */
 import { privateKeyFromRaw } from '@libp2p/crypto/keys'
-import { ed25519 } from '@noble/curves/ed25519.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { createHitchPeer } from '../node/index.js'
+import { derivePeerKey } from '../node/identity/index.js'
 import { VerifyCache } from '../protocol/index.js'
 import { RiderBook, quotingNote, vehicleOf, watchDriver } from './fleet-bookkeeping.js'
 import { networkRecordOf } from './records.js'
@@ -27,7 +27,7 @@ import type { Scenario, SimKeyType } from './scenario.js'
 import type { Clock } from '../node/clock/index.js'
 import type { DriverInit, HitchNode, HitchPeer, HitchPeerInit, RiderPeer } from '../node/index.js'
 import type { RoutedMap } from '../node/map/index.js'
-import type { Logger, PrivateKey, Secp256k1PrivateKey } from '@libp2p/interface'
+import type { Logger, Secp256k1PrivateKey } from '@libp2p/interface'
 
 /** A node's network counters: read from its node while it runs, kept as a record once it is let go */
 interface FleetNetwork { role: PeerRole, node?: HitchNode, record?: NodeNetworkRecord }
@@ -56,7 +56,7 @@ export function simPeerKey (seed: number, role: PeerRole, index: number): Secp25
  * the secp256k1 key of {@link simPeerKey} whatever the peer id's type, so both key types run the
  * same drivers with the same addresses.
  */
-export const NODE_PEER_KEY_TYPES: ReadonlySet<SimKeyType> = new Set<SimKeyType>(['secp256k1'])
+export const NODE_PEER_KEY_TYPES: ReadonlySet<SimKeyType> = new Set<SimKeyType>(['ed25519', 'secp256k1'])
 
 /** The key a node takes for its peer id */
 export type NodePeerKey = Exclude<NonNullable<HitchPeerInit['peerKey']>, string>
@@ -69,18 +69,14 @@ export function checkPeerKeyType (keyType: SimKeyType): void {
 }
 
 /**
- * The peer-id key of peer `(role, index)` for `keyType`: the secp256k1 key of
- * {@link simPeerKey}, or an Ed25519 key seeded the same way.
+ * The peer-id key of peer `(role, index)` for `keyType`: `'ed25519'`, the Ed25519 key a node
+ * derives from its payment key ({@link simPeerKey}), as in production; `'secp256k1'`, the
+ * payment key itself (the peer ids of Hitch before issue 11, to measure against).
  */
 export function simPeerIdKey (seed: number, role: PeerRole, index: number, keyType: SimKeyType): NodePeerKey {
   checkPeerKeyType(keyType)
-  if (keyType === 'secp256k1') return simPeerKey(seed, role, index)
-  const secret = sha256(new TextEncoder().encode(`hitch-sim/${seed}/${role}/${index}/ed25519`))
-  const raw = new Uint8Array(64)
-  raw.set(secret, 0)
-  raw.set(ed25519.getPublicKey(secret), 32)
-  const key: PrivateKey = privateKeyFromRaw(raw)
-  return key as NodePeerKey
+  const paymentKey = simPeerKey(seed, role, index)
+  return keyType === 'secp256k1' ? paymentKey : derivePeerKey(paymentKey)
 }
 
 /** Runs `fn` on every item, at most `limit` at a time (lanes start in the items' order) */
@@ -303,12 +299,11 @@ export class Fleet {
   private async peerInit (role: PeerRole, index: number): Promise<HitchPeerInit> {
     const { scenario, map, chain } = this.init
     const privateKey = simPeerKey(scenario.seed, role, index)
-    const keyType = scenario.network.keyType
-    const peerKey = keyType === 'secp256k1' ? privateKey : simPeerIdKey(scenario.seed, role, index, keyType)
+    const peerKey = simPeerIdKey(scenario.seed, role, index, scenario.network.keyType)
     const name = `${role}-${index}`
     return {
       privateKey,
-      ...(peerKey !== privateKey ? { peerKey } : {}),
+      peerKey,
       ...await this.factory.node(role, index, peerKey, name),
       clock: this.factory.clock,
       map,
