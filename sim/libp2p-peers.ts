@@ -9,7 +9,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { prefixLogger } from '@libp2p/logger'
 import { createNetwork } from '../node/network/index.js'
 import { Fleet } from './fleet.js'
-import { simLibp2pOptions, simRoleTimings } from './libp2p-tuning.js'
+import { simDhtServer, simLibp2pOptions, simRoleTimings } from './libp2p-tuning.js'
 import { SIM_EPOCH_MS, anchoredClock, simZero } from './share.js'
 import { DilatingClock, WALL_REAL_TIME } from './dilating-clock.js'
 import { enableKeyParseCache } from './key-cache.js'
@@ -245,7 +245,7 @@ export class PeerShare implements PeerFactory {
   // ---- the peer factory ----------------------------------------------------------------
 
   /** A libp2p network for peer `(role, index)`, tuned for the run, its connections counted */
-  async node (role: PeerRole, _index: number, privateKey: NodePeerKey, name: string): Promise<PeerNodeOptions> {
+  async node (role: PeerRole, index: number, privateKey: NodePeerKey, name: string): Promise<PeerNodeOptions> {
     const transport = this.init.transport
     const network = await createNetwork({
       privateKey,
@@ -253,7 +253,7 @@ export class PeerShare implements PeerFactory {
       listen: transport === 'tcp' ? [`/ip4/${this.init.host ?? '127.0.0.1'}/tcp/0`] : undefined,
       bootstrap: [],
       logPrefix: name,
-      ...simLibp2pOptions(role)
+      ...simLibp2pOptions(role, role === 'driver' && simDhtServer(index, this.init.scenario.workers, BOOTSTRAP_PER_SHARE))
     })
     network.libp2p.addEventListener('connection:open', () => { this.connectionsOpened[role]++ })
     return { network }
