@@ -103,6 +103,8 @@ export async function libp2pSection (flags: Record<string, string>): Promise<voi
     if (d == null || c == null) throw new Error('the libp2p bench needs both runs')
     rows.push(benchRow(keyType, scenario, d, c))
     for (const note of results.notes) process.stderr.write(`  ${keyType}: note: ${note}\n`)
+    // the rows so far, should a later key type not finish
+    if (rows.length < keyTypes.length) process.stderr.write(benchTable(rows) + '\n')
   }
   if (scenario == null) return
   console.log(`bench sim (libp2p): ${scenario.drivers} drivers (always on) and ${scenario.riders} riders, each a libp2p node, over ` +
