@@ -206,7 +206,9 @@ export class PeerShare implements PeerFactory {
     this.loopDelay.disable()
     if (this.clock instanceof DilatingClock) this.clock.stop()
     const notes = [`event loop of the process: worst p99 delay over a status interval ${Math.round(this.worstLoopDelayMs)} ms`]
-    if (dilation != null) {
+    if (dilation != null && this.clock instanceof DilatingClock && this.clock.mode === 'paced') {
+      // the coordinator of a multi-process run notes the pace it set
+    } else if (dilation != null) {
       const { maxLagSimMs } = this.clock as DilatingClock
       notes.push(`clock: time dilation keeps one event-loop lag under ${(maxLagSimMs / 1000).toFixed(1)} simulated s: ` +
         `ran at ${dilation.effectiveSpeedUp.toPrecision(3)}x real time on average (asked: ${dilation.speedUp}x), lowest ${dilation.lowestSpeedUp.toPrecision(2)}x, ` +

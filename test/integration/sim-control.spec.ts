@@ -201,7 +201,7 @@ describe('sim: the control connection of multi-process runs, attacked (issue 9)'
       const old = await RawPeer.connect(c.address)
       await old.message(0)
       old.send({ type: 'hello', version: 2, token: c.token, pid: 1, hostname: 'old' })
-      expect((await old.message(1))?.reason).to.match(/protocol version 2, expected 3/)
+      expect((await old.message(1))?.reason).to.match(new RegExp(`protocol version 2, expected ${WORKER_PROTOCOL_VERSION}`))
       await old.closed
       // the right token gets in
       const good = await RawPeer.connect(c.address)
