@@ -39,6 +39,8 @@ export interface RunProgress {
   served: number
   cancelled: number
   requests: number
+  /** the clock's current rate (simulated s per real s) of a libp2p run, which slows down while its event loop lags */
+  speedUp?: number
 }
 
 /** Options of a run that waits */

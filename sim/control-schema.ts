@@ -45,11 +45,17 @@ export type CoordinatorMessage =
   }
   | { type: 'connect', bootstrap: string[] }
   | { type: 'go', goAtMs: number }
+  /**
+   * From wall instant `atMs` (ms since the epoch) on, simulated time runs at `rate` simulated
+   * ms per real ms: the coordinator slows every worker's clock alike while the worst of their
+   * event loops lags (time dilation), so that the processes keep reading the same time
+   */
+  | { type: 'pace', atMs: number, rate: number }
   | { type: 'stop' }
   | { type: 'abort', reason: string }
 
 /** Version of the control protocol; a peer of another version is refused */
-export const WORKER_PROTOCOL_VERSION = 3
+export const WORKER_PROTOCOL_VERSION = 4
 
 /** Every code a {@link ControlProtocolError} can carry */
 export type ControlErrorCode =
@@ -293,9 +299,11 @@ const shareResult: Schema<ShareResult> = object<ShareResult>({
   cpuUs: num(0),
   peakRssBytes: num(0),
   peakNodes: count,
+  worstLoopDelayMs: num(0),
+  heldSpeedUp: nullable(num(0)),
   payments: nullable(sharePayments),
   notes: array(text, 1000)
-})
+}, ['worstLoopDelayMs', 'heldSpeedUp'])
 
 type Body<M extends { type: string }, K extends M['type']> = Omit<Extract<M, { type: K }>, 'type'>
 
@@ -337,6 +345,7 @@ export const parseCoordinatorMessage = message<CoordinatorMessage>({
   }, ['chain']),
   connect: object<Body<CoordinatorMessage, 'connect'>>({ bootstrap: array(multiaddr, 100_000) }),
   go: object<Body<CoordinatorMessage, 'go'>>({ goAtMs: num(0) }),
+  pace: object<Body<CoordinatorMessage, 'pace'>>({ atMs: num(0), rate: num(Number.MIN_VALUE, 1e6) }),
   stop: object<Body<CoordinatorMessage, 'stop'>>({}),
   abort: object<Body<CoordinatorMessage, 'abort'>>({ reason: text })
 })

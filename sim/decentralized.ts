@@ -1,5 +1,5 @@
 import { logger } from '@libp2p/logger'
-import { identityFromKey } from '../node/identity/index.js'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { DEFAULT_MESSAGE_TTL_MS, libsecp256k1Signatures } from '../node/index.js'
 import { EventScheduler, VirtualClock } from './event-scheduler.js'
 import { SimulationError } from './errors.js'
@@ -13,13 +13,12 @@ import type { FeedAccess } from './payments.js'
 import type { ChainActivity } from '../settlement/index.js'
 import type { RunOptions } from './centralized.js'
 import type { TripRequest } from './demand.js'
-import type { PeerFactory, PeerNodeOptions, PeerRole } from './fleet.js'
+import type { NodePeerKey, PeerFactory, PeerNodeOptions, PeerRole } from './fleet.js'
 import type { SimRoleTimings } from './libp2p-tuning.js'
 import type { RunRecords } from './records.js'
 import type { Scenario } from './scenario.js'
 import type { ShareResult } from './share.js'
 import type { RoutedMap } from '../node/map/index.js'
-import type { Secp256k1PrivateKey } from '@libp2p/interface'
 
 const log = logger('hitch:sim:decentralized')
 
@@ -72,8 +71,8 @@ class SimulatedPeers implements PeerFactory {
     this.timings = simulatedRoleTimings(scenario)
   }
 
-  async node (_role: PeerRole, _index: number, privateKey: Secp256k1PrivateKey, name: string): Promise<PeerNodeOptions> {
-    const network = this.world.createPeer({ peerId: identityFromKey(privateKey).peerId, logPrefix: name, clock: this.clock })
+  async node (_role: PeerRole, _index: number, privateKey: NodePeerKey, name: string): Promise<PeerNodeOptions> {
+    const network = this.world.createPeer({ peerId: peerIdFromPrivateKey(privateKey).toString(), logPrefix: name, clock: this.clock })
     return { network, signatures: this.signatures }
   }
 }

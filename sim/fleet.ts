@@ -9,19 +9,21 @@
 import { privateKeyFromRaw } from '@libp2p/crypto/keys'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { createHitchPeer } from '../node/index.js'
+import { derivePeerKey } from '../node/identity/index.js'
 import { VerifyCache } from '../protocol/index.js'
 import { RiderBook, quotingNote, vehicleOf, watchDriver } from './fleet-bookkeeping.js'
 import { networkRecordOf } from './records.js'
 import { countChannelUpdates, emptySharePayments, settleRide, simPeerPayments } from './payments.js'
 import { seededRandomSource } from './random.js'
 import { SIM_EPOCH_MS } from './share.js'
+import { SimulationError } from './errors.js'
 import type { DriverPeer, QuotingTally } from './fleet-bookkeeping.js'
 import type { SimRoleTimings } from './libp2p-tuning.js'
 import type { SharePayments, SimChainAccess } from './payments.js'
 import type { NodeNetworkRecord } from './records.js'
 import type { DriverTrip, RiderOutcome, ShareDriver, ShareResult, ShareStatus } from './share.js'
 import type { TripRequest } from './demand.js'
-import type { Scenario } from './scenario.js'
+import type { Scenario, SimKeyType } from './scenario.js'
 import type { Clock } from '../node/clock/index.js'
 import type { DriverInit, HitchNode, HitchPeer, HitchPeerInit, RiderPeer } from '../node/index.js'
 import type { RoutedMap } from '../node/map/index.js'
@@ -47,6 +49,34 @@ export function simPeerKey (seed: number, role: PeerRole, index: number): Secp25
       // not a valid scalar (probability about 2^-128): derive again
     }
   }
+}
+
+/**
+ * The peer-id key types a node takes (`HitchPeerInit.peerKey`). The payment identity stays
+ * the secp256k1 key of {@link simPeerKey} whatever the peer id's type, so both key types run the
+ * same drivers with the same addresses.
+ */
+export const NODE_PEER_KEY_TYPES: ReadonlySet<SimKeyType> = new Set<SimKeyType>(['ed25519', 'secp256k1'])
+
+/** The key a node takes for its peer id */
+export type NodePeerKey = Exclude<NonNullable<HitchPeerInit['peerKey']>, string>
+
+/** Fails with a clear message when the node cannot take peer ids of `keyType` */
+export function checkPeerKeyType (keyType: SimKeyType): void {
+  if (!NODE_PEER_KEY_TYPES.has(keyType)) {
+    throw new SimulationError(`--key-type ${keyType}: this version's nodes take ${[...NODE_PEER_KEY_TYPES].join(', ')} peer ids only`)
+  }
+}
+
+/**
+ * The peer-id key of peer `(role, index)` for `keyType`: `'ed25519'`, the Ed25519 key a node
+ * derives from its payment key ({@link simPeerKey}), as in production; `'secp256k1'`, the
+ * payment key itself (the peer ids of Hitch before issue 11, to measure against).
+ */
+export function simPeerIdKey (seed: number, role: PeerRole, index: number, keyType: SimKeyType): NodePeerKey {
+  checkPeerKeyType(keyType)
+  const paymentKey = simPeerKey(seed, role, index)
+  return keyType === 'secp256k1' ? paymentKey : derivePeerKey(paymentKey)
 }
 
 /** Runs `fn` on every item, at most `limit` at a time (lanes start in the items' order) */
@@ -80,7 +110,7 @@ export interface PeerFactory {
   /** drivers joined and started at once */
   readonly startLimit: number
   /** The node options of peer `(role, index)`, whose key is `privateKey` and whose name is `name` */
-  node: (role: PeerRole, index: number, privateKey: Secp256k1PrivateKey, name: string) => Promise<PeerNodeOptions>
+  node: (role: PeerRole, index: number, privateKey: NodePeerKey, name: string) => Promise<PeerNodeOptions>
   /** Joins peer `(role, index)`'s started node to the network, before its role starts (e.g. dials bootstrap peers) */
   join?: (role: PeerRole, index: number, node: HitchNode) => Promise<void>
 }
@@ -269,10 +299,12 @@ export class Fleet {
   private async peerInit (role: PeerRole, index: number): Promise<HitchPeerInit> {
     const { scenario, map, chain } = this.init
     const privateKey = simPeerKey(scenario.seed, role, index)
+    const peerKey = simPeerIdKey(scenario.seed, role, index, scenario.network.keyType)
     const name = `${role}-${index}`
     return {
       privateKey,
-      ...await this.factory.node(role, index, privateKey, name),
+      peerKey,
+      ...await this.factory.node(role, index, peerKey, name),
       clock: this.factory.clock,
       map,
       logPrefix: name,

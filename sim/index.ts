@@ -12,7 +12,7 @@ export {
   scenarioFlagOptions, scenarioFlagHelp, getScenarioField, parseDurationMs
 } from './scenario.js'
 export type {
-  Scenario, ScenarioInput, ScenarioField, ScenarioFlags, CityOptions, DemandOptions, NetworkOptions, NetworkMode, SimTransport
+  Scenario, ScenarioInput, ScenarioField, ScenarioFlags, CityOptions, DemandOptions, NetworkOptions, NetworkMode, SimTransport, SimKeyType
 } from './scenario.js'
 export {
   buildDemand, loadTrips, parseTripsCsv, loadHourlyProfile, parseHourlyProfile, requestTimes, syntheticTrips
@@ -37,8 +37,8 @@ export type { RunMetrics, Distribution, PerNodeTraffic, MetricsOptions } from '.
 export { runSimulation, hitchVersion } from './runner.js'
 export { runLibp2p, hitchCommand, WORKER_STEP_TIMEOUT_MS } from './libp2p-run.js'
 export type { Libp2pRunOptions, Libp2pRunInit } from './libp2p-run.js'
-export { Fleet, simPeerKey, driverRole } from './fleet.js'
-export type { FleetInit, FleetStatus, PeerFactory, PeerNodeOptions, PeerRole } from './fleet.js'
+export { Fleet, simPeerKey, simPeerIdKey, checkPeerKeyType, NODE_PEER_KEY_TYPES, driverRole } from './fleet.js'
+export type { FleetInit, FleetStatus, NodePeerKey, PeerFactory, PeerNodeOptions, PeerRole } from './fleet.js'
 export { mergeShares } from './merge.js'
 export { PeerShare, BOOTSTRAP_PER_SHARE } from './libp2p-peers.js'
 export type { PeerShareInit } from './libp2p-peers.js'
@@ -56,3 +56,6 @@ export type { RunInvariant, InvariantResult } from './invariants.js'
 export type { ChannelMoney, RecordFacts } from './records.js'
 export { ScenarioError, DemandError, SimulatedNetworkError, SimulationError } from './errors.js'
 export type { SimErrorCode } from './errors.js'
+export { DilatingClock, DEFAULT_MAX_LAG_SIM_MS, PROCESS_REAL_TIME } from './dilating-clock.js'
+export type { DilatingClockInit, DilationReport, RealTime } from './dilating-clock.js'
+export { enableKeyParseCache } from './key-cache.js'

@@ -7,12 +7,15 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { prefixLogger } from '@libp2p/logger'
-import { derivePeerKey } from '../node/identity/index.js'
 import { createNetwork } from '../node/network/index.js'
 import { Fleet } from './fleet.js'
-import { simLibp2pOptions, simRoleTimings } from './libp2p-tuning.js'
-import { anchoredClock, simZero } from './share.js'
-import type { PeerFactory, PeerNodeOptions, PeerRole } from './fleet.js'
+import { simDhtServer, simLibp2pOptions, simRoleTimings } from './libp2p-tuning.js'
+import { SIM_EPOCH_MS, anchoredClock, simZero } from './share.js'
+import { DilatingClock, WALL_REAL_TIME } from './dilating-clock.js'
+import { enableKeyParseCache } from './key-cache.js'
+import { SimulationError } from './errors.js'
+import type { DilationReport } from './dilating-clock.js'
+import type { NodePeerKey, PeerFactory, PeerNodeOptions, PeerRole } from './fleet.js'
 import type { ShareDriver, ShareResult, ShareStatus, SimTimeBase } from './share.js'
 import type { SimChainAccess } from './payments.js'
 import type { SimRoleTimings } from './libp2p-tuning.js'
@@ -21,7 +24,6 @@ import type { Scenario, SimTransport } from './scenario.js'
 import type { Clock } from '../node/clock/index.js'
 import type { HitchNode } from '../node/index.js'
 import type { RoutedMap } from '../node/map/index.js'
-import type { Secp256k1PrivateKey } from '@libp2p/interface'
 
 /** Options of {@link PeerShare} */
 export interface PeerShareInit {
@@ -47,6 +49,18 @@ export interface PeerShareInit {
   name?: string
   /** The chain the peers' payment channels settle on; without it rides are not paid */
   chain?: SimChainAccess
+  /**
+   * Slow the share's clock down while its event loop lags ({@link DilatingClock}), so that a
+   * loaded host runs the same simulation more slowly instead of a different one. `true`: the
+   * share measures its own loop (a share that is the whole run); `'paced'`: the clock runs at
+   * the rates {@link pace} gives it (a worker of a multi-process run, paced by the coordinator
+   * so that every process reads the same time).
+   *
+   * @default false
+   */
+  dilate?: boolean | 'paced'
+  /** Most simulated ms one lag of the event loop may cost, with `dilate`. @default DEFAULT_MAX_LAG_SIM_MS */
+  maxLagSimMs?: number
 }
 
 /** How many of a share's drivers other peers use as bootstrap peers */
@@ -89,10 +103,16 @@ export class PeerShare implements PeerFactory {
   private bootstrap: string[] = []
   /** the addresses of this share's drivers */
   private own = new Set<string>()
+  /** why the run cannot go on (the host cannot keep up even with the clock slowed down) */
+  private failure: SimulationError | undefined
+  /** what the dilating clock did up to {@link stop} */
+  private finalDilation: DilationReport | undefined
 
   constructor (init: PeerShareInit) {
     this.init = init
-    this.clock = anchoredClock(init.time)
+    // many nodes in one process parse the same secp256k1 peer ids over and over
+    enableKeyParseCache()
+    this.clock = this.makeClock()
     this.timings = simRoleTimings(init.time.speedup, init.scenario)
     this.log = prefixLogger(init.name ?? 'sim').forComponent('hitch:sim:libp2p')
     this.loopDelay.enable()
@@ -139,7 +159,35 @@ export class PeerShare implements PeerFactory {
 
   /** Starts every rider at its request time; simulated time 0 is the wall instant `goAtMs` */
   go (goAtMs: number): void {
+    if (this.clock instanceof DilatingClock && this.clock.mode === 'self') {
+      // the clock may have been slowed during start-up: time 0 is goAtMs from now at full speed
+      this.clock.resetReport()
+      this.fleet.go(this.clock.now() + Math.max(0, goAtMs - Date.now()) * this.init.time.speedup)
+      return
+    }
+    if (this.clock instanceof DilatingClock) this.clock.resetReport()
     this.fleet.go(simZero(this.init.time, goAtMs))
+  }
+
+  /** The clock's current rate, simulated ms per real ms */
+  speedUpNow (): number {
+    return this.clock instanceof DilatingClock ? this.clock.currentSpeedUp : this.init.time.speedup
+  }
+
+  /** From wall instant `atMs` on, a paced share's clock runs at `rate` (see {@link PeerShareInit.dilate}) */
+  pace (atMs: number, rate: number): void {
+    if (this.clock instanceof DilatingClock && this.clock.mode === 'paced') this.clock.pace(atMs, rate)
+  }
+
+  /** Why the run cannot go on, once the host could not keep up even with the clock slowed down */
+  failed (): SimulationError | undefined {
+    return this.failure
+  }
+
+  /** What the dilating clock did (undefined with a plain sped-up clock) */
+  dilation (): DilationReport | undefined {
+    if (this.finalDilation != null) return this.finalDilation
+    return this.clock instanceof DilatingClock ? this.clock.report() : undefined
   }
 
   status (): ShareStatus {
@@ -151,31 +199,67 @@ export class PeerShare implements PeerFactory {
 
   /** Stops riders still running, then the drivers, and returns what the share saw */
   async stop (): Promise<ShareResult> {
+    const dilation = this.dilation()
+    this.finalDilation = dilation
     const result = await this.fleet.stop()
     this.status()
     this.loopDelay.disable()
+    if (this.clock instanceof DilatingClock) this.clock.stop()
     const notes = [`event loop of the process: worst p99 delay over a status interval ${Math.round(this.worstLoopDelayMs)} ms`]
-    if (this.worstLoopDelayMs > 1000) {
+    if (dilation != null && this.clock instanceof DilatingClock && this.clock.mode === 'paced') {
+      // the coordinator of a multi-process run notes the pace it set
+    } else if (dilation != null) {
+      const { maxLagSimMs } = this.clock as DilatingClock
+      notes.push(`clock: time dilation keeps one event-loop lag under ${(maxLagSimMs / 1000).toFixed(1)} simulated s: ` +
+        `ran at ${dilation.effectiveSpeedUp.toPrecision(3)}x real time on average (asked: ${dilation.speedUp}x), lowest ${dilation.lowestSpeedUp.toPrecision(2)}x, ` +
+        `slowed ${dilation.realMs > 0 ? Math.round(100 * dilation.dilatedMs / dilation.realMs) : 0}% of the time` +
+        (dilation.skippedSimMs >= 1000 ? `; ${Math.round(dilation.skippedSimMs / 1000)} simulated s of stalls not counted` : ''))
+    } else if (this.worstLoopDelayMs > 1000) {
       notes.push(`the event loop of a process lagged by up to ${(this.worstLoopDelayMs / 1000).toFixed(1)} s (p99 over a status interval): at a speed-up of ${this.init.time.speedup} that is ${(this.worstLoopDelayMs * this.init.time.speedup / 1000).toFixed(0)} simulated seconds; use fewer nodes per process, more workers or a lower speed-up`)
     }
-    return { ...result, notes: [...result.notes, ...notes] }
+    return {
+      ...result,
+      worstLoopDelayMs: this.worstLoopDelayMs,
+      heldSpeedUp: dilation != null && dilation.dilatedMs > 0 ? dilation.effectiveSpeedUp : null,
+      notes: [...result.notes, ...notes]
+    }
+  }
+
+  /** The share's clock: sped up; slowed down while the loop lags with `dilate` (see {@link PeerShareInit.dilate}) */
+  private makeClock (): Clock {
+    const { time, dilate, maxLagSimMs } = this.init
+    if (dilate === 'paced') {
+      // anchored like every process's clock, on wall time: the processes agree on the time
+      return new DilatingClock({ mode: 'paced', speedUp: time.speedup, startEpoch: SIM_EPOCH_MS + (WALL_REAL_TIME.now() - time.anchorMs) * time.speedup })
+    }
+    if (dilate !== true) return anchoredClock(time)
+    return new DilatingClock({
+      speedUp: time.speedup,
+      startEpoch: anchoredClock(time).now(),
+      ...(maxLagSimMs != null ? { maxLagSimMs } : {}),
+      onGiveUp: r => {
+        this.failure = new SimulationError(`the event loop of this process lags ${Math.round(r.worstLagMs)} ms even with the clock slowed to ${r.lowestSpeedUp.toPrecision(2)}x real time ` +
+          `(asked: ${r.speedUp}x): this host cannot run ${this.fleet.status().nodes} libp2p nodes in one process; use fewer nodes, or --workers`)
+      }
+    })
   }
 
   // ---- the peer factory ----------------------------------------------------------------
 
   /**
    * A libp2p network for peer `(role, index)`, tuned for the run, its connections counted; its
-   * peer id is the Ed25519 peer key derived from the payment key `privateKey`, as a real node's.
+   * peer id is `privateKey` (the Ed25519 key a real node derives from its payment key, or, with
+   * `--key-type secp256k1`, the payment key itself).
    */
-  async node (role: PeerRole, _index: number, privateKey: Secp256k1PrivateKey, name: string): Promise<PeerNodeOptions> {
+  async node (role: PeerRole, index: number, privateKey: NodePeerKey, name: string): Promise<PeerNodeOptions> {
     const transport = this.init.transport
     const network = await createNetwork({
-      privateKey: derivePeerKey(privateKey),
+      privateKey,
       transport,
       listen: transport === 'tcp' ? [`/ip4/${this.init.host ?? '127.0.0.1'}/tcp/0`] : undefined,
       bootstrap: [],
       logPrefix: name,
-      ...simLibp2pOptions(role)
+      ...simLibp2pOptions(role, role === 'driver' && simDhtServer(index, this.init.scenario.workers, BOOTSTRAP_PER_SHARE))
     })
     network.libp2p.addEventListener('connection:open', () => { this.connectionsOpened[role]++ })
     return { network }

@@ -8,8 +8,11 @@ import { logger } from '@libp2p/logger'
 import { initialRecords } from './centralized.js'
 import { SimulationError } from './errors.js'
 import { PeerShare } from './libp2p-peers.js'
+import { checkPeerKeyType } from './fleet.js'
 import { mergeShares } from './merge.js'
 import { WallClock } from '../node/clock/index.js'
+import { DilatingClock, LagGovernor, WALL_REAL_TIME } from './dilating-clock.js'
+import { SIM_EPOCH_MS, simZero } from './share.js'
 import { feedAccess, RunChain } from './payments.js'
 import type { ChainActivity } from '../settlement/index.js'
 import { ControlProtocolError, WORKER_TOKEN_ENV, authenticateWorker, parseHostPort, reasonText } from './worker-protocol.js'
@@ -68,6 +71,9 @@ const TICK_MS = 1000
 /** Real ms from the `go` message to simulated time 0: every worker has it in hand by then */
 const GO_LEAD_MS = 500
 
+/** Real ms from a pace message to the wall instant it applies at: every worker has it in hand by then */
+const PACE_LEAD_MS = 200
+
 /** Real ms a multi-process run waits for its workers at each step before it gives up */
 export const WORKER_STEP_TIMEOUT_MS = 120_000
 
@@ -80,6 +86,7 @@ export const WORKER_STEP_TIMEOUT_MS = 120_000
  * process coordinates them and merges their records.
  */
 export async function runLibp2p (init: Libp2pRunInit, options: Libp2pRunOptions = {}): Promise<RunRecords> {
+  checkPeerKeyType(init.scenario.network.keyType)
   if (init.scenario.workers > 1) return await runWorkers(init, options)
   return await runInProcess(init, options)
 }
@@ -107,6 +114,9 @@ async function runInProcess (init: Libp2pRunInit, options: RunOptions): Promise<
     requests: init.requests,
     transport: s.network.transport,
     time: { speedup: s.speedup, anchorMs: Date.now() },
+    // one process holds the whole run: its clock slows down while its event loop lags
+    dilate: true,
+    maxLagSimMs: s.network.maxLagS * 1000,
     ...(access != null ? { chain: access } : {})
   })
   let result: ShareResult | undefined
@@ -119,9 +129,11 @@ async function runInProcess (init: Libp2pRunInit, options: RunOptions): Promise<
     await new Promise<void>((resolve, reject) => {
       const tick = (): void => {
         const st = share.status()
-        log('sim %ds: %d nodes, %d of %d riders done (%d served), connections opened by drivers %d, by riders %d, event loop p99 %d ms', Math.round(st.simS), st.nodes, st.finished, st.riders, st.served, st.connections.driver, st.connections.rider, Math.round(st.loopDelayP99Ms))
-        options.onProgress?.({ run: 'decentralized', simS: Math.max(0, st.simS), totalS: s.durationS, served: st.served, cancelled: st.cancelled, requests: st.riders })
+        log('sim %ds: %d nodes, %d of %d riders done (%d served), connections opened by drivers %d, by riders %d, event loop p99 %d ms, clock %sx', Math.round(st.simS), st.nodes, st.finished, st.riders, st.served, st.connections.driver, st.connections.rider, Math.round(st.loopDelayP99Ms), share.speedUpNow().toPrecision(3))
+        options.onProgress?.({ run: 'decentralized', simS: Math.max(0, st.simS), totalS: s.durationS, served: st.served, cancelled: st.cancelled, requests: st.riders, speedUp: share.speedUpNow() })
         if (options.signal?.aborted === true) { reject(options.signal.reason); return }
+        const failed = share.failed()
+        if (failed != null) { reject(failed); return }
         if (over(s, st.simS, [st])) { resolve(); return }
         setTimeout(tick, TICK_MS)
       }
@@ -140,11 +152,15 @@ async function runInProcess (init: Libp2pRunInit, options: RunOptions): Promise<
   }
   if (failure != null) throw failure
   const simulatedS = Math.min(result.simulatedS, s.durationS + s.drainS)
+  const dilation = share.dilation()
+  const clockText = dilation != null && dilation.effectiveSpeedUp < s.speedup * 0.99
+    ? `clock ${s.speedup}x real time asked, ${dilation.effectiveSpeedUp.toPrecision(3)}x held (time dilation)`
+    : `clock ${s.speedup}x real time`
   return mergeShares(initialRecords(init.map, init.requests), [result], {
     wallMs: performance.now() - wallStart,
     simulatedS,
     processes: 1,
-    notes: [`libp2p: ${result.nodes.length} nodes over the ${s.network.transport} transport in one process, at most ${result.peakNodes} at once; clock ${s.speedup}x real time`],
+    notes: [`libp2p: ${result.nodes.length} nodes over the ${s.network.transport} transport in one process, at most ${result.peakNodes} at once; ${clockText}`],
     ...(chain != null ? { chain } : {})
   })
 }
@@ -236,12 +252,36 @@ async function runWorkers (init: Libp2pRunInit, options: Libp2pRunOptions): Prom
     const goAtMs = Date.now() + GO_LEAD_MS
     for (const l of links) l.channel.send({ type: 'go', goAtMs })
 
+    // the workers' clocks slow down alike while the worst of their event loops lags: the
+    // coordinator reads their lags in their statuses and paces them (and its own copy of the clock)
+    const clock = new DilatingClock({ mode: 'paced', speedUp: s.speedup, startEpoch: SIM_EPOCH_MS + (WALL_REAL_TIME.now() - time.anchorMs) * s.speedup })
+    clock.resetReport()
+    const zero = simZero(time, goAtMs)
+    const governor = new LagGovernor({ speedUp: s.speedup, maxLagSimMs: s.network.maxLagS * 1000 })
+    let rate = s.speedup
+    let paceFailure: SimulationError | undefined
+    const paceOn = (): void => {
+      if (Date.now() < goAtMs) return
+      const lag = Math.max(...links.map(l => l.status?.loopDelayP99Ms ?? 0))
+      const next = governor.observe(lag, performance.now())
+      if (next.giveUp) {
+        paceFailure = new SimulationError(`the event loop of a worker lags ${Math.round(governor.worstLagMs)} ms even with the clock slowed to ${governor.minSpeedUp.toPrecision(2)}x real time ` +
+          `(asked: ${s.speedup}x): these hosts cannot run ${init.requests.length + init.positions.length} libp2p nodes in ${k} processes; use fewer nodes, or more workers`)
+      }
+      // a new pace when the rate moved by a tenth, or came back to the speed-up
+      if (Math.abs(next.rate - rate) <= rate * 0.1 && !(next.rate === s.speedup && rate !== s.speedup)) return
+      rate = next.rate
+      const atMs = Math.max(goAtMs, Date.now() + PACE_LEAD_MS)
+      clock.pace(atMs, rate)
+      for (const l of links) l.channel.send({ type: 'pace', atMs, rate })
+    }
+
     // statuses until the end condition holds, then the results
-    const simS = (): number => (Date.now() - goAtMs) * s.speedup / 1000
+    const simS = (): number => (clock.now() - zero) / 1000
     const results = links.map(async l => {
       for (;;) {
         const m = await nextOf(l, 'its results')
-        if (m.type === 'status') l.status = m.status
+        if (m.type === 'status') { l.status = m.status; paceOn() }
         else if (m.type === 'result') { l.result = m.result; return }
         else if (m.type === 'error') throw new SimulationError(`worker ${l.index} (${l.hostname}): ${m.message}`)
         else throw new SimulationError(`worker ${l.index} sent "${m.type}" while running`)
@@ -267,11 +307,17 @@ async function runWorkers (init: Libp2pRunInit, options: Libp2pRunOptions): Prom
           totalS: s.durationS,
           served: statuses.reduce((a, st) => a + st.served, 0),
           cancelled: statuses.reduce((a, st) => a + st.cancelled, 0),
-          requests: init.requests.length
+          requests: init.requests.length,
+          speedUp: rate
         })
         if (options.signal?.aborted === true) {
           abort('the coordinator was stopped')
           reject(options.signal.reason)
+          return
+        }
+        if (paceFailure != null) {
+          abort(paceFailure.message)
+          reject(paceFailure)
           return
         }
         if (statuses.length === links.length && over(s, now, statuses)) { stop(); return }
@@ -282,7 +328,12 @@ async function runWorkers (init: Libp2pRunInit, options: Libp2pRunOptions): Prom
     const shares = links.map(l => l.result as ShareResult)
     const chain = await runChain?.activity()
     const hosts = new Set(links.map(l => l.hostname))
-    notes.push(`libp2p: ${shares.reduce((a, r) => a + r.nodes.length, 0)} nodes in ${k} worker processes on ${hosts.size} host(s), over TCP; clock ${s.speedup}x real time; CPU and peak memory are the sums over the workers`)
+    const paced = clock.report()
+    clock.stop()
+    const clockText = paced.lowestSpeedUp < s.speedup
+      ? `clock ${s.speedup}x real time asked, ${paced.effectiveSpeedUp.toPrecision(3)}x held (time dilation paced by the workers' worst event-loop lag, lowest ${paced.lowestSpeedUp.toPrecision(2)}x)`
+      : `clock ${s.speedup}x real time`
+    notes.push(`libp2p: ${shares.reduce((a, r) => a + r.nodes.length, 0)} nodes in ${k} worker processes on ${hosts.size} host(s), over TCP, at most ${shares.reduce((a, r) => a + r.peakNodes, 0)} at once; ${clockText}; CPU and peak memory are the sums over the workers`)
     return mergeShares(initialRecords(init.map, init.requests), shares, {
       wallMs: performance.now() - wallStart,
       simulatedS: Math.min(Math.max(...shares.map(r => r.simulatedS)), s.durationS + s.drainS),

@@ -68,6 +68,18 @@ export const SIM_GOSSIP_SIGNATURE_POLICY = 'StrictNoSign' as const
 export const SIM_DHT_QUERY_SELF_INTERVAL_MS = 600_000
 
 /**
+ * How often a DHT node re-computes and re-tags its kad-closest peers, real ms. kad-dht does it
+ * every 5 s on every node, and each time turns its peer sets back into peer ids (a parse each);
+ * the tags only protect those connections from the connection manager's pruning, which the
+ * raised limits of a simulation hardly reach. Passed through by
+ * `patches/@libp2p+kad-dht+*.patch` (kad-dht's routing table takes the option, its KadDHT
+ * did not pass it on).
+ *
+ * @default 60_000 (production: 5000)
+ */
+export const SIM_DHT_CLOSEST_PEERS_REFRESH_MS = 60_000
+
+/**
  * Kademlia's k of a rider's DHT client in a simulation: its lookup of the
  * pickup cell's drivers ends once it has k of them, and each peer it asks
  * costs a connection (a noise handshake and an identify exchange, each with
@@ -109,11 +121,42 @@ export const SIM_CONNECTION_MONITOR = false
 export const SIM_IO_TIMEOUT_MS = 20_000
 
 /**
+ * Drivers that serve the DHT: those whose index is below this (the bootstrap drivers of every
+ * process among them); the other drivers are DHT clients, like the riders. In the field only
+ * publicly reachable nodes serve the DHT (AutoNAT puts the others in client mode), so most
+ * drivers, behind home routers and carrier NAT, are clients anyway. With every driver a server,
+ * 200 drivers opened about 47 connections each before time 0 and kept opening some 60 a second
+ * afterwards (provider records replicated over 200 routing tables, their pings and refreshes):
+ * more than one process could handle, however slow its clock.
+ *
+ * @default 32
+ */
+export const SIM_DHT_SERVERS = 32
+
+/**
+ * kad-dht's alpha (the peers a query asks at once) in a simulation: 10 in production; at 3 a
+ * query dials fewer peers at once, which spreads its handshakes out on a busy loop.
+ *
+ * @default 3
+ */
+export const SIM_DHT_ALPHA = 3
+
+/**
+ * Whether driver `index` of a run with `workers` processes serves the DHT: the first
+ * {@link SIM_DHT_SERVERS} drivers, and at least the bootstrap drivers of every process
+ * (`bootstrapPerShare` each, dealt round-robin).
+ */
+export function simDhtServer (index: number, workers = 1, bootstrapPerShare = 3): boolean {
+  return index < Math.max(SIM_DHT_SERVERS, workers * bootstrapPerShare)
+}
+
+/**
  * libp2p options of a simulated node, over `createNetwork`'s. Riders are DHT
  * clients: they look providers up but do not serve the DHT, so the routing
- * tables of the drivers never fill with riders that have left.
+ * tables of the drivers never fill with riders that have left; so are the drivers
+ * beyond the first {@link SIM_DHT_SERVERS} (`dhtServer` false).
  */
-export function simLibp2pOptions (role: 'driver' | 'rider'): Pick<CreateNetworkInit, 'loopbackFriendly' | 'gossipsub' | 'identify' | 'dhtOptions' | 'connectionManager' | 'connectionMonitor' | 'requestTimeoutMs' | 'handlerTimeoutMs'> {
+export function simLibp2pOptions (role: 'driver' | 'rider', dhtServer = role === 'driver'): Pick<CreateNetworkInit, 'loopbackFriendly' | 'gossipsub' | 'identify' | 'dhtOptions' | 'connectionManager' | 'connectionMonitor' | 'requestTimeoutMs' | 'handlerTimeoutMs'> {
   return {
     loopbackFriendly: true,
     gossipsub: {
@@ -124,8 +167,10 @@ export function simLibp2pOptions (role: 'driver' | 'rider'): Pick<CreateNetworkI
       timeout: SIM_IO_TIMEOUT_MS
     },
     dhtOptions: {
-      clientMode: role === 'rider',
+      clientMode: role === 'rider' || !dhtServer,
+      alpha: SIM_DHT_ALPHA,
       querySelfInterval: SIM_DHT_QUERY_SELF_INTERVAL_MS,
+      closestPeerSetRefreshInterval: SIM_DHT_CLOSEST_PEERS_REFRESH_MS,
       ...(role === 'rider' ? { kBucketSize: SIM_RIDER_DHT_K } : {})
     },
     connectionManager: {

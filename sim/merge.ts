@@ -53,6 +53,11 @@ export function mergeShares (base: RequestRecord[], results: readonly ShareResul
     cpuUs: results.reduce((a, r) => a + r.cpuUs, 0),
     peakRssBytes: results.reduce((a, r) => a + r.peakRssBytes, 0),
     processes: extra.processes,
+    peakNodes: results.reduce((a, r) => a + r.peakNodes, 0),
+    ...(results.some(r => r.worstLoopDelayMs != null) ? { worstLoopDelayMs: Math.max(...results.map(r => r.worstLoopDelayMs ?? 0)) } : {}),
+    ...(results.some(r => r.heldSpeedUp !== undefined)
+      ? { heldSpeedUp: results.some(r => r.heldSpeedUp != null) ? Math.min(...results.map(r => r.heldSpeedUp ?? Infinity)) : null }
+      : {}),
     notes: [...notes, ...extra.notes]
   }
 }

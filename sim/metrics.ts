@@ -71,6 +71,12 @@ export interface RunMetrics {
     rssBytesPerNode: number
     cpuMsTotal: number
     peakRssBytes: number
+    /** most nodes running at once (libp2p mode); null where not measured */
+    peakNodes: number | null
+    /** worst p99 event-loop delay over a status interval, real ms (libp2p mode); null where not measured */
+    worstLoopDelayMs: number | null
+    /** simulated s per real s the clock held when it slowed down for a lagging event loop; null: it kept its speed-up, or not libp2p */
+    heldSpeedUp: number | null
   }
   /** Requests and served per time bin of the request time, for plots */
   overTime: Array<{ startS: number, requests: number, served: number }>
@@ -197,7 +203,10 @@ export function computeMetrics (run: RunRecords, opts: MetricsOptions = {}): Run
       cpuMsPerNode: cpuMsTotal / nodes,
       rssBytesPerNode: run.peakRssBytes / nodes,
       cpuMsTotal,
-      peakRssBytes: run.peakRssBytes
+      peakRssBytes: run.peakRssBytes,
+      peakNodes: run.peakNodes ?? null,
+      worstLoopDelayMs: run.worstLoopDelayMs ?? null,
+      heldSpeedUp: run.heldSpeedUp ?? null
     },
     overTime,
     waitHistogram

@@ -148,6 +148,12 @@ export interface RunRecords {
   peakRssBytes: number
   /** Number of processes/peers the work ran on (1 for the centralized run) */
   processes: number
+  /** Most nodes running at once, summed over the processes (libp2p mode) */
+  peakNodes?: number
+  /** The worst p99 event-loop delay over a status interval of any process, real ms (libp2p mode) */
+  worstLoopDelayMs?: number
+  /** Simulated s per real s the clock held from time 0 on, when it slowed down for a lagging loop (libp2p mode) */
+  heldSpeedUp?: number | null
   /** Why parts of the run are missing, if they are */
   notes: string[]
 }

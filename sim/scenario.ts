@@ -13,6 +13,9 @@ export type NetworkMode = 'simulated' | 'libp2p'
 /** The libp2p transport of the `'libp2p'` network mode */
 export type SimTransport = 'memory' | 'tcp'
 
+/** The key type of the peer ids of the `'libp2p'` network mode */
+export type SimKeyType = 'secp256k1' | 'ed25519'
+
 /** The synthetic grid city used when no map file is given */
 export interface CityOptions {
   /** Intersections west to east. @default 20 */
@@ -66,6 +69,20 @@ export interface NetworkOptions {
   loss: number
   /** Latency of a DHT provide or provider lookup, ms. @default 100 */
   lookupMs: number
+  /**
+   * Key type of the peer ids: `'ed25519'`, derived from the payment key as a production node's
+   * is; `'secp256k1'`, the payment key itself (the peer ids before issue 11, to measure against).
+   *
+   * @default 'ed25519'
+   */
+  keyType: SimKeyType
+  /**
+   * Mode `'libp2p'` in one process: the most simulated seconds one lag of the event loop may
+   * cost; the clock slows down (time dilation) to hold it.
+   *
+   * @default 2
+   */
+  maxLagS: number
 }
 
 /**
@@ -196,6 +213,8 @@ export const SCENARIO_FIELDS: readonly ScenarioField[] = Object.freeze([
   { path: 'network.bandwidthBps', flag: 'bandwidth', kind: 'number', min: 1, doc: 'simulated network: bytes/s per link' },
   { path: 'network.loss', flag: 'loss', kind: 'number', min: 0, max: 1, doc: 'simulated network: probability a delivery is lost' },
   { path: 'network.lookupMs', flag: 'lookup', kind: 'duration-ms', min: 0, doc: 'simulated network: DHT lookup latency' },
+  { path: 'network.keyType', flag: 'key-type', kind: 'enum', values: ['secp256k1', 'ed25519'], doc: 'key type of the peer ids (ed25519: derived from the payment key, as in production)' },
+  { path: 'network.maxLagS', flag: 'max-lag', kind: 'duration-s', min: 0.01, doc: 'libp2p mode, one process: most simulated time one event-loop lag may cost (the clock slows down to hold it)' },
   { path: 'workers', flag: 'workers', kind: 'int', min: 1, max: 1024, doc: 'worker processes (libp2p mode)' },
   { path: 'speedup', flag: 'speedup', kind: 'number', min: 0.001, max: 1_000_000, doc: 'libp2p mode: simulated seconds per real second' },
   { path: 'payments', flag: 'payments', kind: 'enum', values: ['channels', 'none'], doc: 'pay rides through channels on the run\'s embedded chain, or not' },
@@ -220,7 +239,7 @@ export const DEFAULT_SCENARIO: Readonly<Scenario> = Object.freeze<Scenario>({
   batchS: 30,
   offerIntervalS: DEFAULT_OFFER_INTERVAL_MS / 1000,
   republishS: DEFAULT_REPUBLISH_MS / 1000,
-  network: { mode: 'simulated', transport: 'memory', latencyMs: 20, jitterMs: 10, bandwidthBps: 1_250_000, loss: 0, lookupMs: 100 },
+  network: { mode: 'simulated', transport: 'memory', latencyMs: 20, jitterMs: 10, bandwidthBps: 1_250_000, loss: 0, lookupMs: 100, keyType: 'ed25519', maxLagS: 2 },
   workers: 1,
   speedup: 60,
   payments: 'channels',

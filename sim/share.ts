@@ -84,6 +84,10 @@ export interface ShareResult {
   peakRssBytes: number
   /** most nodes running at once */
   peakNodes: number
+  /** the worst p99 event-loop delay of the process over a status interval, real ms (libp2p mode) */
+  worstLoopDelayMs?: number
+  /** simulated s per real s the clock held from time 0 on, once it slowed down for a lagging loop; null: it did not dilate */
+  heldSpeedUp?: number | null
   /** what the share's peers counted of their payments; null when rides are not paid */
   payments: SharePayments | null
   notes: string[]

@@ -113,6 +113,8 @@ export async function runSimWorker (init: SimWorkerInit): Promise<void> {
       transport: 'tcp',
       host: init.host ?? '127.0.0.1',
       time: assign.time,
+      // every worker's clock runs at the rates the coordinator gives them all
+      dilate: 'paced',
       name: `w${assign.worker}`,
       ...(access != null ? { chain: access } : {})
     })
@@ -127,7 +129,11 @@ export async function runSimWorker (init: SimWorkerInit): Promise<void> {
     share.go(go.goAtMs)
     const running = share
     statusTimer = setInterval(() => { channel.send({ type: 'status', status: running.status() }) }, init.statusIntervalMs ?? DEFAULT_WORKER_STATUS_INTERVAL_MS)
-    const stop = await next()
+    let stop = await next()
+    while (stop.type === 'pace') {
+      running.pace(stop.atMs, stop.rate)
+      stop = await next()
+    }
     if (stop.type !== 'stop') throw new SimulationError(`expected "stop", got "${stop.type}"`)
     clearInterval(statusTimer)
     const result = await share.stop()

@@ -43,7 +43,7 @@ export class ProgressBar {
     const frac = p.totalS > 0 ? Math.min(1, p.simS / p.totalS) : 1
     const elapsed = (now - this.runStart) / 1000
     const eta = frac > 0 && frac < 1 ? elapsed * (1 - frac) / frac : 0
-    const text = `${p.run.padEnd(13)} ${formatClock(p.simS)}/${formatClock(p.totalS)} sim, ${p.served} served, ${p.cancelled} cancelled of ${p.requests}, ETA ${formatClock(eta)}`
+    const text = `${p.run.padEnd(13)} ${formatClock(p.simS)}/${formatClock(p.totalS)} sim, ${p.served} served, ${p.cancelled} cancelled of ${p.requests}${p.speedUp != null ? `, clock ${p.speedUp.toPrecision(2)}x` : ''}, ETA ${formatClock(eta)}`
     if (this.tty) {
       const filled = Math.round(frac * this.width)
       this.stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(this.width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}% ${text}\u001b[K`)

@@ -17,7 +17,7 @@ import { once } from 'node:events'
 import { connect, createServer } from 'node:net'
 import { expect } from 'chai'
 import { openRoutedMap } from '../../node/map/index.js'
-import { defaultScenario, runLibp2p, runSimWorker, SimulationError } from '../../sim/index.js'
+import { defaultScenario, runLibp2p, runSimWorker, SimulationError, WORKER_PROTOCOL_VERSION } from '../../sim/index.js'
 import { hitchArgv } from '../fixtures/run-cli.js'
 import type { RoutedMap } from '../../node/map/index.js'
 import type { Server, Socket } from 'node:net'
@@ -73,9 +73,9 @@ const hmac = (token: string, text: string): string => createHmac('sha256', token
 /** Completes the worker side of the handshake by the protocol's description; returns the welcome */
 async function authenticate (peer: RawPeer, token: string): Promise<any> {
   const challenge = await peer.message(0)
-  expect(challenge).to.include({ type: 'challenge', version: 3 })
+  expect(challenge).to.include({ type: 'challenge', version: WORKER_PROTOCOL_VERSION })
   const nonce = randomBytes(32).toString('hex')
-  peer.send({ type: 'hello', version: 3, pid: 1, hostname: 'fake', nonce, mac: hmac(token, `hitch-sim-worker|${String(challenge.nonce)}|${nonce}`) })
+  peer.send({ type: 'hello', version: WORKER_PROTOCOL_VERSION, pid: 1, hostname: 'fake', nonce, mac: hmac(token, `hitch-sim-worker|${String(challenge.nonce)}|${nonce}`) })
   const welcome = await peer.message(1)
   expect(welcome?.type).to.equal('welcome')
   expect(welcome.mac).to.equal(hmac(token, `hitch-sim-coordinator|${nonce}|${String(challenge.nonce)}`))
@@ -194,14 +194,14 @@ describe('sim: the control connection of multi-process runs, attacked (issue 9)'
       const challenge = await peer.message(0)
       expect(JSON.stringify(challenge)).to.not.include(c.token)
       const nonce = randomBytes(32).toString('hex')
-      peer.send({ type: 'hello', version: 3, pid: 1, hostname: 'x', nonce, mac: hmac('not the token', `hitch-sim-worker|${String(challenge.nonce)}|${nonce}`) })
+      peer.send({ type: 'hello', version: WORKER_PROTOCOL_VERSION, pid: 1, hostname: 'x', nonce, mac: hmac('not the token', `hitch-sim-worker|${String(challenge.nonce)}|${nonce}`) })
       expect(await peer.message(1)).to.deep.equal({ type: 'abort', reason: 'bad token' })
       await peer.closed
       // a worker of another protocol version is told so
       const old = await RawPeer.connect(c.address)
       await old.message(0)
       old.send({ type: 'hello', version: 2, token: c.token, pid: 1, hostname: 'old' })
-      expect((await old.message(1))?.reason).to.match(/protocol version 2, expected 3/)
+      expect((await old.message(1))?.reason).to.match(new RegExp(`protocol version 2, expected ${WORKER_PROTOCOL_VERSION}`))
       await old.closed
       // the right token gets in
       const good = await RawPeer.connect(c.address)
@@ -268,7 +268,7 @@ describe('sim: the control connection of multi-process runs, attacked (issue 9)'
       const result = worker('the token')
       const peer = await accepted
       const nonce = randomBytes(32).toString('hex')
-      peer.send({ type: 'challenge', version: 3, nonce })
+      peer.send({ type: 'challenge', version: WORKER_PROTOCOL_VERSION, nonce })
       const hello = await peer.message(0)
       expect(JSON.stringify(hello)).to.not.include('the token')
       expect(hello.mac).to.equal(hmac('the token', `hitch-sim-worker|${nonce}|${String(hello.nonce)}`))
@@ -282,7 +282,7 @@ describe('sim: the control connection of multi-process runs, attacked (issue 9)'
       const result = worker('the token')
       const peer = await accepted
       const nonce = randomBytes(32).toString('hex')
-      peer.send({ type: 'challenge', version: 3, nonce })
+      peer.send({ type: 'challenge', version: WORKER_PROTOCOL_VERSION, nonce })
       const hello = await peer.message(0)
       peer.send({ type: 'welcome', mac: hmac('the token', `hitch-sim-coordinator|${String(hello.nonce)}|${nonce}`) })
       const s = defaultScenario()
@@ -311,7 +311,7 @@ describe('sim: the control connection of multi-process runs, attacked (issue 9)'
         const exited = once(child, 'exit')
         const peer = await accepted
         const nonce = randomBytes(32).toString('hex')
-        peer.send({ type: 'challenge', version: 3, nonce })
+        peer.send({ type: 'challenge', version: WORKER_PROTOCOL_VERSION, nonce })
         const hello = await peer.message(0)
         expect(hello.mac).to.equal(hmac('file token', `hitch-sim-worker|${nonce}|${String(hello.nonce)}`))
         peer.send({ type: 'abort', reason: 'test over' })

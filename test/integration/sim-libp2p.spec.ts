@@ -55,6 +55,13 @@ describe('sim: the libp2p network mode (real libp2p nodes)', function () {
     expect(d.network?.direct.messagesPerNode).to.be.greaterThan(0)
     expect(d.vehicleKm.total).to.be.greaterThan(0)
     expect(results.notes.join('\n')).to.match(/22 nodes over the memory transport in one process/)
+    // the run's health is measured, and the clock never ran faster than asked
+    expect(d.resources.peakNodes).to.be.within(6, 22)
+    expect(d.resources.worstLoopDelayMs).to.be.a('number')
+    if (d.resources.heldSpeedUp != null) {
+      expect(d.resources.heldSpeedUp).to.be.within(0, 30)
+      expect(results.notes.join('\n')).to.match(/time dilation keeps one event-loop lag under 2\.0 simulated s/)
+    }
 
     // the rides were paid through channels on the run's embedded chain: every served ride's
     // final state co-signed, each rider's channel opened and closed on chain

@@ -7,7 +7,7 @@ import { connect, createServer } from 'node:net'
 import { expect } from 'chai'
 import { defaultScenario } from '../../../sim/scenario.js'
 import {
-  ControlChannel, ControlProtocolError, parseCoordinatorMessage, parseWorkerMessage
+  ControlChannel, ControlProtocolError, WORKER_PROTOCOL_VERSION, parseCoordinatorMessage, parseWorkerMessage
 } from '../../../sim/worker-protocol.js'
 import type { Server, Socket } from 'node:net'
 
@@ -41,7 +41,7 @@ const assign = {
 }
 
 const WORKER: Record<string, Record<string, unknown>> = {
-  hello: { type: 'hello', version: 3, pid: 1, hostname: 'h', nonce: HEX, mac: HEX },
+  hello: { type: 'hello', version: WORKER_PROTOCOL_VERSION, pid: 1, hostname: 'h', nonce: HEX, mac: HEX },
   listening: { type: 'listening', bootstrap: ['/ip4/127.0.0.1/tcp/1/p2p/16Uiu2'] },
   connected: { type: 'connected' },
   status: { type: 'status', status },
@@ -49,11 +49,12 @@ const WORKER: Record<string, Record<string, unknown>> = {
   error: { type: 'error', message: 'boom' }
 }
 const COORDINATOR: Record<string, Record<string, unknown>> = {
-  challenge: { type: 'challenge', version: 3, nonce: HEX },
+  challenge: { type: 'challenge', version: WORKER_PROTOCOL_VERSION, nonce: HEX },
   welcome: { type: 'welcome', mac: HEX },
   assign,
   connect: { type: 'connect', bootstrap: ['/ip4/127.0.0.1/tcp/1'] },
   go: { type: 'go', goAtMs: 1_700_000_000_500 },
+  pace: { type: 'pace', atMs: 1_700_000_000_700, rate: 12.5 },
   stop: { type: 'stop' },
   abort: { type: 'abort', reason: 'why' }
 }
@@ -114,7 +115,7 @@ describe('sim/control-schema: every message kind, both directions', () => {
   it('a version mismatch is told as such, before the rest of the hello is looked at', () => {
     const e = refusal(parseWorkerMessage, { type: 'hello', version: 2, token: 'x', pid: 1, hostname: 'old' })
     expect(e.code).to.equal('ERR_CONTROL_VERSION')
-    expect(e.message).to.equal('protocol version 2, expected 3')
+    expect(e.message).to.equal(`protocol version 2, expected ${WORKER_PROTOCOL_VERSION}`)
   })
 })
 

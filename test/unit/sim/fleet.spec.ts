@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import { identityFromKey } from '../../../node/identity/index.js'
-import { defaultScenario, driverRole, simPeerKey, simRoleTimings, simulatedRoleTimings } from '../../../sim/index.js'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { NODE_PEER_KEY_TYPES, SimulationError, defaultScenario, driverRole, simPeerIdKey, simPeerKey, simRoleTimings, simulatedRoleTimings } from '../../../sim/index.js'
 import { eachLimit } from '../../../sim/fleet.js'
 
 describe('sim/fleet', () => {
@@ -9,6 +10,18 @@ describe('sim/fleet', () => {
     expect(id(1, 'driver', 0)).to.equal(id(1, 'driver', 0))
     const ids = new Set([id(1, 'driver', 0), id(1, 'driver', 1), id(1, 'rider', 0), id(2, 'driver', 0)])
     expect(ids.size).to.equal(4)
+  })
+
+  it('derives the peer-id key of a key type the same way, and refuses one the node does not take with a clear error', () => {
+    expect(simPeerIdKey(1, 'driver', 0, 'secp256k1')).to.deep.equal(simPeerKey(1, 'driver', 0))
+    if (NODE_PEER_KEY_TYPES.has('ed25519')) {
+      const key = simPeerIdKey(1, 'driver', 0, 'ed25519')
+      expect(key.type).to.equal('Ed25519')
+      expect(peerIdFromPrivateKey(key).toString()).to.equal(peerIdFromPrivateKey(simPeerIdKey(1, 'driver', 0, 'ed25519')).toString())
+      expect(peerIdFromPrivateKey(key).toString()).to.not.equal(peerIdFromPrivateKey(simPeerIdKey(1, 'rider', 0, 'ed25519')).toString())
+    } else {
+      expect(() => simPeerIdKey(1, 'driver', 0, 'ed25519')).to.throw(SimulationError, /--key-type ed25519/)
+    }
   })
 
   it('gives a driver the scenario\'s seats, fare and insertion limits, and the mode\'s timings', () => {

@@ -2,6 +2,7 @@ import { expect } from 'chai'
 import { DEFAULT_OFFER_INTERVAL_MS, DEFAULT_QUOTE_TTL_MS, DEFAULT_REPUBLISH_MS } from '../../../node/index.js'
 import { DEFAULT_MAX_TTL_MS, DEFAULT_QUOTE_WINDOW_MS, DEFAULT_REVEAL_TIMEOUT_MS } from '../../../protocol/index.js'
 import { SIM_REAL_TIMINGS_MS, simRoleTimings } from '../../../sim/index.js'
+import { SIM_DHT_SERVERS, simDhtServer, simLibp2pOptions } from '../../../sim/libp2p-tuning.js'
 
 describe('sim/libp2p-tuning', () => {
   const t = SIM_REAL_TIMINGS_MS
@@ -34,5 +35,17 @@ describe('sim/libp2p-tuning', () => {
     expect(fast.driver.offerIntervalMs).to.equal(DEFAULT_MAX_TTL_MS)
     expect(fast.messageTtlMs).to.equal(DEFAULT_MAX_TTL_MS)
     expect(simRoleTimings(1).driver.quoteTtlMs).to.equal(Math.max(DEFAULT_QUOTE_TTL_MS, t.quoteTtl))
+  })
+
+  it('makes the first drivers and every process\'s bootstrap drivers DHT servers, the other drivers and the riders clients', () => {
+    expect(simDhtServer(0)).to.equal(true)
+    expect(simDhtServer(SIM_DHT_SERVERS - 1)).to.equal(true)
+    expect(simDhtServer(SIM_DHT_SERVERS)).to.equal(false)
+    // 20 workers, 3 bootstrap drivers each, dealt round-robin: indices 0..59
+    expect(simDhtServer(59, 20, 3)).to.equal(true)
+    expect(simDhtServer(60, 20, 3)).to.equal(false)
+    expect(simLibp2pOptions('driver', true).dhtOptions?.clientMode).to.equal(false)
+    expect(simLibp2pOptions('driver', false).dhtOptions?.clientMode).to.equal(true)
+    expect(simLibp2pOptions('rider').dhtOptions?.clientMode).to.equal(true)
   })
 })
