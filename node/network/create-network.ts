@@ -14,8 +14,10 @@ export const DEFAULT_MDNS_MIN_CONNECTIONS = 8
  * Not started: call `start()`.
  */
 export async function createNetwork (init: CreateNetworkInit): Promise<Libp2pNetwork> {
-  const libp2p = await createHitchLibp2p(init)
+  // the network dials the bootstrap list itself, once libp2p and all its services have started
+  const libp2p = await createHitchLibp2p({ ...init, bootstrap: [] })
   return new Libp2pNetwork({
+    bootstrap: init.bootstrap ?? [],
     libp2p,
     logPrefix: init.logPrefix,
     requestTimeoutMs: init.requestTimeoutMs,

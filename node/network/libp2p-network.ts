@@ -76,6 +76,16 @@ export interface Libp2pNetworkInit {
    * @default false
    */
   autoDial?: false | { minConnections: number }
+  /**
+   * Multiaddrs (with `/p2p/<peerId>`) dialled once the node has started: after libp2p's start
+   * resolves, so that every service already listens for new peers. (libp2p's bootstrap module
+   * dials from its own start, before kad-dht has registered for peers that speak its protocol:
+   * the first bootstrap peer then never entered the routing table, and a node whose only peer was
+   * its bootstrap relay found nothing in the DHT.)
+   *
+   * @default []
+   */
+  bootstrap?: string[]
 
   /**
    * Gossip rate limits (per neighbour before gossipsub reads a message, per signer and per
@@ -100,6 +110,7 @@ export class Libp2pNetwork implements Network {
   readonly libp2p: HitchLibp2p
   private readonly log: Logger
   private readonly autoDial: false | { minConnections: number }
+  private readonly bootstrap: string[]
   private readonly ctx: Libp2pContext
   private readonly gossip: Libp2pGossip
   private readonly requests: Libp2pRequests
@@ -117,6 +128,7 @@ export class Libp2pNetwork implements Network {
       ? prefixLogger(init.logPrefix).forComponent('hitch:network')
       : createLogger('hitch:network')
     this.autoDial = init.autoDial ?? false
+    this.bootstrap = init.bootstrap ?? []
     this.ctx = {
       libp2p: this.libp2p,
       peerId: this.peerId,
@@ -143,6 +155,22 @@ export class Libp2pNetwork implements Network {
     await this.libp2p.start()
     this.started = true
     this.log('started as %s', this.peerId)
+    this.dialBootstrap()
+  }
+
+  /** Dials the bootstrap list (each on its own, failures logged): see `Libp2pNetworkInit.bootstrap`. */
+  private dialBootstrap (): void {
+    for (const addr of this.bootstrap) {
+      let target
+      try {
+        target = multiaddr(addr)
+      } catch (err) {
+        this.log.error('bootstrap address %s is not a multiaddr - %e', addr, err)
+        continue
+      }
+      this.libp2p.dial(target, { signal: AbortSignal.any([this.lifetime.signal, AbortSignal.timeout(this.ctx.requestTimeoutMs)]) })
+        .catch(err => { this.log('dialling bootstrap peer %s failed - %e', addr, err) })
+    }
   }
 
   async stop (): Promise<void> {
