@@ -127,11 +127,19 @@ export const SIM_IO_TIMEOUT_MS = 20_000
  * drivers, behind home routers and carrier NAT, are clients anyway. With every driver a server,
  * 200 drivers opened about 47 connections each before time 0 and kept opening some 60 a second
  * afterwards (provider records replicated over 200 routing tables, their pings and refreshes):
- * more than one process could handle, however slow its clock.
+ * more than one process could handle, however slow its clock. With 32 servers, 200 drivers
+ * still opened about 8,400 connections before time 0 (both ends counted: a client driver's
+ * self-query, table refresh and cell announcement each walk towards a different key and
+ * together reach most servers), each one more peer for gossipsub, identify and the peer store.
+ * With 8 they open about 3,200. 8 is what a rider's lookup asks (its k, {@link SIM_RIDER_DHT_K})
+ * and fewer than a driver's announcement writes to (k 20), so every server holds every cell's
+ * record and a lookup finds the same drivers: which drivers a rider finds, and so the rides,
+ * do not change; only how many DHT connections carry them. 8 of 200 (4 %) is also closer to
+ * the share of publicly reachable nodes a city's drivers would have than 32 was.
  *
- * @default 32
+ * @default 8 (raised to the bootstrap drivers of every process with `--workers`)
  */
-export const SIM_DHT_SERVERS = 32
+export const SIM_DHT_SERVERS = 8
 
 /**
  * kad-dht's alpha (the peers a query asks at once) in a simulation: 10 in production; at 3 a

@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { DEFAULT_OFFER_INTERVAL_MS, DEFAULT_QUOTE_TTL_MS, DEFAULT_REPUBLISH_MS } from '../../../node/index.js'
 import { DEFAULT_MAX_TTL_MS, DEFAULT_QUOTE_WINDOW_MS, DEFAULT_REVEAL_TIMEOUT_MS } from '../../../protocol/index.js'
 import { SIM_REAL_TIMINGS_MS, simRoleTimings } from '../../../sim/index.js'
-import { SIM_DHT_SERVERS, simDhtServer, simLibp2pOptions } from '../../../sim/libp2p-tuning.js'
+import { SIM_DHT_SERVERS, SIM_RIDER_DHT_K, simDhtServer, simLibp2pOptions } from '../../../sim/libp2p-tuning.js'
 
 describe('sim/libp2p-tuning', () => {
   const t = SIM_REAL_TIMINGS_MS
@@ -47,5 +47,11 @@ describe('sim/libp2p-tuning', () => {
     expect(simLibp2pOptions('driver', true).dhtOptions?.clientMode).to.equal(false)
     expect(simLibp2pOptions('driver', false).dhtOptions?.clientMode).to.equal(true)
     expect(simLibp2pOptions('rider').dhtOptions?.clientMode).to.equal(true)
+  })
+
+  it('keeps fewer DHT servers than a driver writes a cell\'s record to, and at least as many as a rider asks', () => {
+    // every server then holds every cell's record: a rider's lookup finds the same drivers
+    expect(SIM_DHT_SERVERS).to.be.at.most(20)
+    expect(SIM_DHT_SERVERS).to.be.at.least(SIM_RIDER_DHT_K)
   })
 })
