@@ -25,6 +25,7 @@
  */
 import { InvalidParametersError } from '@libp2p/interface'
 import { sleepOn } from '../node/clock/sleep.js'
+import { OrderedHeap } from './ordered-heap.js'
 import type { Clock, TimerHandle } from '../node/clock/index.js'
 import type { AbortOptions } from '@libp2p/interface'
 
@@ -219,7 +220,7 @@ export class DilatingClock implements Clock {
   private anchorReal: number
   private anchorSim: number
   private lastRead: number
-  private readonly heap: Pending[] = []
+  private readonly heap = new OrderedHeap<Pending>((a, b) => a.due < b.due || (a.due === b.due && a.id < b.id))
   private readonly live = new Map<number, Pending>()
   private nextId = 1
   private armed: unknown = undefined
@@ -294,14 +295,14 @@ export class DilatingClock implements Clock {
     const id = this.nextId++
     const timer: Pending = { id, due: this.now() + Math.max(0, ms), fn }
     this.live.set(id, timer)
-    this.push(timer)
+    this.heap.push(timer)
     if (timer.due < this.armedFor) this.arm()
     return { id }
   }
 
   clearTimeout (handle: TimerHandle): void {
     this.live.delete(handle.id)
-    if (this.heap.length > 1024 && this.heap.length > 2 * this.live.size) this.compact()
+    if (this.heap.size > 1024 && this.heap.size > 2 * this.live.size) this.compact()
   }
 
   async sleep (ms: number, options?: AbortOptions): Promise<void> {
@@ -426,7 +427,7 @@ export class DilatingClock implements Clock {
     for (;;) {
       const next = this.peek()
       if (next == null || next.due > this.now()) break
-      this.pop()
+      this.heap.pop()
       this.live.delete(next.id)
       try {
         next.fn()
@@ -440,50 +441,11 @@ export class DilatingClock implements Clock {
 
   /** The earliest live timer (cleared ones are dropped from the top) */
   private peek (): Pending | undefined {
-    while (this.heap.length > 0 && !this.live.has(this.heap[0].id)) this.pop()
-    return this.heap[0]
+    while (this.heap.size > 0 && !this.live.has(this.heap.peek()!.id)) this.heap.pop()
+    return this.heap.peek()
   }
 
   private compact (): void {
-    const keep = this.heap.filter(t => this.live.has(t.id))
-    this.heap.length = 0
-    for (const t of keep) this.push(t)
-  }
-
-  private static before (a: Pending, b: Pending): boolean {
-    return a.due < b.due || (a.due === b.due && a.id < b.id)
-  }
-
-  private push (t: Pending): void {
-    const h = this.heap
-    h.push(t)
-    let i = h.length - 1
-    while (i > 0) {
-      const p = (i - 1) >> 1
-      if (!DilatingClock.before(h[i], h[p])) break
-      ;[h[i], h[p]] = [h[p], h[i]]
-      i = p
-    }
-  }
-
-  private pop (): Pending | undefined {
-    const h = this.heap
-    const top = h[0]
-    const last = h.pop()
-    if (h.length > 0 && last != null) {
-      h[0] = last
-      let i = 0
-      for (;;) {
-        const l = 2 * i + 1
-        const r = l + 1
-        let m = i
-        if (l < h.length && DilatingClock.before(h[l], h[m])) m = l
-        if (r < h.length && DilatingClock.before(h[r], h[m])) m = r
-        if (m === i) break
-        ;[h[i], h[m]] = [h[m], h[i]]
-        i = m
-      }
-    }
-    return top
+    this.heap.retain(t => this.live.has(t.id))
   }
 }

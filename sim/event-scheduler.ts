@@ -1,4 +1,5 @@
 import { AbortError, InvalidParametersError } from '@libp2p/interface'
+import { OrderedHeap } from './ordered-heap.js'
 import type { Clock, TimerHandle } from '../node/clock/index.js'
 import type { AbortOptions } from '@libp2p/interface'
 
@@ -21,7 +22,7 @@ export interface EventHandle {
  * reads the wall clock, so a run is a pure function of its inputs.
  */
 export class EventScheduler {
-  private heap: ScheduledEvent[] = []
+  private readonly heap = new OrderedHeap<ScheduledEvent>((a, b) => a.time < b.time || (a.time === b.time && a.seq < b.seq))
   private readonly live = new Map<number, ScheduledEvent>()
   private current = 0
   private nextSeq = 0
@@ -46,7 +47,7 @@ export class EventScheduler {
   /** Time of the next pending event, or undefined */
   nextTime (): number | undefined {
     this.dropCancelled()
-    return this.heap[0]?.time
+    return this.heap.peek()?.time
   }
 
   /**
@@ -56,7 +57,7 @@ export class EventScheduler {
   scheduleAt (time: number, fn: () => void): EventHandle {
     if (Number.isNaN(time)) throw new InvalidParametersError('event time is NaN')
     const ev: ScheduledEvent = { time: Math.max(time, this.current), seq: this.nextSeq++, fn, cancelled: false }
-    this.push(ev)
+    this.heap.push(ev)
     this.live.set(ev.seq, ev)
     return { seq: ev.seq }
   }
@@ -150,49 +151,15 @@ export class EventScheduler {
 
   private popDue (time: number): ScheduledEvent | undefined {
     this.dropCancelled()
-    const top = this.heap[0]
+    const top = this.heap.peek()
     if (top == null || top.time > time) return undefined
-    this.pop()
+    this.heap.pop()
     this.live.delete(top.seq)
     return top
   }
 
   private dropCancelled (): void {
-    while (this.heap.length > 0 && this.heap[0].cancelled) this.pop()
-  }
-
-  private less (a: ScheduledEvent, b: ScheduledEvent): boolean {
-    return a.time < b.time || (a.time === b.time && a.seq < b.seq)
-  }
-
-  private push (ev: ScheduledEvent): void {
-    const h = this.heap
-    h.push(ev)
-    let i = h.length - 1
-    while (i > 0) {
-      const p = (i - 1) >> 1
-      if (!this.less(h[i], h[p])) break
-      ;[h[i], h[p]] = [h[p], h[i]]
-      i = p
-    }
-  }
-
-  private pop (): void {
-    const h = this.heap
-    const last = h.pop()
-    if (last == null || h.length === 0) return
-    h[0] = last
-    let i = 0
-    for (;;) {
-      const l = 2 * i + 1
-      const r = l + 1
-      let m = i
-      if (l < h.length && this.less(h[l], h[m])) m = l
-      if (r < h.length && this.less(h[r], h[m])) m = r
-      if (m === i) break
-      ;[h[i], h[m]] = [h[m], h[i]]
-      i = m
-    }
+    while (this.heap.peek()?.cancelled === true) this.heap.pop()
   }
 }
 

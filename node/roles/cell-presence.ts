@@ -11,6 +11,7 @@ import type { HitchNode } from '../hitch-node.js'
 import type { TimerHandle } from '../clock/index.js'
 import type { HitchMessage } from '../../protocol/index.js'
 import type { FareModel } from '../../matching/index.js'
+import { InvalidParametersError } from '@libp2p/interface'
 import type { Logger } from '@libp2p/interface'
 
 /** @default 10_000 (clock ms) */
@@ -73,6 +74,9 @@ export class CellPresence {
   private lifetime = new AbortController()
 
   constructor (init: CellPresenceInit) {
+    if (!(init.offerIntervalMs >= 0)) {
+      throw new InvalidParametersError('offerIntervalMs must be >= 0')
+    }
     this.init = init
     this.node = init.node
     this.log = init.log

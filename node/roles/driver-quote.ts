@@ -3,11 +3,14 @@
  * times, estimated on cells only (`CellEstimator`), and the recheck of a quote when its accept
  * comes. The quote says nothing finer about where the car is than its cell.
  */
-import { Decline, decideQuote, rideKey } from '../../protocol/index.js'
+import { InvalidParametersError } from '@libp2p/interface'
+import { DEFAULT_MAX_TTL_MS, Decline, decideQuote, rideKey } from '../../protocol/index.js'
 import { quoteFare } from '../../matching/index.js'
 import type { CellEstimator } from './cell-estimate.js'
+import type { DriverInit } from './driver-init.js'
 import type { HeardRequest } from './request-intake.js'
 import type { HitchNode } from '../hitch-node.js'
+import type { OwnBinding } from '../identity/index.js'
 import type { Accept, DriverEvent, Quote, RideRequest } from '../../protocol/index.js'
 import type { FareModel, VehiclePlan } from '../../matching/index.js'
 import type { Logger } from '@libp2p/interface'
@@ -43,6 +46,18 @@ export interface QuoterInit {
   quoteNearS: number
   /** the quoting reach doubles every this long the rider keeps asking, clock ms */
   quoteWidenMs: number
+  /** the driver's binding of its peer id to its payment address, on every quote */
+  binding: Pick<OwnBinding, 'get'>
+}
+
+/** The driver's quoting settings, checked, with their defaults. */
+export function quoterSettings (init: Pick<DriverInit, 'quoteTtlMs' | 'quoteNearS' | 'quoteWidenMs'>): Pick<QuoterInit, 'quoteTtlMs' | 'quoteNearS' | 'quoteWidenMs'> {
+  const quoteNearS = init.quoteNearS ?? DEFAULT_QUOTE_NEAR_S
+  const quoteWidenMs = init.quoteWidenMs ?? DEFAULT_QUOTE_WIDEN_MS
+  if (!(quoteNearS > 0) || !(quoteWidenMs > 0)) {
+    throw new InvalidParametersError('quoteNearS and quoteWidenMs must be > 0')
+  }
+  return { quoteTtlMs: Math.min(init.quoteTtlMs ?? DEFAULT_QUOTE_TTL_MS, DEFAULT_MAX_TTL_MS), quoteNearS, quoteWidenMs }
 }
 
 /** The car as a quote sees it: its plan, its cell, and its seats not promised to any ride. */
@@ -91,7 +106,8 @@ export class Quoter {
       quoteTtlMs: this.init.quoteTtlMs
     })
     if (decision.type === 'quote') {
-      return { quote: { ...decision.quote, quoteId: randomId(this.init.node) }, holdUntil: decision.holdUntil }
+      const binding = this.init.binding.get()
+      return { quote: { ...decision.quote, quoteId: randomId(this.init.node), ...(binding != null ? { binding } : {}) }, holdUntil: decision.holdUntil }
     }
     if (decision.held != null) heard.held = decision.held
     switch (decision.reason) {

@@ -4,18 +4,18 @@
  * (`vehicle.ts`) and the trip-record exchange (`trip-record.ts`).
  */
 import {
-  BindingError, Cancel, DEFAULT_MAX_TTL_MS, Decline, MAX_SEATS, MIN_SEATS, TripUpdate, checkBinding, initialDriverState, rideKey, stepDriver
+  BindingError, Cancel, Decline, MAX_SEATS, MIN_SEATS, TripUpdate, initialDriverState, rideKey, stepDriver
 } from '../../protocol/index.js'
 import { fareModel } from '../../matching/index.js'
 import { CellEstimator } from './cell-estimate.js'
 import { CellPresence, DEFAULT_ANNOUNCE_RING, DEFAULT_OFFER_INTERVAL_MS, DEFAULT_RING } from './cell-presence.js'
-import { DEFAULT_QUOTE_NEAR_S, DEFAULT_QUOTE_TTL_MS, DEFAULT_QUOTE_WIDEN_MS, Quoter } from './driver-quote.js'
+import { Quoter, quoterSettings } from './driver-quote.js'
 import { OffMapError } from './errors.js'
 import { TypedEvents } from './events.js'
 import { MachineTimers } from './machine-timers.js'
 import { PeerChains } from './peer-sends.js'
 import { RequestIntake } from './request-intake.js'
-import { fitReveal } from './reveal-fit.js'
+import { fitReveal, riderBinding } from './reveal-fit.js'
 import { exchangeRecord } from './trip-record.js'
 import { DEFAULT_POSITION_EVERY_M, Vehicle } from './vehicle.js'
 import type { DriverEvents } from './driver-events.js'
@@ -86,10 +86,6 @@ export class Driver extends TypedEvents<DriverEvents> {
     this.capacity = init.seats
     const fare: FareModel = fareModel(init.fare)
     const currency = init.currency ?? DEFAULT_CURRENCY
-    const offerIntervalMs = init.offerIntervalMs ?? DEFAULT_OFFER_INTERVAL_MS
-    if (!(offerIntervalMs >= 0)) {
-      throw new InvalidParametersError('offerIntervalMs must be >= 0')
-    }
     const ring = init.ring ?? DEFAULT_RING
     this.presence = new CellPresence({
       node: this.node,
@@ -97,7 +93,7 @@ export class Driver extends TypedEvents<DriverEvents> {
       emit: this.emit.bind(this),
       ring,
       announceRing: Math.min(ring, init.announceRing ?? DEFAULT_ANNOUNCE_RING),
-      offerIntervalMs,
+      offerIntervalMs: init.offerIntervalMs ?? DEFAULT_OFFER_INTERVAL_MS,
       capacity: this.capacity,
       fare,
       currency,
@@ -116,28 +112,10 @@ export class Driver extends TypedEvents<DriverEvents> {
       known: key => this.state.rides[key] != null,
       consider: (rider, request, heard) => { this.considerRequest(rider, request, heard) }
     })
-    const quoteNearS = init.quoteNearS ?? DEFAULT_QUOTE_NEAR_S
-    const quoteWidenMs = init.quoteWidenMs ?? DEFAULT_QUOTE_WIDEN_MS
-    if (!(quoteNearS > 0) || !(quoteWidenMs > 0)) {
-      throw new InvalidParametersError('quoteNearS and quoteWidenMs must be > 0')
-    }
-    this.quoter = new Quoter({
-      node: this.node,
-      log: this.log,
-      estimator: this.estimator,
-      fare,
-      currency,
-      quoteTtlMs: Math.min(init.quoteTtlMs ?? DEFAULT_QUOTE_TTL_MS, DEFAULT_MAX_TTL_MS),
-      quoteNearS,
-      quoteWidenMs
-    })
-    this.payments = components.payments ?? {}
     this.binding = new OwnBinding(this.node, this.log)
+    this.quoter = new Quoter({ node: this.node, log: this.log, estimator: this.estimator, fare, currency, binding: this.binding, ...quoterSettings(init) })
+    this.payments = components.payments ?? {}
     this.sendTimeoutMs = init.sendTimeoutMs
-    const driveSpeedUp = init.driveSpeedUp ?? 1
-    if (!(Number.isFinite(driveSpeedUp) && driveSpeedUp > 0)) {
-      throw new InvalidParametersError('driveSpeedUp must be a finite number > 0')
-    }
     const snap = this.node.map.snap(init.position.lat, init.position.lon)
     if (snap == null) {
       throw new OffMapError('the driver position is off the map')
@@ -150,7 +128,7 @@ export class Driver extends TypedEvents<DriverEvents> {
       start: snap.node,
       capacity: this.capacity,
       positionEveryM: init.positionEveryM ?? DEFAULT_POSITION_EVERY_M,
-      driveSpeedUp,
+      driveSpeedUp: init.driveSpeedUp ?? 1,
       payments: this.payments,
       running: () => this.running,
       rides: {
@@ -285,9 +263,7 @@ export class Driver extends TypedEvents<DriverEvents> {
     if (quoted == null) {
       return
     }
-    const binding = this.binding.get()
-    const quote = binding != null ? { ...quoted.quote, binding } : quoted.quote
-    const holdUntil = quoted.holdUntil
+    const { quote, holdUntil } = quoted
     this.step({ type: 'quote', rider, request, quote, holdUntil, now })
     this.emit('quote', {
       requestId: id, rider, quoteId: quote.quoteId, price: quote.price, currency: quote.currency,
@@ -411,19 +387,16 @@ export class Driver extends TypedEvents<DriverEvents> {
    * driver needs none); otherwise declines it (`BAD_BINDING`) before committing anything.
    */
   private async acceptBound (from: string, accept: Accept): Promise<void> {
-    if (accept.binding != null || this.requireBinding) {
-      try {
-        await checkBinding(accept.binding, { peerId: from, requestId: accept.requestId, now: this.now() })
-      } catch (err) {
-        if (!(err instanceof BindingError)) throw err
-        this.log('declining the accept of %s/%s: %s', from, accept.requestId, err.code)
-        this.emit('error', { requestId: accept.requestId, error: err })
-        this.emit('declined', { requestId: accept.requestId, rider: from, quoteId: accept.quoteId, reason: String(Decline.Reason.BAD_BINDING) })
-        this.sendTo(from, { type: 'decline', body: { requestId: accept.requestId, quoteId: accept.quoteId, reason: Decline.Reason.BAD_BINDING } }, accept.requestId)
-        return
-      }
+    const bound = await riderBinding(accept.binding, this.requireBinding, from, accept.requestId, this.now())
+    if (!this.running) return
+    if (bound instanceof BindingError) {
+      this.log('declining the accept of %s/%s: %s', from, accept.requestId, bound.code)
+      this.emit('error', { requestId: accept.requestId, error: bound })
+      // as the machine declines: the same event and message
+      this.execute([{ type: 'send', to: from, message: { type: 'decline', body: { requestId: accept.requestId, quoteId: accept.quoteId, reason: Decline.Reason.BAD_BINDING } } }])
+      return
     }
-    if (this.running) this.step({ type: 'accept', from, accept, now: this.now() })
+    this.step({ type: 'accept', from, accept, now: this.now() })
   }
 
   // ---- the end of a ride -----------------------------------------------------------------

@@ -9,7 +9,7 @@ import type { CellEstimator } from './cell-estimate.js'
 import type { RideInfo } from './types.js'
 import type { Trip } from './vehicle.js'
 import type { HitchNode } from '../hitch-node.js'
-import type { DriverRide, Reveal } from '../../protocol/index.js'
+import type { DriverRide, IdentityBinding, Reveal } from '../../protocol/index.js'
 import type { VehiclePlan } from '../../matching/index.js'
 import type { Logger } from '@libp2p/interface'
 
@@ -32,6 +32,21 @@ export type RevealFit =
   | { ok: true, trip: Trip, plan: VehiclePlan, exactPickupS: number, riderAddress?: string, now: number }
 
 /**
+ * A rider's binding of its peer id to its payment address for the ride, as an accept or a reveal
+ * carries it: the address it names (checked), undefined where there is none and none is
+ * required, or the `BindingError` that refuses it.
+ */
+export async function riderBinding (binding: IdentityBinding | undefined, required: boolean, rider: string, requestId: string, now: number): Promise<string | undefined | BindingError> {
+  if (binding == null && !required) return undefined
+  try {
+    return await checkBinding(binding, { peerId: rider, requestId, now })
+  } catch (err) {
+    if (!(err instanceof BindingError)) throw err
+    return err
+  }
+}
+
+/**
  * Checks the binding and fits the exact points of a ride in phase `fitting` (with its accept).
  * A committed driver may still refuse here, and only here: when the binding is refused, when
  * the points lie outside the cells the rider asked from, or when they cannot be fitted without
@@ -42,16 +57,12 @@ export type RevealFit =
 export async function fitReveal (init: RevealFitInit, key: string, rider: string, ride: DriverRide, reveal: Reveal): Promise<RevealFit | undefined> {
   const { node, log } = init
   const requestId = ride.request.requestId
-  let riderAddress: string | undefined
-  if (reveal.binding != null || init.requireBinding) {
-    try {
-      riderAddress = await checkBinding(reveal.binding, { peerId: rider, requestId, now: node.clock.now() })
-    } catch (err) {
-      if (!(err instanceof BindingError)) throw err
-      log('refusing the binding of %s: %s', key, err.code)
-      return { ok: false, note: err.code, error: err, now: node.clock.now() }
-    }
+  const bound = await riderBinding(reveal.binding, init.requireBinding, rider, requestId, node.clock.now())
+  if (bound instanceof BindingError) {
+    log('refusing the binding of %s: %s', key, bound.code)
+    return { ok: false, note: bound.code, error: bound, now: node.clock.now() }
   }
+  const riderAddress = bound
   // the binding check awaited: the ride may have been cancelled meanwhile
   if (!init.fitting()) return undefined
   const now = node.clock.now()

@@ -12,6 +12,7 @@ import type { LatLonPoint, PaymentHooks, RideInfo } from './types.js'
 import type { HitchNode } from '../hitch-node.js'
 import type { HitchMessage, RideRequest, TripRecord } from '../../protocol/index.js'
 import type { ServedStop, VehiclePlan, Odometer } from '../../matching/index.js'
+import { InvalidParametersError } from '@libp2p/interface'
 import type { Logger } from '@libp2p/interface'
 
 /** @default 250 (metres) */
@@ -87,6 +88,9 @@ export class Vehicle {
   private waking?: () => void
 
   constructor (init: VehicleInit) {
+    if (!(Number.isFinite(init.driveSpeedUp) && init.driveSpeedUp > 0)) {
+      throw new InvalidParametersError('driveSpeedUp must be a finite number > 0')
+    }
     this.init = init
     this.node = init.node
     this.log = init.log
